@@ -14,12 +14,23 @@ def build(bld):
                                                "applications"])
     module.source = [
         "model/chimney-status.cc",
+        "model/tcp-delegated-state.cc",
+        "model/tcp-engine.cc",
+        "model/tcp-segment.cc",
+        "model/tcp-segment-packet.cc",
+        "model/wire-segment.cc",
     ]
 
     headers = bld(features="ns3header")
     headers.module = "chimney"
     headers.source = [
         "model/chimney-status.h",
+        "model/tcp-delegated-state.h",
+        "model/tcp-engine.h",
+        "model/tcp-segment.h",
+        "model/tcp-segment-packet.h",
+        "model/tcp-seq.h",
+        "model/wire-segment.h",
     ]
 
     if bld.env["ENABLE_TESTS"] and bld.env["LIB_GTEST"]:
@@ -29,9 +40,14 @@ def build(bld):
             "test/chimney-test-main.cc",
             # unit
             "test/chimney-status-test.cc",
+            "test/tcp-engine-link-test.cc",
+            "test/tcp-engine-state-test.cc",
             # system
+            "test/engine-ns3-adapter.cc",
             "test/ns3-tcp-harness-test.cc",
+            "test/tcp-engine-interop-test.cc",
             # long
+            "test/tcp-engine-long-test.cc",
         ]
 
     if bld.env["ENABLE_EXAMPLES"]:

@@ -104,8 +104,7 @@ main(int argc, char* argv[])
               << "  transfers complete : " << complete << "/" << pairs << "\n"
               << "  bytes received     : " << total << "/" << uint64_t(pairs) * bytes << "\n"
               << "  simulated until    : " << Simulator::Now().GetSeconds() << " s\n"
-              << "  wall time          : " << std::fixed << std::setprecision(3) << wall
-              << " s\n";
+              << "  wall time          : " << std::fixed << std::setprecision(3) << wall << " s\n";
     Simulator::Destroy();
     return complete == pairs ? 0 : 1;
 }

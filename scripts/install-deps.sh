@@ -11,6 +11,8 @@ packages=(
     ns3
     # Tests and benchmarks.
     libgtest-dev libbenchmark-dev tshark
+    # libFuzzer target (clang with its runtime libraries).
+    clang libclang-rt-dev
     # The build-list check and the Python side run on Debian's interpreter.
     python3
 )

@@ -1,0 +1,68 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef TCP_SEGMENT_PACKET_H
+#define TCP_SEGMENT_PACKET_H
+
+#include "tcp-segment.h"
+
+#include "ns3/ipv4-address.h"
+#include "ns3/packet.h"
+#include "ns3/tcp-header.h"
+
+namespace ns3
+{
+
+/**
+ * \ingroup chimney
+ * \brief Build the ns-3 TcpHeader (with options) that carries a segment on the wire.
+ * \param segment the engine's segment
+ * \returns the header; its checksum is not initialised
+ */
+TcpHeader ToTcpHeader(const TcpSegment& segment);
+
+/**
+ * \ingroup chimney
+ * \brief Copy an ns-3 TcpHeader's fields and the options the engine understands into a segment.
+ *
+ * MSS, window scale, SACK-permitted and timestamp options are kept; others are ignored, as a
+ * TCP receiver ignores options it does not implement (RFC 9293 3.2).
+ * \param header the header
+ * \param[out] segment the segment; its payload is left untouched
+ */
+void FromTcpHeader(const TcpHeader& header, TcpSegment& segment);
+
+/**
+ * \ingroup chimney
+ * \brief Build the packet (TCP header + payload) to hand to Ipv4::Send for a segment.
+ *
+ * The checksum is computed over the IPv4 pseudo-header when ns-3's global ChecksumEnabled is
+ * set, exactly as TcpL4Protocol does.
+ * \param segment the segment
+ * \param source IPv4 source address (pseudo-header)
+ * \param destination IPv4 destination address (pseudo-header)
+ * \returns the packet
+ */
+Ptr<Packet> ToPacket(const TcpSegment& segment, Ipv4Address source, Ipv4Address destination);
+
+/**
+ * \ingroup chimney
+ * \brief Parse a received packet that starts with a TCP header into a segment.
+ *
+ * The packet is not modified. When ChecksumEnabled is set, a segment whose checksum does not
+ * match is rejected (a real stack drops corrupted segments silently).
+ * \param packet the packet, TCP header first
+ * \param source IPv4 source address (pseudo-header)
+ * \param destination IPv4 destination address (pseudo-header)
+ * \param[out] segment the segment, valid only when true is returned
+ * \returns false when the packet is too short for its header or its checksum is wrong
+ */
+bool FromPacket(Ptr<const Packet> packet,
+                Ipv4Address source,
+                Ipv4Address destination,
+                TcpSegment& segment);
+
+} // namespace ns3
+
+#endif // TCP_SEGMENT_PACKET_H

@@ -1,0 +1,106 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "wire-segment.h"
+
+#include <vector>
+
+namespace ns3
+{
+
+namespace
+{
+
+constexpr uint16_t kPppIpv4 = 0x0021; // RFC 1332
+constexpr uint16_t kEtherTypeIpv4 = 0x0800;
+constexpr uint8_t kIpProtocolTcp = 6;
+
+uint16_t
+Read16(const uint8_t* p)
+{
+    return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+
+uint32_t
+Read32(const uint8_t* p)
+{
+    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+}
+
+} // namespace
+
+bool
+ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out)
+{
+    if (length < 20 || (data[0] >> 4) != 4)
+    {
+        return false;
+    }
+    size_t headerLength = size_t(data[0] & 0x0f) * 4;
+    size_t totalLength = Read16(data + 2);
+    // Link layers may pad (Ethernet's 60-byte minimum): trust the IPv4 total length.
+    if (headerLength < 20 || totalLength < headerLength || totalLength > length)
+    {
+        return false;
+    }
+    bool moreFragments = (data[6] & 0x20) != 0;
+    uint16_t fragmentOffset = Read16(data + 6) & 0x1fff;
+    if (moreFragments || fragmentOffset != 0 || data[9] != kIpProtocolTcp)
+    {
+        return false;
+    }
+    out.srcAddress = Read32(data + 12);
+    out.dstAddress = Read32(data + 16);
+    return TcpSegment::Parse(data + headerLength, totalLength - headerLength, out.tcp);
+}
+
+bool
+ParseWireFrame(const uint8_t* data, size_t length, WireLinkType link, WireSegment& out)
+{
+    switch (link)
+    {
+    case WireLinkType::PPP:
+        if (length < 2 || Read16(data) != kPppIpv4)
+        {
+            return false;
+        }
+        return ParseIpv4TcpDatagram(data + 2, length - 2, out);
+    case WireLinkType::ETHERNET: {
+        if (length < 14)
+        {
+            return false;
+        }
+        uint16_t typeOrLength = Read16(data + 12);
+        size_t offset = 14;
+        if (typeOrLength <= 1500)
+        {
+            // 802.3 length field: ns-3's CSMA in LLC mode adds LLC/SNAP (8 bytes).
+            if (length < 22 || data[14] != 0xaa || data[15] != 0xaa)
+            {
+                return false;
+            }
+            typeOrLength = Read16(data + 20);
+            offset = 22;
+        }
+        if (typeOrLength != kEtherTypeIpv4)
+        {
+            return false;
+        }
+        return ParseIpv4TcpDatagram(data + offset, length - offset, out);
+    }
+    }
+    return false;
+}
+
+bool
+ParseWireFrame(Ptr<const Packet> frame, WireLinkType link, WireSegment& out)
+{
+    // One reusable buffer: sniffers call this for every frame.
+    static thread_local std::vector<uint8_t> buffer;
+    buffer.resize(frame->GetSize());
+    frame->CopyData(buffer.data(), buffer.size());
+    return ParseWireFrame(buffer.data(), buffer.size(), link, out);
+}
+
+} // namespace ns3

@@ -1,0 +1,74 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef WIRE_SEGMENT_H
+#define WIRE_SEGMENT_H
+
+#include "tcp-segment.h"
+
+#include "ns3/packet.h"
+
+#include <cstdint>
+
+namespace ns3
+{
+
+/**
+ * \ingroup chimney
+ * \brief Link framing of a captured frame.
+ */
+enum class WireLinkType : uint8_t
+{
+    PPP,      //!< PointToPointNetDevice: 2-byte PPP header
+    ETHERNET, //!< CsmaNetDevice: Ethernet II (DIX), or 802.3 with LLC/SNAP
+};
+
+/**
+ * \ingroup chimney
+ * \brief A TCP segment read off the wire together with its IPv4 addresses.
+ *
+ * Parsed from the frame's bytes alone, independently of ns-3's header classes and of the TCP
+ * engines, so that an observer (the tests, the verifier) sees exactly what was transmitted.
+ */
+struct WireSegment
+{
+    uint32_t srcAddress = 0; //!< IPv4 source address, host byte order
+    uint32_t dstAddress = 0; //!< IPv4 destination address, host byte order
+    TcpSegment tcp;          //!< the TCP segment (header, options and payload)
+};
+
+/**
+ * \ingroup chimney
+ * \brief Parse an IPv4 datagram carrying TCP.
+ * \param data datagram bytes, starting with the IPv4 header
+ * \param length number of bytes
+ * \param[out] out the segment, valid only when true is returned
+ * \returns false for anything but a well-formed, unfragmented IPv4/TCP datagram
+ */
+bool ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out);
+
+/**
+ * \ingroup chimney
+ * \brief Parse a link frame carrying IPv4/TCP.
+ * \param data frame bytes, starting with the link header
+ * \param length number of bytes
+ * \param link the link framing
+ * \param[out] out the segment, valid only when true is returned
+ * \returns false for frames that are not IPv4/TCP or are malformed
+ */
+bool ParseWireFrame(const uint8_t* data, size_t length, WireLinkType link, WireSegment& out);
+
+/**
+ * \ingroup chimney
+ * \brief Parse an ns-3 packet as seen by a device's sniffer trace (link header included).
+ * \param frame the frame
+ * \param link the link framing
+ * \param[out] out the segment, valid only when true is returned
+ * \returns false for frames that are not IPv4/TCP or are malformed
+ */
+bool ParseWireFrame(Ptr<const Packet> frame, WireLinkType link, WireSegment& out);
+
+} // namespace ns3
+
+#endif // WIRE_SEGMENT_H

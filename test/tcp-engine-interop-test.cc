@@ -1,0 +1,615 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+// The engine against ns-3's own TcpSocketBase over a real point-to-point link. The engine runs
+// on node 0 through EngineL4Adapter; node 1 is a plain ns-3 node. Every check on the wire reads
+// the test's own capture (both devices' PhyTxBegin), parsed from the frame bytes by
+// ParseWireFrame: what was transmitted, not what either stack believes it did.
+
+#include "engine-ns3-adapter.h"
+
+#include "ns3/core-module.h"
+#include "ns3/internet-module.h"
+#include "ns3/network-module.h"
+#include "ns3/point-to-point-module.h"
+#include "ns3/wire-segment.h"
+
+#include <gtest/gtest.h>
+
+using namespace ns3;
+
+namespace
+{
+
+constexpr uint16_t kPort = 7000;
+constexpr uint16_t kEnginePort = 40000;
+constexpr uint32_t kEngineIss = 1000000;
+
+/// Drops the n-th frame (1-based) that a predicate selects; counts every match.
+class DropNthMatching : public ErrorModel
+{
+  public:
+    static TypeId GetTypeId()
+    {
+        static TypeId tid =
+            TypeId("ns3::test::DropNthMatching").SetParent<ErrorModel>().SetGroupName("Chimney");
+        return tid;
+    }
+
+    std::function<bool(const WireSegment&)> match;
+    uint32_t dropIndex = 1;
+    uint32_t matches = 0;
+    uint32_t dropped = 0;
+
+  private:
+    bool DoCorrupt(Ptr<Packet> p) override
+    {
+        WireSegment w;
+        if (!match || !ParseWireFrame(p, WireLinkType::PPP, w) || !match(w))
+        {
+            return false;
+        }
+        if (++matches == dropIndex)
+        {
+            ++dropped;
+            return true;
+        }
+        return false;
+    }
+
+    void DoReset() override
+    {
+    }
+};
+
+/// One frame seen on the wire.
+struct WireEntry
+{
+    Time time;
+    bool fromEngine; //!< transmitted by node 0 (the engine)
+    TcpSegment tcp;
+};
+
+/// The ns-3 side: a TcpSocketBase and what its application saw.
+struct PeerApp
+{
+    Ptr<Socket> socket;
+    std::vector<uint8_t> received;
+    bool readData = true; //!< false: leave data unread (Close() then sends RST)
+    bool normalClose = false;
+    bool errorClose = false;
+    Time normalCloseTime;
+    std::function<void(PeerApp&)> onNormalClose;
+    std::function<void(PeerApp&)> onData;
+
+    void Attach(Ptr<Socket> s)
+    {
+        socket = s;
+        s->TraceConnectWithoutContext("State", MakeCallback(&PeerApp::OnState, this));
+        s->SetRecvCallback(MakeCallback(&PeerApp::OnRecv, this));
+        s->SetCloseCallbacks(MakeCallback(&PeerApp::OnNormalClose, this),
+                             MakeCallback(&PeerApp::OnErrorClose, this));
+    }
+
+    void OnRecv(Ptr<Socket> s)
+    {
+        if (readData)
+        {
+            while (Ptr<Packet> p = s->Recv())
+            {
+                if (p->GetSize() == 0)
+                {
+                    break;
+                }
+                size_t old = received.size();
+                received.resize(old + p->GetSize());
+                p->CopyData(received.data() + old, p->GetSize());
+            }
+        }
+        if (onData)
+        {
+            onData(*this);
+        }
+    }
+
+    void OnNormalClose(Ptr<Socket>)
+    {
+        normalClose = true;
+        normalCloseTime = Simulator::Now();
+        if (onNormalClose)
+        {
+            onNormalClose(*this);
+        }
+    }
+
+    void OnErrorClose(Ptr<Socket>)
+    {
+        errorClose = true;
+    }
+
+    void OnState(TcpSocket::TcpStates_t, TcpSocket::TcpStates_t newState)
+    {
+        state = newState;
+        states.push_back(newState);
+    }
+
+    TcpSocket::TcpStates_t state = TcpSocket::CLOSED; //!< ns-3's last TCP state
+    std::vector<TcpSocket::TcpStates_t> states;       //!< every state ns-3 entered
+
+    void Accept(Ptr<Socket> s, const Address&)
+    {
+        Attach(s);
+    }
+
+    /// Queue data on the ns-3 socket as its send buffer allows (re-tried on send space).
+    void SendAll(const std::vector<uint8_t>& data, bool closeAfter)
+    {
+        pending = data;
+        offset = 0;
+        closeWhenSent = closeAfter;
+        socket->SetSendCallback(MakeCallback(&PeerApp::OnSendSpace, this));
+        OnSendSpace(socket, socket->GetTxAvailable());
+    }
+
+    void OnSendSpace(Ptr<Socket> s, uint32_t)
+    {
+        while (offset < pending.size() && s->GetTxAvailable() > 0)
+        {
+            uint32_t n = std::min<uint32_t>(s->GetTxAvailable(), pending.size() - offset);
+            int sent = s->Send(pending.data() + offset, n, 0);
+            if (sent <= 0)
+            {
+                return;
+            }
+            offset += sent;
+        }
+        if (offset == pending.size() && closeWhenSent)
+        {
+            closeWhenSent = false;
+            s->Close();
+        }
+    }
+
+    std::vector<uint8_t> pending;
+    size_t offset = 0;
+    bool closeWhenSent = false;
+};
+
+/// Pattern data whose bytes depend on their offset, so any loss, duplication or reordering
+/// of the stream shows.
+std::vector<uint8_t>
+Pattern(size_t n, uint8_t salt)
+{
+    std::vector<uint8_t> v(n);
+    for (size_t i = 0; i < n; ++i)
+    {
+        v[i] = static_cast<uint8_t>((i * 131 + (i >> 8) * 7 + salt) & 0xff);
+    }
+    return v;
+}
+
+/// Two nodes over point-to-point: the engine on node 0, ns-3's TCP on node 1.
+class EngineInterop : public testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        nodes.Create(2);
+        PointToPointHelper p2p;
+        p2p.SetDeviceAttribute("DataRate", StringValue("10Mbps"));
+        p2p.SetChannelAttribute("Delay", StringValue("5ms"));
+        devices = p2p.Install(nodes);
+        InternetStackHelper internet;
+        internet.Install(nodes);
+        Ipv4AddressHelper address("10.1.1.0", "255.255.255.0");
+        ifaces = address.Assign(devices);
+        adapter = CreateObject<EngineL4Adapter>();
+        adapter->Install(nodes.Get(0));
+        for (uint32_t i = 0; i < 2; ++i)
+        {
+            devices.Get(i)->TraceConnectWithoutContext(
+                "PhyTxBegin",
+                MakeBoundCallback(&EngineInterop::Capture, &wire, i == 0));
+        }
+        config.timeWaitNs = 2'000'000'000; // 2 s keeps the runs short
+        // Connect() transmits at once: the nodes' traffic control must be set up already.
+        for (uint32_t i = 0; i < 2; ++i)
+        {
+            nodes.Get(i)->Initialize();
+        }
+    }
+
+    static void Capture(std::vector<WireEntry>* log, bool fromEngine, Ptr<const Packet> p)
+    {
+        WireSegment w;
+        if (ParseWireFrame(p, WireLinkType::PPP, w))
+        {
+            log->push_back({Simulator::Now(), fromEngine, w.tcp});
+        }
+    }
+
+    /// ns-3 listens on kPort; accepted sockets are attached to peer.
+    void PeerListen()
+    {
+        listener = Socket::CreateSocket(nodes.Get(1), TcpSocketFactory::GetTypeId());
+        listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), kPort));
+        listener->Listen();
+        listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                                    MakeCallback(&PeerApp::Accept, &peer));
+    }
+
+    /// The engine connects to ns-3's listener.
+    EngineL4Adapter::Connection& EngineConnect()
+    {
+        return adapter->Connect(ifaces.GetAddress(0),
+                                kEnginePort,
+                                ifaces.GetAddress(1),
+                                kPort,
+                                config,
+                                kEngineIss);
+    }
+
+    /// ns-3 connects to the engine listening on kPort.
+    void PeerConnect()
+    {
+        adapter->Listen(kPort, config, kEngineIss);
+        Ptr<Socket> s = Socket::CreateSocket(nodes.Get(1), TcpSocketFactory::GetTypeId());
+        s->Bind();
+        peer.Attach(s);
+        s->Connect(InetSocketAddress(ifaces.GetAddress(0), kPort));
+    }
+
+    void Run(Time stop = Seconds(400))
+    {
+        Simulator::Stop(stop);
+        Simulator::Run();
+    }
+
+    /// Sequence numbers of every FIN a side transmitted.
+    std::set<uint32_t> FinSeqs(bool fromEngine) const
+    {
+        std::set<uint32_t> seqs;
+        for (const auto& e : wire)
+        {
+            if (e.fromEngine == fromEngine && (e.tcp.flags & TcpSegment::FIN))
+            {
+                seqs.insert(e.tcp.seq + e.tcp.payload.size());
+            }
+        }
+        return seqs;
+    }
+
+    size_t Count(bool fromEngine, uint8_t flag) const
+    {
+        size_t n = 0;
+        for (const auto& e : wire)
+        {
+            n += (e.fromEngine == fromEngine && (e.tcp.flags & flag)) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /// W1: no payload byte at or beyond a side's FIN sequence number.
+    void ExpectNoPayloadAtOrBeyondFin(bool fromEngine) const
+    {
+        auto fins = FinSeqs(fromEngine);
+        if (fins.empty())
+        {
+            return;
+        }
+        uint32_t fin = *fins.begin();
+        for (const auto& e : wire)
+        {
+            if (e.fromEngine == fromEngine && !e.tcp.payload.empty())
+            {
+                EXPECT_TRUE(SeqLeq(e.tcp.seq + uint32_t(e.tcp.payload.size()), fin))
+                    << "payload beyond FIN: " << e.tcp.ToString();
+            }
+        }
+    }
+
+    static bool HasEvent(const EngineL4Adapter::Connection& c, TcpEvent::Kind kind)
+    {
+        for (const auto& e : c.events)
+        {
+            if (e.kind == kind)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static bool PassedThrough(const EngineL4Adapter::Connection& c, TcpState state)
+    {
+        for (const auto& e : c.events)
+        {
+            if (e.kind == TcpEvent::Kind::StateChanged && e.newState == state)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Ptr<DropNthMatching> DropOnReceive(uint32_t device,
+                                       std::function<bool(const WireSegment&)> match,
+                                       uint32_t nth = 1)
+    {
+        auto em = CreateObject<DropNthMatching>();
+        em->match = std::move(match);
+        em->dropIndex = nth;
+        devices.Get(device)->SetAttribute("ReceiveErrorModel", PointerValue(em));
+        return em;
+    }
+
+    NodeContainer nodes;
+    NetDeviceContainer devices;
+    Ipv4InterfaceContainer ifaces;
+    Ptr<EngineL4Adapter> adapter;
+    Ptr<Socket> listener;
+    PeerApp peer;
+    TcpEngineConfig config;
+    std::vector<WireEntry> wire;
+};
+
+TEST_F(EngineInterop, OurActiveCloseDeliversEveryByteAndBothSidesClose)
+{
+    PeerListen();
+    peer.onNormalClose = [](PeerApp& p) { p.socket->Close(); };
+    auto data = Pattern(50000, 1);
+    auto& c = EngineConnect();
+    Simulator::Schedule(Seconds(0.1), [&]() {
+        adapter->Send(c, data);
+        adapter->ShutdownSend(c);
+    });
+    Run();
+
+    EXPECT_EQ(peer.received, data);
+    EXPECT_TRUE(peer.normalClose);
+    EXPECT_TRUE(HasEvent(c, TcpEvent::Kind::RemoteFin));
+    EXPECT_TRUE(PassedThrough(c, TcpState::FinWait1));
+    EXPECT_TRUE(PassedThrough(c, TcpState::TimeWait));
+    EXPECT_EQ(c.engine->State(), TcpState::Closed);
+    // W2/W3 on the wire: one FIN sequence == ISS + 1 + every byte sent.
+    EXPECT_EQ(FinSeqs(true), std::set<uint32_t>{kEngineIss + 1 + 50000});
+    ExpectNoPayloadAtOrBeyondFin(true);
+    EXPECT_EQ(Count(true, TcpSegment::RST) + Count(false, TcpSegment::RST), 0U);
+}
+
+TEST_F(EngineInterop, PeerActiveCloseThenOurFinFromLastAck)
+{
+    auto data = Pattern(30000, 2);
+    PeerConnect();
+    // ns-3 sends as soon as it is connected, then closes.
+    peer.socket->SetConnectCallback(
+        MakeCallback(+[](PeerApp* p, Ptr<Socket>) { p->SendAll(p->pending, true); }).Bind(&peer),
+        MakeNullCallback<void, Ptr<Socket>>());
+    peer.pending = data;
+    adapter->onAccept = [this](EngineL4Adapter::Connection& c) {
+        c.onEvent = [this](EngineL4Adapter::Connection& conn, const TcpEvent& e) {
+            if (e.kind == TcpEvent::Kind::RemoteFin)
+            {
+                Simulator::ScheduleNow([this, &conn]() { adapter->ShutdownSend(conn); });
+            }
+        };
+    };
+    Run();
+
+    auto* c = adapter->First();
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->received, data);
+    EXPECT_TRUE(PassedThrough(*c, TcpState::SynRcvd));
+    EXPECT_TRUE(PassedThrough(*c, TcpState::CloseWait));
+    EXPECT_TRUE(PassedThrough(*c, TcpState::LastAck));
+    EXPECT_EQ(c->engine->State(), TcpState::Closed);
+    EXPECT_EQ(FinSeqs(true), std::set<uint32_t>{kEngineIss + 1});
+    EXPECT_EQ(FinSeqs(false).size(), 1U);
+    ExpectNoPayloadAtOrBeyondFin(false);
+    // Our FIN follows the peer's on the wire.
+    Time peerFin, ourFin;
+    for (const auto& e : wire)
+    {
+        if (e.tcp.flags & TcpSegment::FIN)
+        {
+            (e.fromEngine ? ourFin : peerFin) = e.time;
+        }
+    }
+    EXPECT_LT(peerFin, ourFin);
+}
+
+TEST_F(EngineInterop, SimultaneousCloseGoesThroughClosing)
+{
+    PeerListen();
+    auto& c = EngineConnect();
+    auto data = Pattern(2000, 3);
+    Simulator::Schedule(Seconds(0.1), [&]() { adapter->Send(c, data); });
+    // Both close at the same instant: the FINs cross on the 5 ms link.
+    Simulator::Schedule(Seconds(1.0), [&]() {
+        adapter->ShutdownSend(c);
+        peer.socket->Close();
+    });
+    Run();
+
+    EXPECT_EQ(peer.received, data);
+    EXPECT_TRUE(PassedThrough(c, TcpState::Closing));
+    EXPECT_TRUE(PassedThrough(c, TcpState::TimeWait));
+    EXPECT_EQ(c.engine->State(), TcpState::Closed);
+    EXPECT_EQ(FinSeqs(true), std::set<uint32_t>{kEngineIss + 1 + 2000});
+    EXPECT_EQ(FinSeqs(false).size(), 1U);
+}
+
+TEST_F(EngineInterop, HalfCloseKeepsReceivingAfterOurFin)
+{
+    PeerListen();
+    auto toPeer = Pattern(1000, 4);
+    auto fromPeer = Pattern(120000, 5);
+    // When our FIN arrives ns-3 is in CLOSE_WAIT; it keeps sending, then closes.
+    peer.onNormalClose = [&](PeerApp& p) { p.SendAll(fromPeer, true); };
+    auto& c = EngineConnect();
+    Simulator::Schedule(Seconds(0.1), [&]() {
+        adapter->Send(c, toPeer);
+        adapter->ShutdownSend(c);
+    });
+    Run();
+
+    EXPECT_EQ(peer.received, toPeer);
+    EXPECT_EQ(c.received, fromPeer);
+    EXPECT_TRUE(PassedThrough(c, TcpState::FinWait2));
+    EXPECT_TRUE(HasEvent(c, TcpEvent::Kind::RemoteFin));
+    EXPECT_EQ(c.engine->State(), TcpState::Closed);
+    // The peer's data arrived after our FIN: the receive half stayed open (W7).
+    Time ourFin;
+    size_t peerBytesAfterOurFin = 0;
+    for (const auto& e : wire)
+    {
+        if (e.fromEngine && (e.tcp.flags & TcpSegment::FIN) && ourFin.IsZero())
+        {
+            ourFin = e.time;
+        }
+        if (!e.fromEngine && !ourFin.IsZero())
+        {
+            peerBytesAfterOurFin += e.tcp.payload.size();
+        }
+    }
+    EXPECT_GE(peerBytesAfterOurFin, fromPeer.size());
+}
+
+TEST_F(EngineInterop, OurAbortSendsAcceptableRstAndPeerReportsError)
+{
+    PeerListen();
+    auto& c = EngineConnect();
+    auto data = Pattern(5000, 6);
+    uint32_t sndNxtAtAbort = 0;
+    Simulator::Schedule(Seconds(0.1), [&]() { adapter->Send(c, data); });
+    Simulator::Schedule(Seconds(1.0), [&]() {
+        sndNxtAtAbort = c.engine->SndNxt();
+        adapter->Abort(c);
+    });
+    Run();
+
+    // ns-3 accepts the RST: it closes at once (it reports a received RST as a normal close)
+    // and never reaches CLOSE_WAIT, which a FIN would have caused.
+    EXPECT_TRUE(peer.normalClose || peer.errorClose);
+    EXPECT_EQ(peer.state, TcpSocket::CLOSED);
+    EXPECT_EQ(std::count(peer.states.begin(), peer.states.end(), TcpSocket::CLOSE_WAIT), 0);
+    EXPECT_EQ(Count(false, TcpSegment::RST), 0U) << "ns-3 found our RST unacceptable";
+    EXPECT_EQ(c.engine->State(), TcpState::Closed);
+    ASSERT_EQ(Count(true, TcpSegment::RST), 1U);
+    Time rstTime;
+    for (const auto& e : wire)
+    {
+        if (e.fromEngine && (e.tcp.flags & TcpSegment::RST))
+        {
+            EXPECT_EQ(e.tcp.seq, sndNxtAtAbort) << "W10: RST seq == SndNxt";
+            rstTime = e.time;
+        }
+    }
+    for (const auto& e : wire)
+    {
+        EXPECT_FALSE(e.fromEngine && e.time > rstTime) << "W5: sent after RST";
+    }
+    EXPECT_EQ(Count(true, TcpSegment::FIN), 0U);
+}
+
+TEST_F(EngineInterop, PeerRstIsAcceptedAndReported)
+{
+    PeerListen();
+    // The peer leaves data unread and closes: ns-3 answers with RST.
+    peer.readData = false;
+    peer.onData = [](PeerApp& p) {
+        Simulator::ScheduleNow([&p]() { p.socket->Close(); });
+        p.onData = nullptr;
+    };
+    auto& c = EngineConnect();
+    Simulator::Schedule(Seconds(0.1), [&]() { adapter->Send(c, Pattern(3000, 7)); });
+    Run();
+
+    EXPECT_GE(Count(false, TcpSegment::RST), 1U);
+    EXPECT_TRUE(HasEvent(c, TcpEvent::Kind::Reset));
+    EXPECT_EQ(c.engine->State(), TcpState::Closed);
+    EXPECT_EQ(Count(true, TcpSegment::RST), 0U);
+}
+
+TEST_F(EngineInterop, LostFinIsRetransmittedWithTheSameSequence)
+{
+    PeerListen();
+    peer.onNormalClose = [](PeerApp& p) { p.socket->Close(); };
+    auto em = DropOnReceive(1, [](const WireSegment& w) { return w.tcp.flags & TcpSegment::FIN; });
+    auto data = Pattern(20000, 8);
+    auto& c = EngineConnect();
+    Simulator::Schedule(Seconds(0.1), [&]() {
+        adapter->Send(c, data);
+        adapter->ShutdownSend(c);
+    });
+    Run();
+
+    EXPECT_EQ(em->dropped, 1U);
+    EXPECT_GE(Count(true, TcpSegment::FIN), 2U) << "the lost FIN was retransmitted";
+    EXPECT_EQ(FinSeqs(true), std::set<uint32_t>{kEngineIss + 1 + 20000}) << "W3";
+    EXPECT_EQ(peer.received, data);
+    EXPECT_TRUE(peer.normalClose);
+    EXPECT_EQ(c.engine->State(), TcpState::Closed);
+}
+
+TEST_F(EngineInterop, LostAckOfOurFinIsRecovered)
+{
+    PeerListen();
+    // The peer holds its side open for a while, so only our FIN's retransmission can recover.
+    peer.onNormalClose = [](PeerApp& p) {
+        Simulator::Schedule(Seconds(10), [&p]() { p.socket->Close(); });
+    };
+    const uint32_t finAck = kEngineIss + 1 + 4000 + 1;
+    auto em = DropOnReceive(0, [finAck](const WireSegment& w) {
+        return (w.tcp.flags & TcpSegment::ACK) && w.tcp.ack == finAck;
+    });
+    auto data = Pattern(4000, 9);
+    auto& c = EngineConnect();
+    Simulator::Schedule(Seconds(0.1), [&]() {
+        adapter->Send(c, data);
+        adapter->ShutdownSend(c);
+    });
+    Run();
+
+    EXPECT_EQ(em->dropped, 1U);
+    EXPECT_GE(Count(true, TcpSegment::FIN), 2U)
+        << "our FIN was retransmitted after its ACK was lost";
+    EXPECT_EQ(FinSeqs(true), std::set<uint32_t>{kEngineIss + 1 + 4000});
+    EXPECT_TRUE(PassedThrough(c, TcpState::FinWait2));
+    EXPECT_EQ(peer.received, data);
+    EXPECT_EQ(c.engine->State(), TcpState::Closed);
+}
+
+TEST_F(EngineInterop, MovingTheEngineMidTransferIsInvisibleToThePeer)
+{
+    PeerListen();
+    peer.onNormalClose = [](PeerApp& p) { p.socket->Close(); };
+    auto data = Pattern(200000, 10);
+    config.sndBufSize = 256 * 1024;
+    auto& c = EngineConnect();
+    Simulator::Schedule(Seconds(0.1), [&]() {
+        ASSERT_EQ(adapter->Send(c, data), data.size());
+        adapter->ShutdownSend(c);
+    });
+    // Export/Import the connection every 7 ms while data, ACKs and the close are in flight.
+    for (int i = 1; i < 60; ++i)
+    {
+        Simulator::Schedule(Seconds(0.1) + MilliSeconds(7 * i), [&]() {
+            if (c.engine->State() != TcpState::Closed)
+            {
+                adapter->Move(c);
+            }
+        });
+    }
+    Run();
+
+    EXPECT_GT(c.moves, 10U);
+    EXPECT_EQ(peer.received, data);
+    EXPECT_TRUE(peer.normalClose);
+    EXPECT_EQ(FinSeqs(true), std::set<uint32_t>{kEngineIss + 1 + 200000});
+    EXPECT_EQ(c.engine->State(), TcpState::Closed);
+    EXPECT_EQ(Count(true, TcpSegment::RST) + Count(false, TcpSegment::RST), 0U);
+}
+
+} // namespace

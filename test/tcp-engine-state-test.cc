@@ -1,0 +1,1611 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+// One small, exact test per transition of the (state x segment kind) table of tcp-engine.cc,
+// plus the codec, timers, congestion control and delegated-state export/import.
+
+#include "ns3/tcp-engine.h"
+
+#include <cstring>
+#include <gtest/gtest.h>
+#include <random>
+
+using namespace ns3;
+
+namespace
+{
+
+constexpr uint32_t kIss = 1000;
+constexpr uint32_t kIrs = 5000;
+constexpr int64_t kMs = 1000000;
+constexpr int64_t kSec = 1000 * kMs;
+constexpr uint8_t F = TcpSegment::FIN;
+constexpr uint8_t S = TcpSegment::SYN;
+constexpr uint8_t R = TcpSegment::RST;
+constexpr uint8_t A = TcpSegment::ACK;
+
+TcpEngineConfig
+PlainConfig()
+{
+    TcpEngineConfig c;
+    c.mss = 1000;
+    c.timestamps = false;
+    c.windowScaling = false;
+    c.rcvBufSize = 65535;
+    c.sndBufSize = 100000;
+    c.rtoMinNs = 200 * kMs;
+    c.initialCwndSegments = 4;
+    return c;
+}
+
+std::vector<uint8_t>
+Pattern(size_t n, uint8_t start = 0)
+{
+    std::vector<uint8_t> v(n);
+    for (size_t i = 0; i < n; ++i)
+    {
+        v[i] = static_cast<uint8_t>(start + i);
+    }
+    return v;
+}
+
+TcpSegment
+Seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd = 65535, size_t len = 0)
+{
+    TcpSegment s;
+    s.srcPort = 2;
+    s.dstPort = 1;
+    s.flags = flags;
+    s.seq = seq;
+    s.ack = ack;
+    s.window = wnd;
+    s.payload = Pattern(len, static_cast<uint8_t>(seq));
+    return s;
+}
+
+TcpSegment
+SynAck(uint16_t wnd = 65535)
+{
+    TcpSegment s = Seg(S | A, kIrs, kIss + 1, wnd);
+    s.mss = 1000;
+    return s;
+}
+
+bool
+Has(const std::vector<TcpEvent>& ev, TcpEvent::Kind k)
+{
+    for (const TcpEvent& e : ev)
+    {
+        if (e.kind == k)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+uint64_t
+Bytes(const std::vector<TcpEvent>& ev, TcpEvent::Kind k)
+{
+    uint64_t n = 0;
+    for (const TcpEvent& e : ev)
+    {
+        if (e.kind == k)
+        {
+            n += e.bytes;
+        }
+    }
+    return n;
+}
+
+void
+ExpectInvariants(const TcpEngine& e)
+{
+    std::string why;
+    EXPECT_TRUE(e.CheckInvariants(&why)) << why;
+}
+
+/// Active open to ESTABLISHED at t = 10 ms (RTT sample 10 ms -> RTO = rtoMin = 200 ms).
+TcpEngine
+Established(const TcpEngineConfig& c = PlainConfig())
+{
+    TcpEngine e(c, 1, 2, kIss);
+    e.Connect(0);
+    e.TakeSegments();
+    e.OnSegment(10 * kMs, SynAck());
+    e.TakeSegments();
+    e.TakeEvents();
+    return e;
+}
+
+/// Established, then ShutdownSend with nothing queued: FIN at kIss+1 sent.
+TcpEngine
+FinWait1()
+{
+    TcpEngine e = Established();
+    e.ShutdownSend(20 * kMs);
+    e.TakeSegments();
+    e.TakeEvents();
+    return e;
+}
+
+/// FIN_WAIT_2: our FIN (seq kIss+1) acknowledged.
+TcpEngine
+FinWait2()
+{
+    TcpEngine e = FinWait1();
+    e.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 2));
+    e.TakeSegments();
+    e.TakeEvents();
+    return e;
+}
+
+/// CLOSE_WAIT: the peer's FIN (seq kIrs+1) accepted.
+TcpEngine
+CloseWait()
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(F | A, kIrs + 1, kIss + 1));
+    e.TakeSegments();
+    e.TakeEvents();
+    return e;
+}
+
+/// TIME_WAIT at t = 40 ms.
+TcpEngine
+TimeWait()
+{
+    TcpEngine e = FinWait2();
+    e.OnSegment(40 * kMs, Seg(F | A, kIrs + 1, kIss + 2));
+    e.TakeSegments();
+    e.TakeEvents();
+    return e;
+}
+
+} // namespace
+
+// ============================================================================================
+// Sequence numbers and the segment codec
+// ============================================================================================
+
+TEST(TcpSeq, ComparisonsWrapAround)
+{
+    EXPECT_TRUE(SeqLt(0xfffffff0u, 0x10u));
+    EXPECT_TRUE(SeqGt(0x10u, 0xfffffff0u));
+    EXPECT_TRUE(SeqLeq(5u, 5u));
+    EXPECT_TRUE(SeqGeq(5u, 5u));
+    EXPECT_FALSE(SeqLt(5u, 5u));
+    EXPECT_EQ(SeqMax(0xffffffffu, 1u), 1u);
+    EXPECT_EQ(SeqMin(0xffffffffu, 1u), 0xffffffffu);
+}
+
+TEST(TcpSegmentCodec, SeqLenCountsSynAndFin)
+{
+    TcpSegment s = Seg(S | F, 1, 0, 0, 10);
+    EXPECT_EQ(s.SeqLen(), 12u);
+}
+
+TEST(TcpSegmentCodec, SerializeParseRoundTripWithAllOptions)
+{
+    TcpSegment s = Seg(S | A | TcpSegment::PSH, 0x01020304, 0xa0b0c0d0, 4321, 17);
+    s.urgentPointer = 7;
+    s.mss = 1460;
+    s.windowScale = 7;
+    s.sackPermitted = true;
+    s.hasTimestamp = true;
+    s.tsVal = 0xdeadbeef;
+    s.tsEcr = 42;
+    std::vector<uint8_t> w = s.Serialize();
+    ASSERT_EQ(w.size(), 20u + 24u + 17u);
+    EXPECT_EQ(w[12] >> 4, 11);   // data offset: 44 bytes
+    EXPECT_EQ(w[16] | w[17], 0); // checksum left to IP
+    TcpSegment p;
+    ASSERT_TRUE(TcpSegment::Parse(w.data(), w.size(), p));
+    EXPECT_EQ(p.srcPort, s.srcPort);
+    EXPECT_EQ(p.dstPort, s.dstPort);
+    EXPECT_EQ(p.seq, s.seq);
+    EXPECT_EQ(p.ack, s.ack);
+    EXPECT_EQ(p.flags, s.flags);
+    EXPECT_EQ(p.window, s.window);
+    EXPECT_EQ(p.urgentPointer, 7);
+    EXPECT_EQ(p.mss, s.mss);
+    EXPECT_EQ(p.windowScale, s.windowScale);
+    EXPECT_TRUE(p.sackPermitted);
+    EXPECT_TRUE(p.hasTimestamp);
+    EXPECT_EQ(p.tsVal, s.tsVal);
+    EXPECT_EQ(p.tsEcr, s.tsEcr);
+    EXPECT_EQ(p.payload, s.payload);
+}
+
+TEST(TcpSegmentCodec, ParseRejectsBadDataOffset)
+{
+    std::vector<uint8_t> w = Seg(A, 1, 2).Serialize();
+    TcpSegment p;
+    w[12] = 4 << 4; // below 5 words
+    EXPECT_FALSE(TcpSegment::Parse(w.data(), w.size(), p));
+    w[12] = 6 << 4; // beyond the buffer
+    EXPECT_FALSE(TcpSegment::Parse(w.data(), w.size(), p));
+    EXPECT_FALSE(TcpSegment::Parse(w.data(), 19, p)); // shorter than a header
+    EXPECT_FALSE(TcpSegment::Parse(nullptr, 0, p));
+}
+
+TEST(TcpSegmentCodec, ParseRejectsTruncatedAndInconsistentOptions)
+{
+    TcpSegment p;
+    std::vector<uint8_t> w = Seg(A, 1, 2).Serialize();
+    w[12] = 6 << 4;
+    w.resize(24);
+    w[20] = 2; // MSS kind, length byte runs past the header
+    w[21] = 8;
+    EXPECT_FALSE(TcpSegment::Parse(w.data(), w.size(), p));
+    w[21] = 3; // MSS with the wrong length
+    EXPECT_FALSE(TcpSegment::Parse(w.data(), w.size(), p));
+    w[21] = 0; // zero length
+    EXPECT_FALSE(TcpSegment::Parse(w.data(), w.size(), p));
+    w[20] = 1; // NOP NOP NOP kind-without-length
+    w[21] = 1;
+    w[22] = 1;
+    w[23] = 8;
+    EXPECT_FALSE(TcpSegment::Parse(w.data(), w.size(), p));
+    w[23] = 0; // ... END: fine
+    EXPECT_TRUE(TcpSegment::Parse(w.data(), w.size(), p));
+    w[20] = 99; // unknown option skipped by its length
+    w[21] = 4;
+    EXPECT_TRUE(TcpSegment::Parse(w.data(), w.size(), p));
+}
+
+TEST(TcpSegmentCodec, ParseSurvivesRandomBytes)
+{
+    std::mt19937 rng(1);
+    TcpSegment p;
+    int accepted = 0;
+    for (int i = 0; i < 20000; ++i)
+    {
+        std::vector<uint8_t> buf(rng() % 80);
+        for (uint8_t& b : buf)
+        {
+            b = static_cast<uint8_t>(rng());
+        }
+        if (buf.size() > 12 && (i & 1))
+        {
+            buf[12] = static_cast<uint8_t>((5 + rng() % 3) << 4); // plausible data offsets
+        }
+        if (TcpSegment::Parse(buf.data(), buf.size(), p))
+        {
+            ++accepted;
+            std::vector<uint8_t> again = p.Serialize(); // whatever parsed must re-encode
+            TcpSegment q;
+            ASSERT_TRUE(TcpSegment::Parse(again.data(), again.size(), q));
+            EXPECT_EQ(q.payload, p.payload);
+        }
+    }
+    EXPECT_GT(accepted, 0);
+}
+
+TEST(TcpSegmentCodec, ToStringIsTcpdumpLike)
+{
+    TcpSegment s = Seg(S | A, 100, 200, 512, 3);
+    s.mss = 536;
+    EXPECT_EQ(s.ToString(),
+              "2 > 1: Flags [S.], seq 100:103, ack 200, win 512, options [mss 536], length 3");
+    EXPECT_EQ(TcpSegment::FlagsToString(R), "R");
+    EXPECT_EQ(TcpSegment::FlagsToString(F | A), "F.");
+}
+
+// ============================================================================================
+// CLOSED and LISTEN (RFC 9293 §3.10.7.1, §3.10.7.2)
+// ============================================================================================
+
+TEST(TcpEngineState, ClosedRepliesRstWithSeqEqualSegAckToAck)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.OnSegment(0, Seg(A, 77, 1234, 100, 5));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, R);
+    EXPECT_EQ(out[0].seq, 1234u);
+    EXPECT_EQ(e.State(), TcpState::Closed);
+}
+
+TEST(TcpEngineState, ClosedRepliesRstAckToNonAckSegment)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.OnSegment(0, Seg(S | F, 77, 0, 100, 5));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, R | A);
+    EXPECT_EQ(out[0].seq, 0u);
+    EXPECT_EQ(out[0].ack, 77u + 5 + 2);
+}
+
+TEST(TcpEngineState, ClosedIgnoresRst)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.OnSegment(0, Seg(R, 77, 0));
+    EXPECT_TRUE(e.TakeSegments().empty());
+}
+
+TEST(TcpEngineState, ListenSynMovesToSynRcvdAndSendsSynAckWithoutSack)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.timestamps = true;
+    c.windowScaling = true;
+    c.rcvBufSize = 131072;
+    TcpEngine e(c, 1, 2, kIss);
+    e.Listen();
+    EXPECT_EQ(e.State(), TcpState::Listen);
+    TcpSegment syn = Seg(S, kIrs, 0, 65535);
+    syn.mss = 536;
+    syn.windowScale = 7;
+    syn.sackPermitted = true;
+    syn.hasTimestamp = true;
+    syn.tsVal = 99;
+    e.OnSegment(5 * kMs, syn);
+    EXPECT_EQ(e.State(), TcpState::SynRcvd);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, S | A);
+    EXPECT_EQ(out[0].seq, kIss);
+    EXPECT_EQ(out[0].ack, kIrs + 1);
+    EXPECT_EQ(out[0].mss, std::optional<uint16_t>(1000));
+    EXPECT_EQ(out[0].windowScale, std::optional<uint8_t>(2)); // 131072 >> 2 fits 16 bits
+    EXPECT_FALSE(out[0].sackPermitted);                       // SACK declined
+    EXPECT_TRUE(out[0].hasTimestamp);
+    EXPECT_EQ(out[0].tsEcr, 99u);
+    EXPECT_EQ(out[0].window, 65535);   // SYN windows are not scaled
+    EXPECT_EQ(e.SndMss(), 536u - 12u); // RFC 9293 §3.7.1: options subtracted
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, ListenAckElicitsRst)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Listen();
+    e.OnSegment(0, Seg(A, 10, 555));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, R);
+    EXPECT_EQ(out[0].seq, 555u);
+    EXPECT_EQ(e.State(), TcpState::Listen);
+}
+
+TEST(TcpEngineState, ListenIgnoresRstAndPlainData)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Listen();
+    e.OnSegment(0, Seg(R, 10, 0));
+    e.OnSegment(0, Seg(0, 10, 0, 100, 10));
+    EXPECT_TRUE(e.TakeSegments().empty());
+    EXPECT_EQ(e.State(), TcpState::Listen);
+}
+
+TEST(TcpEngineState, ShutdownInListenCloses)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Listen();
+    e.ShutdownSend(0);
+    EXPECT_EQ(e.State(), TcpState::Closed);
+}
+
+// ============================================================================================
+// SYN-SENT (RFC 9293 §3.10.7.3)
+// ============================================================================================
+
+TEST(TcpEngineState, ConnectSendsSynWithOptionsAndNoSackPermitted)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.timestamps = true;
+    c.windowScaling = true;
+    TcpEngine e(c, 1, 2, kIss);
+    e.Connect(3 * kMs);
+    EXPECT_EQ(e.State(), TcpState::SynSent);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, S);
+    EXPECT_EQ(out[0].seq, kIss);
+    EXPECT_EQ(out[0].mss, std::optional<uint16_t>(1000));
+    EXPECT_TRUE(out[0].windowScale.has_value());
+    EXPECT_FALSE(out[0].sackPermitted);
+    EXPECT_TRUE(out[0].hasTimestamp);
+    EXPECT_EQ(out[0].tsVal, 3u);
+    EXPECT_EQ(out[0].tsEcr, 0u);
+    EXPECT_EQ(e.NextDeadline(), 3 * kMs + kSec);
+}
+
+TEST(TcpEngineState, SynSentSynAckMovesToEstablishedAndAcks)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Connect(0);
+    e.TakeSegments();
+    e.OnSegment(10 * kMs, SynAck(30000));
+    EXPECT_EQ(e.State(), TcpState::Established);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, A);
+    EXPECT_EQ(out[0].seq, kIss + 1);
+    EXPECT_EQ(out[0].ack, kIrs + 1);
+    EXPECT_EQ(e.SndWnd(), 30000u);
+    EXPECT_EQ(e.Cwnd(), 4000u);
+    EXPECT_EQ(e.Rto(), 200 * kMs); // RTT 10 ms sampled from the SYN, clamped to rtoMin
+    EXPECT_EQ(e.NextDeadline(), -1);
+    auto ev = e.TakeEvents();
+    EXPECT_TRUE(Has(ev, TcpEvent::Kind::Established));
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, SynSentBadAckElicitsRst)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Connect(0);
+    e.TakeSegments();
+    TcpSegment bad = SynAck();
+    bad.ack = kIss + 7;
+    e.OnSegment(1, bad);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, R);
+    EXPECT_EQ(out[0].seq, kIss + 7);
+    EXPECT_EQ(e.State(), TcpState::SynSent);
+}
+
+TEST(TcpEngineState, SynSentRstWithAcceptableAckClosesWithReset)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Connect(0);
+    e.TakeEvents();
+    e.OnSegment(1, Seg(R | A, 0, kIss + 1));
+    EXPECT_EQ(e.State(), TcpState::Closed);
+    auto ev = e.TakeEvents();
+    EXPECT_TRUE(Has(ev, TcpEvent::Kind::Reset));
+    EXPECT_TRUE(Has(ev, TcpEvent::Kind::Closed));
+    EXPECT_EQ(e.NextDeadline(), -1);
+}
+
+TEST(TcpEngineState, SynSentRstWithoutAckIsIgnored)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Connect(0);
+    e.OnSegment(1, Seg(R, 0, 0));
+    EXPECT_EQ(e.State(), TcpState::SynSent);
+}
+
+TEST(TcpEngineState, SynRetransmittedWithBackoffThenTimedOut)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.maxSynRetransmits = 2;
+    TcpEngine e(c, 1, 2, kIss);
+    e.Connect(0);
+    e.TakeSegments();
+    e.OnTimer(kSec);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, S);
+    EXPECT_EQ(e.NextDeadline(), 3 * kSec); // backed off to 2 s
+    e.OnTimer(3 * kSec);
+    EXPECT_EQ(e.TakeSegments().size(), 1u);
+    EXPECT_EQ(e.NextDeadline(), 7 * kSec);
+    e.OnTimer(7 * kSec);
+    EXPECT_TRUE(e.TakeSegments().empty());
+    EXPECT_EQ(e.State(), TcpState::Closed);
+    EXPECT_TRUE(Has(e.TakeEvents(), TcpEvent::Kind::TimedOut));
+}
+
+TEST(TcpEngineState, SimultaneousOpenReachesEstablishedOnBothSides)
+{
+    TcpEngine a(PlainConfig(), 1, 2, kIss);
+    TcpEngine b(PlainConfig(), 2, 1, kIrs);
+    a.Connect(0);
+    b.Connect(0);
+    TcpSegment synA = a.TakeSegments().at(0);
+    TcpSegment synB = b.TakeSegments().at(0);
+    a.OnSegment(1 * kMs, synB);
+    b.OnSegment(1 * kMs, synA);
+    EXPECT_EQ(a.State(), TcpState::SynRcvd);
+    EXPECT_EQ(b.State(), TcpState::SynRcvd);
+    TcpSegment saA = a.TakeSegments().at(0);
+    TcpSegment saB = b.TakeSegments().at(0);
+    EXPECT_EQ(saA.flags, S | A);
+    a.OnSegment(2 * kMs, saB);
+    b.OnSegment(2 * kMs, saA);
+    EXPECT_EQ(a.State(), TcpState::Established);
+    EXPECT_EQ(b.State(), TcpState::Established);
+    EXPECT_TRUE(Has(a.TakeEvents(), TcpEvent::Kind::Established));
+    EXPECT_EQ(a.RcvNxt(), kIrs + 1);
+    EXPECT_EQ(b.RcvNxt(), kIss + 1);
+    ExpectInvariants(a);
+    ExpectInvariants(b);
+}
+
+TEST(TcpEngineState, ShutdownSendInSynSentDefersFinUntilEstablished)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Connect(0);
+    e.TakeSegments();
+    auto data = Pattern(10);
+    EXPECT_EQ(e.Send(0, data.data(), data.size()), 10u);
+    e.ShutdownSend(0);
+    EXPECT_EQ(e.State(), TcpState::SynSent);
+    e.OnSegment(10 * kMs, SynAck());
+    EXPECT_EQ(e.State(), TcpState::FinWait1);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags & (F | A), F | A); // data and FIN together
+    EXPECT_EQ(out[0].payload, data);
+    EXPECT_EQ(out[0].seq, kIss + 1);
+}
+
+// ============================================================================================
+// SYN-RECEIVED
+// ============================================================================================
+
+namespace
+{
+
+TcpEngine
+SynRcvd()
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Listen();
+    TcpSegment syn = Seg(S, kIrs, 0);
+    syn.mss = 1000;
+    e.OnSegment(0, syn);
+    e.TakeSegments();
+    e.TakeEvents();
+    return e;
+}
+
+} // namespace
+
+TEST(TcpEngineState, SynRcvdAckOfSynMovesToEstablished)
+{
+    TcpEngine e = SynRcvd();
+    e.OnSegment(5 * kMs, Seg(A, kIrs + 1, kIss + 1, 20000));
+    EXPECT_EQ(e.State(), TcpState::Established);
+    EXPECT_EQ(e.SndWnd(), 20000u);
+    EXPECT_TRUE(Has(e.TakeEvents(), TcpEvent::Kind::Established));
+    EXPECT_TRUE(e.TakeSegments().empty());
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, SynRcvdAckWithDataDeliversIt)
+{
+    TcpEngine e = SynRcvd();
+    e.OnSegment(5 * kMs, Seg(A, kIrs + 1, kIss + 1, 20000, 100));
+    EXPECT_EQ(e.State(), TcpState::Established);
+    EXPECT_EQ(e.BytesReadable(), 100u);
+}
+
+TEST(TcpEngineState, SynRcvdRetransmittedSynResendsSynAck)
+{
+    TcpEngine e = SynRcvd();
+    e.OnSegment(5 * kMs, Seg(S, kIrs, 0));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, S | A);
+    EXPECT_EQ(out[0].seq, kIss);
+    EXPECT_EQ(e.State(), TcpState::SynRcvd);
+}
+
+TEST(TcpEngineState, SynRcvdRstReturnsToListenForPassiveOpen)
+{
+    TcpEngine e = SynRcvd();
+    e.OnSegment(5 * kMs, Seg(R, kIrs + 1, 0));
+    EXPECT_EQ(e.State(), TcpState::Listen);
+    EXPECT_EQ(e.NextDeadline(), -1);
+    EXPECT_FALSE(Has(e.TakeEvents(), TcpEvent::Kind::Reset));
+}
+
+TEST(TcpEngineState, SynRcvdBadAckElicitsRst)
+{
+    TcpEngine e = SynRcvd();
+    e.OnSegment(5 * kMs, Seg(A, kIrs + 1, kIss + 50));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, R);
+    EXPECT_EQ(out[0].seq, kIss + 50);
+    EXPECT_EQ(e.State(), TcpState::SynRcvd);
+}
+
+TEST(TcpEngineState, SynRcvdSynAckTimeoutRetransmits)
+{
+    TcpEngine e = SynRcvd();
+    e.OnTimer(kSec);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, S | A);
+}
+
+// ============================================================================================
+// ESTABLISHED: receiving
+// ============================================================================================
+
+TEST(TcpEngineState, InOrderDataIsDeliveredAndAckDelayed)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 500));
+    EXPECT_TRUE(e.TakeSegments().empty()); // delayed
+    EXPECT_EQ(e.NextDeadline(), 220 * kMs);
+    EXPECT_EQ(Bytes(e.TakeEvents(), TcpEvent::Kind::DataReadable), 500u);
+    e.OnTimer(220 * kMs);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kIrs + 501);
+    EXPECT_EQ(e.Read(0, 1000), Pattern(500, static_cast<uint8_t>(kIrs + 1)));
+}
+
+TEST(TcpEngineState, SecondSegmentIsAcknowledgedImmediately)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 1000));
+    e.OnSegment(21 * kMs, Seg(A, kIrs + 1001, kIss + 1, 65535, 1000));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kIrs + 2001);
+    EXPECT_EQ(e.NextDeadline(), -1);
+}
+
+TEST(TcpEngineState, OutOfOrderDataIsAckedImmediatelyAndDeliveredWhenHoleFills)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 101, kIss + 1, 65535, 100));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kIrs + 1); // duplicate ACK
+    EXPECT_EQ(e.BytesReadable(), 0u);
+    e.OnSegment(21 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 100));
+    out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u); // hole filled: immediate ACK
+    EXPECT_EQ(out[0].ack, kIrs + 201);
+    EXPECT_EQ(e.BytesReadable(), 200u);
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, OverlappingRetransmissionIsTrimmed)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 100));
+    e.OnSegment(21 * kMs, Seg(A, kIrs + 51, kIss + 1, 65535, 100)); // 50 old, 50 new
+    EXPECT_EQ(e.BytesReadable(), 150u);
+    std::vector<uint8_t> got = e.Read(0, 150);
+    EXPECT_EQ(got[100], static_cast<uint8_t>(kIrs + 51 + 50));
+}
+
+TEST(TcpEngineState, FinInEstablishedMovesToCloseWait)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(F | A, kIrs + 1, kIss + 1, 65535, 10));
+    EXPECT_EQ(e.State(), TcpState::CloseWait);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u); // FIN is acknowledged at once
+    EXPECT_EQ(out[0].ack, kIrs + 12);
+    auto ev = e.TakeEvents();
+    EXPECT_TRUE(Has(ev, TcpEvent::Kind::RemoteFin));
+    EXPECT_EQ(e.BytesReadable(), 10u);
+    EXPECT_TRUE(e.RemoteFinReceived());
+}
+
+TEST(TcpEngineState, FinBeyondHoleIsAcceptedOnlyAfterTheHoleFills)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(F | A, kIrs + 11, kIss + 1, 65535, 10));
+    EXPECT_EQ(e.State(), TcpState::Established);
+    EXPECT_FALSE(Has(e.TakeEvents(), TcpEvent::Kind::RemoteFin));
+    e.OnSegment(21 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 10));
+    EXPECT_EQ(e.State(), TcpState::CloseWait);
+    EXPECT_EQ(e.RcvNxt(), kIrs + 22);
+    auto ev = e.TakeEvents();
+    ASSERT_TRUE(Has(ev, TcpEvent::Kind::RemoteFin));
+    // RemoteFin comes after the data became readable
+    size_t readable = 0;
+    size_t fin = 0;
+    for (size_t i = 0; i < ev.size(); ++i)
+    {
+        if (ev[i].kind == TcpEvent::Kind::DataReadable)
+        {
+            readable = i;
+        }
+        if (ev[i].kind == TcpEvent::Kind::RemoteFin)
+        {
+            fin = i;
+        }
+    }
+    EXPECT_LT(readable, fin);
+}
+
+TEST(TcpEngineState, RstExactInEstablishedClosesWithReset)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(R, kIrs + 1, 0));
+    EXPECT_EQ(e.State(), TcpState::Closed);
+    auto ev = e.TakeEvents();
+    EXPECT_TRUE(Has(ev, TcpEvent::Kind::Reset));
+    EXPECT_TRUE(Has(ev, TcpEvent::Kind::Closed));
+    EXPECT_TRUE(e.TakeSegments().empty());
+}
+
+TEST(TcpEngineState, RstInWindowNotExactSendsOneChallengeAck)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(R, kIrs + 100, 0));
+    EXPECT_EQ(e.State(), TcpState::Established);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, A);
+    EXPECT_EQ(out[0].seq, kIss + 1);
+    EXPECT_EQ(out[0].ack, kIrs + 1);
+    EXPECT_FALSE(Has(e.TakeEvents(), TcpEvent::Kind::Reset));
+}
+
+TEST(TcpEngineState, RstOutsideWindowIsDropped)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(R, kIrs + 1 + 70000, 0));
+    e.OnSegment(20 * kMs, Seg(R, kIrs - 10, 0));
+    EXPECT_EQ(e.State(), TcpState::Established);
+    EXPECT_TRUE(e.TakeSegments().empty());
+}
+
+TEST(TcpEngineState, SynInEstablishedSendsChallengeAck)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(S, kIrs + 10, 0));
+    EXPECT_EQ(e.State(), TcpState::Established);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, A);
+    EXPECT_EQ(out[0].ack, kIrs + 1);
+}
+
+TEST(TcpEngineState, OldDuplicateSegmentIsAckedAndDropped)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 100));
+    e.TakeSegments();
+    e.OnSegment(21 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 100));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kIrs + 101);
+    EXPECT_EQ(e.BytesReadable(), 100u);
+}
+
+TEST(TcpEngineState, SegmentWithoutAckIsDropped)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(0, kIrs + 1, 0, 65535, 100));
+    EXPECT_EQ(e.BytesReadable(), 0u);
+}
+
+TEST(TcpEngineState, AckOfUnsentDataIsAckedAndDropped)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 500, 65535, 10));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kIrs + 1); // the text was not accepted
+    EXPECT_EQ(e.BytesReadable(), 0u);
+}
+
+TEST(TcpEngineState, LaggingPureAckIsStillProcessed)
+{
+    // A peer that sends pure ACKs from its retransmission point (ns-3 after a timeout).
+    TcpEngine e = Established();
+    auto data = Pattern(100);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    e.OnSegment(21 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 300));
+    e.TakeSegments();
+    e.OnSegment(22 * kMs, Seg(A, kIrs + 1, kIss + 101)); // seq < RCV.NXT, no text
+    EXPECT_EQ(e.SndUna(), kIss + 101);
+}
+
+// ============================================================================================
+// ESTABLISHED: sending, congestion control, timers
+// ============================================================================================
+
+TEST(TcpEngineState, SendSegmentizesByMssWithinInitialWindow)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(10000);
+    EXPECT_EQ(e.Send(20 * kMs, data.data(), data.size()), 10000u);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 4u); // IW = 4 segments
+    for (size_t i = 0; i < out.size(); ++i)
+    {
+        EXPECT_EQ(out[i].seq, kIss + 1 + 1000 * i);
+        EXPECT_EQ(out[i].payload.size(), 1000u);
+        EXPECT_EQ(out[i].flags & A, A);
+    }
+    EXPECT_EQ(e.SndNxt(), kIss + 4001);
+    EXPECT_EQ(e.NextDeadline(), 20 * kMs + 200 * kMs);
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, SendIsBoundedBySendBuffer)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.sndBufSize = 3000;
+    TcpEngine e = Established(c);
+    auto data = Pattern(5000);
+    EXPECT_EQ(e.Send(20 * kMs, data.data(), data.size()), 3000u);
+    EXPECT_EQ(e.SendBufferSpace(), 0u);
+    EXPECT_EQ(e.Send(20 * kMs, data.data(), data.size()), 0u);
+}
+
+TEST(TcpEngineState, NewAckReleasesSendBufferAndReportsBytesAcked)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(3000);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    e.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 2001));
+    EXPECT_EQ(Bytes(e.TakeEvents(), TcpEvent::Kind::BytesAcked), 2000u);
+    EXPECT_EQ(e.BytesInSendBuffer(), 1000u);
+    EXPECT_EQ(e.Cwnd(), 4000u + 1000u); // slow start: + min(acked, SMSS) for this ACK
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, SlowStartThenCongestionAvoidance)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(4000);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    e.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 1001));
+    EXPECT_EQ(e.Cwnd(), 5000u); // +1 SMSS
+    TcpDelegatedState d = e.Export(30 * kMs);
+    d.ssthresh = 5000; // now in congestion avoidance
+    TcpEngine f = TcpEngine::Import(PlainConfig(), 1, 2, d, 30 * kMs);
+    f.OnSegment(31 * kMs, Seg(A, kIrs + 1, kIss + 2001));
+    EXPECT_EQ(f.Cwnd(), 5000u + 1000u * 1000u / 5000u); // RFC 5681 eq. 3
+}
+
+TEST(TcpEngineState, ThreeDupAcksTriggerFastRetransmitAndRecovery)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(4000);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    for (int i = 0; i < 2; ++i)
+    {
+        e.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 1));
+        EXPECT_TRUE(e.TakeSegments().empty());
+    }
+    e.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 1));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].seq, kIss + 1); // fast retransmit of SND.UNA
+    EXPECT_EQ(out[0].payload.size(), 1000u);
+    EXPECT_EQ(e.Ssthresh(), 2000u);     // max(FlightSize/2, 2*SMSS)
+    EXPECT_EQ(e.Cwnd(), 2000u + 3000u); // ssthresh + 3*SMSS
+    EXPECT_EQ(e.TotalRetransmits(), 1u);
+    // partial ACK: next hole retransmitted at once
+    e.OnSegment(40 * kMs, Seg(A, kIrs + 1, kIss + 2001));
+    out = e.TakeSegments();
+    ASSERT_GE(out.size(), 1u);
+    EXPECT_EQ(out[0].seq, kIss + 2001);
+    // full ACK: recovery ends, cwnd = min(ssthresh, FlightSize + SMSS)
+    e.OnSegment(50 * kMs, Seg(A, kIrs + 1, kIss + 4001));
+    EXPECT_EQ(e.Cwnd(), 1000u + 0u + 0u + 1000u);
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, DupAcksWithChangedWindowAreNotDuplicates)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(4000);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    for (uint16_t w = 60000; w < 60003; ++w)
+    {
+        e.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 1, w));
+    }
+    EXPECT_EQ(e.TotalRetransmits(), 0u);
+}
+
+TEST(TcpEngineState, RtoRetransmitsFirstSegmentWithBackoffAndLossWindow)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(4000);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    e.OnTimer(220 * kMs);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].seq, kIss + 1);
+    EXPECT_EQ(e.Cwnd(), 1000u);
+    EXPECT_EQ(e.Ssthresh(), 2000u);
+    EXPECT_EQ(e.Rto(), 400 * kMs);
+    EXPECT_EQ(e.NextDeadline(), 620 * kMs);
+    EXPECT_EQ(e.SndNxt(), kIss + 1001); // go-back-N
+    EXPECT_EQ(e.SndMax(), kIss + 4001);
+    e.OnTimer(620 * kMs);
+    EXPECT_EQ(e.NextDeadline(), 620 * kMs + 800 * kMs);
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, MaxRetransmitsEndInTimedOut)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.maxRetransmits = 3;
+    TcpEngine e = Established(c);
+    auto data = Pattern(100);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    int rtx = 0;
+    while (e.State() == TcpState::Established)
+    {
+        ASSERT_GE(e.NextDeadline(), 0);
+        e.OnTimer(e.NextDeadline());
+        rtx += static_cast<int>(e.TakeSegments().size());
+    }
+    EXPECT_EQ(rtx, 3);
+    EXPECT_EQ(e.State(), TcpState::Closed);
+    EXPECT_TRUE(Has(e.TakeEvents(), TcpEvent::Kind::TimedOut));
+    EXPECT_EQ(e.NextDeadline(), -1);
+}
+
+TEST(TcpEngineState, FinRetransmissionsAreLimitedToo)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.maxRetransmits = 2;
+    TcpEngine e = Established(c);
+    e.ShutdownSend(20 * kMs);
+    e.TakeSegments();
+    int fins = 0;
+    while (e.State() != TcpState::Closed)
+    {
+        ASSERT_GE(e.NextDeadline(), 0);
+        e.OnTimer(e.NextDeadline());
+        for (const TcpSegment& s : e.TakeSegments())
+        {
+            fins += s.Has(F) ? 1 : 0;
+            EXPECT_EQ(s.seq, kIss + 1); // same FIN sequence number every time
+        }
+    }
+    EXPECT_EQ(fins, 2);
+    EXPECT_TRUE(Has(e.TakeEvents(), TcpEvent::Kind::TimedOut));
+}
+
+TEST(TcpEngineState, KarnNoRttSampleFromRetransmittedSegment)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(100);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    e.OnTimer(220 * kMs);
+    e.TakeSegments();
+    EXPECT_EQ(e.Rto(), 400 * kMs);
+    e.OnSegment(5 * kSec, Seg(A, kIrs + 1, kIss + 101)); // ambiguous: no sample
+    EXPECT_EQ(e.Rto(), 400 * kMs);
+    e.Send(6 * kSec, data.data(), data.size());
+    e.TakeSegments();
+    e.OnSegment(6 * kSec + 300 * kMs, Seg(A, kIrs + 1, kIss + 201));
+    TcpDelegatedState d = e.Export(6 * kSec + 300 * kMs);
+    EXPECT_EQ(d.srttNs, (7 * 10 * kMs + 300 * kMs) / 8); // RFC 6298 §2.3
+}
+
+TEST(TcpEngineState, ZeroWindowStartsPersistAndProbesWithOneByte)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Connect(0);
+    e.TakeSegments();
+    e.OnSegment(10 * kMs, SynAck(0));
+    e.TakeSegments();
+    auto data = Pattern(3000);
+    e.Send(20 * kMs, data.data(), data.size());
+    EXPECT_TRUE(e.TakeSegments().empty());
+    EXPECT_EQ(e.NextDeadline(), 220 * kMs); // persist timer
+    e.OnTimer(220 * kMs);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].payload.size(), 1u);
+    EXPECT_EQ(out[0].seq, kIss + 1);
+    EXPECT_EQ(e.NextDeadline(), 220 * kMs + 400 * kMs); // backed off
+    // answered with the window still closed: probe again later, not a failure
+    e.OnSegment(300 * kMs, Seg(A, kIrs + 1, kIss + 1, 0));
+    e.OnTimer(e.NextDeadline());
+    out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].seq, kIss + 1);
+    EXPECT_EQ(out[0].payload.size(), 1u);
+    // the window opens: everything flows
+    e.OnSegment(2 * kSec, Seg(A, kIrs + 1, kIss + 2, 65535));
+    out = e.TakeSegments();
+    ASSERT_FALSE(out.empty());
+    EXPECT_EQ(out[0].seq, kIss + 2);
+    EXPECT_EQ(e.State(), TcpState::Established);
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, UnansweredZeroWindowProbesEndInTimedOut)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.maxRetransmits = 3;
+    TcpEngine e(c, 1, 2, kIss);
+    e.Connect(0);
+    e.TakeSegments();
+    e.OnSegment(10 * kMs, SynAck(0));
+    auto data = Pattern(10);
+    e.Send(20 * kMs, data.data(), data.size());
+    for (int i = 0; i < 10 && e.State() != TcpState::Closed; ++i)
+    {
+        e.OnTimer(e.NextDeadline());
+    }
+    EXPECT_EQ(e.State(), TcpState::Closed);
+    EXPECT_TRUE(Has(e.TakeEvents(), TcpEvent::Kind::TimedOut));
+}
+
+TEST(TcpEngineState, ReadOpensWindowAndSendsWindowUpdate)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.rcvBufSize = 4000;
+    c.delayedAckCount = 1;
+    TcpEngine e = Established(c);
+    for (uint32_t i = 0; i < 4; ++i)
+    {
+        e.OnSegment(20 * kMs, Seg(A, kIrs + 1 + 1000 * i, kIss + 1, 65535, 1000));
+    }
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 4u);
+    EXPECT_EQ(out.back().window, 0); // buffer full
+    std::vector<uint8_t> buf(500);
+    e.Read(30 * kMs, buf.data(), buf.size());
+    EXPECT_TRUE(e.TakeSegments().empty()); // below min(RCV.BUFF/2, MSS): no update yet
+    e.Read(30 * kMs, buf.data(), buf.size());
+    out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].window, 1000);
+    EXPECT_EQ(out[0].ack, kIrs + 4001);
+}
+
+TEST(TcpEngineState, DataBeyondZeroWindowIsNotAcceptedButItsAckIs)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.rcvBufSize = 1000;
+    c.delayedAckCount = 1;
+    TcpEngine e = Established(c);
+    auto data = Pattern(10);
+    e.Send(15 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 1000));
+    e.TakeSegments();
+    e.OnSegment(21 * kMs, Seg(A, kIrs + 1001, kIss + 11, 65535, 100));
+    EXPECT_EQ(e.BytesReadable(), 1000u);
+    EXPECT_EQ(e.SndUna(), kIss + 11);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kIrs + 1001);
+    EXPECT_EQ(out[0].window, 0);
+}
+
+TEST(TcpEngineState, WindowScalingAppliesAfterTheHandshake)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.windowScaling = true;
+    c.rcvBufSize = 1 << 20;
+    TcpEngine e(c, 1, 2, kIss);
+    e.Connect(0);
+    EXPECT_EQ(e.TakeSegments().at(0).windowScale, std::optional<uint8_t>(5));
+    TcpSegment sa = SynAck(1000);
+    sa.windowScale = 3;
+    e.OnSegment(10 * kMs, sa);
+    EXPECT_EQ(e.SndWnd(), 1000u); // unscaled in the SYN,ACK
+    auto ack = e.TakeSegments().at(0);
+    EXPECT_EQ(ack.window, (1u << 20) >> 5);
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 1, 1000));
+    EXPECT_EQ(e.SndWnd(), 8000u);
+}
+
+TEST(TcpEngineState, NoWindowScalingWhenThePeerDoesNotOfferIt)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.windowScaling = true;
+    c.rcvBufSize = 1 << 20;
+    TcpEngine e = Established(c);
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 1, 1000, 10));
+    e.OnTimer(e.NextDeadline());
+    EXPECT_EQ(e.TakeSegments().at(0).window, 65535);
+    EXPECT_EQ(e.SndWnd(), 1000u);
+}
+
+TEST(TcpEngineState, TimestampsOnEverySegmentIncludingRst)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.timestamps = true;
+    TcpEngine e(c, 1, 2, kIss);
+    e.Connect(0);
+    e.TakeSegments();
+    TcpSegment sa = SynAck();
+    sa.hasTimestamp = true;
+    sa.tsVal = 500;
+    sa.tsEcr = 0;
+    e.OnSegment(10 * kMs, sa);
+    EXPECT_TRUE(e.TimestampsEnabled());
+    EXPECT_EQ(e.SndMss(), 1000u - 12u);
+    auto ack = e.TakeSegments().at(0);
+    EXPECT_TRUE(ack.hasTimestamp);
+    EXPECT_EQ(ack.tsVal, 10u);
+    EXPECT_EQ(ack.tsEcr, 500u);
+    e.Abort(50 * kMs);
+    auto rst = e.TakeSegments().at(0);
+    EXPECT_EQ(rst.flags, R);
+    EXPECT_TRUE(rst.hasTimestamp);
+    EXPECT_EQ(rst.tsVal, 50u);
+}
+
+TEST(TcpEngineState, PawsDropsSegmentWithOldTimestampAndAcks)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.timestamps = true;
+    TcpEngine e(c, 1, 2, kIss);
+    e.Connect(0);
+    TcpSegment sa = SynAck();
+    sa.hasTimestamp = true;
+    sa.tsVal = 500;
+    e.OnSegment(10 * kMs, sa);
+    e.TakeSegments();
+    TcpSegment old = Seg(A, kIrs + 1, kIss + 1, 65535, 10);
+    old.hasTimestamp = true;
+    old.tsVal = 400;
+    e.OnSegment(20 * kMs, old);
+    EXPECT_EQ(e.BytesReadable(), 0u);
+    EXPECT_EQ(e.TakeSegments().size(), 1u);
+    old.tsVal = 501;
+    e.OnSegment(21 * kMs, old);
+    EXPECT_EQ(e.BytesReadable(), 10u);
+}
+
+TEST(TcpEngineState, KeepaliveProbesThenTimedOut)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.keepaliveIdleNs = 10 * kSec;
+    c.keepaliveIntervalNs = kSec;
+    c.keepaliveProbes = 2;
+    TcpEngine e = Established(c);
+    EXPECT_EQ(e.NextDeadline(), 10 * kMs + 10 * kSec);
+    e.OnTimer(e.NextDeadline());
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].seq, kIss); // SND.NXT - 1, no data
+    e.OnTimer(e.NextDeadline());
+    e.OnTimer(e.NextDeadline());
+    EXPECT_EQ(e.State(), TcpState::Closed);
+    EXPECT_TRUE(Has(e.TakeEvents(), TcpEvent::Kind::TimedOut));
+}
+
+TEST(TcpEngineState, KeepaliveAnswerRestartsIdleTimer)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.keepaliveIdleNs = 10 * kSec;
+    TcpEngine e = Established(c);
+    e.OnTimer(e.NextDeadline());
+    e.OnSegment(11 * kSec, Seg(A, kIrs + 1, kIss + 1));
+    EXPECT_EQ(e.NextDeadline(), 21 * kSec);
+}
+
+// ============================================================================================
+// Closing: FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT
+// ============================================================================================
+
+TEST(TcpEngineState, ShutdownSendAfterSentDataSendsFinAlone)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(1500);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    e.ShutdownSend(20 * kMs);
+    EXPECT_EQ(e.State(), TcpState::FinWait1);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, F | A);
+    EXPECT_EQ(out[0].seq, kIss + 1501);
+    EXPECT_TRUE(out[0].payload.empty());
+    EXPECT_EQ(e.Send(21 * kMs, data.data(), data.size()), 0u); // send half closed
+}
+
+TEST(TcpEngineState, FinRidesOnLastDataSegmentWhenDataIsQueued)
+{
+    auto data = Pattern(1500);
+    TcpEngine f = Established();
+    f.OnSegment(12 * kMs, Seg(A, kIrs + 1, kIss + 1, 1000)); // window: 1000
+    f.Send(20 * kMs, data.data(), data.size());
+    f.ShutdownSend(20 * kMs);
+    auto out = f.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_FALSE(out[0].Has(F)); // window-limited: FIN waits behind the data
+    f.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 1001, 1000));
+    out = f.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags & F, F);
+    EXPECT_EQ(out[0].seq, kIss + 1001);
+    EXPECT_EQ(out[0].payload.size(), 500u);
+}
+
+TEST(TcpEngineState, FinAckedInFinWait1MovesToFinWait2)
+{
+    TcpEngine e = FinWait1();
+    e.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 2));
+    EXPECT_EQ(e.State(), TcpState::FinWait2);
+    EXPECT_TRUE(Has(e.TakeEvents(), TcpEvent::Kind::FinAcked));
+    EXPECT_EQ(e.NextDeadline(), -1); // no FIN_WAIT_2 timer by default
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, DataAfterOurFinIsAcknowledgedAndDelivered)
+{
+    for (int fw2 = 0; fw2 < 2; ++fw2)
+    {
+        TcpEngine e = fw2 ? FinWait2() : FinWait1();
+        e.OnSegment(50 * kMs, Seg(A, kIrs + 1, kIss + 1 + fw2, 65535, 700));
+        e.OnSegment(51 * kMs, Seg(A, kIrs + 701, kIss + 1 + fw2, 65535, 700));
+        auto out = e.TakeSegments();
+        ASSERT_EQ(out.size(), 1u);
+        EXPECT_EQ(out[0].ack, kIrs + 1401);
+        EXPECT_EQ(e.BytesReadable(), 1400u);
+        EXPECT_EQ(Bytes(e.TakeEvents(), TcpEvent::Kind::DataReadable), 1400u);
+    }
+}
+
+TEST(TcpEngineState, FinInFinWait1MovesToClosing)
+{
+    TcpEngine e = FinWait1();
+    e.OnSegment(30 * kMs, Seg(F | A, kIrs + 1, kIss + 1));
+    EXPECT_EQ(e.State(), TcpState::Closing);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kIrs + 2);
+    e.OnSegment(40 * kMs, Seg(A, kIrs + 2, kIss + 2));
+    EXPECT_EQ(e.State(), TcpState::TimeWait);
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, FinAckingOurFinInFinWait1MovesToTimeWait)
+{
+    TcpEngine e = FinWait1();
+    e.OnSegment(30 * kMs, Seg(F | A, kIrs + 1, kIss + 2));
+    EXPECT_EQ(e.State(), TcpState::TimeWait);
+    EXPECT_EQ(e.TakeSegments().at(0).ack, kIrs + 2);
+    EXPECT_EQ(e.NextDeadline(), 30 * kMs + PlainConfig().timeWaitNs);
+}
+
+TEST(TcpEngineState, FinInFinWait2MovesToTimeWait)
+{
+    TcpEngine e = FinWait2();
+    e.OnSegment(40 * kMs, Seg(F | A, kIrs + 1, kIss + 2));
+    EXPECT_EQ(e.State(), TcpState::TimeWait);
+    auto ev = e.TakeEvents();
+    EXPECT_TRUE(Has(ev, TcpEvent::Kind::RemoteFin));
+    EXPECT_EQ(e.TakeSegments().at(0).ack, kIrs + 2);
+}
+
+TEST(TcpEngineState, FinWait2TimeoutEndsInTimedOutWhenConfigured)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.finWait2TimeoutNs = 5 * kSec;
+    TcpEngine e = Established(c);
+    e.ShutdownSend(20 * kMs);
+    e.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 2));
+    EXPECT_EQ(e.NextDeadline(), 30 * kMs + 5 * kSec);
+    e.OnSegment(1 * kSec, Seg(A, kIrs + 1, kIss + 2, 65535, 10)); // traffic restarts it
+    EXPECT_EQ(e.NextDeadline(), 1 * kSec + 200 * kMs);            // (delayed ACK first)
+    e.OnTimer(e.NextDeadline());
+    EXPECT_EQ(e.NextDeadline(), 6 * kSec);
+    e.OnTimer(6 * kSec);
+    EXPECT_EQ(e.State(), TcpState::Closed);
+    EXPECT_TRUE(Has(e.TakeEvents(), TcpEvent::Kind::TimedOut));
+}
+
+TEST(TcpEngineState, SendAfterRemoteFinIsAllowedInCloseWait)
+{
+    TcpEngine e = CloseWait();
+    auto data = Pattern(300);
+    EXPECT_EQ(e.Send(30 * kMs, data.data(), data.size()), 300u);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].payload, data);
+    EXPECT_EQ(out[0].ack, kIrs + 2);
+}
+
+TEST(TcpEngineState, DataInCloseWaitIsIgnored)
+{
+    TcpEngine e = CloseWait();
+    e.OnSegment(30 * kMs, Seg(A, kIrs + 2, kIss + 1, 65535, 10));
+    EXPECT_EQ(e.BytesReadable(), 0u);
+    EXPECT_EQ(e.RcvNxt(), kIrs + 2);
+}
+
+TEST(TcpEngineState, RetransmittedFinInCloseWaitIsReAcked)
+{
+    TcpEngine e = CloseWait();
+    e.OnSegment(30 * kMs, Seg(F | A, kIrs + 1, kIss + 1));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kIrs + 2);
+    EXPECT_EQ(e.State(), TcpState::CloseWait);
+}
+
+TEST(TcpEngineState, ShutdownInCloseWaitMovesToLastAckAndAckOfFinCloses)
+{
+    TcpEngine e = CloseWait();
+    e.ShutdownSend(30 * kMs);
+    EXPECT_EQ(e.State(), TcpState::LastAck);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, F | A);
+    e.OnSegment(40 * kMs, Seg(A, kIrs + 2, kIss + 2));
+    EXPECT_EQ(e.State(), TcpState::Closed);
+    auto ev = e.TakeEvents();
+    EXPECT_TRUE(Has(ev, TcpEvent::Kind::FinAcked));
+    EXPECT_TRUE(Has(ev, TcpEvent::Kind::Closed));
+    EXPECT_EQ(e.NextDeadline(), -1);
+}
+
+TEST(TcpEngineState, LastAckRetransmitsFin)
+{
+    TcpEngine e = CloseWait();
+    e.ShutdownSend(30 * kMs);
+    e.TakeSegments();
+    e.OnTimer(230 * kMs);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, F | A);
+    EXPECT_EQ(out[0].seq, kIss + 1);
+}
+
+TEST(TcpEngineState, SimultaneousCloseBothReachTimeWait)
+{
+    TcpEngine a = Established();
+    TcpEngine b(PlainConfig(), 2, 1, kIrs);
+    b.Listen();
+    TcpSegment syn = Seg(S, kIss, 0);
+    syn.mss = 1000;
+    b.OnSegment(0, syn);
+    b.TakeSegments();
+    b.OnSegment(10 * kMs, Seg(A, kIss + 1, kIrs + 1));
+    ASSERT_EQ(b.State(), TcpState::Established);
+    a.ShutdownSend(20 * kMs);
+    b.ShutdownSend(20 * kMs);
+    TcpSegment finA = a.TakeSegments().at(0);
+    TcpSegment finB = b.TakeSegments().at(0);
+    a.OnSegment(30 * kMs, finB);
+    b.OnSegment(30 * kMs, finA);
+    EXPECT_EQ(a.State(), TcpState::Closing);
+    EXPECT_EQ(b.State(), TcpState::Closing);
+    TcpSegment ackA = a.TakeSegments().at(0);
+    TcpSegment ackB = b.TakeSegments().at(0);
+    a.OnSegment(40 * kMs, ackB);
+    b.OnSegment(40 * kMs, ackA);
+    EXPECT_EQ(a.State(), TcpState::TimeWait);
+    EXPECT_EQ(b.State(), TcpState::TimeWait);
+    ExpectInvariants(a);
+    ExpectInvariants(b);
+}
+
+TEST(TcpEngineState, TimeWaitReAcksRetransmittedFinAndRestartsTimer)
+{
+    TcpEngine e = TimeWait();
+    e.OnSegment(5 * kSec, Seg(F | A, kIrs + 1, kIss + 2));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, A);
+    EXPECT_EQ(out[0].ack, kIrs + 2);
+    EXPECT_EQ(e.State(), TcpState::TimeWait);
+    EXPECT_EQ(e.NextDeadline(), 5 * kSec + PlainConfig().timeWaitNs);
+}
+
+TEST(TcpEngineState, TimeWaitExpiresToClosed)
+{
+    TcpEngine e = TimeWait();
+    e.OnTimer(e.NextDeadline());
+    EXPECT_EQ(e.State(), TcpState::Closed);
+    EXPECT_TRUE(Has(e.TakeEvents(), TcpEvent::Kind::Closed));
+    EXPECT_EQ(e.NextDeadline(), -1);
+}
+
+TEST(TcpEngineState, SynInTimeWaitSendsChallengeAck)
+{
+    TcpEngine e = TimeWait();
+    e.OnSegment(50 * kMs, Seg(S, kIrs + 100000, 0));
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, A);
+    EXPECT_EQ(e.State(), TcpState::TimeWait);
+}
+
+TEST(TcpEngineState, ExactRstInTimeWaitCloses)
+{
+    TcpEngine e = TimeWait();
+    e.OnSegment(50 * kMs, Seg(R, kIrs + 2, 0));
+    EXPECT_EQ(e.State(), TcpState::Closed);
+}
+
+// ============================================================================================
+// ABORT
+// ============================================================================================
+
+TEST(TcpEngineState, AbortSendsRstWithSndNxtAndCloses)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(2500);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.TakeSegments();
+    e.Abort(30 * kMs);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, R);
+    EXPECT_EQ(out[0].seq, kIss + 2501);
+    EXPECT_EQ(e.State(), TcpState::Closed);
+    EXPECT_EQ(e.NextDeadline(), -1);
+    EXPECT_TRUE(Has(e.TakeEvents(), TcpEvent::Kind::Closed));
+    e.OnSegment(40 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 10)); // later segments: RST
+    EXPECT_EQ(e.TakeSegments().at(0).flags, R);
+}
+
+TEST(TcpEngineState, AbortInSynSentSendsNothing)
+{
+    TcpEngine e(PlainConfig(), 1, 2, kIss);
+    e.Connect(0);
+    e.TakeSegments();
+    e.Abort(1);
+    EXPECT_TRUE(e.TakeSegments().empty());
+    EXPECT_EQ(e.State(), TcpState::Closed);
+}
+
+TEST(TcpEngineState, AbortKeepsReadableData)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 10));
+    e.Abort(30 * kMs);
+    EXPECT_EQ(e.Read(31 * kMs, 100).size(), 10u);
+}
+
+// ============================================================================================
+// Delegated state: export / import
+// ============================================================================================
+
+namespace
+{
+
+/// An engine with a bit of everything: unacked data, go-back-N, out-of-order data, readable
+/// data, delayed ACK pending, our FIN queued.
+TcpEngine
+Busy(int64_t& now)
+{
+    TcpEngineConfig c = PlainConfig();
+    c.timestamps = true;
+    c.windowScaling = true;
+    c.keepaliveIdleNs = 30 * kSec;
+    TcpEngine e(c, 1, 2, kIss);
+    e.Connect(0);
+    TcpSegment sa = SynAck();
+    sa.hasTimestamp = true;
+    sa.tsVal = 7;
+    sa.windowScale = 2;
+    e.OnSegment(10 * kMs, sa);
+    auto data = Pattern(9000);
+    e.Send(20 * kMs, data.data(), data.size());
+    e.OnTimer(220 * kMs); // RTO: go-back-N
+    TcpSegment in = Seg(A, kIrs + 1, kIss + 1001, 16000, 300);
+    in.hasTimestamp = true;
+    in.tsVal = 300;
+    e.OnSegment(300 * kMs, in); // new ACK + in-order data: delayed ACK pending
+    TcpSegment ooo = Seg(A, kIrs + 1001, kIss + 1001, 16000, 200);
+    ooo.hasTimestamp = true;
+    ooo.tsVal = 301;
+    e.OnSegment(301 * kMs, ooo); // out-of-order
+    e.ShutdownSend(302 * kMs);
+    now = 350 * kMs;
+    return e;
+}
+
+} // namespace
+
+TEST(TcpEngineDelegatedState, ExportImportRoundTripPreservesEveryField)
+{
+    int64_t now = 0;
+    TcpEngine e = Busy(now);
+    e.TakeSegments();
+    e.TakeEvents();
+    ExpectInvariants(e);
+    TcpDelegatedState d = e.Export(now);
+    EXPECT_EQ(d.state, TcpState::FinWait1);
+    EXPECT_EQ(d.sndUna, kIss + 1001);
+    EXPECT_TRUE(SeqLt(d.sndNxt, d.sndMax) || d.sndNxt == d.sndMax);
+    EXPECT_EQ(d.sendData.size(), 8000u);
+    EXPECT_EQ(d.sendDataSeq, kIss + 1001);
+    EXPECT_EQ(d.receiveData.size(), 300u);
+    ASSERT_EQ(d.outOfOrder.size(), 1u);
+    EXPECT_EQ(d.outOfOrder[0].seq, kIrs + 1001);
+    EXPECT_TRUE(d.finRequested);
+    EXPECT_EQ(d.finSeq, kIss + 9001);
+    EXPECT_TRUE(d.timestamps);
+    EXPECT_EQ(d.tsRecent, 300u); // RFC 7323 §4.3: not from a segment beyond Last.ACK.sent
+    EXPECT_EQ(d.sndWndShift, 2);
+    EXPECT_GE(d.retransmitTimer.remainingNs, 0);
+    EXPECT_EQ(d.retransmitTimer.count, 0u);
+    EXPECT_GE(d.keepaliveTimer.remainingNs, 0);
+    EXPECT_GE(d.totalRt, 1u);
+    TcpEngine f = TcpEngine::Import(e.Config(), 1, 2, d, now);
+    EXPECT_EQ(f.Export(now), d);
+    ExpectInvariants(f);
+    // A later export of the imported engine ages the same way as the original's.
+    EXPECT_EQ(f.Export(now + 5 * kMs), e.Export(now + 5 * kMs));
+    EXPECT_FALSE(d.ToString().empty());
+}
+
+TEST(TcpEngineDelegatedState, ImportedEngineContinuesExactlyAsTheOriginal)
+{
+    int64_t now = 0;
+    TcpEngine e = Busy(now);
+    e.TakeSegments();
+    e.TakeEvents();
+    TcpEngine f = TcpEngine::Import(e.Config(), 1, 2, e.Export(now), now);
+    auto step = [](TcpEngine& x, int64_t t, const TcpSegment* s) {
+        if (s != nullptr)
+        {
+            x.OnSegment(t, *s);
+        }
+        else
+        {
+            x.OnTimer(t);
+        }
+        std::string all;
+        for (const TcpSegment& seg : x.TakeSegments())
+        {
+            all += seg.ToString() + "\n";
+        }
+        for (const TcpEvent& ev : x.TakeEvents())
+        {
+            all += ev.ToString() + "\n";
+        }
+        return all + std::to_string(x.NextDeadline());
+    };
+    TcpSegment fill = Seg(A, kIrs + 301, kIss + 3001, 16000, 700);
+    fill.hasTimestamp = true;
+    fill.tsVal = 400;
+    EXPECT_EQ(step(e, 400 * kMs, nullptr), step(f, 400 * kMs, nullptr));
+    EXPECT_EQ(step(e, 410 * kMs, &fill), step(f, 410 * kMs, &fill));
+    const int64_t t = e.NextDeadline();
+    EXPECT_EQ(step(e, t, nullptr), step(f, t, nullptr));
+    EXPECT_EQ(e.Export(t), f.Export(t));
+}
+
+TEST(TcpEngineDelegatedState, TimeWaitMovesWithItsTimer)
+{
+    TcpEngine e = TimeWait();
+    TcpDelegatedState d = e.Export(10 * kSec);
+    EXPECT_EQ(d.timeWaitRemainingNs, 40 * kMs + PlainConfig().timeWaitNs - 10 * kSec);
+    TcpEngine f = TcpEngine::Import(PlainConfig(), 1, 2, d, 10 * kSec);
+    EXPECT_EQ(f.NextDeadline(), e.NextDeadline());
+    f.OnSegment(11 * kSec, Seg(F | A, kIrs + 1, kIss + 2));
+    EXPECT_EQ(f.TakeSegments().at(0).ack, kIrs + 2);
+}
+
+TEST(TcpEngineDelegatedState, StateNamesFollowRfc9293)
+{
+    EXPECT_STREQ(ToString(TcpState::Closed), "CLOSED");
+    EXPECT_STREQ(ToString(TcpState::FinWait1), "FIN_WAIT_1");
+    EXPECT_STREQ(ToString(TcpState::TimeWait), "TIME_WAIT");
+    EXPECT_STREQ(ToString(TcpState::SynRcvd), "SYN_RCVD");
+}
+
+TEST(TcpEngineInvariants, DetectInconsistentImportedState)
+{
+    TcpEngine e = Established();
+    TcpDelegatedState d = e.Export(20 * kMs);
+    std::string why;
+    EXPECT_TRUE(TcpEngine::Import(PlainConfig(), 1, 2, d, 20 * kMs).CheckInvariants(&why));
+    TcpDelegatedState bad = d;
+    bad.sndNxt = d.sndMax + 5;
+    EXPECT_FALSE(TcpEngine::Import(PlainConfig(), 1, 2, bad, 20 * kMs).CheckInvariants(&why));
+    bad = d;
+    bad.sndMax = d.sndUna + 10; // sent bytes that were never posted
+    bad.sndNxt = bad.sndMax;
+    bad.retransmitTimer.remainingNs = 1;
+    EXPECT_FALSE(TcpEngine::Import(PlainConfig(), 1, 2, bad, 20 * kMs).CheckInvariants(&why));
+    EXPECT_NE(why.find("never posted"), std::string::npos);
+    bad = d;
+    bad.state = TcpState::TimeWait;
+    EXPECT_FALSE(TcpEngine::Import(PlainConfig(), 1, 2, bad, 20 * kMs).CheckInvariants(&why));
+}
