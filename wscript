@@ -14,6 +14,9 @@ def build(bld):
                                                "applications"])
     module.source = [
         "model/chimney-status.cc",
+        "model/chimney-types.cc",
+        "model/net-buffer-list.cc",
+        "model/offload-state.cc",
         "model/tcp-delegated-state.cc",
         "model/tcp-engine.cc",
         "model/tcp-segment.cc",
@@ -24,7 +27,11 @@ def build(bld):
     headers = bld(features="ns3header")
     headers.module = "chimney"
     headers.source = [
+        "model/chimney-interface.h",
         "model/chimney-status.h",
+        "model/chimney-types.h",
+        "model/net-buffer-list.h",
+        "model/offload-state.h",
         "model/tcp-delegated-state.h",
         "model/tcp-engine.h",
         "model/tcp-segment.h",
@@ -39,6 +46,7 @@ def build(bld):
         tests.source = [
             "test/chimney-test-main.cc",
             # unit
+            "test/chimney-interface-types-test.cc",
             "test/chimney-status-test.cc",
             "test/tcp-engine-link-test.cc",
             "test/tcp-engine-state-test.cc",

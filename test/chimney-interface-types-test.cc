@@ -1,0 +1,95 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "ns3/chimney-types.h"
+#include "ns3/net-buffer-list.h"
+#include "ns3/offload-state.h"
+
+#include <gtest/gtest.h>
+#include <sstream>
+
+using namespace ns3;
+
+TEST(ChimneyTypes, MandatoryUploadReasonsAreExactlyThoseTheSpecNames)
+{
+    EXPECT_TRUE(IsMandatoryUploadReason(ChimneyUploadReason::HARDWARE_FAILURE));
+    EXPECT_TRUE(IsMandatoryUploadReason(ChimneyUploadReason::INVALID_STATE));
+    EXPECT_TRUE(IsMandatoryUploadReason(ChimneyUploadReason::RECEIVED_URGENT_DATA));
+    EXPECT_TRUE(IsMandatoryUploadReason(ChimneyUploadReason::TIMEOUT_EXPIRATION));
+    EXPECT_TRUE(IsMandatoryUploadReason(ChimneyUploadReason::UPLOAD_REQUESTED));
+    EXPECT_FALSE(IsMandatoryUploadReason(ChimneyUploadReason::HIGH_DROP_RATE));
+    EXPECT_FALSE(IsMandatoryUploadReason(ChimneyUploadReason::LOW_ACTIVITY));
+    EXPECT_FALSE(IsMandatoryUploadReason(ChimneyUploadReason::SMALL_IO));
+    EXPECT_FALSE(IsMandatoryUploadReason(ChimneyUploadReason::NONE));
+}
+
+TEST(ChimneyTypes, EventsAndReasonsPrintWithSpecNames)
+{
+    std::ostringstream os;
+    os << ChimneyEvent::RETRIEVE << '(' << ChimneyUploadReason::TIMEOUT_EXPIRATION << ") "
+       << ChimneyEvent::DISCONNECT << ' ' << ChimneyEvent::ABORT;
+    EXPECT_EQ(os.str(), "Retrieve(TimeoutExpiration) Disconnect Abort");
+}
+
+TEST(NetBufferList, SendNblHasOneNetBufferWithTheData)
+{
+    auto nbl = NetBufferList::CreateSend({1, 2, 3}, 7);
+    EXPECT_EQ(nbl->id, 7U);
+    ASSERT_EQ(nbl->buffers.size(), 1U);
+    EXPECT_EQ(nbl->DataLength(), 3U);
+    EXPECT_EQ(nbl->status, ChimneyStatus::PENDING);
+    EXPECT_EQ(nbl->bytesTransferred, 0U);
+    EXPECT_EQ(nbl->ChainLength(), 1U);
+}
+
+TEST(NetBufferList, ZeroLengthReceiveIsStillOneNetBuffer)
+{
+    auto nbl = NetBufferList::CreateReceive(0);
+    EXPECT_EQ(nbl->buffers.size(), 1U);
+    EXPECT_EQ(nbl->DataLength(), 0U);
+}
+
+TEST(NetBufferList, ChainLengthCountsLinkedNbls)
+{
+    auto a = NetBufferList::CreateSend({1});
+    a->next = NetBufferList::CreateSend({2});
+    a->next->next = NetBufferList::CreateSend({3});
+    EXPECT_EQ(a->ChainLength(), 3U);
+    EXPECT_EQ(a->next->ChainLength(), 2U);
+}
+
+TEST(NetBufferList, ContextsPopInReverseOrderOfPush)
+{
+    auto nbl = NetBufferList::CreateSend({});
+    nbl->PushContext(10);
+    nbl->PushContext(20);
+    EXPECT_EQ(nbl->ContextDepth(), 2U);
+    EXPECT_EQ(nbl->PopContext(), 20U);
+    EXPECT_EQ(nbl->PopContext(), 10U);
+    EXPECT_EQ(nbl->ContextDepth(), 0U);
+}
+
+TEST(OffloadBlockList, OneConnectionListHoldsExactlyThatTree)
+{
+    NeighborOffloadBlock neighbor;
+    neighbor.neighbor = Ipv4Address("10.0.0.2");
+    PathOffloadBlock path;
+    path.source = Ipv4Address("10.0.0.1");
+    path.destination = Ipv4Address("10.0.0.2");
+    TcpOffloadBlock tcp;
+    tcp.handle = 5;
+    tcp.localPort = 1000;
+    tcp.remotePort = 80;
+    auto list = OffloadBlockList::ForOneConnection(neighbor, path, tcp);
+    EXPECT_EQ(list->TcpBlockCount(), 1U);
+    int visited = 0;
+    list->ForEachTcp([&](NeighborOffloadBlock& n, PathOffloadBlock& p, TcpOffloadBlock& t) {
+        ++visited;
+        EXPECT_EQ(n.neighbor, Ipv4Address("10.0.0.2"));
+        EXPECT_EQ(p.source, Ipv4Address("10.0.0.1"));
+        EXPECT_EQ(t.handle, 5U);
+        EXPECT_EQ(t.sendDataHead, nullptr);
+    });
+    EXPECT_EQ(visited, 1);
+}
