@@ -13,6 +13,8 @@ def build(bld):
     module = bld.create_ns3_module("chimney", ["internet", "point-to-point", "csma",
                                                "applications"])
     module.source = [
+        "helper/chimney-helper.cc",
+        "model/chimney-net-device.cc",
         "model/chimney-status.cc",
         "model/chimney-types.cc",
         "model/net-buffer-list.cc",
@@ -27,7 +29,9 @@ def build(bld):
     headers = bld(features="ns3header")
     headers.module = "chimney"
     headers.source = [
+        "helper/chimney-helper.h",
         "model/chimney-interface.h",
+        "model/chimney-net-device.h",
         "model/chimney-status.h",
         "model/chimney-types.h",
         "model/net-buffer-list.h",
@@ -51,6 +55,7 @@ def build(bld):
             "test/tcp-engine-link-test.cc",
             "test/tcp-engine-state-test.cc",
             # system
+            "test/chimney-net-device-test.cc",
             "test/engine-ns3-adapter.cc",
             "test/ns3-tcp-harness-test.cc",
             "test/tcp-engine-interop-test.cc",

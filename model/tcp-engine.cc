@@ -932,6 +932,17 @@ TcpEngine::ProcessText(int64_t now, const TcpSegment& seg, uint32_t seq)
             m_remoteFinPending = true; // FIN beyond a hole: accepted once the hole is filled
             m_remoteFinSeq = finSeq;
             m_ackNow = true;
+            // The stream ends at the FIN: drop what a misbehaving peer already sent beyond it,
+            // as text arriving after it is trimmed to it (m_ooo is sorted and disjoint).
+            while (!m_ooo.empty() && SeqGeq(m_ooo.back().seq, finSeq))
+            {
+                m_ooo.pop_back();
+            }
+            if (!m_ooo.empty() &&
+                SeqGt(m_ooo.back().seq + static_cast<uint32_t>(m_ooo.back().data.size()), finSeq))
+            {
+                m_ooo.back().data.resize(finSeq - m_ooo.back().seq);
+            }
         }
     }
     if (m_remoteFinPending && !m_remoteFin && m_remoteFinSeq == m_rcvNxt)

@@ -116,6 +116,35 @@ EngineL4Adapter::Move(Connection& c)
     Flush(c);
 }
 
+TcpDelegatedState
+EngineL4Adapter::Detach(Connection& c)
+{
+    Flush(c);
+    TcpDelegatedState state = c.engine->Export(NowNs());
+    c.timer.Cancel();
+    m_connections.erase(Key(c.engine->LocalPort(), c.remoteAddress.Get(), c.engine->RemotePort()));
+    return state;
+}
+
+EngineL4Adapter::Connection&
+EngineL4Adapter::Adopt(Ipv4Address local,
+                       uint16_t localPort,
+                       Ipv4Address remote,
+                       uint16_t remotePort,
+                       const TcpEngineConfig& config,
+                       const TcpDelegatedState& state)
+{
+    auto c = std::make_unique<Connection>();
+    c->engine = std::make_unique<TcpEngine>(
+        TcpEngine::Import(config, localPort, remotePort, state, NowNs()));
+    c->localAddress = local;
+    c->remoteAddress = remote;
+    Connection& ref = *c;
+    m_connections[Key(localPort, remote.Get(), remotePort)] = std::move(c);
+    Flush(ref);
+    return ref;
+}
+
 int
 EngineL4Adapter::GetProtocolNumber() const
 {

@@ -87,6 +87,24 @@ class EngineL4Adapter : public IpL4Protocol
     /// Move the connection to a fresh engine through Export/Import (delegated state).
     void Move(Connection& c);
 
+    /**
+     * \brief Export a connection's delegated state and forget the connection (it is handed to
+     *        an offload target). Pending output is flushed first; c is invalid afterwards.
+     * \returns the state
+     */
+    TcpDelegatedState Detach(Connection& c);
+
+    /**
+     * \brief Continue a connection in software from a delegated state (after an upload).
+     * \returns the connection (owned by the adapter)
+     */
+    Connection& Adopt(Ipv4Address local,
+                      uint16_t localPort,
+                      Ipv4Address remote,
+                      uint16_t remotePort,
+                      const TcpEngineConfig& config,
+                      const TcpDelegatedState& state);
+
     // IpL4Protocol
     int GetProtocolNumber() const override;
     RxStatus Receive(Ptr<Packet> p, const Ipv4Header& header, Ptr<Ipv4Interface> iface) override;

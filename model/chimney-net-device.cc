@@ -1,0 +1,1853 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "chimney-net-device.h"
+
+#include "tcp-segment-packet.h"
+
+#include "ns3/boolean.h"
+#include "ns3/channel.h"
+#include "ns3/ipv4-header.h"
+#include "ns3/log.h"
+#include "ns3/node.h"
+#include "ns3/packet.h"
+#include "ns3/simulator.h"
+#include "ns3/uinteger.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace ns3
+{
+
+NS_LOG_COMPONENT_DEFINE("ChimneyNetDevice");
+
+NS_OBJECT_ENSURE_REGISTERED(ChimneyNetDevice);
+
+namespace
+{
+
+constexpr uint16_t kIpv4EtherType = 0x0800;
+constexpr uint8_t kTcpProtocol = 6;
+
+int64_t
+NowNs()
+{
+    return Simulator::Now().GetNanoSeconds();
+}
+
+/// SPEC 2: the states in which a connection may be offloaded.
+bool
+OffloadableState(TcpState state)
+{
+    switch (state)
+    {
+    case TcpState::Established:
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+    case TcpState::CloseWait:
+    case TcpState::Closing:
+    case TcpState::LastAck:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/// Split a chain into its NBLs, unlinking them (each completes on its own, A2).
+std::vector<Ptr<NetBufferList>>
+Unchain(Ptr<NetBufferList> head)
+{
+    std::vector<Ptr<NetBufferList>> out;
+    while (head)
+    {
+        Ptr<NetBufferList> next = head->next;
+        head->next = nullptr;
+        out.push_back(head);
+        head = next;
+    }
+    return out;
+}
+
+/// Append the bytes of an NBL from offset on.
+void
+AppendFrom(const NetBufferList& nbl, uint64_t offset, std::vector<uint8_t>& out)
+{
+    for (const NetBuffer& buffer : nbl.buffers)
+    {
+        if (offset >= buffer.data.size())
+        {
+            offset -= buffer.data.size();
+            continue;
+        }
+        out.insert(out.end(),
+                   buffer.data.begin() + static_cast<ptrdiff_t>(offset),
+                   buffer.data.end());
+        offset = 0;
+    }
+}
+
+} // namespace
+
+/// One offloaded connection: the engine and the requests it is working on. Kept small (no
+/// per-connection ns-3 Object, no std::function): GetConnectionStateSize() reports its cost.
+struct ChimneyNetDevice::Connection
+{
+    /// \param e the imported engine
+    explicit Connection(TcpEngine&& e)
+        : engine(std::move(e))
+    {
+    }
+
+    TcpEngine engine;    //!< the TOE's TCP engine for this connection
+    EventId timer;       //!< the one event for engine.NextDeadline()
+    Address linkAddress; //!< neighbor's link-layer address
+    uint64_t serial = 0; //!< unique per offload (a handle may be reused after terminate)
+    FourTuple tuple{};   //!< the 4-tuple
+    OffloadHandle handle = INVALID_OFFLOAD_HANDLE; //!< host's handle
+    uint8_t ttl = 64;                              //!< cached
+    uint8_t tos = 0;                               //!< cached
+
+    // Request-time flags (set when a request is accepted, for H4-H6).
+    bool gracefulIssued = false;   //!< a graceful disconnect was accepted
+    bool abortiveIssued = false;   //!< an abortive disconnect was accepted
+    bool terminatePending = false; //!< a terminate was accepted
+    // Target-side state.
+    bool finIssued = false;           //!< the engine was told to send FIN
+    bool finAcked = false;            //!< the engine reported our FIN acknowledged
+    bool abortSent = false;           //!< abortive disconnect done (RST sent)
+    bool resetReceived = false;       //!< acceptable RST received
+    bool timedOut = false;            //!< retransmission limit reached
+    bool hwFailed = false;            //!< hardware failure
+    bool remoteFin = false;           //!< peer's FIN accepted
+    bool disconnectIndicated = false; //!< Disconnect indicated (A7: at most once)
+    bool uploading = false;           //!< terminate acted on: detached, awaiting completion
+
+    // Send side: NBLs in posting order; [sendHead, handIndex) handed to the engine (the one at
+    // handIndex possibly in part); byte offsets are cumulative since the offload.
+    std::vector<Ptr<NetBufferList>> sends; //!< send NBLs not yet completed, from sendHead
+    uint32_t sendHead = 0;                 //!< first not completed
+    uint32_t handIndex = 0;                //!< first not fully handed to the engine
+    uint64_t handOffset = 0;               //!< bytes of sends[handIndex] handed
+    uint64_t headStart = 0;                //!< stream offset of sends[sendHead]
+    uint64_t acked = 0;                    //!< stream bytes acknowledged
+    Ptr<NetBufferList> graceful;           //!< pending graceful disconnect
+    uint64_t gracefulOffset = 0;           //!< its bytes handed to the engine
+
+    // Receive side: posted NBLs, filled FIFO.
+    std::vector<Ptr<NetBufferList>> receives; //!< posted receive NBLs, from recvHead
+    uint32_t recvHead = 0;                    //!< first not completed
+    uint64_t recvFill = 0;                    //!< bytes written into receives[recvHead]
+
+    /// Requests accepted after the terminate: completed just before it (UPLOAD_IN_PROGRESS).
+    std::vector<std::pair<const char*, Ptr<NetBufferList>>> late;
+};
+
+size_t
+ChimneyNetDevice::FourTupleHash::operator()(const FourTuple& t) const
+{
+    uint64_t x = (static_cast<uint64_t>(t.localAddress) << 32) ^ t.remoteAddress;
+    x ^= (static_cast<uint64_t>(t.localPort) << 48) ^ (static_cast<uint64_t>(t.remotePort) << 16);
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return static_cast<size_t>(x ^ (x >> 31));
+}
+
+TypeId
+ChimneyNetDevice::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::ChimneyNetDevice")
+            .SetParent<NetDevice>()
+            .SetGroupName("Chimney")
+            .AddConstructor<ChimneyNetDevice>()
+            .AddAttribute("RequestLatency",
+                          "Time from a host request to the target acting on it.",
+                          TimeValue(MicroSeconds(1)),
+                          MakeTimeAccessor(&ChimneyNetDevice::m_requestLatency),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("CompletionLatency",
+                          "Time from the target completing a request to the host seeing it.",
+                          TimeValue(MicroSeconds(1)),
+                          MakeTimeAccessor(&ChimneyNetDevice::m_completionLatency),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("IndicationLatency",
+                          "Time from an event on a connection to the host's indication.",
+                          TimeValue(MicroSeconds(1)),
+                          MakeTimeAccessor(&ChimneyNetDevice::m_indicationLatency),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("SegmentProcessingTime",
+                          "Time the TOE takes per received segment of an offloaded connection.",
+                          TimeValue(Time(0)),
+                          MakeTimeAccessor(&ChimneyNetDevice::m_segmentProcessingTime),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("MaxOffloadedConnections",
+                          "Capacity of the TCP offload table; beyond it an offload fails with "
+                          "OFFLOAD_TCP_ENTRIES (R5).",
+                          UintegerValue(1024),
+                          MakeUintegerAccessor(&ChimneyNetDevice::m_maxConnections),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("SndBufSize",
+                          "Send buffer of each offloaded engine, bytes (posted data waits in "
+                          "the send NBLs beyond it).",
+                          UintegerValue(131072),
+                          MakeUintegerAccessor(&ChimneyNetDevice::m_sndBufSize),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("RcvBufSize",
+                          "Receive buffer of an offloaded engine when the cached InitialRcvWnd "
+                          "is 0, bytes.",
+                          UintegerValue(131072),
+                          MakeUintegerAccessor(&ChimneyNetDevice::m_rcvBufSize),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("TimeWait",
+                          "TIME_WAIT duration of an offloaded engine (the target requests the "
+                          "upload on entering TIME_WAIT).",
+                          TimeValue(Seconds(120)),
+                          MakeTimeAccessor(&ChimneyNetDevice::m_timeWait),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("DelayedAckTimeout",
+                          "Delayed-ACK timeout of an offloaded engine.",
+                          TimeValue(MilliSeconds(200)),
+                          MakeTimeAccessor(&ChimneyNetDevice::m_delayedAckTimeout),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("HardwareFailureTime",
+                          "Simulation time of a catastrophic hardware failure (0: never).",
+                          TimeValue(Time(0)),
+                          MakeTimeAccessor(&ChimneyNetDevice::m_hardwareFailureTime),
+                          MakeTimeChecker(Time(0)))
+            .AddTraceSource("HostMisuse",
+                            "A refused host request: SPEC rule H1..H7 and a description.",
+                            MakeTraceSourceAccessor(&ChimneyNetDevice::m_hostMisuseTrace),
+                            "ns3::ChimneyNetDevice::HostMisuseTracedCallback")
+            .AddTraceSource("Request",
+                            "Every host request with the status the call returned.",
+                            MakeTraceSourceAccessor(&ChimneyNetDevice::m_requestTrace),
+                            "ns3::ChimneyNetDevice::RequestTracedCallback")
+            .AddTraceSource("Completion",
+                            "Every completion, when it reaches the host.",
+                            MakeTraceSourceAccessor(&ChimneyNetDevice::m_completionTrace),
+                            "ns3::ChimneyNetDevice::CompletionTracedCallback")
+            .AddTraceSource("Indication",
+                            "Every event indication, when it reaches the host.",
+                            MakeTraceSourceAccessor(&ChimneyNetDevice::m_indicationTrace),
+                            "ns3::ChimneyNetDevice::IndicationTracedCallback")
+            .AddTraceSource("ResourceAllocated",
+                            "A connection's ledger entry was allocated (offload success).",
+                            MakeTraceSourceAccessor(&ChimneyNetDevice::m_resourceAllocatedTrace),
+                            "ns3::ChimneyNetDevice::ResourceTracedCallback")
+            .AddTraceSource("ResourceFreed",
+                            "A connection's ledger entry was freed (terminate completion).",
+                            MakeTraceSourceAccessor(&ChimneyNetDevice::m_resourceFreedTrace),
+                            "ns3::ChimneyNetDevice::ResourceTracedCallback");
+    return tid;
+}
+
+ChimneyNetDevice::ChimneyNetDevice()
+{
+    NS_LOG_FUNCTION(this);
+}
+
+ChimneyNetDevice::~ChimneyNetDevice()
+{
+    NS_LOG_FUNCTION(this);
+}
+
+void
+ChimneyNetDevice::DoInitialize()
+{
+    if (m_hardwareFailureTime.IsStrictlyPositive())
+    {
+        Time delay = m_hardwareFailureTime - Simulator::Now();
+        m_failureEvent = Simulator::Schedule(Max(delay, Time(0)),
+                                             &ChimneyNetDevice::InjectHardwareFailure,
+                                             this);
+    }
+    NetDevice::DoInitialize();
+}
+
+void
+ChimneyNetDevice::DoDispose()
+{
+    NS_LOG_FUNCTION(this);
+    m_failureEvent.Cancel();
+    for (auto& entry : m_connections)
+    {
+        entry.second->timer.Cancel();
+    }
+    m_table.clear();
+    m_connections.clear();
+    m_offloadsInProgress.clear();
+    m_client = nullptr;
+    m_inner = nullptr;
+    m_node = nullptr;
+    m_rxCallback = NetDevice::ReceiveCallback();
+    m_promiscRxCallback = NetDevice::PromiscReceiveCallback();
+    NetDevice::DoDispose();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inner device and NetDevice forwarding
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyNetDevice::SetInnerDevice(Ptr<NetDevice> inner)
+{
+    NS_LOG_FUNCTION(this << inner);
+    NS_ABORT_MSG_IF(!inner, "ChimneyNetDevice::SetInnerDevice: null device");
+    m_inner = inner;
+    m_inner->SetReceiveCallback(MakeCallback(&ChimneyNetDevice::ReceiveFromInner, this));
+    if (m_promiscRxCallback.IsNull())
+    {
+        m_inner->SetPromiscReceiveCallback(NetDevice::PromiscReceiveCallback());
+    }
+    else
+    {
+        m_inner->SetPromiscReceiveCallback(
+            MakeCallback(&ChimneyNetDevice::PromiscReceiveFromInner, this));
+    }
+}
+
+Ptr<NetDevice>
+ChimneyNetDevice::GetInnerDevice() const
+{
+    return m_inner;
+}
+
+void
+ChimneyNetDevice::SetIfIndex(const uint32_t index)
+{
+    m_ifIndex = index;
+}
+
+uint32_t
+ChimneyNetDevice::GetIfIndex() const
+{
+    return m_ifIndex;
+}
+
+Ptr<Channel>
+ChimneyNetDevice::GetChannel() const
+{
+    return m_inner ? m_inner->GetChannel() : nullptr;
+}
+
+void
+ChimneyNetDevice::SetAddress(Address address)
+{
+    NS_ABORT_MSG_IF(!m_inner, "ChimneyNetDevice: no inner device");
+    m_inner->SetAddress(address);
+}
+
+Address
+ChimneyNetDevice::GetAddress() const
+{
+    NS_ABORT_MSG_IF(!m_inner, "ChimneyNetDevice: no inner device");
+    return m_inner->GetAddress();
+}
+
+bool
+ChimneyNetDevice::SetMtu(const uint16_t mtu)
+{
+    return m_inner && m_inner->SetMtu(mtu);
+}
+
+uint16_t
+ChimneyNetDevice::GetMtu() const
+{
+    return m_inner ? m_inner->GetMtu() : 1500;
+}
+
+bool
+ChimneyNetDevice::IsLinkUp() const
+{
+    return m_inner && m_inner->IsLinkUp();
+}
+
+void
+ChimneyNetDevice::AddLinkChangeCallback(Callback<void> callback)
+{
+    NS_ABORT_MSG_IF(!m_inner, "ChimneyNetDevice: no inner device");
+    m_inner->AddLinkChangeCallback(callback);
+}
+
+bool
+ChimneyNetDevice::IsBroadcast() const
+{
+    return m_inner && m_inner->IsBroadcast();
+}
+
+Address
+ChimneyNetDevice::GetBroadcast() const
+{
+    NS_ABORT_MSG_IF(!m_inner, "ChimneyNetDevice: no inner device");
+    return m_inner->GetBroadcast();
+}
+
+bool
+ChimneyNetDevice::IsMulticast() const
+{
+    return m_inner && m_inner->IsMulticast();
+}
+
+Address
+ChimneyNetDevice::GetMulticast(Ipv4Address multicastGroup) const
+{
+    NS_ABORT_MSG_IF(!m_inner, "ChimneyNetDevice: no inner device");
+    return m_inner->GetMulticast(multicastGroup);
+}
+
+Address
+ChimneyNetDevice::GetMulticast(Ipv6Address addr) const
+{
+    NS_ABORT_MSG_IF(!m_inner, "ChimneyNetDevice: no inner device");
+    return m_inner->GetMulticast(addr);
+}
+
+bool
+ChimneyNetDevice::IsBridge() const
+{
+    return m_inner && m_inner->IsBridge();
+}
+
+bool
+ChimneyNetDevice::IsPointToPoint() const
+{
+    return m_inner && m_inner->IsPointToPoint();
+}
+
+bool
+ChimneyNetDevice::Send(Ptr<Packet> packet, const Address& dest, uint16_t protocolNumber)
+{
+    return m_inner && m_inner->Send(packet, dest, protocolNumber);
+}
+
+bool
+ChimneyNetDevice::SendFrom(Ptr<Packet> packet,
+                           const Address& source,
+                           const Address& dest,
+                           uint16_t protocolNumber)
+{
+    return m_inner && m_inner->SendFrom(packet, source, dest, protocolNumber);
+}
+
+Ptr<Node>
+ChimneyNetDevice::GetNode() const
+{
+    return m_node;
+}
+
+void
+ChimneyNetDevice::SetNode(Ptr<Node> node)
+{
+    m_node = node;
+}
+
+bool
+ChimneyNetDevice::NeedsArp() const
+{
+    return m_inner && m_inner->NeedsArp();
+}
+
+void
+ChimneyNetDevice::SetReceiveCallback(NetDevice::ReceiveCallback cb)
+{
+    m_rxCallback = cb;
+}
+
+void
+ChimneyNetDevice::SetPromiscReceiveCallback(NetDevice::PromiscReceiveCallback cb)
+{
+    m_promiscRxCallback = cb;
+    if (m_inner)
+    {
+        SetInnerDevice(m_inner);
+    }
+}
+
+bool
+ChimneyNetDevice::SupportsSendFrom() const
+{
+    return m_inner && m_inner->SupportsSendFrom();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receive path: 4-tuple demultiplexing
+// ---------------------------------------------------------------------------------------------
+
+bool
+ChimneyNetDevice::PeekFourTuple(Ptr<const Packet> packet, FourTuple& key) const
+{
+    uint8_t b[64];
+    const uint32_t n = packet->CopyData(b, sizeof(b));
+    if (n < 20 || (b[0] >> 4) != 4 || b[9] != kTcpProtocol)
+    {
+        return false;
+    }
+    const uint32_t ihl = (b[0] & 0x0f) * 4u;
+    const bool fragment = (b[6] & 0x20) != 0 || ((b[6] & 0x1f) << 8 | b[7]) != 0;
+    if (ihl < 20 || fragment || n < ihl + 4)
+    {
+        return false;
+    }
+    auto u32 = [&b](uint32_t o) {
+        return static_cast<uint32_t>(b[o]) << 24 | static_cast<uint32_t>(b[o + 1]) << 16 |
+               static_cast<uint32_t>(b[o + 2]) << 8 | b[o + 3];
+    };
+    key.remoteAddress = u32(12);
+    key.localAddress = u32(16);
+    key.remotePort = static_cast<uint16_t>(b[ihl] << 8 | b[ihl + 1]);
+    key.localPort = static_cast<uint16_t>(b[ihl + 2] << 8 | b[ihl + 3]);
+    return true;
+}
+
+ChimneyNetDevice::Connection*
+ChimneyNetDevice::Lookup(Ptr<const Packet> packet, uint16_t protocol)
+{
+    if (protocol != kIpv4EtherType || m_table.empty())
+    {
+        return nullptr;
+    }
+    FourTuple key;
+    if (!PeekFourTuple(packet, key))
+    {
+        return nullptr;
+    }
+    auto it = m_table.find(key);
+    return it == m_table.end() ? nullptr : it->second;
+}
+
+bool
+ChimneyNetDevice::TakesFrame(const Connection& c) const
+{
+    if (c.hwFailed || c.abortSent)
+    {
+        return true; // dropped: a dead NIC, or W6 after our RST
+    }
+    // SPEC 3.5: data for a connection that is Closed goes up the ordinary path.
+    return c.engine.State() != TcpState::Closed;
+}
+
+bool
+ChimneyNetDevice::ReceiveFromInner(Ptr<NetDevice> /* device */,
+                                   Ptr<const Packet> packet,
+                                   uint16_t protocol,
+                                   const Address& from)
+{
+    Connection* c = Lookup(packet, protocol);
+    if (c != nullptr && TakesFrame(*c))
+    {
+        if (!c->hwFailed && !c->abortSent)
+        {
+            DeliverToEngine(*c, packet);
+        }
+        return true;
+    }
+    if (m_rxCallback.IsNull())
+    {
+        return false;
+    }
+    return m_rxCallback(this, packet, protocol, from);
+}
+
+bool
+ChimneyNetDevice::PromiscReceiveFromInner(Ptr<NetDevice> /* device */,
+                                          Ptr<const Packet> packet,
+                                          uint16_t protocol,
+                                          const Address& from,
+                                          const Address& to,
+                                          PacketType type)
+{
+    if (type != NetDevice::PACKET_OTHERHOST)
+    {
+        Connection* c = Lookup(packet, protocol);
+        if (c != nullptr && TakesFrame(*c))
+        {
+            return true; // the TOE consumes it (in ReceiveFromInner)
+        }
+    }
+    if (m_promiscRxCallback.IsNull())
+    {
+        return false;
+    }
+    return m_promiscRxCallback(this, packet, protocol, from, to, type);
+}
+
+void
+ChimneyNetDevice::DeliverToEngine(Connection& c, Ptr<const Packet> packet)
+{
+    Ptr<Packet> copy = packet->Copy();
+    Ipv4Header ip;
+    if (Node::ChecksumEnabled())
+    {
+        ip.EnableChecksum();
+    }
+    copy->RemoveHeader(ip);
+    if (!ip.IsChecksumOk())
+    {
+        NS_LOG_LOGIC("dropping a segment with a bad IPv4 checksum");
+        return;
+    }
+    if (copy->GetSize() > ip.GetPayloadSize())
+    {
+        copy->RemoveAtEnd(copy->GetSize() - ip.GetPayloadSize()); // link padding
+    }
+    TcpSegment segment;
+    if (!FromPacket(copy, ip.GetSource(), ip.GetDestination(), segment))
+    {
+        NS_LOG_LOGIC("dropping a malformed TCP segment or one with a bad checksum");
+        return;
+    }
+    if (m_segmentProcessingTime.IsStrictlyPositive())
+    {
+        Simulator::Schedule(m_segmentProcessingTime,
+                            &ChimneyNetDevice::ProcessSegment,
+                            this,
+                            c.handle,
+                            c.serial,
+                            std::move(segment));
+        return;
+    }
+    c.engine.OnSegment(NowNs(), segment);
+    Pump(c);
+}
+
+void
+ChimneyNetDevice::ProcessSegment(OffloadHandle handle, uint64_t serial, TcpSegment segment)
+{
+    Connection* c = Find(handle, serial);
+    if (c == nullptr || c->uploading || c->hwFailed || c->abortSent)
+    {
+        return;
+    }
+    c->engine.OnSegment(NowNs(), segment);
+    Pump(*c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection machinery
+// ---------------------------------------------------------------------------------------------
+
+ChimneyNetDevice::Connection*
+ChimneyNetDevice::Find(OffloadHandle handle, uint64_t serial)
+{
+    auto it = m_connections.find(handle);
+    if (it == m_connections.end() || it->second->serial != serial)
+    {
+        return nullptr;
+    }
+    return it->second.get();
+}
+
+void
+ChimneyNetDevice::Pump(Connection& c)
+{
+    if (c.uploading || c.hwFailed)
+    {
+        return;
+    }
+    const int64_t now = NowNs();
+    for (int round = 0; round < 1000; ++round)
+    {
+        if (!c.abortSent)
+        {
+            FeedSend(c, now);
+            DeliverReceives(c, now);
+        }
+        bool any = false;
+        for (const TcpSegment& segment : c.engine.TakeSegments())
+        {
+            Transmit(c, segment);
+            any = true;
+        }
+        for (const TcpEvent& event : c.engine.TakeEvents())
+        {
+            HandleEvent(c, event);
+            any = true;
+        }
+        CompleteAckedSends(c);
+        if (c.graceful && c.finIssued && c.finAcked && c.sendHead == c.sends.size())
+        {
+            Ptr<NetBufferList> nbl = c.graceful;
+            c.graceful = nullptr;
+            CompleteDisconnect(c, nbl, ChimneyStatus::SUCCESS, nbl->DataLength());
+        }
+        if (!any && !c.engine.HasOutput())
+        {
+            break;
+        }
+    }
+    // A7: Disconnect once, after every byte before the FIN reached posted receive buffers.
+    if (c.remoteFin && !c.disconnectIndicated && !c.resetReceived && !c.abortSent &&
+        c.engine.BytesReadable() == 0)
+    {
+        c.disconnectIndicated = true;
+        Indicate(c, ChimneyEvent::DISCONNECT, ChimneyUploadReason::NONE);
+        // Receives still posted can never be filled: they complete empty (end of stream).
+        while (c.recvHead < c.receives.size())
+        {
+            CompleteReceive(c, c.receives[c.recvHead], ChimneyStatus::SUCCESS);
+        }
+    }
+    ArmTimer(c);
+}
+
+void
+ChimneyNetDevice::FeedSend(Connection& c, int64_t now)
+{
+    while (c.handIndex < c.sends.size())
+    {
+        const NetBufferList& nbl = *c.sends[c.handIndex];
+        uint64_t skip = c.handOffset;
+        for (const NetBuffer& buffer : nbl.buffers)
+        {
+            if (skip >= buffer.data.size())
+            {
+                skip -= buffer.data.size();
+                continue;
+            }
+            const size_t want = buffer.data.size() - skip;
+            const size_t n = c.engine.Send(now, buffer.data.data() + skip, want);
+            c.handOffset += n;
+            if (n < want)
+            {
+                return; // the engine's send buffer is full
+            }
+            skip = 0;
+        }
+        ++c.handIndex;
+        c.handOffset = 0;
+    }
+    if (c.graceful && !c.finIssued)
+    {
+        const uint64_t length = c.graceful->DataLength();
+        if (c.gracefulOffset < length)
+        {
+            std::vector<uint8_t> rest;
+            AppendFrom(*c.graceful, c.gracefulOffset, rest);
+            c.gracefulOffset += c.engine.Send(now, rest.data(), rest.size());
+        }
+        if (c.gracefulOffset == length)
+        {
+            c.engine.ShutdownSend(now); // SPEC 3.4: FIN after all data, without waiting for ACKs
+            c.finIssued = true;
+        }
+    }
+}
+
+void
+ChimneyNetDevice::DeliverReceives(Connection& c, int64_t now)
+{
+    while (c.recvHead < c.receives.size())
+    {
+        Ptr<NetBufferList> nbl = c.receives[c.recvHead];
+        const uint64_t capacity = nbl->DataLength();
+        uint64_t offset = c.recvFill;
+        for (NetBuffer& buffer : nbl->buffers)
+        {
+            if (c.engine.BytesReadable() == 0)
+            {
+                break;
+            }
+            if (offset >= buffer.data.size())
+            {
+                offset -= buffer.data.size();
+                continue;
+            }
+            const size_t n = c.engine.Read(now,
+                                           buffer.data.data() + offset,
+                                           buffer.data.size() - static_cast<size_t>(offset));
+            c.recvFill += n;
+            offset = 0;
+        }
+        // Complete when full, when it holds data and nothing more is readable, or when empty.
+        if (c.recvFill == capacity || (c.recvFill > 0 && c.engine.BytesReadable() == 0))
+        {
+            CompleteReceive(c, nbl, ChimneyStatus::SUCCESS);
+            continue;
+        }
+        break;
+    }
+}
+
+void
+ChimneyNetDevice::CompleteAckedSends(Connection& c)
+{
+    // A4: in posting order, each once the peer acknowledged all of it.
+    while (c.sendHead < c.handIndex)
+    {
+        Ptr<NetBufferList> nbl = c.sends[c.sendHead];
+        const uint64_t length = nbl->DataLength();
+        if (c.acked < c.headStart + length)
+        {
+            break;
+        }
+        CompleteSend(c, nbl, ChimneyStatus::SUCCESS);
+    }
+}
+
+void
+ChimneyNetDevice::HandleEvent(Connection& c, const TcpEvent& event)
+{
+    switch (event.kind)
+    {
+    case TcpEvent::Kind::BytesAcked:
+        c.acked += event.bytes;
+        break;
+    case TcpEvent::Kind::FinAcked:
+        c.finAcked = true;
+        break;
+    case TcpEvent::Kind::RemoteFin:
+        c.remoteFin = true;
+        break;
+    case TcpEvent::Kind::Reset:
+        // A8: acceptable RST: Abort, then every outstanding request REQUEST_ABORTED.
+        c.resetReceived = true;
+        Indicate(c, ChimneyEvent::ABORT, ChimneyUploadReason::NONE);
+        AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
+        break;
+    case TcpEvent::Kind::TimedOut:
+        c.timedOut = true;
+        Indicate(c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::TIMEOUT_EXPIRATION);
+        break;
+    case TcpEvent::Kind::StateChanged:
+        if (event.newState == TcpState::TimeWait)
+        {
+            Indicate(c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::UPLOAD_REQUESTED);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void
+ChimneyNetDevice::Transmit(Connection& c, const TcpSegment& segment)
+{
+    if (c.uploading || c.hwFailed || !m_inner)
+    {
+        return; // W8, hardware failure: nothing more on the wire
+    }
+    const Ipv4Address local(c.tuple.localAddress);
+    const Ipv4Address remote(c.tuple.remoteAddress);
+    Ptr<Packet> packet = ToPacket(segment, local, remote);
+    Ipv4Header ip;
+    ip.SetSource(local);
+    ip.SetDestination(remote);
+    ip.SetProtocol(kTcpProtocol);
+    ip.SetPayloadSize(packet->GetSize());
+    ip.SetTtl(c.ttl);
+    ip.SetTos(c.tos);
+    ip.SetIdentification(m_ipIdentification++);
+    ip.SetDontFragment();
+    if (Node::ChecksumEnabled())
+    {
+        ip.EnableChecksum();
+    }
+    packet->AddHeader(ip);
+    m_inner->Send(packet, c.linkAddress, kIpv4EtherType);
+}
+
+void
+ChimneyNetDevice::ArmTimer(Connection& c)
+{
+    c.timer.Cancel();
+    if (c.uploading || c.hwFailed || c.abortSent)
+    {
+        return;
+    }
+    const int64_t deadline = c.engine.NextDeadline();
+    if (deadline >= 0)
+    {
+        const int64_t delay = std::max<int64_t>(0, deadline - NowNs());
+        c.timer = Simulator::Schedule(NanoSeconds(delay), &ChimneyNetDevice::OnTimer, this, &c);
+    }
+}
+
+void
+ChimneyNetDevice::OnTimer(Connection* c)
+{
+    c->engine.OnTimer(NowNs());
+    Pump(*c);
+}
+
+void
+ChimneyNetDevice::AbortOutstanding(Connection& c, ChimneyStatus status)
+{
+    while (c.sendHead < c.sends.size())
+    {
+        CompleteSend(c, c.sends[c.sendHead], status);
+    }
+    if (c.graceful)
+    {
+        Ptr<NetBufferList> nbl = c.graceful;
+        c.graceful = nullptr;
+        CompleteDisconnect(c, nbl, status, 0);
+    }
+    while (c.recvHead < c.receives.size())
+    {
+        CompleteReceive(c, c.receives[c.recvHead], status);
+    }
+}
+
+void
+ChimneyNetDevice::CompleteSend(Connection& c, Ptr<NetBufferList> nbl, ChimneyStatus status)
+{
+    // Always the head of the queue.
+    const uint64_t length = nbl->DataLength();
+    const uint64_t acked = c.acked > c.headStart ? c.acked - c.headStart : 0;
+    nbl->status = status;
+    nbl->bytesTransferred = std::min(acked, length);
+    c.headStart += length;
+    c.sends[c.sendHead] = nullptr;
+    ++c.sendHead;
+    if (c.handIndex < c.sendHead)
+    {
+        c.handIndex = c.sendHead;
+        c.handOffset = 0;
+    }
+    if (c.sendHead == c.sends.size())
+    {
+        std::vector<Ptr<NetBufferList>>().swap(c.sends);
+        c.sendHead = c.handIndex = 0;
+        c.handOffset = 0;
+    }
+    const OffloadHandle handle = c.handle;
+    const uint64_t bytes = nbl->bytesTransferred;
+    Upcall(m_completionLatency, [this, handle, nbl, status, bytes]() {
+        m_completionTrace("Send", handle, nbl->id, status, bytes);
+        if (m_client != nullptr)
+        {
+            m_client->TcpOffloadSendComplete(handle, nbl);
+        }
+    });
+}
+
+void
+ChimneyNetDevice::CompleteReceive(Connection& c, Ptr<NetBufferList> nbl, ChimneyStatus status)
+{
+    // Always the head of the queue.
+    nbl->status = status;
+    nbl->bytesTransferred = c.recvFill;
+    c.recvFill = 0;
+    c.receives[c.recvHead] = nullptr;
+    ++c.recvHead;
+    if (c.recvHead == c.receives.size())
+    {
+        std::vector<Ptr<NetBufferList>>().swap(c.receives);
+        c.recvHead = 0;
+    }
+    const OffloadHandle handle = c.handle;
+    const uint64_t bytes = nbl->bytesTransferred;
+    Upcall(m_completionLatency, [this, handle, nbl, status, bytes]() {
+        m_completionTrace("Receive", handle, nbl->id, status, bytes);
+        if (m_client != nullptr)
+        {
+            m_client->TcpOffloadReceiveComplete(handle, nbl);
+        }
+    });
+}
+
+void
+ChimneyNetDevice::CompleteDisconnect(Connection& c,
+                                     Ptr<NetBufferList> nbl,
+                                     ChimneyStatus status,
+                                     uint64_t bytes)
+{
+    nbl->status = status;
+    nbl->bytesTransferred = bytes;
+    const OffloadHandle handle = c.handle;
+    Upcall(m_completionLatency, [this, handle, nbl, status, bytes]() {
+        m_completionTrace("Disconnect", handle, nbl->id, status, bytes);
+        if (m_client != nullptr)
+        {
+            m_client->TcpOffloadDisconnectComplete(handle, nbl);
+        }
+    });
+}
+
+void
+ChimneyNetDevice::Indicate(Connection& c, ChimneyEvent event, ChimneyUploadReason reason)
+{
+    const OffloadHandle handle = c.handle;
+    Upcall(m_indicationLatency, [this, handle, event, reason]() {
+        m_indicationTrace(handle, event, reason);
+        if (m_client != nullptr)
+        {
+            m_client->TcpOffloadEvent(handle, event, reason);
+        }
+    });
+}
+
+TcpEngineConfig
+ChimneyNetDevice::EngineConfig(const TcpOffloadBlock& block) const
+{
+    TcpEngineConfig config;
+    config.mss = std::max<uint16_t>(block.delegated.sndMss, 1);
+    config.sndBufSize = m_sndBufSize;
+    config.rcvBufSize = block.cached.initialRcvWnd > 0 ? block.cached.initialRcvWnd : m_rcvBufSize;
+    config.maxRetransmits = block.cached.maxRt;
+    config.finWait2TimeoutNs = block.cached.finWait2Timeout.GetNanoSeconds();
+    config.keepaliveIdleNs = block.cached.keepaliveIdle.GetNanoSeconds();
+    config.timeWaitNs = m_timeWait.GetNanoSeconds();
+    config.delayedAckTimeoutNs = m_delayedAckTimeout.GetNanoSeconds();
+    config.timestamps = block.delegated.timestamps;
+    config.windowScaling = block.delegated.windowScaling;
+    return config;
+}
+
+void
+ChimneyNetDevice::StopConnection(Connection& c)
+{
+    c.timer.Cancel();
+    auto it = m_table.find(c.tuple);
+    if (it != m_table.end() && it->second == &c)
+    {
+        m_table.erase(it);
+    }
+    c.uploading = true;
+}
+
+void
+ChimneyNetDevice::InjectHardwareFailure()
+{
+    NS_LOG_FUNCTION(this);
+    if (m_failed)
+    {
+        return;
+    }
+    m_failed = true;
+    for (auto& entry : m_connections)
+    {
+        Connection& c = *entry.second;
+        if (c.uploading)
+        {
+            continue;
+        }
+        c.hwFailed = true;
+        c.timer.Cancel();
+        Indicate(c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::HARDWARE_FAILURE);
+        Indicate(c, ChimneyEvent::ABORT, ChimneyUploadReason::NONE);
+    }
+}
+
+bool
+ChimneyNetDevice::HasFailed() const
+{
+    return m_failed;
+}
+
+uint64_t
+ChimneyNetDevice::GetResourcesHeld() const
+{
+    return m_resourcesHeld;
+}
+
+uint64_t
+ChimneyNetDevice::GetResourceBytesHeld() const
+{
+    return m_resourceBytesHeld;
+}
+
+uint32_t
+ChimneyNetDevice::GetOffloadedConnectionCount() const
+{
+    return static_cast<uint32_t>(m_table.size());
+}
+
+uint32_t
+ChimneyNetDevice::GetConnectionStateSize()
+{
+    // The record, plus one node and one bucket pointer in each of the two hash tables
+    // (libstdc++ nodes: next pointer, value, cached hash).
+    const size_t handleNode = sizeof(void*) + sizeof(OffloadHandle) + sizeof(void*) + 8;
+    const size_t tupleNode = sizeof(void*) + sizeof(FourTuple) + sizeof(void*) + 8;
+    return static_cast<uint32_t>(sizeof(Connection) + handleNode + tupleNode + 2 * sizeof(void*));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests (host -> NIC)
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyNetDevice::SetOffloadClient(ChimneyOffloadClient* client)
+{
+    m_client = client;
+}
+
+ChimneyStatus
+ChimneyNetDevice::Refuse(const char* operation,
+                         const char* rule,
+                         OffloadHandle handle,
+                         uint64_t id,
+                         uint32_t flags,
+                         ChimneyStatus status,
+                         const std::string& description)
+{
+    NS_LOG_WARN("host misuse " << rule << " (" << operation << ", handle " << handle
+                               << "): " << description);
+    m_hostMisuseTrace(rule, handle, description);
+    m_requestTrace(operation, handle, id, flags, status);
+    return status;
+}
+
+ChimneyNetDevice::Connection*
+ChimneyNetDevice::FindForRequest(OffloadHandle handle)
+{
+    auto it = m_connections.find(handle);
+    return it == m_connections.end() ? nullptr : it->second.get();
+}
+
+void
+ChimneyNetDevice::Upcall(Time latency, std::function<void()> call)
+{
+    // Completions and indications reach the host in the order the target decided them.
+    const Time now = Simulator::Now();
+    const Time at = Max(now + latency, m_lastUpcall);
+    m_lastUpcall = at;
+    Simulator::Schedule(at - now, std::move(call));
+}
+
+ChimneyStatus
+ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
+{
+    NS_LOG_FUNCTION(this << blocks);
+    const char* op = "InitiateOffload";
+    if (!blocks || blocks->TcpBlockCount() == 0)
+    {
+        return Refuse(op,
+                      "H7",
+                      0,
+                      blocks ? blocks->id : 0,
+                      0,
+                      ChimneyStatus::INVALID_PARAMETER,
+                      "offload request without a TCP block");
+    }
+    std::unordered_set<OffloadHandle> handles;
+    std::unordered_set<FourTuple, FourTupleHash> tuples;
+    for (const auto& neighbor : blocks->neighbors)
+    {
+        for (const auto& path : neighbor.paths)
+        {
+            for (const auto& tcp : path.connections)
+            {
+                std::ostringstream why;
+                if (tcp.handle == INVALID_OFFLOAD_HANDLE)
+                {
+                    return Refuse(op,
+                                  "H1",
+                                  tcp.handle,
+                                  blocks->id,
+                                  0,
+                                  ChimneyStatus::INVALID_PARAMETER,
+                                  "offload of the invalid handle 0");
+                }
+                if (!OffloadableState(tcp.delegated.state))
+                {
+                    why << "offload in the forbidden TCP state " << ToString(tcp.delegated.state);
+                    return Refuse(op,
+                                  "H7",
+                                  tcp.handle,
+                                  blocks->id,
+                                  0,
+                                  ChimneyStatus::INVALID_STATE,
+                                  why.str());
+                }
+                const FourTuple key{path.source.Get(),
+                                    path.destination.Get(),
+                                    tcp.localPort,
+                                    tcp.remotePort};
+                if (m_connections.count(tcp.handle) != 0 ||
+                    m_offloadsInProgress.count(tcp.handle) != 0 ||
+                    !handles.insert(tcp.handle).second || m_table.count(key) != 0 ||
+                    !tuples.insert(key).second)
+                {
+                    why << "offload of handle " << tcp.handle << " (" << path.source << ":"
+                        << tcp.localPort << " > " << path.destination << ":" << tcp.remotePort
+                        << ") which is already offloaded";
+                    return Refuse(op,
+                                  "H7",
+                                  tcp.handle,
+                                  blocks->id,
+                                  0,
+                                  ChimneyStatus::INVALID_STATE,
+                                  why.str());
+                }
+            }
+        }
+    }
+    m_offloadsInProgress.insert(handles.begin(), handles.end());
+    m_requestTrace(op, 0, blocks->id, 0, ChimneyStatus::PENDING);
+    Simulator::Schedule(m_requestLatency, &ChimneyNetDevice::DoInitiateOffload, this, blocks);
+    return ChimneyStatus::PENDING;
+}
+
+void
+ChimneyNetDevice::DoInitiateOffload(Ptr<OffloadBlockList> blocks)
+{
+    const int64_t now = NowNs();
+    std::vector<Connection*> created;
+    ChimneyStatus overall = ChimneyStatus::SUCCESS;
+    for (auto& neighbor : blocks->neighbors)
+    {
+        neighbor.status = ChimneyStatus::SUCCESS;
+        for (auto& path : neighbor.paths)
+        {
+            path.status = ChimneyStatus::SUCCESS;
+            for (auto& tcp : path.connections)
+            {
+                m_offloadsInProgress.erase(tcp.handle);
+                const FourTuple key{path.source.Get(),
+                                    path.destination.Get(),
+                                    tcp.localPort,
+                                    tcp.remotePort};
+                if (m_failed)
+                {
+                    tcp.status = ChimneyStatus::FAILURE;
+                }
+                else if (m_connections.size() >= m_maxConnections)
+                {
+                    tcp.status = ChimneyStatus::OFFLOAD_TCP_ENTRIES; // R5: left untouched
+                }
+                else if (m_table.count(key) != 0 || m_connections.count(tcp.handle) != 0)
+                {
+                    tcp.status = ChimneyStatus::INVALID_STATE; // raced with another offload
+                }
+                else
+                {
+                    auto c = std::make_unique<Connection>(TcpEngine::Import(EngineConfig(tcp),
+                                                                            tcp.localPort,
+                                                                            tcp.remotePort,
+                                                                            tcp.delegated,
+                                                                            now));
+                    c->linkAddress = neighbor.linkAddress;
+                    c->serial = m_nextSerial++;
+                    c->tuple = key;
+                    c->handle = tcp.handle;
+                    c->ttl = tcp.cached.ttl;
+                    c->tos = tcp.cached.tos;
+                    // Data the host sent before the offload is acknowledged first.
+                    c->headStart = tcp.delegated.sendData.size();
+                    c->gracefulIssued = tcp.delegated.finRequested;
+                    c->finIssued = tcp.delegated.finRequested;
+                    c->remoteFin = tcp.delegated.remoteFinReceived;
+                    c->disconnectIndicated = tcp.delegated.remoteFinReceived;
+                    Connection* raw = c.get();
+                    m_table.emplace(key, raw);
+                    m_connections.emplace(tcp.handle, std::move(c));
+                    const uint64_t bytes = GetConnectionStateSize();
+                    ++m_resourcesHeld;
+                    m_resourceBytesHeld += bytes;
+                    m_resourceAllocatedTrace(tcp.handle,
+                                             path.source,
+                                             tcp.localPort,
+                                             path.destination,
+                                             tcp.remotePort,
+                                             bytes);
+                    created.push_back(raw);
+                    tcp.status = ChimneyStatus::SUCCESS;
+                }
+                if (tcp.status != ChimneyStatus::SUCCESS && overall == ChimneyStatus::SUCCESS)
+                {
+                    overall = tcp.status;
+                }
+            }
+        }
+    }
+    blocks->status = overall;
+    Upcall(m_completionLatency, [this, blocks]() {
+        blocks->ForEachTcp(
+            [this, &blocks](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
+                m_completionTrace("OffloadBlock", tcp.handle, blocks->id, tcp.status, 0);
+            });
+        m_completionTrace("InitiateOffload", 0, blocks->id, blocks->status, 0);
+        if (m_client != nullptr)
+        {
+            m_client->InitiateOffloadComplete(blocks);
+        }
+    });
+    for (Connection* c : created)
+    {
+        Pump(*c);
+    }
+}
+
+ChimneyStatus
+ChimneyNetDevice::TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls)
+{
+    NS_LOG_FUNCTION(this << handle << nbls);
+    const char* op = "Send";
+    const uint64_t id = nbls ? nbls->id : 0;
+    if (m_offloadsInProgress.count(handle) != 0)
+    {
+        return Refuse(op,
+                      "H1",
+                      handle,
+                      id,
+                      0,
+                      ChimneyStatus::INVALID_STATE,
+                      "send while the offload is in progress");
+    }
+    Connection* c = FindForRequest(handle);
+    if (c == nullptr)
+    {
+        return Refuse(op,
+                      "H1",
+                      handle,
+                      id,
+                      0,
+                      ChimneyStatus::INVALID_STATE,
+                      "send on an unknown or terminated handle");
+    }
+    if (!nbls)
+    {
+        return Refuse(op,
+                      "H2",
+                      handle,
+                      id,
+                      0,
+                      ChimneyStatus::INVALID_PARAMETER,
+                      "send without NBL");
+    }
+    if (c->gracefulIssued)
+    {
+        return Refuse(op,
+                      "H5",
+                      handle,
+                      id,
+                      0,
+                      ChimneyStatus::INVALID_STATE,
+                      "send after a graceful disconnect was issued");
+    }
+    m_requestTrace(op, handle, id, 0, ChimneyStatus::PENDING);
+    std::vector<Ptr<NetBufferList>> list = Unchain(nbls);
+    if (c->terminatePending)
+    {
+        for (auto& nbl : list)
+        {
+            c->late.emplace_back("Send", nbl);
+        }
+        return ChimneyStatus::PENDING;
+    }
+    Simulator::Schedule(m_requestLatency,
+                        &ChimneyNetDevice::DoSend,
+                        this,
+                        handle,
+                        c->serial,
+                        std::move(list));
+    return ChimneyStatus::PENDING;
+}
+
+void
+ChimneyNetDevice::DoSend(OffloadHandle handle,
+                         uint64_t serial,
+                         std::vector<Ptr<NetBufferList>> nbls)
+{
+    Connection* c = Find(handle, serial);
+    if (c == nullptr)
+    {
+        return;
+    }
+    const bool aborted = c->hwFailed || c->abortSent || c->resetReceived || c->timedOut;
+    for (auto& nbl : nbls)
+    {
+        c->sends.push_back(nbl);
+        if (c->uploading || aborted)
+        {
+            // Completed at once: 3.2 (REQUEST_ABORTED after abort, UPLOAD_IN_PROGRESS).
+            while (c->sendHead < c->sends.size())
+            {
+                CompleteSend(*c,
+                             c->sends[c->sendHead],
+                             c->uploading ? ChimneyStatus::UPLOAD_IN_PROGRESS
+                                          : ChimneyStatus::REQUEST_ABORTED);
+            }
+        }
+    }
+    Pump(*c);
+}
+
+ChimneyStatus
+ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbls)
+{
+    NS_LOG_FUNCTION(this << handle << nbls);
+    const char* op = "Receive";
+    const uint64_t id = nbls ? nbls->id : 0;
+    if (m_offloadsInProgress.count(handle) != 0)
+    {
+        return Refuse(op,
+                      "H1",
+                      handle,
+                      id,
+                      0,
+                      ChimneyStatus::INVALID_STATE,
+                      "receive while the offload is in progress");
+    }
+    Connection* c = FindForRequest(handle);
+    if (c == nullptr)
+    {
+        return Refuse(op,
+                      "H1",
+                      handle,
+                      id,
+                      0,
+                      ChimneyStatus::INVALID_STATE,
+                      "receive on an unknown or terminated handle");
+    }
+    if (!nbls)
+    {
+        return Refuse(op,
+                      "H2",
+                      handle,
+                      id,
+                      0,
+                      ChimneyStatus::INVALID_PARAMETER,
+                      "receive without NBL");
+    }
+    ++m_callDepth;
+    m_requestTrace(op, handle, id, 0, ChimneyStatus::PENDING);
+    std::vector<Ptr<NetBufferList>> list = Unchain(nbls);
+    if (c->terminatePending)
+    {
+        for (auto& nbl : list)
+        {
+            c->late.emplace_back("Receive", nbl);
+        }
+    }
+    else
+    {
+        Simulator::Schedule(m_requestLatency,
+                            &ChimneyNetDevice::DoReceive,
+                            this,
+                            handle,
+                            c->serial,
+                            std::move(list));
+    }
+    --m_callDepth;
+    return ChimneyStatus::PENDING;
+}
+
+void
+ChimneyNetDevice::DoReceive(OffloadHandle handle,
+                            uint64_t serial,
+                            std::vector<Ptr<NetBufferList>> nbls)
+{
+    Connection* c = Find(handle, serial);
+    if (c == nullptr)
+    {
+        return;
+    }
+    for (auto& nbl : nbls)
+    {
+        ChimneyStatus status = ChimneyStatus::PENDING;
+        if (c->uploading)
+        {
+            status = ChimneyStatus::UPLOAD_IN_PROGRESS;
+        }
+        else if (c->hwFailed || c->abortSent || c->resetReceived || c->timedOut)
+        {
+            status = ChimneyStatus::REQUEST_ABORTED;
+        }
+        else if (c->disconnectIndicated && c->engine.BytesReadable() == 0)
+        {
+            status = ChimneyStatus::INVALID_STATE; // SPEC 3.3: posted after the remote FIN
+        }
+        c->receives.push_back(nbl);
+        // In these states no posted buffer can be filled any more: complete them in order.
+        while (status != ChimneyStatus::PENDING && c->recvHead < c->receives.size())
+        {
+            CompleteReceive(*c, c->receives[c->recvHead], status);
+        }
+    }
+    Pump(*c);
+}
+
+ChimneyStatus
+ChimneyNetDevice::TcpOffloadDisconnect(OffloadHandle handle, Ptr<NetBufferList> nbl, uint32_t flags)
+{
+    NS_LOG_FUNCTION(this << handle << nbl << flags);
+    const char* op = "Disconnect";
+    const uint64_t id = nbl ? nbl->id : 0;
+    if (m_offloadsInProgress.count(handle) != 0)
+    {
+        return Refuse(op,
+                      "H1",
+                      handle,
+                      id,
+                      flags,
+                      ChimneyStatus::INVALID_STATE,
+                      "disconnect while the offload is in progress");
+    }
+    Connection* c = FindForRequest(handle);
+    if (c == nullptr)
+    {
+        return Refuse(op,
+                      "H1",
+                      handle,
+                      id,
+                      flags,
+                      ChimneyStatus::INVALID_STATE,
+                      "disconnect on an unknown or terminated handle");
+    }
+    if (flags != TCP_DISCONNECT_GRACEFUL_CLOSE && flags != TCP_DISCONNECT_ABORTIVE_CLOSE)
+    {
+        std::ostringstream why;
+        why << "disconnect flags 0x" << std::hex << flags
+            << " are neither GRACEFUL_CLOSE nor ABORTIVE_CLOSE";
+        return Refuse(op, "H3", handle, id, flags, ChimneyStatus::INVALID_PARAMETER, why.str());
+    }
+    if (!nbl || nbl->buffers.size() != 1 || nbl->next)
+    {
+        return Refuse(op,
+                      "H2",
+                      handle,
+                      id,
+                      flags,
+                      ChimneyStatus::INVALID_PARAMETER,
+                      "disconnect NBL without exactly one NET_BUFFER");
+    }
+    if (flags == TCP_DISCONNECT_ABORTIVE_CLOSE && nbl->DataLength() > 0)
+    {
+        return Refuse(op,
+                      "H2",
+                      handle,
+                      id,
+                      flags,
+                      ChimneyStatus::INVALID_PARAMETER,
+                      "abortive disconnect carrying data");
+    }
+    if (c->abortiveIssued)
+    {
+        return Refuse(op,
+                      "H4",
+                      handle,
+                      id,
+                      flags,
+                      ChimneyStatus::INVALID_STATE,
+                      "disconnect after an abortive disconnect");
+    }
+    if (flags == TCP_DISCONNECT_GRACEFUL_CLOSE && c->gracefulIssued)
+    {
+        return Refuse(op,
+                      "H4",
+                      handle,
+                      id,
+                      flags,
+                      ChimneyStatus::INVALID_STATE,
+                      "second graceful disconnect");
+    }
+    ++m_callDepth;
+    if (flags == TCP_DISCONNECT_GRACEFUL_CLOSE)
+    {
+        c->gracefulIssued = true;
+    }
+    else
+    {
+        c->abortiveIssued = true;
+    }
+    m_requestTrace(op, handle, id, flags, ChimneyStatus::PENDING);
+    if (c->terminatePending)
+    {
+        c->late.emplace_back("Disconnect", nbl);
+    }
+    else
+    {
+        Simulator::Schedule(m_requestLatency,
+                            &ChimneyNetDevice::DoDisconnect,
+                            this,
+                            handle,
+                            c->serial,
+                            nbl,
+                            flags);
+    }
+    --m_callDepth;
+    return ChimneyStatus::PENDING;
+}
+
+void
+ChimneyNetDevice::DoDisconnect(OffloadHandle handle,
+                               uint64_t serial,
+                               Ptr<NetBufferList> nbl,
+                               uint32_t flags)
+{
+    Connection* c = Find(handle, serial);
+    if (c == nullptr)
+    {
+        return;
+    }
+    // A6: a disconnect fails only because of an upload or an abort.
+    if (c->uploading)
+    {
+        CompleteDisconnect(*c, nbl, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
+        return;
+    }
+    if (c->hwFailed || c->abortSent || c->resetReceived || c->timedOut)
+    {
+        CompleteDisconnect(*c, nbl, ChimneyStatus::REQUEST_ABORTED, 0);
+        return;
+    }
+    if (flags == TCP_DISCONNECT_GRACEFUL_CLOSE)
+    {
+        c->graceful = nbl;
+        c->gracefulOffset = 0;
+        Pump(*c);
+        return;
+    }
+    // Abortive (SPEC 3.4): RST now, then stop processing received segments (W6); outstanding
+    // sends and a pending graceful disconnect complete REQUEST_ABORTED before this one (A5).
+    c->engine.Abort(NowNs());
+    c->abortSent = true;
+    Pump(*c); // transmits the RST
+    c->timer.Cancel();
+    AbortOutstanding(*c, ChimneyStatus::REQUEST_ABORTED);
+    CompleteDisconnect(*c, nbl, ChimneyStatus::SUCCESS, 0);
+}
+
+ChimneyStatus
+ChimneyNetDevice::TerminateOffload(Ptr<OffloadBlockList> blocks)
+{
+    NS_LOG_FUNCTION(this << blocks);
+    const char* op = "TerminateOffload";
+    const uint64_t id = blocks ? blocks->id : 0;
+    if (!blocks || blocks->TcpBlockCount() == 0)
+    {
+        return Refuse(op,
+                      "H1",
+                      0,
+                      id,
+                      0,
+                      ChimneyStatus::INVALID_PARAMETER,
+                      "terminate without a TCP block");
+    }
+    if (m_callDepth > 0)
+    {
+        return Refuse(op,
+                      "H6",
+                      0,
+                      id,
+                      0,
+                      ChimneyStatus::INVALID_STATE,
+                      "terminate while a disconnect or receive call is inside its call");
+    }
+    std::unordered_set<OffloadHandle> handles;
+    std::vector<Connection*> targets;
+    for (const auto& neighbor : blocks->neighbors)
+    {
+        for (const auto& path : neighbor.paths)
+        {
+            for (const auto& tcp : path.connections)
+            {
+                std::ostringstream why;
+                Connection* c = m_offloadsInProgress.count(tcp.handle) != 0
+                                    ? nullptr
+                                    : FindForRequest(tcp.handle);
+                if (c == nullptr)
+                {
+                    why << "terminate of handle " << tcp.handle
+                        << " which is unknown, not offloaded or already terminated";
+                    return Refuse(op,
+                                  "H1",
+                                  tcp.handle,
+                                  id,
+                                  0,
+                                  ChimneyStatus::INVALID_STATE,
+                                  why.str());
+                }
+                if (c->terminatePending || !handles.insert(tcp.handle).second)
+                {
+                    why << "second terminate of handle " << tcp.handle << " while one is pending";
+                    return Refuse(op,
+                                  "H6",
+                                  tcp.handle,
+                                  id,
+                                  0,
+                                  ChimneyStatus::INVALID_STATE,
+                                  why.str());
+                }
+                targets.push_back(c);
+            }
+        }
+    }
+    for (Connection* c : targets)
+    {
+        c->terminatePending = true;
+    }
+    m_requestTrace(op, 0, id, 0, ChimneyStatus::PENDING);
+    Simulator::Schedule(m_requestLatency, &ChimneyNetDevice::DoTerminate, this, blocks);
+    return ChimneyStatus::PENDING;
+}
+
+void
+ChimneyNetDevice::DoTerminate(Ptr<OffloadBlockList> blocks)
+{
+    for (auto& neighbor : blocks->neighbors)
+    {
+        neighbor.status = ChimneyStatus::SUCCESS;
+        for (auto& path : neighbor.paths)
+        {
+            path.status = ChimneyStatus::SUCCESS;
+            for (auto& tcp : path.connections)
+            {
+                Connection* c = FindForRequest(tcp.handle);
+                NS_ABORT_MSG_IF(c == nullptr || c->uploading,
+                                "ChimneyNetDevice: terminate of a connection that vanished");
+                TerminateOne(*c, tcp);
+            }
+        }
+    }
+    blocks->status = ChimneyStatus::SUCCESS;
+    Upcall(m_completionLatency, [this, blocks]() { CompleteTerminate(blocks); });
+}
+
+void
+ChimneyNetDevice::TerminateOne(Connection& c, TcpOffloadBlock& block)
+{
+    // SPEC 3.6: status, delegated state, send chain; every outstanding request completed first.
+    block.sendDataHead = nullptr;
+    if (c.hwFailed)
+    {
+        block.status = ChimneyStatus::FAILURE; // the state is lost; the host may abort
+        AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
+        StopConnection(c);
+        return;
+    }
+    const int64_t now = NowNs();
+    TcpDelegatedState d = c.engine.Export(now);
+    if (c.abortSent || c.resetReceived || c.timedOut)
+    {
+        AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
+    }
+    else
+    {
+        // Outstanding sends go back as a chain of the original NBLs, in posting order (A9);
+        // sendData holds every byte from SndUna: the engine's, then what it did not take yet.
+        Ptr<NetBufferList> head;
+        NetBufferList* tail = nullptr;
+        for (uint32_t i = c.sendHead; i < c.sends.size(); ++i)
+        {
+            Ptr<NetBufferList> nbl = c.sends[i];
+            if (i == c.handIndex)
+            {
+                AppendFrom(*nbl, c.handOffset, d.sendData);
+            }
+            else if (i > c.handIndex)
+            {
+                AppendFrom(*nbl, 0, d.sendData);
+            }
+            const uint64_t acked = c.acked > c.headStart ? c.acked - c.headStart : 0;
+            nbl->status = ChimneyStatus::UPLOAD_IN_PROGRESS;
+            nbl->bytesTransferred = i == c.sendHead ? std::min(acked, nbl->DataLength()) : 0;
+            nbl->next = nullptr;
+            m_completionTrace("SendReturned",
+                              c.handle,
+                              nbl->id,
+                              nbl->status,
+                              nbl->bytesTransferred);
+            if (tail == nullptr)
+            {
+                head = nbl;
+            }
+            else
+            {
+                tail->next = nbl;
+            }
+            tail = PeekPointer(nbl);
+        }
+        std::vector<Ptr<NetBufferList>>().swap(c.sends);
+        c.sendHead = c.handIndex = 0;
+        c.handOffset = 0;
+        if (c.graceful)
+        {
+            if (!c.finIssued)
+            {
+                // The FIN was not queued yet: hand the rest of the disconnect data and the FIN
+                // back as the engine would hold them after ShutdownSend().
+                AppendFrom(*c.graceful, c.gracefulOffset, d.sendData);
+                d.finRequested = true;
+                d.finSeq = d.sendDataSeq + static_cast<uint32_t>(d.sendData.size());
+                if (d.state == TcpState::Established)
+                {
+                    d.state = TcpState::FinWait1;
+                }
+                else if (d.state == TcpState::CloseWait)
+                {
+                    d.state = TcpState::LastAck;
+                }
+            }
+            Ptr<NetBufferList> nbl = c.graceful;
+            c.graceful = nullptr;
+            CompleteDisconnect(c, nbl, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
+        }
+        while (c.recvHead < c.receives.size())
+        {
+            CompleteReceive(c, c.receives[c.recvHead], ChimneyStatus::UPLOAD_IN_PROGRESS);
+        }
+        block.sendDataHead = head;
+    }
+    block.delegated = std::move(d);
+    block.status = ChimneyStatus::SUCCESS;
+    StopConnection(c);
+}
+
+void
+ChimneyNetDevice::CompleteTerminate(Ptr<OffloadBlockList> blocks)
+{
+    blocks->ForEachTcp(
+        [this, &blocks](NeighborOffloadBlock&, PathOffloadBlock& path, TcpOffloadBlock& tcp) {
+            auto it = m_connections.find(tcp.handle);
+            if (it == m_connections.end())
+            {
+                return;
+            }
+            Connection& c = *it->second;
+            // Requests accepted after the terminate complete before it (3.2: UPLOAD_IN_PROGRESS).
+            const ChimneyStatus late = (c.hwFailed || c.abortSent || c.resetReceived || c.timedOut)
+                                           ? ChimneyStatus::REQUEST_ABORTED
+                                           : ChimneyStatus::UPLOAD_IN_PROGRESS;
+            for (auto& entry : c.late)
+            {
+                Ptr<NetBufferList> nbl = entry.second;
+                nbl->status = late;
+                nbl->bytesTransferred = 0;
+                m_completionTrace(entry.first, c.handle, nbl->id, late, 0);
+                if (m_client == nullptr)
+                {
+                    continue;
+                }
+                const std::string kind = entry.first;
+                if (kind == "Send")
+                {
+                    m_client->TcpOffloadSendComplete(c.handle, nbl);
+                }
+                else if (kind == "Receive")
+                {
+                    m_client->TcpOffloadReceiveComplete(c.handle, nbl);
+                }
+                else
+                {
+                    m_client->TcpOffloadDisconnectComplete(c.handle, nbl);
+                }
+            }
+            m_completionTrace("TerminateBlock", tcp.handle, blocks->id, tcp.status, 0);
+            // R2: every resource of the connection is freed when its terminate completes.
+            const uint64_t bytes = GetConnectionStateSize();
+            --m_resourcesHeld;
+            m_resourceBytesHeld -= bytes;
+            m_resourceFreedTrace(tcp.handle,
+                                 path.source,
+                                 tcp.localPort,
+                                 path.destination,
+                                 tcp.remotePort,
+                                 bytes);
+            c.timer.Cancel();
+            m_connections.erase(it);
+        });
+    m_completionTrace("TerminateOffload", 0, blocks->id, blocks->status, 0);
+    if (m_client != nullptr)
+    {
+        m_client->TerminateOffloadComplete(blocks);
+    }
+}
+
+} // namespace ns3

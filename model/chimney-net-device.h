@@ -1,0 +1,352 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef CHIMNEY_NET_DEVICE_H
+#define CHIMNEY_NET_DEVICE_H
+
+#include "chimney-interface.h"
+#include "tcp-engine.h"
+
+#include "ns3/address.h"
+#include "ns3/event-id.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/net-device.h"
+#include "ns3/nstime.h"
+#include "ns3/traced-callback.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace ns3
+{
+
+/**
+ * \ingroup chimney
+ * \brief The offload target: a NIC with its own TCP engine (NDIS miniport side of TCP chimney).
+ *
+ * Wraps an inner link device (PointToPointNetDevice, CsmaNetDevice, ...) that is already on the
+ * node. The node's Internet stack uses this device (addresses are assigned on it); every
+ * NetDevice method forwards to the inner device, and frames the node sends go straight to it.
+ *
+ * Received IPv4/TCP frames are looked up by 4-tuple in the offload table (O(1)): a hit goes to
+ * that connection's TcpEngine, a miss goes up the node's ordinary receive path unchanged.
+ * Offloaded connections transmit through the inner device with an IPv4 header built here.
+ *
+ * As a ChimneyOffloadProvider it accepts the host's requests (SPEC.md section 3): each is
+ * validated at once (refusal: INVALID_PARAMETER / INVALID_STATE, a HostMisuse finding with the
+ * SPEC H-ID, nothing changed), otherwise returns PENDING and acts after RequestLatency.
+ * Completions and indications reach the client after CompletionLatency / IndicationLatency,
+ * never from inside a call (A1), and in the order they were decided.
+ *
+ * Every offloaded connection holds one resource-ledger entry from offload success until its
+ * terminate completes (R1, R2), observable through ResourceAllocated / ResourceFreed.
+ */
+class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
+{
+  public:
+    /**
+     * \brief Get the TypeId.
+     * \returns the TypeId
+     */
+    static TypeId GetTypeId();
+
+    ChimneyNetDevice();
+    ~ChimneyNetDevice() override;
+
+    /**
+     * \brief Wrap a link device: its receive and promiscuous callbacks are replaced by this
+     *        device's own.
+     * \param inner the link device (already added to the same node)
+     */
+    void SetInnerDevice(Ptr<NetDevice> inner);
+
+    /// \returns the wrapped link device
+    Ptr<NetDevice> GetInnerDevice() const;
+
+    /**
+     * \brief Simulate a catastrophic hardware failure: every offloaded connection stops
+     *        transmitting and receiving; Retrieve(HardwareFailure) and Abort are indicated; the
+     *        host's terminate then completes with status FAILURE (SPEC 3.6).
+     */
+    void InjectHardwareFailure();
+
+    /// \returns true after InjectHardwareFailure()
+    bool HasFailed() const;
+
+    /// \returns the number of resource-ledger entries held (one per offloaded connection)
+    uint64_t GetResourcesHeld() const;
+
+    /// \returns the bytes the ledger entries account for (connection state, without payload)
+    uint64_t GetResourceBytesHeld() const;
+
+    /// \returns the number of connections in the offload table (receiving from the wire)
+    uint32_t GetOffloadedConnectionCount() const;
+
+    /**
+     * \brief Bytes of target memory one offloaded connection costs, payload excluded: the
+     *        connection record (engine included) and its share of the two lookup tables.
+     * \returns the bytes
+     */
+    static uint32_t GetConnectionStateSize();
+
+    // ChimneyOffloadProvider
+    void SetOffloadClient(ChimneyOffloadClient* client) override;
+    ChimneyStatus InitiateOffload(Ptr<OffloadBlockList> blocks) override;
+    ChimneyStatus TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls) override;
+    ChimneyStatus TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbls) override;
+    ChimneyStatus TcpOffloadDisconnect(OffloadHandle handle,
+                                       Ptr<NetBufferList> nbl,
+                                       uint32_t flags) override;
+    ChimneyStatus TerminateOffload(Ptr<OffloadBlockList> blocks) override;
+
+    // NetDevice: everything forwards to the inner device
+    void SetIfIndex(const uint32_t index) override;
+    uint32_t GetIfIndex() const override;
+    Ptr<Channel> GetChannel() const override;
+    void SetAddress(Address address) override;
+    Address GetAddress() const override;
+    bool SetMtu(const uint16_t mtu) override;
+    uint16_t GetMtu() const override;
+    bool IsLinkUp() const override;
+    void AddLinkChangeCallback(Callback<void> callback) override;
+    bool IsBroadcast() const override;
+    Address GetBroadcast() const override;
+    bool IsMulticast() const override;
+    Address GetMulticast(Ipv4Address multicastGroup) const override;
+    Address GetMulticast(Ipv6Address addr) const override;
+    bool IsBridge() const override;
+    bool IsPointToPoint() const override;
+    bool Send(Ptr<Packet> packet, const Address& dest, uint16_t protocolNumber) override;
+    bool SendFrom(Ptr<Packet> packet,
+                  const Address& source,
+                  const Address& dest,
+                  uint16_t protocolNumber) override;
+    Ptr<Node> GetNode() const override;
+    void SetNode(Ptr<Node> node) override;
+    bool NeedsArp() const override;
+    void SetReceiveCallback(NetDevice::ReceiveCallback cb) override;
+    void SetPromiscReceiveCallback(NetDevice::PromiscReceiveCallback cb) override;
+    bool SupportsSendFrom() const override;
+
+    /**
+     * TracedCallback signature of HostMisuse.
+     * \param id the SPEC rule, "H1" .. "H7"
+     * \param handle the connection (0 for a block list)
+     * \param description one line
+     */
+    typedef void (*HostMisuseTracedCallback)(std::string id,
+                                             OffloadHandle handle,
+                                             std::string description);
+
+    /**
+     * TracedCallback signature of Request.
+     * \param operation e.g. "Send", "Disconnect", "InitiateOffload"
+     * \param handle the connection (0 for a block list)
+     * \param id the NBL's or block list's id
+     * \param flags disconnect flags (0 otherwise)
+     * \param returned PENDING or the refusal
+     */
+    typedef void (*RequestTracedCallback)(std::string operation,
+                                          OffloadHandle handle,
+                                          uint64_t id,
+                                          uint32_t flags,
+                                          ChimneyStatus returned);
+
+    /**
+     * TracedCallback signature of Completion.
+     * \param operation e.g. "Send"; "SendReturned" for a send NBL handed back in a terminate's
+     *        send chain; "OffloadBlock" / "TerminateBlock" for one TCP block of a list
+     * \param handle the connection (0 for a block list)
+     * \param id the NBL's or block list's id
+     * \param status completion status
+     * \param bytes bytesTransferred
+     */
+    typedef void (*CompletionTracedCallback)(std::string operation,
+                                             OffloadHandle handle,
+                                             uint64_t id,
+                                             ChimneyStatus status,
+                                             uint64_t bytes);
+
+    /**
+     * TracedCallback signature of Indication.
+     * \param handle the connection
+     * \param event the event
+     * \param reason the Retrieve reason (NONE otherwise)
+     */
+    typedef void (*IndicationTracedCallback)(OffloadHandle handle,
+                                             ChimneyEvent event,
+                                             ChimneyUploadReason reason);
+
+    /**
+     * TracedCallback signature of ResourceAllocated and ResourceFreed.
+     * \param handle the connection
+     * \param local local address
+     * \param localPort local port
+     * \param remote remote address
+     * \param remotePort remote port
+     * \param bytes bytes the entry accounts for
+     */
+    typedef void (*ResourceTracedCallback)(OffloadHandle handle,
+                                           Ipv4Address local,
+                                           uint16_t localPort,
+                                           Ipv4Address remote,
+                                           uint16_t remotePort,
+                                           uint64_t bytes);
+
+  protected:
+    void DoInitialize() override;
+    void DoDispose() override;
+
+  private:
+    struct Connection;
+
+    /// 4-tuple of an offloaded connection, as seen from this node.
+    struct FourTuple
+    {
+        uint32_t localAddress;  //!< our IPv4 address
+        uint32_t remoteAddress; //!< the peer's IPv4 address
+        uint16_t localPort;     //!< our port
+        uint16_t remotePort;    //!< the peer's port
+
+        /// \param o other \returns true if equal
+        bool operator==(const FourTuple& o) const
+        {
+            return localAddress == o.localAddress && remoteAddress == o.remoteAddress &&
+                   localPort == o.localPort && remotePort == o.remotePort;
+        }
+    };
+
+    /// splitmix64 finalizer over the packed 4-tuple.
+    struct FourTupleHash
+    {
+        /// \param t the tuple \returns the hash
+        size_t operator()(const FourTuple& t) const;
+    };
+
+    /// A terminate request in progress.
+    struct PendingTerminate
+    {
+        Ptr<OffloadBlockList> blocks; //!< the request
+        uint32_t waiting = 0;         //!< connections whose late requests are still in flight
+        bool acted = false;           //!< the terminate work was done
+    };
+
+    // --- receive path ---
+    bool ReceiveFromInner(Ptr<NetDevice> device,
+                          Ptr<const Packet> packet,
+                          uint16_t protocol,
+                          const Address& from);
+    bool PromiscReceiveFromInner(Ptr<NetDevice> device,
+                                 Ptr<const Packet> packet,
+                                 uint16_t protocol,
+                                 const Address& from,
+                                 const Address& to,
+                                 PacketType type);
+    bool PeekFourTuple(Ptr<const Packet> packet, FourTuple& key) const;
+    Connection* Lookup(Ptr<const Packet> packet, uint16_t protocol);
+    bool TakesFrame(const Connection& c) const;
+    void DeliverToEngine(Connection& c, Ptr<const Packet> packet);
+    void ProcessSegment(OffloadHandle handle, uint64_t serial, TcpSegment segment);
+
+    // --- connection machinery ---
+    Connection* Find(OffloadHandle handle, uint64_t serial);
+    void Pump(Connection& c);
+    void FeedSend(Connection& c, int64_t now);
+    void DeliverReceives(Connection& c, int64_t now);
+    void CompleteAckedSends(Connection& c);
+    void HandleEvent(Connection& c, const TcpEvent& event);
+    void Transmit(Connection& c, const TcpSegment& segment);
+    void ArmTimer(Connection& c);
+    void OnTimer(Connection* c);
+    void AbortOutstanding(Connection& c, ChimneyStatus status);
+    void CompleteSend(Connection& c, Ptr<NetBufferList> nbl, ChimneyStatus status);
+    void CompleteReceive(Connection& c, Ptr<NetBufferList> nbl, ChimneyStatus status);
+    void CompleteDisconnect(Connection& c,
+                            Ptr<NetBufferList> nbl,
+                            ChimneyStatus status,
+                            uint64_t bytes);
+    void Indicate(Connection& c, ChimneyEvent event, ChimneyUploadReason reason);
+    TcpEngineConfig EngineConfig(const TcpOffloadBlock& block) const;
+    void StopConnection(Connection& c);
+
+    // --- request actions (after RequestLatency) ---
+    void DoInitiateOffload(Ptr<OffloadBlockList> blocks);
+    void DoSend(OffloadHandle handle, uint64_t serial, std::vector<Ptr<NetBufferList>> nbls);
+    void DoReceive(OffloadHandle handle, uint64_t serial, std::vector<Ptr<NetBufferList>> nbls);
+    void DoDisconnect(OffloadHandle handle,
+                      uint64_t serial,
+                      Ptr<NetBufferList> nbl,
+                      uint32_t flags);
+    void DoTerminate(Ptr<OffloadBlockList> blocks);
+    void TerminateOne(Connection& c, TcpOffloadBlock& block);
+    void RequestActed(Connection& c);
+    void FinishTerminate(PendingTerminate* pending);
+    void CompleteTerminate(Ptr<OffloadBlockList> blocks);
+
+    // --- upcalls ---
+    void Upcall(Time latency, std::function<void()> call);
+    ChimneyStatus Refuse(const char* operation,
+                         const char* rule,
+                         OffloadHandle handle,
+                         uint64_t id,
+                         uint32_t flags,
+                         ChimneyStatus status,
+                         const std::string& description);
+    Connection* FindForRequest(OffloadHandle handle);
+
+    Ptr<NetDevice> m_inner;
+    Ptr<Node> m_node;
+    uint32_t m_ifIndex{0};
+    NetDevice::ReceiveCallback m_rxCallback;
+    NetDevice::PromiscReceiveCallback m_promiscRxCallback;
+    ChimneyOffloadClient* m_client{nullptr};
+
+    // attributes
+    Time m_requestLatency;
+    Time m_completionLatency;
+    Time m_indicationLatency;
+    Time m_segmentProcessingTime;
+    uint32_t m_maxConnections{1024};
+    uint32_t m_sndBufSize{131072};
+    uint32_t m_rcvBufSize{131072};
+    Time m_timeWait;
+    Time m_delayedAckTimeout;
+    Time m_hardwareFailureTime;
+
+    /// Owner of every connection from offload success to terminate completion, by handle.
+    std::unordered_map<OffloadHandle, std::unique_ptr<Connection>> m_connections;
+    /// The offload table: connections that receive from the wire.
+    std::unordered_map<FourTuple, Connection*, FourTupleHash> m_table;
+    /// Handles whose offload was requested and has not been acted on yet.
+    std::unordered_set<OffloadHandle> m_offloadsInProgress;
+    /// Terminates accepted and not yet completed.
+    std::vector<std::unique_ptr<PendingTerminate>> m_terminates;
+
+    uint64_t m_nextSerial{1};
+    uint16_t m_ipIdentification{0};
+    uint64_t m_resourcesHeld{0};
+    uint64_t m_resourceBytesHeld{0};
+    bool m_failed{false};
+    uint32_t m_callDepth{0}; //!< disconnect / receive calls currently inside the call
+    Time m_lastUpcall;       //!< completions and indications are delivered in decision order
+    EventId m_failureEvent;
+
+    TracedCallback<std::string, OffloadHandle, std::string> m_hostMisuseTrace;
+    TracedCallback<std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus> m_requestTrace;
+    TracedCallback<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_completionTrace;
+    TracedCallback<OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_indicationTrace;
+    TracedCallback<OffloadHandle, Ipv4Address, uint16_t, Ipv4Address, uint16_t, uint64_t>
+        m_resourceAllocatedTrace;
+    TracedCallback<OffloadHandle, Ipv4Address, uint16_t, Ipv4Address, uint16_t, uint64_t>
+        m_resourceFreedTrace;
+};
+
+} // namespace ns3
+
+#endif // CHIMNEY_NET_DEVICE_H

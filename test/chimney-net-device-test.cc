@@ -1,0 +1,1436 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+// The offload target (ChimneyNetDevice) on a real ns-3 link, over point-to-point and over CSMA.
+// Node 0 has the chimney device, an Internet stack and EngineL4Adapter (the software TCP that
+// establishes connections and resumes them after an upload); a small host-side test client
+// offloads, sends, receives, disconnects and terminates through the chimney interface and
+// records every completion and indication. Node 1 is plain ns-3 (TcpSocketBase). Wire checks
+// read both inner devices' PhyTxBegin, parsed from the frame bytes by ParseWireFrame.
+
+#include "engine-ns3-adapter.h"
+
+#include "ns3/applications-module.h"
+#include "ns3/chimney-helper.h"
+#include "ns3/chimney-net-device.h"
+#include "ns3/core-module.h"
+#include "ns3/csma-module.h"
+#include "ns3/internet-module.h"
+#include "ns3/network-module.h"
+#include "ns3/point-to-point-module.h"
+#include "ns3/wire-segment.h"
+
+#include <gtest/gtest.h>
+#include <malloc.h>
+#include <set>
+
+using namespace ns3;
+
+namespace
+{
+
+constexpr uint16_t kPort = 7000;
+constexpr uint16_t kLocalPort = 40000;
+constexpr uint32_t kIss = 1000000;
+constexpr OffloadHandle kHandle = 1;
+
+// ---------------------------------------------------------------------------------------------
+// Links
+// ---------------------------------------------------------------------------------------------
+
+/// Point-to-point link, 10 Mb/s, 5 ms.
+struct P2pLink
+{
+    static constexpr WireLinkType kWire = WireLinkType::PPP;
+
+    static NetDeviceContainer Install(NodeContainer& nodes)
+    {
+        PointToPointHelper p2p;
+        p2p.SetDeviceAttribute("DataRate", StringValue("10Mbps"));
+        p2p.SetChannelAttribute("Delay", StringValue("5ms"));
+        return p2p.Install(nodes);
+    }
+};
+
+/// CSMA (Ethernet) link, 10 Mb/s, 50 us (ns-3's CSMA channel stays busy for the propagation
+/// delay of every frame, so a LAN-like delay keeps it from throttling the transfers).
+struct CsmaLink
+{
+    static constexpr WireLinkType kWire = WireLinkType::ETHERNET;
+
+    static NetDeviceContainer Install(NodeContainer& nodes)
+    {
+        CsmaHelper csma;
+        csma.SetChannelAttribute("DataRate", StringValue("10Mbps"));
+        csma.SetChannelAttribute("Delay", StringValue("50us"));
+        return csma.Install(nodes);
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Observers
+// ---------------------------------------------------------------------------------------------
+
+/// One frame seen on the wire.
+struct WireEntry
+{
+    Time time;
+    bool fromTarget; //!< transmitted by node 0
+    TcpSegment tcp;
+};
+
+/// One completion or indication, as the host saw it.
+struct Upcall
+{
+    Time time;
+    std::string what; //!< "Offload", "Send", "Receive", "Disconnect", "Terminate", "Event"
+    OffloadHandle handle = 0;
+    Ptr<NetBufferList> nbl;
+    Ptr<OffloadBlockList> blocks;
+    ChimneyStatus status = ChimneyStatus::PENDING;
+    uint64_t bytes = 0;
+    ChimneyEvent event = ChimneyEvent::DISCONNECT;
+    ChimneyUploadReason reason = ChimneyUploadReason::NONE;
+};
+
+/// The host side of the interface in these tests: records everything; A1 is checked on every
+/// upcall (none may arrive while a request call is in progress).
+class TestClient : public ChimneyOffloadClient
+{
+  public:
+    void InitiateOffloadComplete(Ptr<OffloadBlockList> blocks) override
+    {
+        Record("Offload", 0, nullptr, blocks->status, 0).blocks = blocks;
+        if (onOffloadComplete)
+        {
+            onOffloadComplete(blocks);
+        }
+    }
+
+    void TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList> nbls) override
+    {
+        for (Ptr<NetBufferList> n = nbls; n; n = n->next)
+        {
+            Record("Send", handle, n, n->status, n->bytesTransferred);
+        }
+    }
+
+    void TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferList> nbls) override
+    {
+        for (Ptr<NetBufferList> n = nbls; n; n = n->next)
+        {
+            Record("Receive", handle, n, n->status, n->bytesTransferred);
+            if (n->status == ChimneyStatus::SUCCESS)
+            {
+                uint64_t left = n->bytesTransferred;
+                for (const auto& b : n->buffers)
+                {
+                    const size_t take = std::min<uint64_t>(left, b.data.size());
+                    received.insert(received.end(), b.data.begin(), b.data.begin() + take);
+                    left -= take;
+                }
+            }
+            if (onReceiveComplete)
+            {
+                onReceiveComplete(handle, n);
+            }
+        }
+    }
+
+    void TcpOffloadDisconnectComplete(OffloadHandle handle, Ptr<NetBufferList> nbl) override
+    {
+        Record("Disconnect", handle, nbl, nbl->status, nbl->bytesTransferred);
+    }
+
+    void TerminateOffloadComplete(Ptr<OffloadBlockList> blocks) override
+    {
+        Record("Terminate", 0, nullptr, blocks->status, 0).blocks = blocks;
+        if (onTerminateComplete)
+        {
+            onTerminateComplete(blocks);
+        }
+    }
+
+    void TcpOffloadEvent(OffloadHandle handle,
+                         ChimneyEvent event,
+                         ChimneyUploadReason reason) override
+    {
+        Upcall& u = Record("Event", handle, nullptr, ChimneyStatus::SUCCESS, 0);
+        u.event = event;
+        u.reason = reason;
+        if (onEvent)
+        {
+            onEvent(handle, event, reason);
+        }
+    }
+
+    /// Wraps a request call: A1, PENDING and no upcall from inside the call.
+    template <typename F>
+    ChimneyStatus Call(F f)
+    {
+        inCall = true;
+        ChimneyStatus s = f();
+        inCall = false;
+        return s;
+    }
+
+    std::vector<Upcall> Of(const std::string& what) const
+    {
+        std::vector<Upcall> out;
+        for (const auto& u : log)
+        {
+            if (u.what == what)
+            {
+                out.push_back(u);
+            }
+        }
+        return out;
+    }
+
+    size_t CountEvents(ChimneyEvent e, ChimneyUploadReason r = ChimneyUploadReason::NONE) const
+    {
+        size_t n = 0;
+        for (const auto& u : log)
+        {
+            n += (u.what == "Event" && u.event == e && u.reason == r) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /// Index in the log of the first upcall matching a predicate (log.size() if none).
+    size_t IndexOf(const std::function<bool(const Upcall&)>& p) const
+    {
+        for (size_t i = 0; i < log.size(); ++i)
+        {
+            if (p(log[i]))
+            {
+                return i;
+            }
+        }
+        return log.size();
+    }
+
+    std::vector<Upcall> log;
+    std::vector<uint8_t> received;
+    bool inCall = false;
+    size_t upcallsInsideCalls = 0;
+    std::function<void(Ptr<OffloadBlockList>)> onOffloadComplete;
+    std::function<void(Ptr<OffloadBlockList>)> onTerminateComplete;
+    std::function<void(OffloadHandle, Ptr<NetBufferList>)> onReceiveComplete;
+    std::function<void(OffloadHandle, ChimneyEvent, ChimneyUploadReason)> onEvent;
+
+  private:
+    Upcall& Record(const std::string& what,
+                   OffloadHandle h,
+                   Ptr<NetBufferList> nbl,
+                   ChimneyStatus st,
+                   uint64_t bytes)
+    {
+        upcallsInsideCalls += inCall ? 1 : 0;
+        Upcall u;
+        u.time = Simulator::Now();
+        u.what = what;
+        u.handle = h;
+        u.nbl = nbl;
+        u.status = st;
+        u.bytes = bytes;
+        log.push_back(u);
+        return log.back();
+    }
+};
+
+/// The ns-3 side: a TcpSocketBase and what its application saw.
+struct PeerApp
+{
+    Ptr<Socket> socket;
+    std::vector<uint8_t> received;
+    bool readData = true;
+    bool normalClose = false;
+    bool errorClose = false;
+    std::function<void(PeerApp&)> onNormalClose;
+    std::function<void(PeerApp&)> onData;
+    std::vector<uint8_t> pending;
+    size_t offset = 0;
+    bool closeWhenSent = false;
+
+    void Attach(Ptr<Socket> s)
+    {
+        socket = s;
+        s->SetRecvCallback(MakeCallback(&PeerApp::OnRecv, this));
+        s->SetCloseCallbacks(MakeCallback(&PeerApp::OnNormalClose, this),
+                             MakeCallback(&PeerApp::OnErrorClose, this));
+    }
+
+    void Accept(Ptr<Socket> s, const Address&)
+    {
+        Attach(s);
+    }
+
+    void OnRecv(Ptr<Socket> s)
+    {
+        if (readData)
+        {
+            while (Ptr<Packet> p = s->Recv())
+            {
+                if (p->GetSize() == 0)
+                {
+                    break;
+                }
+                size_t old = received.size();
+                received.resize(old + p->GetSize());
+                p->CopyData(received.data() + old, p->GetSize());
+            }
+        }
+        if (onData)
+        {
+            onData(*this);
+        }
+    }
+
+    void OnNormalClose(Ptr<Socket>)
+    {
+        normalClose = true;
+        if (onNormalClose)
+        {
+            onNormalClose(*this);
+        }
+    }
+
+    void OnErrorClose(Ptr<Socket>)
+    {
+        errorClose = true;
+    }
+
+    void SendAll(const std::vector<uint8_t>& data, bool closeAfter)
+    {
+        pending = data;
+        offset = 0;
+        closeWhenSent = closeAfter;
+        socket->SetSendCallback(MakeCallback(&PeerApp::OnSendSpace, this));
+        OnSendSpace(socket, socket->GetTxAvailable());
+    }
+
+    void OnSendSpace(Ptr<Socket> s, uint32_t)
+    {
+        while (offset < pending.size() && s->GetTxAvailable() > 0)
+        {
+            uint32_t n = std::min<uint32_t>(s->GetTxAvailable(), pending.size() - offset);
+            int sent = s->Send(pending.data() + offset, n, 0);
+            if (sent <= 0)
+            {
+                return;
+            }
+            offset += sent;
+        }
+        if (offset == pending.size() && closeWhenSent)
+        {
+            closeWhenSent = false;
+            s->Close();
+        }
+    }
+};
+
+/// Pattern data whose bytes depend on their offset.
+std::vector<uint8_t>
+Pattern(size_t n, uint8_t salt)
+{
+    std::vector<uint8_t> v(n);
+    for (size_t i = 0; i < n; ++i)
+    {
+        v[i] = static_cast<uint8_t>((i * 131 + (i >> 8) * 7 + salt) & 0xff);
+    }
+    return v;
+}
+
+/// Concatenation of the data of a list of NBLs.
+std::vector<uint8_t>
+Concat(const std::vector<Ptr<NetBufferList>>& nbls)
+{
+    std::vector<uint8_t> out;
+    for (const auto& n : nbls)
+    {
+        for (const auto& b : n->buffers)
+        {
+            out.insert(out.end(), b.data.begin(), b.data.end());
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixture
+// ---------------------------------------------------------------------------------------------
+
+/// Two nodes over a Link; the chimney device on node 0.
+template <typename Link>
+class ChimneyDeviceTest : public testing::Test
+{
+  protected:
+    /// \param withAdapter false: node 0 keeps ns-3's own TCP (pass-through tests)
+    void Build(bool withAdapter = true)
+    {
+        nodes.Create(2);
+        links = Link::Install(nodes);
+        chimneyHelper.SetDeviceAttribute("TimeWait", TimeValue(Seconds(2)));
+        NetDeviceContainer targets = chimneyHelper.Install(NetDeviceContainer(links.Get(0)));
+        target = DynamicCast<ChimneyNetDevice>(targets.Get(0));
+        InternetStackHelper internet;
+        internet.Install(nodes);
+        Ipv4AddressHelper address("10.1.1.0", "255.255.255.0");
+        NetDeviceContainer ipDevices(target);
+        ipDevices.Add(links.Get(1));
+        ifaces = address.Assign(ipDevices);
+        for (uint32_t i = 0; i < 2; ++i)
+        {
+            links.Get(i)->TraceConnectWithoutContext(
+                "PhyTxBegin",
+                MakeBoundCallback(&ChimneyDeviceTest::Capture, &wire, i == 0));
+        }
+        links.Get(0)->TraceConnectWithoutContext(
+            "MacTx",
+            MakeBoundCallback(&ChimneyDeviceTest::OnMacTx, &handedToLink));
+        target->SetOffloadClient(&client);
+        target->TraceConnectWithoutContext(
+            "HostMisuse",
+            MakeBoundCallback(&ChimneyDeviceTest::OnMisuse, &findings));
+        target->TraceConnectWithoutContext(
+            "ResourceAllocated",
+            MakeBoundCallback(&ChimneyDeviceTest::OnResource, &allocations));
+        target->TraceConnectWithoutContext(
+            "ResourceFreed",
+            MakeBoundCallback(&ChimneyDeviceTest::OnResource, &frees));
+        if (withAdapter)
+        {
+            adapter = CreateObject<EngineL4Adapter>();
+            adapter->Install(nodes.Get(0));
+        }
+        config.timeWaitNs = 2'000'000'000;
+        for (uint32_t i = 0; i < 2; ++i)
+        {
+            nodes.Get(i)->Initialize();
+        }
+    }
+
+    static void Capture(std::vector<WireEntry>* log, bool fromTarget, Ptr<const Packet> p)
+    {
+        WireSegment w;
+        if (ParseWireFrame(p, Link::kWire, w))
+        {
+            log->push_back({Simulator::Now(), fromTarget, w.tcp});
+        }
+    }
+
+    /// Frames handed to the link device (before its queue), IPv4/TCP only.
+    static void OnMacTx(std::vector<Time>* log, Ptr<const Packet> p)
+    {
+        WireSegment w;
+        if (ParseWireFrame(p, Link::kWire, w))
+        {
+            log->push_back(Simulator::Now());
+        }
+    }
+
+    static void OnMisuse(std::vector<std::string>* log, std::string id, OffloadHandle, std::string)
+    {
+        log->push_back(id);
+    }
+
+    static void OnResource(std::vector<std::pair<Time, OffloadHandle>>* log,
+                           OffloadHandle h,
+                           Ipv4Address,
+                           uint16_t,
+                           Ipv4Address,
+                           uint16_t,
+                           uint64_t)
+    {
+        log->push_back({Simulator::Now(), h});
+    }
+
+    Ipv4Address Local() const
+    {
+        return ifaces.GetAddress(0);
+    }
+
+    Ipv4Address Remote() const
+    {
+        return ifaces.GetAddress(1);
+    }
+
+    /// ns-3 listens on kPort; accepted sockets are attached to peer.
+    void PeerListen()
+    {
+        listener = Socket::CreateSocket(nodes.Get(1), TcpSocketFactory::GetTypeId());
+        listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), kPort));
+        listener->Listen();
+        listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                                    MakeCallback(&PeerApp::Accept, &peer));
+    }
+
+    /// The software engine on node 0 connects to the peer (port localPort).
+    EngineL4Adapter::Connection& Connect(uint16_t localPort = kLocalPort)
+    {
+        return adapter->Connect(Local(), localPort, Remote(), kPort, config, kIss);
+    }
+
+    /// The offload block list for one connection with the given delegated state.
+    Ptr<OffloadBlockList> Blocks(OffloadHandle handle,
+                                 uint16_t localPort,
+                                 const TcpDelegatedState& state,
+                                 uint16_t remotePort = kPort)
+    {
+        NeighborOffloadBlock neighbor;
+        neighbor.neighbor = Remote();
+        neighbor.linkAddress = links.Get(1)->GetAddress();
+        PathOffloadBlock path;
+        path.source = Local();
+        path.destination = Remote();
+        TcpOffloadBlock tcp;
+        tcp.handle = handle;
+        tcp.localPort = localPort;
+        tcp.remotePort = remotePort;
+        tcp.cached.initialRcvWnd = config.rcvBufSize;
+        tcp.delegated = state;
+        auto list = OffloadBlockList::ForOneConnection(neighbor, path, tcp);
+        list->id = handle;
+        return list;
+    }
+
+    /// Moves the software connection to the target (export, forget, InitiateOffload).
+    Ptr<OffloadBlockList> Offload(EngineL4Adapter::Connection& c,
+                                  OffloadHandle handle = kHandle,
+                                  uint16_t localPort = kLocalPort)
+    {
+        TcpDelegatedState state = adapter->Detach(c);
+        auto list = Blocks(handle, localPort, state);
+        EXPECT_EQ(client.Call([&]() { return target->InitiateOffload(list); }),
+                  ChimneyStatus::PENDING);
+        return list;
+    }
+
+    ChimneyStatus Send(const std::vector<uint8_t>& data, uint64_t id, OffloadHandle h = kHandle)
+    {
+        auto nbl = NetBufferList::CreateSend(data, id);
+        sent.push_back(nbl);
+        return client.Call([&]() { return target->TcpOffloadSend(h, nbl); });
+    }
+
+    ChimneyStatus PostReceive(uint32_t capacity, uint64_t id, OffloadHandle h = kHandle)
+    {
+        auto nbl = NetBufferList::CreateReceive(capacity, id);
+        return client.Call([&]() { return target->TcpOffloadReceive(h, nbl); });
+    }
+
+    ChimneyStatus Disconnect(const std::vector<uint8_t>& data,
+                             uint32_t flags,
+                             uint64_t id,
+                             OffloadHandle h = kHandle)
+    {
+        auto nbl = NetBufferList::CreateSend(data, id);
+        disconnectNbl = nbl;
+        return client.Call([&]() { return target->TcpOffloadDisconnect(h, nbl, flags); });
+    }
+
+    Ptr<OffloadBlockList> Terminate(OffloadHandle h = kHandle, uint16_t localPort = kLocalPort)
+    {
+        auto list = Blocks(h, localPort, TcpDelegatedState{});
+        EXPECT_EQ(client.Call([&]() { return target->TerminateOffload(list); }),
+                  ChimneyStatus::PENDING);
+        return list;
+    }
+
+    /// Keeps one receive buffer posted at all times (re-posted on each completion).
+    void KeepReceiving(uint32_t capacity = 4096)
+    {
+        client.onReceiveComplete = [this, capacity](OffloadHandle h, Ptr<NetBufferList> n) {
+            if (n->status == ChimneyStatus::SUCCESS && keepReceiving)
+            {
+                Simulator::ScheduleNow([this, h, capacity]() {
+                    if (keepReceiving)
+                    {
+                        PostReceive(capacity, 900, h);
+                    }
+                });
+            }
+        };
+        PostReceive(capacity, 900);
+    }
+
+    void Run(Time stop = Seconds(60))
+    {
+        Simulator::Stop(stop);
+        Simulator::Run();
+    }
+
+    std::set<uint32_t> FinSeqs(bool fromTarget) const
+    {
+        std::set<uint32_t> seqs;
+        for (const auto& e : wire)
+        {
+            if (e.fromTarget == fromTarget && e.tcp.Has(TcpSegment::FIN))
+            {
+                seqs.insert(e.tcp.seq + static_cast<uint32_t>(e.tcp.payload.size()));
+            }
+        }
+        return seqs;
+    }
+
+    size_t Count(bool fromTarget, uint8_t flag) const
+    {
+        size_t n = 0;
+        for (const auto& e : wire)
+        {
+            n += (e.fromTarget == fromTarget && (e.tcp.flags & flag)) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /// Peer listens, node 0 connects in software, the connection is offloaded at 0.5 s and the
+    /// simulation runs to 0.6 s (offload complete).
+    void Establish()
+    {
+        PeerListen();
+        auto& c = Connect();
+        Simulator::Schedule(Seconds(0.5), [this, &c]() { Offload(c); });
+        Run(Seconds(0.6));
+        ASSERT_EQ(client.Of("Offload").size(), 1U);
+        ASSERT_EQ(client.Of("Offload")[0].status, ChimneyStatus::SUCCESS);
+    }
+
+    /// Expects a request to be refused with status and a HostMisuse finding naming rule.
+    void ExpectRefused(ChimneyStatus expected,
+                       const std::string& rule,
+                       const std::function<ChimneyStatus()>& call)
+    {
+        const size_t before = findings.size();
+        const size_t upcalls = client.log.size();
+        EXPECT_EQ(client.Call(call), expected) << rule;
+        ASSERT_EQ(findings.size(), before + 1) << rule;
+        EXPECT_EQ(findings.back(), rule);
+        EXPECT_EQ(client.log.size(), upcalls) << rule << ": a refusal has no completion";
+    }
+
+    /// Sequence number one past the highest byte the target sent (SndMax on the wire).
+    uint32_t TargetSndMax(Time before) const
+    {
+        uint32_t max = kIss + 1;
+        for (const auto& e : wire)
+        {
+            if (e.fromTarget && e.time <= before && !e.tcp.Has(TcpSegment::RST))
+            {
+                uint32_t end = e.tcp.seq + e.tcp.SeqLen();
+                if (SeqGt(end, max))
+                {
+                    max = end;
+                }
+            }
+        }
+        return max;
+    }
+
+    /// Time of the first peer ACK covering seq (Time::Max() if none).
+    Time FirstPeerAckCovering(uint32_t seq) const
+    {
+        for (const auto& e : wire)
+        {
+            if (!e.fromTarget && e.tcp.Has(TcpSegment::ACK) && SeqGeq(e.tcp.ack, seq))
+            {
+                return e.time;
+            }
+        }
+        return Time::Max();
+    }
+
+    static void AcceptMany(std::vector<std::unique_ptr<PeerApp>>* peers,
+                           Ptr<Socket> s,
+                           const Address&)
+    {
+        peers->push_back(std::make_unique<PeerApp>());
+        peers->back()->Attach(s);
+    }
+
+    /// The accepted peer socket whose remote port is port (nullptr if none).
+    PeerApp* PeerFor(uint16_t port)
+    {
+        for (auto& p : peers)
+        {
+            Address a;
+            p->socket->GetPeerName(a);
+            if (InetSocketAddress::ConvertFrom(a).GetPort() == port)
+            {
+                return p.get();
+            }
+        }
+        return nullptr;
+    }
+
+    std::vector<std::unique_ptr<PeerApp>> peers;
+
+    NodeContainer nodes;
+    NetDeviceContainer links;
+    ChimneyHelper chimneyHelper;
+    Ptr<ChimneyNetDevice> target;
+    Ipv4InterfaceContainer ifaces;
+    Ptr<EngineL4Adapter> adapter;
+    Ptr<Socket> listener;
+    PeerApp peer;
+    TestClient client;
+    TcpEngineConfig config;
+    std::vector<WireEntry> wire;
+    std::vector<Time> handedToLink;
+    std::vector<std::string> findings;
+    std::vector<std::pair<Time, OffloadHandle>> allocations;
+    std::vector<std::pair<Time, OffloadHandle>> frees;
+    std::vector<Ptr<NetBufferList>> sent;
+    Ptr<NetBufferList> disconnectNbl;
+    bool keepReceiving = true;
+};
+
+using Links = testing::Types<P2pLink, CsmaLink>;
+
+/// Names the typed instantiations "P2p" and "Csma".
+class LinkNames
+{
+  public:
+    template <typename T>
+    static std::string GetName(int)
+    {
+        return std::is_same<T, P2pLink>::value ? "P2p" : "Csma";
+    }
+};
+
+TYPED_TEST_SUITE(ChimneyDeviceTest, Links, LinkNames);
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: pass-through
+// ---------------------------------------------------------------------------------------------
+
+TYPED_TEST(ChimneyDeviceTest, NonOffloadedTrafficPassesThroughBothWays)
+{
+    this->Build(false); // ns-3's own TCP on both nodes
+    const uint64_t bytes = 200000;
+    ApplicationContainer apps;
+    for (uint32_t i = 0; i < 2; ++i)
+    {
+        const uint32_t dst = 1 - i;
+        PacketSinkHelper sink("ns3::TcpSocketFactory",
+                              InetSocketAddress(Ipv4Address::GetAny(), kPort));
+        apps.Add(sink.Install(this->nodes.Get(dst)));
+        BulkSendHelper bulk("ns3::TcpSocketFactory",
+                            InetSocketAddress(this->ifaces.GetAddress(dst), kPort));
+        bulk.SetAttribute("MaxBytes", UintegerValue(bytes));
+        apps.Add(bulk.Install(this->nodes.Get(i)));
+    }
+    apps.Start(Seconds(0.1));
+    this->Run(Seconds(30));
+
+    EXPECT_EQ(DynamicCast<PacketSink>(apps.Get(0))->GetTotalRx(), bytes) << "node 0 -> node 1";
+    EXPECT_EQ(DynamicCast<PacketSink>(apps.Get(2))->GetTotalRx(), bytes) << "node 1 -> node 0";
+    EXPECT_EQ(this->target->GetOffloadedConnectionCount(), 0U);
+    EXPECT_EQ(this->target->GetMtu(), this->links.Get(0)->GetMtu());
+    EXPECT_EQ(this->target->GetAddress(), this->links.Get(0)->GetAddress());
+    EXPECT_EQ(this->target->IsPointToPoint(), this->links.Get(0)->IsPointToPoint());
+    EXPECT_EQ(this->target->NeedsArp(), this->links.Get(0)->NeedsArp());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 2: offload, send, receive, graceful disconnect, terminate
+// ---------------------------------------------------------------------------------------------
+
+TYPED_TEST(ChimneyDeviceTest, OffloadThenSendDeliversDataAndSendsCompleteInOrderAfterAck_A4)
+{
+    this->Build();
+    this->Establish();
+    EXPECT_EQ(this->target->GetOffloadedConnectionCount(), 1U);
+    const std::vector<size_t> sizes{20000, 1, 0, 30000, 7000};
+    std::vector<uint8_t> all;
+    for (size_t i = 0; i < sizes.size(); ++i)
+    {
+        auto d = Pattern(sizes[i], static_cast<uint8_t>(i));
+        all.insert(all.end(), d.begin(), d.end());
+        EXPECT_EQ(this->Send(d, i + 1), ChimneyStatus::PENDING);
+    }
+    this->Run(Seconds(10));
+
+    EXPECT_EQ(this->peer.received, all);
+    auto sends = this->client.Of("Send");
+    ASSERT_EQ(sends.size(), sizes.size());
+    uint32_t end = kIss + 1;
+    for (size_t i = 0; i < sends.size(); ++i)
+    {
+        EXPECT_EQ(sends[i].nbl->id, i + 1) << "A4: posting order";
+        EXPECT_EQ(sends[i].status, ChimneyStatus::SUCCESS);
+        EXPECT_EQ(sends[i].bytes, sizes[i]);
+        end += static_cast<uint32_t>(sizes[i]);
+        EXPECT_LT(this->FirstPeerAckCovering(end), sends[i].time)
+            << "SUCCESS only after the peer acknowledged all of NBL " << i + 1;
+    }
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
+    EXPECT_EQ(this->Count(true, TcpSegment::RST) + this->Count(false, TcpSegment::RST), 0U);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U);
+}
+
+TYPED_TEST(ChimneyDeviceTest, GracefulDisconnectSendsDataThenFinAndCompletesAfterFinAcked_W2_A3)
+{
+    this->Build();
+    this->Establish();
+    auto a = Pattern(10000, 1);
+    auto b = Pattern(5000, 2);
+    auto d = Pattern(3000, 3);
+    EXPECT_EQ(this->Send(a, 1), ChimneyStatus::PENDING);
+    EXPECT_EQ(this->Send(b, 2), ChimneyStatus::PENDING);
+    EXPECT_EQ(this->Disconnect(d, TCP_DISCONNECT_GRACEFUL_CLOSE, 3), ChimneyStatus::PENDING);
+    this->Run(Seconds(10));
+
+    std::vector<uint8_t> all = a;
+    all.insert(all.end(), b.begin(), b.end());
+    all.insert(all.end(), d.begin(), d.end());
+    EXPECT_EQ(this->peer.received, all) << "E1";
+    const uint32_t finSeq = kIss + 1 + 18000;
+    EXPECT_EQ(this->FinSeqs(true), std::set<uint32_t>{finSeq}) << "W2, W3";
+    for (const auto& e : this->wire)
+    {
+        if (e.fromTarget && !e.tcp.payload.empty())
+        {
+            EXPECT_TRUE(SeqLeq(e.tcp.seq + uint32_t(e.tcp.payload.size()), finSeq)) << "W1";
+        }
+    }
+    // The FIN went out before all data was acknowledged (no waiting for ACKs).
+    Time firstFin = Time::Max();
+    for (const auto& e : this->wire)
+    {
+        if (e.fromTarget && e.tcp.Has(TcpSegment::FIN))
+        {
+            firstFin = std::min(firstFin, e.time);
+        }
+    }
+    EXPECT_LT(firstFin, this->FirstPeerAckCovering(finSeq));
+
+    auto log = this->client.log;
+    const size_t disc =
+        this->client.IndexOf([](const Upcall& u) { return u.what == "Disconnect"; });
+    ASSERT_LT(disc, log.size());
+    EXPECT_EQ(log[disc].status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(log[disc].bytes, 3000U) << "A3: bytes sent and acknowledged";
+    EXPECT_LT(this->FirstPeerAckCovering(finSeq + 1), log[disc].time)
+        << "A3: SUCCESS only after the FIN is acknowledged";
+    auto sends = this->client.Of("Send");
+    ASSERT_EQ(sends.size(), 2U);
+    for (const auto& s : sends)
+    {
+        EXPECT_EQ(s.status, ChimneyStatus::SUCCESS);
+        EXPECT_LE(s.time, log[disc].time) << "A4: sends complete before the disconnect";
+    }
+    EXPECT_LT(this->client.IndexOf([](const Upcall& u) { return u.what == "Send"; }), disc);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U) << "R1: held after FIN";
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
+}
+
+TYPED_TEST(ChimneyDeviceTest, ReceiveHalfStaysOpenAfterOurFin_W7_A7)
+{
+    this->Build();
+    auto toPeer = Pattern(1000, 4);
+    auto fromPeer = Pattern(120000, 5);
+    // Our FIN puts ns-3 in CLOSE_WAIT: it keeps sending, then closes.
+    this->peer.onNormalClose = [&](PeerApp& p) { p.SendAll(fromPeer, true); };
+    this->Establish();
+    this->KeepReceiving(3000);
+    EXPECT_EQ(this->Disconnect(toPeer, TCP_DISCONNECT_GRACEFUL_CLOSE, 1), ChimneyStatus::PENDING);
+    this->Run(Seconds(20));
+
+    EXPECT_EQ(this->peer.received, toPeer);
+    EXPECT_EQ(this->client.received, fromPeer) << "W7: data after our FIN was delivered";
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::DISCONNECT), 1U) << "A7: exactly once";
+    const size_t ind = this->client.IndexOf(
+        [](const Upcall& u) { return u.what == "Event" && u.event == ChimneyEvent::DISCONNECT; });
+    for (size_t i = ind; i < this->client.log.size(); ++i)
+    {
+        const Upcall& u = this->client.log[i];
+        EXPECT_FALSE(u.what == "Receive" && u.bytes > 0) << "A7: data after the indication";
+    }
+    // The peer's data after our FIN was acknowledged on the wire, its FIN too.
+    auto ourFin = this->FinSeqs(true);
+    ASSERT_EQ(ourFin.size(), 1U);
+    auto peerFin = this->FinSeqs(false);
+    ASSERT_EQ(peerFin.size(), 1U);
+    bool finAcked = false;
+    for (const auto& e : this->wire)
+    {
+        finAcked |= e.fromTarget && e.tcp.Has(TcpSegment::ACK) && e.tcp.ack == *peerFin.begin() + 1;
+    }
+    EXPECT_TRUE(finAcked);
+    EXPECT_EQ(this->client.Of("Disconnect").size(), 1U);
+    EXPECT_EQ(this->client.Of("Disconnect")[0].status, ChimneyStatus::SUCCESS);
+    // Entering TIME_WAIT the target asks for the upload; nothing is freed on its own.
+    EXPECT_EQ(
+        this->client.CountEvents(ChimneyEvent::RETRIEVE, ChimneyUploadReason::UPLOAD_REQUESTED),
+        1U);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U) << "R1: held after remote close";
+    EXPECT_EQ(this->Count(true, TcpSegment::RST), 0U) << "W4";
+
+    // A receive posted after the Disconnect indication completes INVALID_STATE.
+    this->keepReceiving = false;
+    EXPECT_EQ(this->PostReceive(100, 77), ChimneyStatus::PENDING);
+    this->Run(Seconds(21));
+    auto receives = this->client.Of("Receive");
+    ASSERT_FALSE(receives.empty());
+    EXPECT_EQ(receives.back().nbl->id, 77U);
+    EXPECT_EQ(receives.back().status, ChimneyStatus::INVALID_STATE);
+
+    // Terminate: resources freed exactly when the terminate completes (R2).
+    auto list = this->Terminate();
+    this->Run(Seconds(22));
+    ASSERT_EQ(this->client.Of("Terminate").size(), 1U);
+    ASSERT_EQ(this->frees.size(), 1U);
+    EXPECT_EQ(this->frees[0].first, this->client.Of("Terminate")[0].time);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 0U);
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
+}
+
+TYPED_TEST(ChimneyDeviceTest, TerminateMidTransferReturnsSendChainAndSoftwareFinishes_A9_E1)
+{
+    this->Build();
+    this->peer.onNormalClose = [](PeerApp& p) { p.socket->Close(); };
+    this->Establish();
+    std::vector<uint8_t> all;
+    const uint64_t count = 30;
+    for (uint64_t i = 1; i <= count; ++i)
+    {
+        auto d = Pattern(20000, static_cast<uint8_t>(i));
+        all.insert(all.end(), d.begin(), d.end());
+        EXPECT_EQ(this->Send(d, i), ChimneyStatus::PENDING);
+    }
+    Ptr<OffloadBlockList> list;
+    Simulator::Schedule(MilliSeconds(300), [&]() { list = this->Terminate(); });
+    EngineL4Adapter::Connection* resumed = nullptr;
+    this->client.onTerminateComplete = [&](Ptr<OffloadBlockList> blocks) {
+        TcpOffloadBlock& tcp = blocks->neighbors[0].paths[0].connections[0];
+        ASSERT_EQ(tcp.status, ChimneyStatus::SUCCESS);
+        resumed = &this->adapter->Adopt(this->Local(),
+                                        kLocalPort,
+                                        this->Remote(),
+                                        kPort,
+                                        this->config,
+                                        tcp.delegated);
+        this->adapter->ShutdownSend(*resumed);
+    };
+    this->Run(Seconds(30));
+
+    ASSERT_TRUE(list);
+    ASSERT_NE(resumed, nullptr);
+    const TcpOffloadBlock& tcp = list->neighbors[0].paths[0].connections[0];
+    const TcpDelegatedState& d = tcp.delegated;
+    EXPECT_TRUE(SeqLeq(d.sndUna, d.sndNxt) && SeqLeq(d.sndNxt, d.sndMax)) << "A9";
+    // The chain: the original NBLs not completed, in posting order, ending with the last one.
+    auto completed = this->client.Of("Send");
+    std::vector<Ptr<NetBufferList>> chain;
+    for (Ptr<NetBufferList> n = tcp.sendDataHead; n; n = n->next)
+    {
+        chain.push_back(n);
+    }
+    ASSERT_FALSE(chain.empty()) << "terminated mid-transfer: send data remains";
+    EXPECT_EQ(completed.size() + chain.size(), count) << "each send completed or returned";
+    EXPECT_GT(completed.size(), 0U);
+    for (size_t i = 0; i < chain.size(); ++i)
+    {
+        EXPECT_EQ(chain[i], this->sent[completed.size() + i]) << "A9: original NBLs, in order";
+    }
+    for (const auto& c : completed)
+    {
+        EXPECT_EQ(c.status, ChimneyStatus::SUCCESS);
+    }
+    // sendData: every byte from SndUna of the outstanding NBLs.
+    std::vector<uint8_t> outstanding = Concat(chain);
+    outstanding.erase(outstanding.begin(),
+                      outstanding.begin() + static_cast<ptrdiff_t>(chain[0]->bytesTransferred));
+    EXPECT_EQ(d.sendData, outstanding);
+    EXPECT_EQ(d.sendDataSeq, d.sndUna);
+    // E1: the peer received every byte exactly once, then end of stream.
+    EXPECT_EQ(this->peer.received, all);
+    EXPECT_TRUE(this->peer.normalClose);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 0U);
+    EXPECT_EQ(this->target->GetOffloadedConnectionCount(), 0U);
+    EXPECT_EQ(this->Count(true, TcpSegment::RST) + this->Count(false, TcpSegment::RST), 0U);
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: abortive, remote RST, ledger, capacity, host misuse
+// ---------------------------------------------------------------------------------------------
+
+TYPED_TEST(ChimneyDeviceTest, AbortiveDisconnectSendsRstAndAbortsOutstandingSends_W5_W6_W10_A5)
+{
+    this->Build();
+    this->Establish();
+    // The peer starts sending just before the abort: its data is in flight across the RST.
+    Simulator::Schedule(MilliSeconds(90), [&]() { this->peer.SendAll(Pattern(300000, 9), false); });
+    EXPECT_EQ(this->Send(Pattern(200000, 1), 1), ChimneyStatus::PENDING);
+    EXPECT_EQ(this->Send(Pattern(1000, 2), 2), ChimneyStatus::PENDING);
+    Simulator::Schedule(MilliSeconds(100), [&]() {
+        EXPECT_EQ(this->Disconnect({}, TCP_DISCONNECT_ABORTIVE_CLOSE, 3), ChimneyStatus::PENDING);
+    });
+    this->Run(Seconds(5));
+
+    ASSERT_EQ(this->Count(true, TcpSegment::RST), 1U);
+    Time rstTime;
+    uint32_t rstSeq = 0;
+    uint32_t rcvNxtAtRst = 0;
+    for (const auto& e : this->wire)
+    {
+        if (e.fromTarget && e.tcp.Has(TcpSegment::RST))
+        {
+            rstTime = e.time;
+            rstSeq = e.tcp.seq;
+        }
+        else if (e.fromTarget && rstTime.IsZero() && e.tcp.Has(TcpSegment::ACK))
+        {
+            rcvNxtAtRst = e.tcp.ack;
+        }
+    }
+    EXPECT_EQ(rstSeq, this->TargetSndMax(rstTime)) << "W10: RST seq == SND.NXT";
+    size_t peerBytesAfterRst = 0;
+    for (const auto& e : this->wire)
+    {
+        EXPECT_FALSE(e.fromTarget && e.time > rstTime) << "W5/W6: sent after RST";
+        if (!e.fromTarget && e.time > rstTime)
+        {
+            peerBytesAfterRst += e.tcp.payload.size();
+        }
+    }
+    EXPECT_GT(peerBytesAfterRst, 0U) << "the peer's data arrived after the abort";
+    EXPECT_GT(rcvNxtAtRst, 0U);
+    EXPECT_EQ(this->Count(true, TcpSegment::FIN), 0U);
+
+    auto sends = this->client.Of("Send");
+    ASSERT_EQ(sends.size(), 2U);
+    auto disc = this->client.Of("Disconnect");
+    ASSERT_EQ(disc.size(), 1U);
+    EXPECT_EQ(disc[0].status, ChimneyStatus::SUCCESS);
+    for (const auto& s : sends)
+    {
+        EXPECT_EQ(s.status, ChimneyStatus::REQUEST_ABORTED);
+    }
+    const size_t di = this->client.IndexOf([](const Upcall& u) { return u.what == "Disconnect"; });
+    const size_t si = this->client.IndexOf([](const Upcall& u) { return u.what == "Send"; });
+    EXPECT_LT(si, di) << "A5: sends complete before the disconnect";
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U) << "R1: held after RST";
+
+    // A disconnect after an abortive one is host misuse (H4); the terminate returns no chain.
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H4", [&]() {
+        return this->target->TcpOffloadDisconnect(kHandle,
+                                                  NetBufferList::CreateSend({}),
+                                                  TCP_DISCONNECT_GRACEFUL_CLOSE);
+    });
+    auto list = this->Terminate();
+    this->Run(Seconds(6));
+    const TcpOffloadBlock& tcp = list->neighbors[0].paths[0].connections[0];
+    EXPECT_EQ(tcp.status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(tcp.sendDataHead, nullptr);
+    ASSERT_EQ(this->frees.size(), 1U);
+    EXPECT_EQ(this->frees[0].first, this->client.Of("Terminate")[0].time) << "R2";
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
+}
+
+TYPED_TEST(ChimneyDeviceTest, RemoteRstIndicatesAbortAndAbortsOutstandingRequests_A8)
+{
+    this->Build();
+    // The peer leaves data unread and closes: ns-3 answers with RST.
+    this->peer.readData = false;
+    this->peer.onData = [](PeerApp& p) {
+        Simulator::ScheduleNow([&p]() { p.socket->Close(); });
+        p.onData = nullptr;
+    };
+    this->Establish();
+    EXPECT_EQ(this->PostReceive(1000, 10), ChimneyStatus::PENDING);
+    EXPECT_EQ(this->Send(Pattern(3000, 1), 1), ChimneyStatus::PENDING);
+    EXPECT_EQ(this->Send(Pattern(200000, 2), 2), ChimneyStatus::PENDING);
+    this->Run(Seconds(5));
+
+    EXPECT_GE(this->Count(false, TcpSegment::RST), 1U);
+    EXPECT_EQ(this->Count(true, TcpSegment::RST), 0U) << "W4";
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::ABORT), 1U);
+    const size_t abortAt = this->client.IndexOf(
+        [](const Upcall& u) { return u.what == "Event" && u.event == ChimneyEvent::ABORT; });
+    auto receives = this->client.Of("Receive");
+    ASSERT_EQ(receives.size(), 1U);
+    EXPECT_EQ(receives[0].status, ChimneyStatus::REQUEST_ABORTED);
+    auto sends = this->client.Of("Send");
+    ASSERT_EQ(sends.size(), 2U);
+    EXPECT_EQ(sends[1].status, ChimneyStatus::REQUEST_ABORTED);
+    for (size_t i = 0; i < this->client.log.size(); ++i)
+    {
+        if (this->client.log[i].status == ChimneyStatus::REQUEST_ABORTED)
+        {
+            EXPECT_GT(i, abortAt) << "A8: the Abort indication comes first";
+        }
+    }
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U) << "R1: held after remote RST";
+
+    // A6: a disconnect on the aborted connection fails with REQUEST_ABORTED.
+    EXPECT_EQ(this->Disconnect({}, TCP_DISCONNECT_GRACEFUL_CLOSE, 20), ChimneyStatus::PENDING);
+    this->Run(Seconds(6));
+    ASSERT_EQ(this->client.Of("Disconnect").size(), 1U);
+    EXPECT_EQ(this->client.Of("Disconnect")[0].status, ChimneyStatus::REQUEST_ABORTED);
+
+    auto list = this->Terminate();
+    this->Run(Seconds(7));
+    const TcpOffloadBlock& tcp = list->neighbors[0].paths[0].connections[0];
+    EXPECT_EQ(tcp.status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(tcp.delegated.state, TcpState::Closed);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 0U);
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
+}
+
+TYPED_TEST(ChimneyDeviceTest, ResourcesHeldFromOffloadUntilTerminateCompletes_R1_R2)
+{
+    this->Build();
+    this->peer.onNormalClose = [](PeerApp& p) { p.socket->Close(); };
+    this->Establish();
+    ASSERT_EQ(this->allocations.size(), 1U);
+    EXPECT_LE(this->allocations[0].first, this->client.Of("Offload")[0].time);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U);
+    EXPECT_EQ(this->target->GetResourceBytesHeld(), ChimneyNetDevice::GetConnectionStateSize());
+    EXPECT_EQ(this->Disconnect(Pattern(500, 1), TCP_DISCONNECT_GRACEFUL_CLOSE, 1),
+              ChimneyStatus::PENDING);
+    // Both FINs exchanged, TIME_WAIT (2 s) over: the connection is CLOSED on the target.
+    this->Run(Seconds(10));
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::DISCONNECT), 1U);
+    EXPECT_TRUE(this->frees.empty()) << "R1: nothing freed before the terminate";
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U);
+    auto list = this->Terminate();
+    this->Run(Seconds(11));
+    ASSERT_EQ(this->frees.size(), 1U);
+    EXPECT_EQ(this->frees[0].second, kHandle);
+    EXPECT_EQ(this->frees[0].first, this->client.Of("Terminate")[0].time) << "R2";
+    EXPECT_EQ(this->target->GetResourcesHeld(), 0U);
+    EXPECT_EQ(this->target->GetResourceBytesHeld(), 0U);
+    // A10: nothing for the connection after its terminate completed.
+    EXPECT_EQ(this->client.log.back().what, "Terminate");
+    // H1: the handle is gone.
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H1", [&]() {
+        return this->target->TcpOffloadSend(kHandle, NetBufferList::CreateSend({1}));
+    });
+}
+
+TYPED_TEST(ChimneyDeviceTest, OffloadBeyondCapacityFailsAndConnectionStaysInSoftware_R5)
+{
+    this->chimneyHelper.SetDeviceAttribute("MaxOffloadedConnections", UintegerValue(2));
+    this->Build();
+    this->listener = Socket::CreateSocket(this->nodes.Get(1), TcpSocketFactory::GetTypeId());
+    this->listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), kPort));
+    this->listener->Listen();
+    this->listener->SetAcceptCallback(
+        MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+        MakeBoundCallback(&ChimneyDeviceTest<TypeParam>::AcceptMany, &this->peers));
+    std::vector<EngineL4Adapter::Connection*> conns;
+    for (uint16_t i = 0; i < 3; ++i)
+    {
+        conns.push_back(&this->Connect(kLocalPort + i));
+    }
+    std::vector<Ptr<OffloadBlockList>> lists;
+    TcpDelegatedState thirdState;
+    Simulator::Schedule(Seconds(0.5), [&]() {
+        for (uint16_t i = 0; i < 3; ++i)
+        {
+            if (i == 2)
+            {
+                thirdState = conns[i]->engine->Export(Simulator::Now().GetNanoSeconds());
+                auto list = this->Blocks(kHandle + i, kLocalPort + i, thirdState);
+                EXPECT_EQ(this->target->InitiateOffload(list), ChimneyStatus::PENDING);
+                lists.push_back(list);
+            }
+            else
+            {
+                lists.push_back(this->Offload(*conns[i], kHandle + i, kLocalPort + i));
+            }
+        }
+    });
+    this->Run(Seconds(0.6));
+    ASSERT_EQ(lists.size(), 3U);
+    EXPECT_EQ(lists[0]->neighbors[0].paths[0].connections[0].status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(lists[1]->neighbors[0].paths[0].connections[0].status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(lists[2]->neighbors[0].paths[0].connections[0].status,
+              ChimneyStatus::OFFLOAD_TCP_ENTRIES);
+    EXPECT_EQ(lists[2]->status, ChimneyStatus::OFFLOAD_TCP_ENTRIES);
+    EXPECT_EQ(lists[2]->neighbors[0].paths[0].connections[0].delegated, thirdState)
+        << "R5: the connection is untouched";
+    EXPECT_EQ(this->target->GetResourcesHeld(), 2U);
+    EXPECT_EQ(this->target->GetOffloadedConnectionCount(), 2U);
+    // The third connection keeps working in software, through the chimney device.
+    auto data = Pattern(50000, 3);
+    EXPECT_EQ(this->adapter->Send(*conns[2], data), data.size());
+    auto offloadedData = Pattern(20000, 4);
+    EXPECT_EQ(this->Send(offloadedData, 1, kHandle), ChimneyStatus::PENDING);
+    this->Run(Seconds(10));
+    PeerApp* third = this->PeerFor(kLocalPort + 2);
+    ASSERT_NE(third, nullptr);
+    EXPECT_EQ(third->received, data);
+    PeerApp* first = this->PeerFor(kLocalPort);
+    ASSERT_NE(first, nullptr);
+    EXPECT_EQ(first->received, offloadedData);
+}
+
+TYPED_TEST(ChimneyDeviceTest, EveryRequestReturnsPendingAndCompletesOutsideTheCall_A1)
+{
+    this->chimneyHelper.SetDeviceAttribute("CompletionLatency", TimeValue(MicroSeconds(5)));
+    this->Build();
+    this->Establish();
+    const Time t0 = Simulator::Now();
+    EXPECT_EQ(this->PostReceive(0, 1), ChimneyStatus::PENDING) << "zero-length receive";
+    EXPECT_EQ(this->Send({}, 2), ChimneyStatus::PENDING) << "zero-length send";
+    EXPECT_EQ(this->Send({1, 2, 3}, 3), ChimneyStatus::PENDING);
+    EXPECT_EQ(this->Disconnect({}, TCP_DISCONNECT_GRACEFUL_CLOSE, 4), ChimneyStatus::PENDING);
+    EXPECT_TRUE(this->client.log.size() == 1U) << "only the offload completion so far";
+    this->Run(Seconds(3));
+    const size_t upcallsBefore = this->client.log.size();
+    auto t = this->Terminate();
+    EXPECT_EQ(this->client.log.size(), upcallsBefore) << "no terminate completion in the call";
+    this->Run(Seconds(4));
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U);
+    for (const std::string what : {"Receive", "Send", "Disconnect", "Terminate"})
+    {
+        auto ups = this->client.Of(what);
+        ASSERT_FALSE(ups.empty()) << what;
+        for (const auto& u : ups)
+        {
+            EXPECT_GE(u.time, t0 + MicroSeconds(6)) << what << ": request + completion latency";
+        }
+    }
+    auto rcv = this->client.Of("Receive");
+    ASSERT_GE(rcv.size(), 1U);
+    EXPECT_EQ(rcv[0].nbl->id, 1U);
+    EXPECT_EQ(rcv[0].bytes, 0U) << "a zero-length receive completes too";
+    auto snd = this->client.Of("Send");
+    ASSERT_EQ(snd.size(), 2U);
+    EXPECT_EQ(snd[0].nbl->id, 2U);
+    EXPECT_EQ(snd[0].status, ChimneyStatus::SUCCESS);
+}
+
+TYPED_TEST(ChimneyDeviceTest, HostMisuseIsRefusedWithFindingAndNoChange_H1_to_H7)
+{
+    this->Build();
+    this->Establish();
+    auto& t = *this->target;
+    // H1: unknown handle; handle 0.
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H1", [&]() {
+        return t.TcpOffloadSend(99, NetBufferList::CreateSend({1}));
+    });
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H1", [&]() {
+        return t.TcpOffloadReceive(99, NetBufferList::CreateReceive(10));
+    });
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H1", [&]() {
+        return t.TcpOffloadDisconnect(99,
+                                      NetBufferList::CreateSend({}),
+                                      TCP_DISCONNECT_GRACEFUL_CLOSE);
+    });
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H1", [&]() {
+        return t.TerminateOffload(this->Blocks(99, 1, TcpDelegatedState{}));
+    });
+    // H2: not exactly one NET_BUFFER; abortive with data.
+    auto two = NetBufferList::CreateSend({1});
+    two->buffers.push_back(NetBuffer{{2}});
+    this->ExpectRefused(ChimneyStatus::INVALID_PARAMETER, "H2", [&]() {
+        return t.TcpOffloadDisconnect(kHandle, two, TCP_DISCONNECT_GRACEFUL_CLOSE);
+    });
+    auto none = NetBufferList::CreateSend({});
+    none->buffers.clear();
+    this->ExpectRefused(ChimneyStatus::INVALID_PARAMETER, "H2", [&]() {
+        return t.TcpOffloadDisconnect(kHandle, none, TCP_DISCONNECT_GRACEFUL_CLOSE);
+    });
+    this->ExpectRefused(ChimneyStatus::INVALID_PARAMETER, "H2", [&]() {
+        return t.TcpOffloadDisconnect(kHandle,
+                                      NetBufferList::CreateSend({1}),
+                                      TCP_DISCONNECT_ABORTIVE_CLOSE);
+    });
+    // H3: flags.
+    for (uint32_t flags : {0u, 3u, 4u})
+    {
+        this->ExpectRefused(ChimneyStatus::INVALID_PARAMETER, "H3", [&]() {
+            return t.TcpOffloadDisconnect(kHandle, NetBufferList::CreateSend({}), flags);
+        });
+    }
+    // H7: offload of an offloaded handle / 4-tuple, or in a forbidden state.
+    TcpDelegatedState est;
+    est.state = TcpState::Established;
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H7", [&]() {
+        return t.InitiateOffload(this->Blocks(kHandle, kLocalPort + 5, est));
+    });
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H7", [&]() {
+        return t.InitiateOffload(this->Blocks(50, kLocalPort, est));
+    });
+    for (TcpState s : {TcpState::Closed,
+                       TcpState::Listen,
+                       TcpState::SynSent,
+                       TcpState::SynRcvd,
+                       TcpState::TimeWait})
+    {
+        TcpDelegatedState bad;
+        bad.state = s;
+        this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H7", [&]() {
+            return t.InitiateOffload(this->Blocks(51, kLocalPort + 6, bad));
+        });
+    }
+    // Nothing changed: the connection still carries data.
+    EXPECT_EQ(t.GetResourcesHeld(), 1U);
+    auto data = Pattern(5000, 1);
+    EXPECT_EQ(this->Send(data, 1), ChimneyStatus::PENDING);
+    // H5 / H4: send after graceful; second graceful; any disconnect after abortive.
+    EXPECT_EQ(this->Disconnect({}, TCP_DISCONNECT_GRACEFUL_CLOSE, 2), ChimneyStatus::PENDING);
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H5", [&]() {
+        return t.TcpOffloadSend(kHandle, NetBufferList::CreateSend({1}));
+    });
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H4", [&]() {
+        return t.TcpOffloadDisconnect(kHandle,
+                                      NetBufferList::CreateSend({}),
+                                      TCP_DISCONNECT_GRACEFUL_CLOSE);
+    });
+    EXPECT_EQ(this->Disconnect({}, TCP_DISCONNECT_ABORTIVE_CLOSE, 3), ChimneyStatus::PENDING);
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H4", [&]() {
+        return t.TcpOffloadDisconnect(kHandle,
+                                      NetBufferList::CreateSend({}),
+                                      TCP_DISCONNECT_ABORTIVE_CLOSE);
+    });
+    // H6: a second terminate while one is pending.
+    auto first = this->Terminate();
+    this->ExpectRefused(ChimneyStatus::INVALID_STATE, "H6", [&]() {
+        return t.TerminateOffload(this->Blocks(kHandle, kLocalPort, TcpDelegatedState{}));
+    });
+    this->Run(Seconds(2));
+    EXPECT_EQ(this->client.Of("Terminate").size(), 1U);
+    EXPECT_EQ(t.GetResourcesHeld(), 0U);
+    // Refused requests never complete: only the accepted ones did.
+    std::set<uint64_t> discIds;
+    for (const auto& u : this->client.Of("Disconnect"))
+    {
+        discIds.insert(u.nbl->id);
+    }
+    EXPECT_EQ(discIds, (std::set<uint64_t>{2, 3}));
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 4: hardware failure, scale
+// ---------------------------------------------------------------------------------------------
+
+TYPED_TEST(ChimneyDeviceTest, HardwareFailureStopsTransmittingAndTerminateFails_E3)
+{
+    this->chimneyHelper.SetDeviceAttribute("HardwareFailureTime", TimeValue(Seconds(0.8)));
+    this->Build();
+    this->Establish();
+    this->KeepReceiving();
+    EXPECT_EQ(this->Send(Pattern(400000, 1), 1), ChimneyStatus::PENDING);
+    this->Run(Seconds(3));
+
+    EXPECT_TRUE(this->target->HasFailed());
+    EXPECT_EQ(
+        this->client.CountEvents(ChimneyEvent::RETRIEVE, ChimneyUploadReason::HARDWARE_FAILURE),
+        1U);
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::ABORT), 1U);
+    EXPECT_GT(this->handedToLink.size(), 0U);
+    for (const Time& t : this->handedToLink)
+    {
+        EXPECT_LE(t, Seconds(0.8)) << "a failed NIC hands nothing more to the link";
+    }
+    EXPECT_LT(this->peer.received.size(), 400000U);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U) << "R1: held after hardware failure";
+
+    auto list = this->Terminate();
+    this->Run(Seconds(4));
+    const TcpOffloadBlock& tcp = list->neighbors[0].paths[0].connections[0];
+    EXPECT_EQ(tcp.status, ChimneyStatus::FAILURE);
+    EXPECT_EQ(tcp.sendDataHead, nullptr);
+    auto sends = this->client.Of("Send");
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].status, ChimneyStatus::REQUEST_ABORTED);
+    EXPECT_LT(this->client.IndexOf([](const Upcall& u) { return u.what == "Send"; }),
+              this->client.IndexOf([](const Upcall& u) { return u.what == "Terminate"; }));
+    for (const auto& r : this->client.Of("Receive"))
+    {
+        EXPECT_TRUE(r.status == ChimneyStatus::SUCCESS ||
+                    r.status == ChimneyStatus::REQUEST_ABORTED);
+    }
+    EXPECT_EQ(this->client.Of("Receive").back().status, ChimneyStatus::REQUEST_ABORTED);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 0U);
+    // E3: no byte invented: the peer got a prefix of what was sent.
+    auto sentData = Pattern(400000, 1);
+    EXPECT_TRUE(
+        std::equal(this->peer.received.begin(), this->peer.received.end(), sentData.begin()));
+}
+
+/// 65,536 connections on one device (no handshakes: synthetic ESTABLISHED states).
+class ChimneyScaleTest : public ChimneyDeviceTest<P2pLink>
+{
+};
+
+TEST_F(ChimneyScaleTest, SixtyFiveThousandConnectionsOffloadAndTerminate)
+{
+    const uint32_t n = 65536;
+    chimneyHelper.SetDeviceAttribute("MaxOffloadedConnections", UintegerValue(n));
+    Build(false);
+    NeighborOffloadBlock neighbor;
+    neighbor.neighbor = Remote();
+    neighbor.linkAddress = links.Get(1)->GetAddress();
+    PathOffloadBlock path;
+    path.source = Local();
+    path.destination = Remote();
+    path.connections.reserve(n);
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        TcpOffloadBlock tcp;
+        tcp.handle = i + 1;
+        tcp.localPort = static_cast<uint16_t>(20000 + (i >> 8));
+        tcp.remotePort = static_cast<uint16_t>(1000 + (i & 0xff));
+        TcpDelegatedState& d = tcp.delegated;
+        d.state = TcpState::Established;
+        d.iss = 1000 + i;
+        d.sndUna = d.sndNxt = d.sndMax = d.iss + 1;
+        d.sendDataSeq = d.iss + 1;
+        d.irs = 5000 + i;
+        d.rcvNxt = d.irs + 1;
+        d.rcvWnd = 65535;
+        d.sndWnd = d.maxSndWnd = 65535;
+        d.cwnd = 5360;
+        d.ssthresh = 0xffffffff;
+        d.sndMss = 536;
+        d.rtoNs = 1000000000;
+        path.connections.push_back(tcp);
+    }
+    neighbor.paths.push_back(std::move(path));
+    auto list = Create<OffloadBlockList>();
+    list->neighbors.push_back(std::move(neighbor));
+
+    struct mallinfo2 before = mallinfo2();
+    EXPECT_EQ(client.Call([&]() { return target->InitiateOffload(list); }), ChimneyStatus::PENDING);
+    Run(Seconds(1));
+    struct mallinfo2 after = mallinfo2();
+    ASSERT_EQ(client.Of("Offload").size(), 1U);
+    EXPECT_EQ(list->status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(target->GetResourcesHeld(), n);
+    EXPECT_EQ(target->GetOffloadedConnectionCount(), n);
+    const double perConnection =
+        (static_cast<double>(after.uordblks) - static_cast<double>(before.uordblks)) / n;
+    std::cout << "[ MEMORY   ] " << n << " offloaded connections: " << perConnection
+              << " bytes/connection measured (heap), " << ChimneyNetDevice::GetConnectionStateSize()
+              << " bytes/connection accounted (record + table entries)" << std::endl;
+    EXPECT_LE(ChimneyNetDevice::GetConnectionStateSize(), 1024U);
+    EXPECT_LE(perConnection, 1024.0);
+
+    // Every one terminates; all resources are freed.
+    EXPECT_EQ(client.Call([&]() { return target->TerminateOffload(list); }),
+              ChimneyStatus::PENDING);
+    Run(Seconds(2));
+    ASSERT_EQ(client.Of("Terminate").size(), 1U);
+    EXPECT_EQ(frees.size(), n);
+    EXPECT_EQ(target->GetResourcesHeld(), 0U);
+    EXPECT_EQ(target->GetOffloadedConnectionCount(), 0U);
+    size_t ok = 0;
+    list->ForEachTcp([&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
+        ok += (tcp.status == ChimneyStatus::SUCCESS && tcp.sendDataHead == nullptr &&
+               tcp.delegated.state == TcpState::Established)
+                  ? 1
+                  : 0;
+    });
+    EXPECT_EQ(ok, n);
+}
+
+} // namespace
