@@ -1824,6 +1824,11 @@ TcpEngine::Import(const TcpEngineConfig& config,
     e.m_finWait2Deadline = Deadline(d.finWait2RemainingNs, now);
     e.m_timeWaitDeadline = Deadline(d.timeWaitRemainingNs, now);
     e.m_ooo = d.outOfOrder;
+    // Leave the engine ready to transmit: sendable data the exporter had not been asked to send
+    // yet goes out now (TakeSegments), and the send timers match the state (NextDeadline). An
+    // exporter that ran Output() after its last input would send nothing here, so a plain move
+    // stays invisible on the wire.
+    e.Output(now);
     return e;
 }
 

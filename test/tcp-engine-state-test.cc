@@ -1609,3 +1609,32 @@ TEST(TcpEngineInvariants, DetectInconsistentImportedState)
     bad.state = TcpState::TimeWait;
     EXPECT_FALSE(TcpEngine::Import(PlainConfig(), 1, 2, bad, 20 * kMs).CheckInvariants(&why));
 }
+
+TEST(TcpEngineDelegatedState, ImportWithUnsentDataTransmitsWithoutWaitingForASegment)
+{
+    TcpEngine e = Established();
+    e.TakeSegments();
+    e.TakeEvents();
+    const int64_t now = 20 * kMs;
+    TcpDelegatedState d = e.Export(now);
+    ASSERT_EQ(d.sndUna, d.sndMax);
+    // Resumed elsewhere with 3000 bytes queued, nothing in flight and no timer running.
+    d.sendData = Pattern(3000);
+    d.sendDataSeq = d.sndUna;
+    d.sndNxt = d.sndUna;
+    d.retransmitTimer.remainingNs = -1;
+    d.persistRemainingNs = -1;
+    TcpEngine f = TcpEngine::Import(PlainConfig(), 1, 2, d, now);
+    std::vector<TcpSegment> out = f.TakeSegments();
+    ASSERT_FALSE(out.empty()) << "Import left unsent data waiting for a segment to arrive";
+    EXPECT_EQ(out.front().seq, d.sndUna);
+    size_t sent = 0;
+    for (const TcpSegment& s : out)
+    {
+        sent += s.payload.size();
+    }
+    EXPECT_EQ(sent, 3000u);
+    EXPECT_EQ(f.SndNxt(), d.sndUna + 3000);
+    EXPECT_EQ(f.NextDeadline(), now + f.Rto()) << "RFC 6298 §5.1: data in flight arms the RTO";
+    ExpectInvariants(f);
+}
