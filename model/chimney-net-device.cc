@@ -1077,6 +1077,38 @@ ChimneyNetDevice::SetOffloadClient(ChimneyOffloadClient* client)
 }
 
 ChimneyStatus
+ChimneyNetDevice::CheckHandle(const char* operation,
+                              OffloadHandle handle,
+                              uint64_t id,
+                              uint32_t flags,
+                              Connection*& connection)
+{
+    // H1: a request needs a connection whose offload has completed and that is not terminated.
+    if (m_offloadsInProgress.count(handle) != 0)
+    {
+        return Refuse(operation,
+                      "H1",
+                      handle,
+                      id,
+                      flags,
+                      ChimneyStatus::INVALID_STATE,
+                      std::string(operation) + " while the offload is in progress");
+    }
+    connection = FindForRequest(handle);
+    if (connection == nullptr)
+    {
+        return Refuse(operation,
+                      "H1",
+                      handle,
+                      id,
+                      flags,
+                      ChimneyStatus::INVALID_STATE,
+                      std::string(operation) + " on an unknown or terminated handle");
+    }
+    return ChimneyStatus::PENDING;
+}
+
+ChimneyStatus
 ChimneyNetDevice::Refuse(const char* operation,
                          const char* rule,
                          OffloadHandle handle,
@@ -1279,26 +1311,11 @@ ChimneyNetDevice::TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls)
     NS_LOG_FUNCTION(this << handle << nbls);
     const char* op = "Send";
     const uint64_t id = nbls ? nbls->id : 0;
-    if (m_offloadsInProgress.count(handle) != 0)
+    Connection* c = nullptr;
+    if (ChimneyStatus refusal = CheckHandle(op, handle, id, 0, c);
+        refusal != ChimneyStatus::PENDING)
     {
-        return Refuse(op,
-                      "H1",
-                      handle,
-                      id,
-                      0,
-                      ChimneyStatus::INVALID_STATE,
-                      "send while the offload is in progress");
-    }
-    Connection* c = FindForRequest(handle);
-    if (c == nullptr)
-    {
-        return Refuse(op,
-                      "H1",
-                      handle,
-                      id,
-                      0,
-                      ChimneyStatus::INVALID_STATE,
-                      "send on an unknown or terminated handle");
+        return refusal;
     }
     if (!nbls)
     {
@@ -1374,26 +1391,11 @@ ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbl
     NS_LOG_FUNCTION(this << handle << nbls);
     const char* op = "Receive";
     const uint64_t id = nbls ? nbls->id : 0;
-    if (m_offloadsInProgress.count(handle) != 0)
+    Connection* c = nullptr;
+    if (ChimneyStatus refusal = CheckHandle(op, handle, id, 0, c);
+        refusal != ChimneyStatus::PENDING)
     {
-        return Refuse(op,
-                      "H1",
-                      handle,
-                      id,
-                      0,
-                      ChimneyStatus::INVALID_STATE,
-                      "receive while the offload is in progress");
-    }
-    Connection* c = FindForRequest(handle);
-    if (c == nullptr)
-    {
-        return Refuse(op,
-                      "H1",
-                      handle,
-                      id,
-                      0,
-                      ChimneyStatus::INVALID_STATE,
-                      "receive on an unknown or terminated handle");
+        return refusal;
     }
     if (!nbls)
     {
@@ -1469,26 +1471,11 @@ ChimneyNetDevice::TcpOffloadDisconnect(OffloadHandle handle, Ptr<NetBufferList> 
     NS_LOG_FUNCTION(this << handle << nbl << flags);
     const char* op = "Disconnect";
     const uint64_t id = nbl ? nbl->id : 0;
-    if (m_offloadsInProgress.count(handle) != 0)
+    Connection* c = nullptr;
+    if (ChimneyStatus refusal = CheckHandle(op, handle, id, flags, c);
+        refusal != ChimneyStatus::PENDING)
     {
-        return Refuse(op,
-                      "H1",
-                      handle,
-                      id,
-                      flags,
-                      ChimneyStatus::INVALID_STATE,
-                      "disconnect while the offload is in progress");
-    }
-    Connection* c = FindForRequest(handle);
-    if (c == nullptr)
-    {
-        return Refuse(op,
-                      "H1",
-                      handle,
-                      id,
-                      flags,
-                      ChimneyStatus::INVALID_STATE,
-                      "disconnect on an unknown or terminated handle");
+        return refusal;
     }
     if (flags != TCP_DISCONNECT_GRACEFUL_CLOSE && flags != TCP_DISCONNECT_ABORTIVE_CLOSE)
     {

@@ -291,6 +291,20 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
 
     // --- upcalls ---
     void Upcall(Time latency, std::function<void()> call);
+    /**
+     * \brief H1 check shared by send, receive and disconnect.
+     * \param operation request name for the trace
+     * \param handle the request's handle
+     * \param id the request's NBL id
+     * \param flags the request's flags (for the trace)
+     * \param[out] connection the connection when the handle is usable
+     * \returns PENDING when usable, else the refusal status (already reported)
+     */
+    ChimneyStatus CheckHandle(const char* operation,
+                              OffloadHandle handle,
+                              uint64_t id,
+                              uint32_t flags,
+                              Connection*& connection);
     ChimneyStatus Refuse(const char* operation,
                          const char* rule,
                          OffloadHandle handle,
