@@ -27,13 +27,24 @@
  * number (StreamByte), and segments injected towards the engine carry the same bytes at their
  * sequence numbers, so any byte the engine delivers or sends at a wrong place shows.
  *
+ * Operations (Fuzzer::Op): deliver a queued segment to E or P; deliver a peer segment with
+ * sequence/acknowledgment numbers moved to the window edges, flags, window, length, timestamps
+ * or options changed; deliver raw bytes through TcpSegment::Parse (fields optionally anchored to
+ * RCV.NXT / SND.UNA); drop, duplicate or reorder a queued segment; Send, Read, ShutdownSend,
+ * Abort on either side; advance time and fire due timers; Export/Import move of either engine;
+ * deliver everything in order for a while (optionally with timers).
+ *
  * Checked after every step, abort() with a message on failure: TcpEngine::CheckInvariants() of
- * both engines; bytes read are the reference stream at the right offset; segments sent carry
- * only application bytes at their sequence numbers and a FIN only after the last one; event
- * counts agree with Read()/BytesReadable()/BytesInSendBuffer(); SND.UNA <= SND.NXT <= SND.MAX,
+ * both engines; bytes read are the reference stream at the right offset (no data invented,
+ * lost or reordered); segments sent carry only application bytes at their sequence numbers,
+ * new data inside the peer's window, a FIN only after the last byte; no RST in reply to a RST,
+ * nothing but RSTs and no events once CLOSED; event totals agree with Read(), BytesReadable(),
+ * BytesInSendBuffer() and the StateChanged chain with State(); SND.UNA <= SND.NXT <= SND.MAX,
  * SND.UNA and RCV.NXT never move backwards and agree with the bytes acknowledged / delivered;
- * ACK numbers and the advertised right window edge never move backwards;
- * Export(Import(Export())) == Export(); Parse(Serialize(Parse(raw))) == Parse(raw).
+ * ACK numbers and the advertised right window edge never move backwards; no timer is still due
+ * after OnTimer(now); Export(Import(Export())) == Export(), and after a move the engine sends,
+ * emits and holds exactly what a never-moved copy given the same calls does;
+ * Parse(Serialize(Parse(raw))) == Parse(raw).
  *
  * CHIMNEY_FUZZ_TRACE=1 prints every step (use it to replay a crash file).
  */
@@ -185,6 +196,7 @@ struct Side
     uint64_t accepted{0}; // bytes Send() took
     uint64_t received{0}; // bytes Read() returned
     bool shutdown{false};
+    bool aborted{false};
 
     // event view
     TcpState state{TcpState::Closed};
@@ -194,6 +206,7 @@ struct Side
     int finAcked{0};
     int remoteFin{0};
     int closed{0};
+    bool failed{false}; // Reset or TimedOut
 
     // connection view, valid once synchronized (reset when the engine returns to LISTEN)
     bool sync{false};
@@ -243,7 +256,10 @@ class Fuzzer
         while (!m_r.Empty() && ops++ < kMaxOps)
         {
             Op();
+            CompareStateWithShadow(m_e);
+            CompareStateWithShadow(m_p);
         }
+        CheckLiveness();
     }
 
   private:
@@ -286,6 +302,47 @@ class Fuzzer
                          m_e.eng->SndNxt(),
                          m_e.eng->SndMax(),
                          m_e.eng->RcvNxt());
+        }
+    }
+
+    /**
+     * Liveness: when the input only lost, duplicated or reordered segments (nothing forged) and
+     * neither side aborted, reset or timed out, a healed link must deliver every byte sent.
+     */
+    void CheckLiveness()
+    {
+        if (m_forged || m_e.aborted || m_p.aborted || m_e.failed || m_p.failed)
+        {
+            return;
+        }
+        // Bounded work: skip transfers that would take too many tiny segments.
+        auto segments = [](const Side& from, const Side& to) {
+            // smallest segment the handshake may settle on: both MSS, the window, 12 option bytes
+            const uint64_t mss = std::min({from.cfg.mss, to.cfg.mss});
+            const uint64_t unit =
+                std::min<uint64_t>(mss > 12 ? mss - 12 : 1, std::max(to.cfg.rcvBufSize, 1u));
+            return (from.accepted - to.received) / unit;
+        };
+        if (segments(m_e, m_p) + segments(m_p, m_e) > 300)
+        {
+            return;
+        }
+        Trace("healing the link");
+        m_p.lazyReader = false;
+        Settle(3000, true, true);
+        if (m_e.failed || m_p.failed)
+        {
+            return; // e.g. the FIN_WAIT_2 timeout ran out while time advanced
+        }
+        for (const Side* s : {&m_e, &m_p})
+        {
+            const Side& to = s == &m_e ? m_p : m_e;
+            if (to.received != s->accepted)
+            {
+                Fail(std::string("liveness: ") + s->name + " sent " + std::to_string(s->accepted) +
+                     " bytes, " + to.name + " read " + std::to_string(to.received) +
+                     " after the link healed");
+            }
         }
     }
 
@@ -824,6 +881,7 @@ class Fuzzer
     void Abort(Side& s)
     {
         Trace(&s == &m_e ? "E abort" : "P abort");
+        s.aborted = true;
         s.eng->Abort(m_now);
         if (s.shadow)
         {
@@ -1055,6 +1113,7 @@ class Fuzzer
             }
         }
         FixPayload(s);
+        m_forged = true;
         DeliverToEngine(s);
     }
 
@@ -1089,6 +1148,7 @@ class Fuzzer
             s.tsVal = m_lastPeer.tsVal + static_cast<uint32_t>(static_cast<int16_t>(s.tsVal));
         }
         FixPayload(s);
+        m_forged = true;
         DeliverToEngine(s);
     }
 
@@ -1176,6 +1236,17 @@ class Fuzzer
         }
     }
 
+    /// The whole delegated state of a moved engine equals the never-moved copy's (once per
+    /// operation: Export copies the buffers).
+    void CompareStateWithShadow(const Side& s)
+    {
+        if (s.shadow && s.shadow->Export(m_now) != s.eng->Export(m_now))
+        {
+            Fail(std::string(s.name) + " (moved): state differs from the unmoved engine's:\n    " +
+                 s.eng->Export(m_now).ToString() + "\n    " + s.shadow->Export(m_now).ToString());
+        }
+    }
+
     /// The moved engine must do exactly what the never-moved copy does.
     void CompareWithShadow(Side& s, const std::vector<TcpSegment>& segs)
     {
@@ -1192,11 +1263,6 @@ class Fuzzer
             {
                 Fail(who + "sent " + segs[i].ToString() + ", unmoved " + other[i].ToString());
             }
-        }
-        if (s.shadow->Export(m_now) != s.eng->Export(m_now))
-        {
-            Fail(who + "state differs from the unmoved engine's:\n    " +
-                 s.eng->Export(m_now).ToString() + "\n    " + s.shadow->Export(m_now).ToString());
         }
         // Events are compared by kind and count: the moved engine's queue was empty at the
         // move, as was the copy's (both drained by the step before).
@@ -1286,6 +1352,13 @@ class Fuzzer
                 fail("advertised right window edge moved left from " + std::to_string(s.lastEdge) +
                      " to " + std::to_string(edge));
             }
+            // Unless segments were forged, only what the other side sent can be acknowledged.
+            const TcpEngine& other = *(&s == &m_e ? m_p : m_e).eng;
+            if (!m_forged && SeqGt(seg.ack, other.SndMax()))
+            {
+                fail("acknowledges beyond what the other side sent (" +
+                     std::to_string(other.SndMax()) + ")");
+            }
             s.haveEdge = true;
             s.lastAck = seg.ack;
             s.lastEdge = edge;
@@ -1350,6 +1423,7 @@ class Fuzzer
             break;
         case TcpEvent::Kind::Reset:
         case TcpEvent::Kind::TimedOut:
+            s.failed = true;
             break;
         }
     }
@@ -1421,6 +1495,7 @@ class Fuzzer
     std::vector<uint8_t> m_buf;
     int64_t m_now{0};
     uint64_t m_steps{0};
+    bool m_forged{false}; // a mutated or raw segment reached the engine
 };
 
 } // namespace
