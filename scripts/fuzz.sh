@@ -21,8 +21,8 @@ mkdir -p "$build/fuzz-corpus" "$build/fuzz-artifacts"
 log="$build/fuzz.log"
 echo "fuzz.sh: fuzzing for ${seconds} s (log: $log)"
 rc=0
-"$fuzzer" -max_total_time="$seconds" -max_len=2048 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$build/fuzz-artifacts/" "$@" \
+"$fuzzer" -max_total_time="$seconds" -max_len=2048 -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/" "$@" \
     "$build/fuzz-corpus" "$root/test/fuzz/corpus" >"$log" 2>&1 || rc=$?
 # libFuzzer's summary: last status line (coverage, corpus, exec/s) and final statistics.
 grep -E '^#[0-9]+ +(INITED|DONE|pulse|NEW|REDUCE)' "$log" | tail -1 || true
