@@ -10,6 +10,7 @@
 // read both inner devices' PhyTxBegin, parsed from the frame bytes by ParseWireFrame.
 
 #include "engine-ns3-adapter.h"
+#include "ns3-peer-app.h"
 
 #include "ns3/applications-module.h"
 #include "ns3/chimney-helper.h"
@@ -239,109 +240,6 @@ class TestClient : public ChimneyOffloadClient
         return log.back();
     }
 };
-
-/// The ns-3 side: a TcpSocketBase and what its application saw.
-struct PeerApp
-{
-    Ptr<Socket> socket;
-    std::vector<uint8_t> received;
-    bool readData = true;
-    bool normalClose = false;
-    bool errorClose = false;
-    std::function<void(PeerApp&)> onNormalClose;
-    std::function<void(PeerApp&)> onData;
-    std::vector<uint8_t> pending;
-    size_t offset = 0;
-    bool closeWhenSent = false;
-
-    void Attach(Ptr<Socket> s)
-    {
-        socket = s;
-        s->SetRecvCallback(MakeCallback(&PeerApp::OnRecv, this));
-        s->SetCloseCallbacks(MakeCallback(&PeerApp::OnNormalClose, this),
-                             MakeCallback(&PeerApp::OnErrorClose, this));
-    }
-
-    void Accept(Ptr<Socket> s, const Address&)
-    {
-        Attach(s);
-    }
-
-    void OnRecv(Ptr<Socket> s)
-    {
-        if (readData)
-        {
-            while (Ptr<Packet> p = s->Recv())
-            {
-                if (p->GetSize() == 0)
-                {
-                    break;
-                }
-                size_t old = received.size();
-                received.resize(old + p->GetSize());
-                p->CopyData(received.data() + old, p->GetSize());
-            }
-        }
-        if (onData)
-        {
-            onData(*this);
-        }
-    }
-
-    void OnNormalClose(Ptr<Socket>)
-    {
-        normalClose = true;
-        if (onNormalClose)
-        {
-            onNormalClose(*this);
-        }
-    }
-
-    void OnErrorClose(Ptr<Socket>)
-    {
-        errorClose = true;
-    }
-
-    void SendAll(const std::vector<uint8_t>& data, bool closeAfter)
-    {
-        pending = data;
-        offset = 0;
-        closeWhenSent = closeAfter;
-        socket->SetSendCallback(MakeCallback(&PeerApp::OnSendSpace, this));
-        OnSendSpace(socket, socket->GetTxAvailable());
-    }
-
-    void OnSendSpace(Ptr<Socket> s, uint32_t)
-    {
-        while (offset < pending.size() && s->GetTxAvailable() > 0)
-        {
-            uint32_t n = std::min<uint32_t>(s->GetTxAvailable(), pending.size() - offset);
-            int sent = s->Send(pending.data() + offset, n, 0);
-            if (sent <= 0)
-            {
-                return;
-            }
-            offset += sent;
-        }
-        if (offset == pending.size() && closeWhenSent)
-        {
-            closeWhenSent = false;
-            s->Close();
-        }
-    }
-};
-
-/// Pattern data whose bytes depend on their offset.
-std::vector<uint8_t>
-Pattern(size_t n, uint8_t salt)
-{
-    std::vector<uint8_t> v(n);
-    for (size_t i = 0; i < n; ++i)
-    {
-        v[i] = static_cast<uint8_t>((i * 131 + (i >> 8) * 7 + salt) & 0xff);
-    }
-    return v;
-}
 
 /// Concatenation of the data of a list of NBLs.
 std::vector<uint8_t>
