@@ -14,7 +14,11 @@ def build(bld):
                                                "applications"])
     module.source = [
         "helper/chimney-helper.cc",
+        "helper/chimney-stack-helper.cc",
+        "model/chimney-host-stack.cc",
         "model/chimney-net-device.cc",
+        "model/chimney-socket.cc",
+        "model/chimney-socket-factory.cc",
         "model/chimney-status.cc",
         "model/chimney-types.cc",
         "model/net-buffer-list.cc",
@@ -30,8 +34,12 @@ def build(bld):
     headers.module = "chimney"
     headers.source = [
         "helper/chimney-helper.h",
+        "helper/chimney-stack-helper.h",
+        "model/chimney-host-stack.h",
         "model/chimney-interface.h",
         "model/chimney-net-device.h",
+        "model/chimney-socket.h",
+        "model/chimney-socket-factory.h",
         "model/chimney-status.h",
         "model/chimney-types.h",
         "model/net-buffer-list.h",
@@ -55,6 +63,7 @@ def build(bld):
             "test/tcp-engine-link-test.cc",
             "test/tcp-engine-state-test.cc",
             # system
+            "test/chimney-host-stack-test.cc",
             "test/chimney-net-device-test.cc",
             "test/engine-ns3-adapter.cc",
             "test/ns3-tcp-harness-test.cc",

@@ -1,0 +1,491 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef CHIMNEY_HOST_STACK_H
+#define CHIMNEY_HOST_STACK_H
+
+#include "chimney-interface.h"
+#include "tcp-engine.h"
+
+#include "ns3/address.h"
+#include "ns3/event-id.h"
+#include "ns3/ip-l4-protocol.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/node.h"
+#include "ns3/nstime.h"
+#include "ns3/random-variable-stream.h"
+#include "ns3/traced-callback.h"
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ns3
+{
+
+class ChimneyNetDevice;
+class ChimneySocket;
+class Ipv4L3Protocol;
+class Packet;
+
+/**
+ * \ingroup chimney
+ * \brief The host stack of a chimney node: TCP on the chimney interface, in software and
+ *        offloaded (SPEC.md section 1, "Host stack").
+ *
+ * Registered with `Ipv4::Insert(l4, ifIndex)` for the chimney device's interface only, so other
+ * interfaces keep ns-3's TcpL4Protocol. Every connection starts in software (a TcpEngine here):
+ * the handshake, and everything before the offload policy fires. Offload exports the engine's
+ * delegated state into an InitiateOffload block list; from then on sends, receive buffers,
+ * disconnects and terminates go to the layer below (the device or an intermediate driver) as
+ * chimney requests, and completions and indications come back through ChimneyOffloadClient.
+ * A terminate (upload) brings the connection back: the returned delegated state is imported
+ * into a new engine and the connection continues in software (retransmits the returned send
+ * data, TIME_WAIT), losing and duplicating nothing.
+ *
+ * Applications use it through ChimneySocket (ChimneySocketFactory), so ns-3's BulkSend,
+ * PacketSink and OnOff run unchanged; protocol tests use the connection-level calls below.
+ *
+ * A connection's phase:
+ * \verbatim
+ SOFTWARE --Offload--> OFFLOADING --SUCCESS--> OFFLOADED --Terminate--> TERMINATING
+     ^                     | failure                                      | SUCCESS: import
+     +---------------------+----------------------------------------------+
+                                          (FAILURE, or imported CLOSED: the connection ends)
+ \endverbatim
+ */
+class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
+{
+  public:
+    /// When a connection in software is offloaded (plain enum: ns-3 EnumValue holds an int).
+    enum OffloadPolicy : uint8_t
+    {
+        AT_ESTABLISHED, //!< as soon as the handshake completes
+        AFTER_BYTES,    //!< once OffloadAfterBytes bytes were sent + received in software
+        NEVER,          //!< only through an explicit Offload() call
+    };
+
+    /// Where a connection is.
+    enum class Phase : uint8_t
+    {
+        SOFTWARE,    //!< run by the host's engine
+        OFFLOADING,  //!< InitiateOffload pending; the host engine is frozen, not discarded
+        OFFLOADED,   //!< run by the offload target
+        TERMINATING, //!< TerminateOffload pending
+        ENDED,       //!< closed, reset, timed out or failed; kept only until reaped
+    };
+
+    /// How a connection ended (for the application and for reports).
+    enum class Outcome : uint8_t
+    {
+        OPEN,      //!< not ended yet
+        CLOSED,    //!< both halves closed normally
+        ABORTED,   //!< we sent RST (abortive disconnect)
+        RESET,     //!< the peer sent an acceptable RST
+        TIMED_OUT, //!< retransmission / FIN_WAIT_2 timeout
+        FAILED,    //!< the offload target lost the connection (hardware failure, E3)
+        REFUSED,   //!< the active open was refused or never answered
+    };
+
+    /// Everything the host stack knows about one connection.
+    struct Connection;
+
+    /**
+     * \brief Get the TypeId.
+     * \returns the TypeId
+     */
+    static TypeId GetTypeId();
+
+    ChimneyHostStack();
+    ~ChimneyHostStack() override;
+
+    /**
+     * \brief Take over TCP on the device's IPv4 interface and become the device's offload
+     *        client (unless an intermediate layer is put in between with SetLowerLayer()).
+     * \param device the chimney device; the node's Internet stack must already have an
+     *        interface for it (assign addresses first)
+     */
+    void Install(Ptr<ChimneyNetDevice> device);
+
+    /**
+     * \brief Use another layer below (an intermediate driver's binding). Call after Install().
+     * \param lower the layer; it must deliver completions and indications to this stack
+     */
+    void SetLowerLayer(ChimneyOffloadProvider* lower);
+
+    /// \returns the layer requests go to
+    ChimneyOffloadProvider* GetLowerLayer() const;
+
+    /// \returns the chimney device (null before Install)
+    Ptr<ChimneyNetDevice> GetDevice() const;
+
+    /// \returns the node (null before Install)
+    Ptr<Node> GetNode() const;
+
+    /// \returns the local IPv4 address on the chimney interface
+    Ipv4Address GetLocalAddress() const;
+
+    /**
+     * \brief Create a stream socket on this stack (what ChimneySocketFactory calls).
+     * \returns the socket
+     */
+    Ptr<ChimneySocket> CreateSocket();
+
+    /**
+     * \brief Assign the random stream for initial sequence numbers.
+     * \param stream first stream index
+     * \returns the number of streams used (1)
+     */
+    int64_t AssignStreams(int64_t stream);
+
+    // --- connection-level calls (ChimneySocket uses these; protocol tests may too) ---
+
+    /**
+     * \brief Offload a connection now (policy NEVER, or to re-offload after an upload).
+     * \param handle the connection
+     * \returns PENDING if the InitiateOffload request was made, else why not
+     *          (INVALID_STATE: wrong phase or TCP state; INVALID_PARAMETER: unknown handle)
+     */
+    ChimneyStatus Offload(OffloadHandle handle);
+
+    /**
+     * \brief Upload (terminate the offload of) a connection; it continues in software.
+     * \param handle the connection
+     * \returns PENDING if the TerminateOffload request was made, else why not
+     */
+    ChimneyStatus Terminate(OffloadHandle handle);
+
+    /**
+     * \brief Close the send half: graceful (FIN after data, which may be non-empty) or
+     *        abortive (RST; data must be empty). Works in every phase: offloaded it is a
+     *        TcpOffloadDisconnect, in software the engine's close, in between it is issued
+     *        when the phase settles.
+     * \param handle the connection
+     * \param data final data sent before the FIN (graceful only)
+     * \param flags TCP_DISCONNECT_GRACEFUL_CLOSE or TCP_DISCONNECT_ABORTIVE_CLOSE
+     * \returns SUCCESS (done or queued), or INVALID_STATE / INVALID_PARAMETER if refused
+     */
+    ChimneyStatus Disconnect(OffloadHandle handle, std::vector<uint8_t> data, uint32_t flags);
+
+    /**
+     * \brief Queue application data.
+     * \param handle the connection
+     * \param data the bytes
+     * \returns bytes accepted (all or nothing: 0 when there is not room for all)
+     */
+    uint32_t Send(OffloadHandle handle, const uint8_t* data, uint32_t size);
+
+    /**
+     * \brief Bytes the application may queue now.
+     * \param handle the connection
+     * \returns bytes
+     */
+    uint32_t GetTxAvailable(OffloadHandle handle) const;
+
+    /**
+     * \brief Read in-order received data.
+     * \param handle the connection
+     * \param max most bytes
+     * \returns the bytes (empty when none)
+     */
+    std::vector<uint8_t> Read(OffloadHandle handle, uint32_t max);
+
+    /**
+     * \brief Bytes readable now.
+     * \param handle the connection
+     * \returns bytes
+     */
+    uint32_t GetRxAvailable(OffloadHandle handle) const;
+
+    /**
+     * \brief Stop delivering received data to the application (it is read and dropped).
+     * \param handle the connection
+     */
+    void ShutdownRecv(OffloadHandle handle);
+
+    /**
+     * \brief Active open.
+     * \param socket the socket that owns the connection
+     * \param localPort 0: an ephemeral port
+     * \param remote peer address
+     * \param remotePort peer port
+     * \returns the connection's handle, or INVALID_OFFLOAD_HANDLE (port in use)
+     */
+    OffloadHandle Connect(Ptr<ChimneySocket> socket,
+                          uint16_t localPort,
+                          Ipv4Address remote,
+                          uint16_t remotePort);
+
+    /**
+     * \brief Passive open: accept connections on a port for a listening socket.
+     * \param socket the listener
+     * \param port local port
+     * \returns false if the port already has a listener
+     */
+    bool Listen(Ptr<ChimneySocket> socket, uint16_t port);
+
+    /**
+     * \brief Stop listening on a port.
+     * \param port local port
+     */
+    void Unlisten(uint16_t port);
+
+    /**
+     * \brief Allocate an unused ephemeral port (49152-65535).
+     * \returns the port, 0 if none is free
+     */
+    uint16_t AllocateEphemeralPort();
+
+    /**
+     * \brief The socket no longer wants callbacks (closed and released by the application).
+     * \param handle the connection
+     */
+    void ReleaseSocket(OffloadHandle handle);
+
+    /**
+     * \brief Look up a connection.
+     * \param handle the handle
+     * \returns the connection, or nullptr once it ended and was reaped
+     */
+    const Connection* Find(OffloadHandle handle) const;
+
+    /// \param handle the connection \returns its phase (ENDED when unknown)
+    Phase GetPhase(OffloadHandle handle) const;
+
+    /// \param handle the connection \returns its outcome (OPEN while running)
+    Outcome GetOutcome(OffloadHandle handle) const;
+
+    /// \param handle the connection \returns the TCP state (of the engine, or last known)
+    TcpState GetTcpState(OffloadHandle handle) const;
+
+    /// \returns connections not yet ended
+    uint32_t GetOpenConnectionCount() const;
+
+    /// \returns connections currently offloaded (OFFLOADED or TERMINATING)
+    uint32_t GetOffloadedConnectionCount() const;
+
+    /// \param phase a phase \returns its name, e.g. "OFFLOADED"
+    static const char* ToString(Phase phase);
+
+    /// \param outcome an outcome \returns its name, e.g. "CLOSED"
+    static const char* ToString(Outcome outcome);
+
+    // ChimneyOffloadClient
+    void InitiateOffloadComplete(Ptr<OffloadBlockList> blocks) override;
+    void TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList> nbls) override;
+    void TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferList> nbls) override;
+    void TcpOffloadDisconnectComplete(OffloadHandle handle, Ptr<NetBufferList> nbl) override;
+    void TerminateOffloadComplete(Ptr<OffloadBlockList> blocks) override;
+    void TcpOffloadEvent(OffloadHandle handle,
+                         ChimneyEvent event,
+                         ChimneyUploadReason reason) override;
+
+    // IpL4Protocol
+    int GetProtocolNumber() const override;
+    RxStatus Receive(Ptr<Packet> p, const Ipv4Header& header, Ptr<Ipv4Interface> iface) override;
+    RxStatus Receive(Ptr<Packet> p, const Ipv6Header& header, Ptr<Ipv6Interface> iface) override;
+    void SetDownTarget(DownTargetCallback cb) override;
+    void SetDownTarget6(DownTargetCallback6 cb) override;
+    DownTargetCallback GetDownTarget() const override;
+    DownTargetCallback6 GetDownTarget6() const override;
+
+    /**
+     * TracedCallback signature of Call: a request this stack made of the layer below.
+     * \param operation "InitiateOffload", "Send", "Receive", "Disconnect", "Terminate"
+     * \param handle the connection
+     * \param id the NBL's or block list's id
+     * \param flags disconnect flags (0 otherwise)
+     * \param returned what the call returned
+     */
+    typedef void (*CallTracedCallback)(std::string operation,
+                                       OffloadHandle handle,
+                                       uint64_t id,
+                                       uint32_t flags,
+                                       ChimneyStatus returned);
+
+    /**
+     * TracedCallback signature of Upcall: a completion this stack received.
+     * \param operation "InitiateOffload", "Send", "Receive", "Disconnect", "Terminate"
+     * \param handle the connection
+     * \param id the NBL's or block list's id
+     * \param status the completion status (the TCP block's, for block lists)
+     * \param bytes bytesTransferred
+     */
+    typedef void (*UpcallTracedCallback)(std::string operation,
+                                         OffloadHandle handle,
+                                         uint64_t id,
+                                         ChimneyStatus status,
+                                         uint64_t bytes);
+
+    /**
+     * TracedCallback signature of Event: an indication this stack received.
+     * \param handle the connection
+     * \param event Disconnect, Abort or Retrieve
+     * \param reason the Retrieve reason
+     */
+    typedef void (*EventTracedCallback)(OffloadHandle handle,
+                                        ChimneyEvent event,
+                                        ChimneyUploadReason reason);
+
+    /**
+     * TracedCallback signature of PhaseChange.
+     * \param handle the connection
+     * \param from old phase name
+     * \param to new phase name
+     * \param detail e.g. the TCP state, or the outcome when ENDED
+     */
+    typedef void (*PhaseTracedCallback)(OffloadHandle handle,
+                                        std::string from,
+                                        std::string to,
+                                        std::string detail);
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    // --- software side ---
+    Connection& NewConnection(uint16_t localPort, Ipv4Address remote, uint16_t remotePort);
+    void Flush(Connection& c);
+    void HandleEngineEvent(Connection& c, const TcpEvent& event);
+    void OnEngineTimer(OffloadHandle handle);
+    void ArmEngineTimer(Connection& c);
+    void TransmitSegment(const Connection& c, const TcpSegment& segment);
+    void ReplyRst(const TcpSegment& segment, Ipv4Address local, Ipv4Address remote);
+    void Accept(Connection& c);
+    void MaybeOffloadByPolicy(OffloadHandle handle);
+    void FeedEngine(Connection& c);
+
+    // --- offloaded side ---
+    void PostSend(Connection& c, std::vector<uint8_t> data);
+    void PostReceives(Connection& c);
+    void IssueDisconnect(Connection& c);
+    void MaybeTerminate(Connection& c);
+    void TerminateIfOffloaded(OffloadHandle handle);
+    void Resume(Connection& c, const TcpOffloadBlock& block);
+    bool ResolveNeighbor(Connection& c) const;
+    Ptr<OffloadBlockList> Blocks(const Connection& c, const TcpDelegatedState& state) const;
+
+    // --- common ---
+    Connection* Get(OffloadHandle handle);
+    const Connection* Get(OffloadHandle handle) const;
+    void SetPhase(Connection& c, Phase phase, const std::string& detail);
+    void End(Connection& c, Outcome outcome);
+    void Reap(OffloadHandle handle);
+    void NotifyReadable(Connection& c);
+    void NotifyWritable(Connection& c);
+    uint64_t NextNblId();
+    static uint64_t Key(uint16_t localPort, Ipv4Address remote, uint16_t remotePort);
+    TcpEngineConfig EngineConfig() const;
+
+    Ptr<Node> m_node;
+    Ptr<ChimneyNetDevice> m_device;
+    Ptr<Ipv4L3Protocol> m_ipv4;
+    uint32_t m_ifIndex{0};
+    ChimneyOffloadProvider* m_lower{nullptr};
+    DownTargetCallback m_down;
+    DownTargetCallback6 m_down6;
+    Ptr<UniformRandomVariable> m_issRandom;
+
+    // attributes
+    OffloadPolicy m_policy{OffloadPolicy::AT_ESTABLISHED};
+    uint64_t m_offloadAfterBytes{0};
+    uint32_t m_segmentSize{536};
+    uint32_t m_sndBufSize{131072};
+    uint32_t m_rcvBufSize{131072};
+    uint32_t m_receiveBufferSize{16384};
+    uint32_t m_receiveBuffersPosted{4};
+    Time m_timeWait;
+    Time m_delayedAckTimeout;
+    Time m_finWait2Timeout;
+    uint32_t m_maxRetransmits{6};
+    bool m_timestamps{true};
+    bool m_windowScaling{true};
+    bool m_honourOptionalRetrieve{false};
+
+    std::unordered_map<OffloadHandle, std::unique_ptr<Connection>> m_connections;
+    std::unordered_map<uint64_t, OffloadHandle> m_byTuple;
+    std::unordered_map<uint16_t, Ptr<ChimneySocket>> m_listeners;
+    std::unordered_map<const OffloadBlockList*, OffloadHandle> m_blockOwners;
+    std::unordered_map<uint16_t, uint32_t> m_portsInUse;   //!< connections per local port
+    std::unordered_map<OffloadHandle, Outcome> m_outcomes; //!< of connections already reaped
+    OffloadHandle m_nextHandle{1};
+    uint64_t m_nextNblId{1};
+    uint16_t m_nextEphemeral{49152};
+    uint32_t m_offloaded{0};
+
+    TracedCallback<std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus> m_callTrace;
+    TracedCallback<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_upcallTrace;
+    TracedCallback<OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_eventTrace;
+    TracedCallback<OffloadHandle, std::string, std::string, std::string> m_phaseTrace;
+};
+
+/**
+ * \ingroup chimney
+ * \brief Per-connection record of the host stack.
+ */
+struct ChimneyHostStack::Connection
+{
+    OffloadHandle handle{INVALID_OFFLOAD_HANDLE}; //!< also the offload handle
+    Ipv4Address local;                            //!< our address
+    Ipv4Address remote;                           //!< the peer's address
+    uint16_t localPort{0};                        //!< our port
+    uint16_t remotePort{0};                       //!< the peer's port
+    Phase phase{Phase::SOFTWARE};                 //!< where it runs
+    Outcome outcome{Outcome::OPEN};               //!< how it ended
+    TcpState lastState{TcpState::Closed};         //!< last TCP state known to the host
+    std::unique_ptr<TcpEngine> engine;            //!< software engine (null while offloaded)
+    EventId timer;                                //!< the engine's one timer
+    Ptr<ChimneySocket> socket;                    //!< the application's socket (may be null)
+    bool passive{false};                          //!< created by a listener
+    bool accepted{false};                         //!< the listener was told
+    bool established{false};                      //!< the handshake completed
+    bool uploadedOnce{false};                     //!< no automatic re-offload after an upload
+
+    // application intent
+    bool closeRequested{false};      //!< graceful close of the send half asked for
+    std::vector<uint8_t> closeData;  //!< final data of a graceful Disconnect()
+    bool abortRequested{false};      //!< abortive close asked for
+    bool recvShutdown{false};        //!< received data is dropped
+    std::deque<uint8_t> pendingSend; //!< bytes not yet in the engine or posted
+    std::deque<uint8_t> rx;          //!< delivered to the host, not yet read
+    bool remoteFinDelivered{false};  //!< the application was told of the peer's FIN
+    bool normalCloseNotified{false}; //!< NotifyNormalClose was called
+    bool errorNotified{false};       //!< NotifyErrorClose was called
+
+    // offloaded bookkeeping
+    uint64_t postedSendBytes{0};             //!< bytes in send NBLs not yet completed
+    uint32_t receivesPosted{0};              //!< receive NBLs not yet completed
+    bool gracefulIssued{false};              //!< a graceful TcpOffloadDisconnect was made
+    bool abortIssued{false};                 //!< an abortive TcpOffloadDisconnect was made
+    bool gracefulDone{false};                //!< our FIN is acknowledged (disconnect SUCCESS)
+    bool abortDone{false};                   //!< the abortive disconnect completed SUCCESS
+    Ptr<NetBufferList> gracefulNbl;          //!< the graceful disconnect request in progress
+    Ptr<NetBufferList> abortNbl;             //!< the abortive disconnect request in progress
+    Ipv4Address nextHop;                     //!< neighbor (offload block tree)
+    Address linkAddress;                     //!< neighbor's link-layer address
+    bool remoteFin{false};                   //!< Disconnect indicated (or the engine saw the FIN)
+    bool reset{false};                       //!< Abort indicated / RST received
+    bool timedOut{false};                    //!< Retrieve(TimeoutExpiration) / engine TimedOut
+    bool failed{false};                      //!< hardware failure
+    bool terminateWanted{false};             //!< terminate as soon as allowed
+    std::vector<Ptr<NetBufferList>> notSent; //!< sends completed UPLOAD_IN_PROGRESS
+    Ptr<NetBufferList> unsentDisconnect;     //!< disconnect completed UPLOAD_IN_PROGRESS
+    std::vector<TcpSegment> held;            //!< segments that reached the host mid-phase
+
+    // counters (E1/E2 checks, reports)
+    uint64_t bytesSent{0};     //!< accepted from the application
+    uint64_t bytesAcked{0};    //!< acknowledged by the peer
+    uint64_t bytesReceived{0}; //!< delivered in order to the host
+    Time openedAt;             //!< first SYN
+    Time offloadedAt{-1};      //!< last offload completion
+    Time disconnectAt{-1};     //!< our close/abort was asked for
+    Time endedAt{-1};          //!< ENDED
+};
+
+} // namespace ns3
+
+#endif // CHIMNEY_HOST_STACK_H
