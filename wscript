@@ -14,8 +14,12 @@ def build(bld):
                                                "applications"])
     module.source = [
         "helper/chimney-helper.cc",
+        "helper/chimney-pair-builder.cc",
         "helper/chimney-stack-helper.cc",
+        "helper/chimney-stream-endpoint.cc",
+        "helper/chimney-timeline.cc",
         "model/chimney-host-stack.cc",
+        "model/chimney-intermediate-driver.cc",
         "model/chimney-net-device.cc",
         "model/chimney-socket.cc",
         "model/chimney-socket-factory.cc",
@@ -34,9 +38,13 @@ def build(bld):
     headers.module = "chimney"
     headers.source = [
         "helper/chimney-helper.h",
+        "helper/chimney-pair-builder.h",
         "helper/chimney-stack-helper.h",
+        "helper/chimney-stream-endpoint.h",
+        "helper/chimney-timeline.h",
         "model/chimney-host-stack.h",
         "model/chimney-interface.h",
+        "model/chimney-intermediate-driver.h",
         "model/chimney-net-device.h",
         "model/chimney-socket.h",
         "model/chimney-socket-factory.h",
@@ -63,6 +71,7 @@ def build(bld):
             "test/tcp-engine-link-test.cc",
             "test/tcp-engine-state-test.cc",
             # system
+            "test/chimney-intermediate-driver-test.cc",
             "test/chimney-host-stack-test.cc",
             "test/chimney-net-device-test.cc",
             "test/engine-ns3-adapter.cc",

@@ -50,6 +50,23 @@ class ChimneyHelper
     NetDeviceContainer Install(NetDeviceContainer inner) const;
 
     /**
+     * \brief Write the wire of each chimney device's link, both directions, to
+     *        PREFIX-NODE-DEVICE.pcap (PPP for point-to-point, Ethernet for CSMA links), which
+     *        Wireshark and tshark read.
+     * \param prefix file name prefix, e.g. "out/graceful"
+     * \param chimneyDevices devices returned by Install()
+     */
+    void EnablePcap(const std::string& prefix, NetDeviceContainer chimneyDevices) const;
+
+    /**
+     * \brief Write the wire of each chimney device's link as text to PREFIX-NODE-DEVICE.tr, one
+     *        line per frame: time, direction-agnostic sniffer event, and the packet printed.
+     * \param prefix file name prefix
+     * \param chimneyDevices devices returned by Install()
+     */
+    void EnableAscii(const std::string& prefix, NetDeviceContainer chimneyDevices) const;
+
+    /**
      * \brief Assign random-variable streams. The chimney device draws no random numbers.
      * \param devices the devices
      * \param stream first stream index

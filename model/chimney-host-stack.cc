@@ -1136,6 +1136,8 @@ ChimneyHostStack::Offload(OffloadHandle handle)
     {
         return ChimneyStatus::INVALID_STATE;
     }
+    // A close already handed to the engine travels in the state: no disconnect request.
+    c->finInState = c->engine->FinRequested();
     Ptr<OffloadBlockList> blocks = Blocks(*c, c->engine->Export(NowNs()));
     blocks->id = NextNblId();
     c->timer.Cancel(); // frozen, not discarded: a failed offload continues from here
@@ -1273,7 +1275,7 @@ ChimneyHostStack::IssueDisconnect(Connection& c)
         }
         return;
     }
-    if (c.closeRequested && !c.gracefulIssued && !c.abortRequested)
+    if (c.closeRequested && !c.gracefulIssued && !c.abortRequested && !c.finInState)
     {
         c.gracefulIssued = true;
         c.gracefulNbl = NetBufferList::CreateSend(std::move(c.closeData), NextNblId());

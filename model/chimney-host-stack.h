@@ -460,6 +460,7 @@ struct ChimneyHostStack::Connection
     uint64_t postedSendBytes{0};             //!< bytes in send NBLs not yet completed
     uint32_t receivesPosted{0};              //!< receive NBLs not yet completed
     bool gracefulIssued{false};              //!< a graceful TcpOffloadDisconnect was made
+    bool finInState{false};                  //!< our FIN was requested before the offload
     bool abortIssued{false};                 //!< an abortive TcpOffloadDisconnect was made
     bool gracefulDone{false};                //!< our FIN is acknowledged (disconnect SUCCESS)
     bool abortDone{false};                   //!< the abortive disconnect completed SUCCESS

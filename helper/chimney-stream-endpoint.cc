@@ -1,0 +1,270 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "chimney-stream-endpoint.h"
+
+#include "ns3/packet.h"
+#include "ns3/simulator.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace ns3
+{
+
+std::vector<uint8_t>
+ChimneyStreamEndpoint::Pattern(size_t n, uint8_t salt)
+{
+    std::vector<uint8_t> v(n);
+    for (size_t i = 0; i < n; ++i)
+    {
+        v[i] = static_cast<uint8_t>((i * 131 + (i >> 8) * 7 + salt) & 0xff);
+    }
+    return v;
+}
+
+void
+ChimneyStreamEndpoint::Attach(Ptr<Socket> socket)
+{
+    m_socket = socket;
+    socket->SetRecvCallback(MakeCallback(&ChimneyStreamEndpoint::OnRecv, this));
+    socket->SetSendCallback(MakeCallback(&ChimneyStreamEndpoint::OnSendSpace, this));
+    socket->SetCloseCallbacks(MakeCallback(&ChimneyStreamEndpoint::OnNormalClose, this),
+                              MakeCallback(&ChimneyStreamEndpoint::OnErrorClose, this));
+    // ns-3's TcpSocketBase reports a RST in ESTABLISHED as a normal close: its state trace
+    // tells the two apart.
+    m_tcpStates =
+        socket->TraceConnectWithoutContext("State",
+                                           MakeCallback(&ChimneyStreamEndpoint::OnTcpState, this));
+}
+
+void
+ChimneyStreamEndpoint::OnTcpState(TcpSocket::TcpStates_t /* oldState */,
+                                  TcpSocket::TcpStates_t newState)
+{
+    if (newState == TcpSocket::CLOSE_WAIT || newState == TcpSocket::LAST_ACK ||
+        newState == TcpSocket::CLOSING || newState == TcpSocket::TIME_WAIT)
+    {
+        m_sawPeerFin = true;
+    }
+}
+
+void
+ChimneyStreamEndpoint::ClassifyNormalClose()
+{
+    SetEnd(m_sawPeerFin ? End::FIN : End::CLOSED);
+}
+
+void
+ChimneyStreamEndpoint::Accept(Ptr<Socket> socket, const Address& /* from */)
+{
+    Attach(socket);
+}
+
+void
+ChimneyStreamEndpoint::SendAll(std::vector<uint8_t> data, std::function<void()> done)
+{
+    m_toSend = std::move(data);
+    m_offset = 0;
+    m_done = std::move(done);
+    OnSendSpace(m_socket, m_socket->GetTxAvailable());
+}
+
+void
+ChimneyStreamEndpoint::OnSendSpace(Ptr<Socket> socket, uint32_t /* available */)
+{
+    while (m_offset < m_toSend.size())
+    {
+        const uint32_t room = socket->GetTxAvailable();
+        if (room == 0)
+        {
+            return; // retried on the next send callback
+        }
+        const uint32_t n = std::min<uint32_t>(room, m_toSend.size() - m_offset);
+        const int sent = socket->Send(m_toSend.data() + m_offset, n, 0);
+        if (sent <= 0)
+        {
+            return;
+        }
+        m_offset += static_cast<size_t>(sent);
+    }
+    if (m_done)
+    {
+        auto done = std::move(m_done);
+        m_done = nullptr;
+        done();
+    }
+}
+
+void
+ChimneyStreamEndpoint::OnRecv(Ptr<Socket> socket)
+{
+    if (!read)
+    {
+        return;
+    }
+    while (Ptr<Packet> p = socket->Recv())
+    {
+        if (p->GetSize() == 0)
+        {
+            break;
+        }
+        const size_t old = m_received.size();
+        m_received.resize(old + p->GetSize());
+        p->CopyData(m_received.data() + old, p->GetSize());
+    }
+}
+
+void
+ChimneyStreamEndpoint::SetEnd(End e)
+{
+    if (m_end != End::OPEN)
+    {
+        return;
+    }
+    m_end = e;
+    m_endTime = Simulator::Now();
+    if (onEnd)
+    {
+        onEnd(*this);
+    }
+}
+
+void
+ChimneyStreamEndpoint::OnNormalClose(Ptr<Socket> socket)
+{
+    OnRecv(socket); // anything still buffered came before the end
+    if (!m_tcpStates)
+    {
+        SetEnd(End::FIN);
+        return;
+    }
+    // TcpSocketBase notifies before it moves to its next state.
+    Simulator::ScheduleNow(&ChimneyStreamEndpoint::ClassifyNormalClose, this);
+}
+
+void
+ChimneyStreamEndpoint::OnErrorClose(Ptr<Socket> /* socket */)
+{
+    SetEnd(End::RESET);
+}
+
+Ptr<Socket>
+ChimneyStreamEndpoint::GetSocket() const
+{
+    return m_socket;
+}
+
+const std::vector<uint8_t>&
+ChimneyStreamEndpoint::Received() const
+{
+    return m_received;
+}
+
+uint64_t
+ChimneyStreamEndpoint::BytesQueued() const
+{
+    return m_offset;
+}
+
+ChimneyStreamEndpoint::End
+ChimneyStreamEndpoint::GetEnd() const
+{
+    return m_end;
+}
+
+Time
+ChimneyStreamEndpoint::GetEndTime() const
+{
+    return m_endTime;
+}
+
+const char*
+ChimneyStreamEndpoint::ToString(End e)
+{
+    switch (e)
+    {
+    case End::OPEN:
+        return "OPEN";
+    case End::FIN:
+        return "FIN";
+    case End::RESET:
+        return "RESET";
+    case End::CLOSED:
+        return "CLOSED";
+    }
+    return "?";
+}
+
+bool
+ChimneyStreamEndpoint::IsPrefix(const std::vector<uint8_t>& sent, std::string* why) const
+{
+    if (m_received.size() > sent.size())
+    {
+        if (why)
+        {
+            *why = "received " + std::to_string(m_received.size()) + " bytes, more than the " +
+                   std::to_string(sent.size()) + " sent";
+        }
+        return false;
+    }
+    auto mismatch = std::mismatch(m_received.begin(), m_received.end(), sent.begin());
+    if (mismatch.first != m_received.end())
+    {
+        if (why)
+        {
+            *why = "byte " + std::to_string(mismatch.first - m_received.begin()) +
+                   " differs from what was sent";
+        }
+        return false;
+    }
+    return true;
+}
+
+bool
+ChimneyStreamEndpoint::CheckE1(const std::vector<uint8_t>& sent, std::string* why) const
+{
+    if (!IsPrefix(sent, why))
+    {
+        return false;
+    }
+    if (m_received.size() != sent.size())
+    {
+        if (why)
+        {
+            *why = "received " + std::to_string(m_received.size()) + " of " +
+                   std::to_string(sent.size()) + " bytes";
+        }
+        return false;
+    }
+    if (m_end != End::FIN)
+    {
+        if (why)
+        {
+            *why = std::string("stream ended with ") + ToString(m_end) + ", not FIN";
+        }
+        return false;
+    }
+    return true;
+}
+
+bool
+ChimneyStreamEndpoint::CheckE2(const std::vector<uint8_t>& sent, std::string* why) const
+{
+    if (!IsPrefix(sent, why))
+    {
+        return false;
+    }
+    if (m_end == End::FIN || m_end == End::OPEN)
+    {
+        if (why)
+        {
+            *why = std::string("stream ended with ") + ToString(m_end) + ", not a reset";
+        }
+        return false;
+    }
+    return true;
+}
+
+} // namespace ns3
