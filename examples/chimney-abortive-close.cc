@@ -29,6 +29,7 @@ main(int argc, char* argv[])
     double abortAt = 0.6;
     std::string pcapDir;
     bool allSegments = false;
+    bool dataCalls = false;
     uint32_t seed = 1;
 
     CommandLine cmd(__FILE__);
@@ -37,6 +38,7 @@ main(int argc, char* argv[])
     cmd.AddValue("abortAt", "when the application aborts (s, after 0.5)", abortAt);
     cmd.AddValue("pcap", "directory for pcap files of the wire (empty: none)", pcapDir);
     cmd.AddValue("allSegments", "print every segment, not only SYN/FIN/RST", allSegments);
+    cmd.AddValue("dataCalls", "print every Send/Receive request and completion", dataCalls);
     cmd.AddValue("seed", "RNG seed", seed);
     cmd.Parse(argc, argv);
     if (seed == 0 || abortAt <= 0.5)
@@ -59,6 +61,7 @@ main(int argc, char* argv[])
     }
     ChimneyTimeline timeline(&std::cout);
     timeline.SetWireDetail(allSegments);
+    timeline.SetDataCalls(dataCalls);
     timeline.Attach("chimney", pair.GetStack(0));
 
     ChimneyStreamEndpoint server;

@@ -31,6 +31,7 @@ main(int argc, char* argv[])
     uint32_t finalBytes = 1000;
     std::string pcapDir;
     bool allSegments = false;
+    bool dataCalls = false;
     double sendAt = 0.5;
     uint32_t seed = 1;
 
@@ -41,6 +42,7 @@ main(int argc, char* argv[])
     cmd.AddValue("pcap", "directory for pcap files of the wire (empty: none)", pcapDir);
     cmd.AddValue("sendAt", "when the application starts sending (s); offload is at 0.11 s", sendAt);
     cmd.AddValue("allSegments", "print every segment, not only SYN/FIN/RST", allSegments);
+    cmd.AddValue("dataCalls", "print every Send/Receive request and completion", dataCalls);
     cmd.AddValue("seed", "RNG seed", seed);
     cmd.Parse(argc, argv);
     if (seed == 0)
@@ -65,6 +67,7 @@ main(int argc, char* argv[])
     }
     ChimneyTimeline timeline(&std::cout);
     timeline.SetWireDetail(allSegments);
+    timeline.SetDataCalls(dataCalls);
     timeline.Attach("chimney", pair.GetStack(0));
 
     // ns-3 side: accept, read everything, close our half when the peer's FIN arrives.

@@ -30,6 +30,7 @@ main(int argc, char* argv[])
     double closeAt = 1.5;
     std::string pcapDir;
     bool allSegments = false;
+    bool dataCalls = false;
     uint32_t seed = 1;
 
     CommandLine cmd(__FILE__);
@@ -38,6 +39,7 @@ main(int argc, char* argv[])
     cmd.AddValue("closeAt", "when the ns-3 application closes with unread data (s)", closeAt);
     cmd.AddValue("pcap", "directory for pcap files of the wire (empty: none)", pcapDir);
     cmd.AddValue("allSegments", "print every segment, not only SYN/FIN/RST", allSegments);
+    cmd.AddValue("dataCalls", "print every Send/Receive request and completion", dataCalls);
     cmd.AddValue("seed", "RNG seed", seed);
     cmd.Parse(argc, argv);
     if (seed == 0 || closeAt <= 0.5)
@@ -60,6 +62,7 @@ main(int argc, char* argv[])
     }
     ChimneyTimeline timeline(&std::cout);
     timeline.SetWireDetail(allSegments);
+    timeline.SetDataCalls(dataCalls);
     timeline.Attach("chimney", pair.GetStack(0));
 
     ChimneyStreamEndpoint remote; // ns-3: sends, half-closes, never reads

@@ -29,6 +29,7 @@ main(int argc, char* argv[])
     double closeAt = 1.0;
     std::string pcapDir;
     bool allSegments = false;
+    bool dataCalls = false;
     uint32_t seed = 1;
 
     CommandLine cmd(__FILE__);
@@ -37,6 +38,7 @@ main(int argc, char* argv[])
     cmd.AddValue("closeAt", "when both applications close (s)", closeAt);
     cmd.AddValue("pcap", "directory for pcap files of the wire (empty: none)", pcapDir);
     cmd.AddValue("allSegments", "print every segment, not only SYN/FIN/RST", allSegments);
+    cmd.AddValue("dataCalls", "print every Send/Receive request and completion", dataCalls);
     cmd.AddValue("seed", "RNG seed", seed);
     cmd.Parse(argc, argv);
     if (seed == 0 || closeAt <= 0.5)
@@ -61,6 +63,7 @@ main(int argc, char* argv[])
     }
     ChimneyTimeline timeline(&std::cout);
     timeline.SetWireDetail(allSegments);
+    timeline.SetDataCalls(dataCalls);
     timeline.Attach("host0", pair.GetStack(0));
     timeline.Attach("host1", pair.GetStack(1));
 

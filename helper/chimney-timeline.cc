@@ -31,10 +31,29 @@ ChimneyTimeline::Lines() const
 }
 
 void
-ChimneyTimeline::Attach(const std::string& name, Ptr<ChimneyHostStack> stack)
+ChimneyTimeline::SetDataCalls(bool show)
+{
+    m_dataCalls = show;
+}
+
+const std::string*
+ChimneyTimeline::Name(const std::string& name)
 {
     m_names.push_back(std::make_unique<std::string>(name));
-    const std::string* host = m_names.back().get();
+    return m_names.back().get();
+}
+
+bool
+ChimneyTimeline::Hidden(const std::string& op, ChimneyStatus st) const
+{
+    const bool data = op == "Send" || op == "Receive";
+    return data && !m_dataCalls && (st == ChimneyStatus::PENDING || st == ChimneyStatus::SUCCESS);
+}
+
+void
+ChimneyTimeline::Attach(const std::string& name, Ptr<ChimneyHostStack> stack)
+{
+    const std::string* host = Name(name);
     stack->TraceConnectWithoutContext("Call",
                                       MakeCallback(&ChimneyTimeline::OnCall, this).Bind(host));
     stack->TraceConnectWithoutContext("Upcall",
@@ -92,6 +111,10 @@ ChimneyTimeline::OnCall(const std::string* host,
                         uint32_t flags,
                         ChimneyStatus st)
 {
+    if (Hidden(op, st))
+    {
+        return;
+    }
     std::ostringstream s;
     s << op << " h=" << h << " id=" << id << FlagsName(flags) << " -> " << ToString(st);
     Add(*host, "call", s.str());
@@ -105,6 +128,10 @@ ChimneyTimeline::OnUpcall(const std::string* host,
                           ChimneyStatus st,
                           uint64_t bytes)
 {
+    if (Hidden(op, st))
+    {
+        return;
+    }
     std::ostringstream s;
     s << op << " h=" << h << " id=" << id << " " << ToString(st) << " bytes=" << bytes;
     Add(*host, "complete", s.str());
@@ -154,6 +181,73 @@ ChimneyTimeline::OnWire(const std::string* host, uint8_t linkType, Ptr<const Pac
     {
         Add(*host, "wire", w.tcp.ToString());
     }
+}
+
+void
+ChimneyTimeline::AttachLayer(const std::string& name, Ptr<ChimneyIntermediateDriver> layer)
+{
+    const std::string* label = Name(name);
+    layer->TraceConnectWithoutContext(
+        "Request",
+        MakeCallback(&ChimneyTimeline::OnLayerRequest, this).Bind(label));
+    layer->TraceConnectWithoutContext(
+        "Completion",
+        MakeCallback(&ChimneyTimeline::OnLayerCompletion, this).Bind(label));
+    layer->TraceConnectWithoutContext(
+        "Indication",
+        MakeCallback(&ChimneyTimeline::OnLayerIndication, this).Bind(label));
+}
+
+void
+ChimneyTimeline::OnLayerRequest(const std::string* layer,
+                                std::string upper,
+                                std::string op,
+                                OffloadHandle h,
+                                uint64_t id,
+                                uint32_t flags,
+                                ChimneyStatus st)
+{
+    if (Hidden(op, st))
+    {
+        return;
+    }
+    std::ostringstream s;
+    s << "down " << op << " from " << upper << " h=" << h << " id=" << id << FlagsName(flags)
+      << " -> " << ToString(st);
+    Add(*layer, "pass", s.str());
+}
+
+void
+ChimneyTimeline::OnLayerCompletion(const std::string* layer,
+                                   std::string upper,
+                                   std::string op,
+                                   OffloadHandle h,
+                                   uint64_t id,
+                                   ChimneyStatus st)
+{
+    if (Hidden(op, st))
+    {
+        return;
+    }
+    std::ostringstream s;
+    s << "up " << op << " to " << upper << " h=" << h << " id=" << id << " " << ToString(st);
+    Add(*layer, "pass", s.str());
+}
+
+void
+ChimneyTimeline::OnLayerIndication(const std::string* layer,
+                                   std::string upper,
+                                   OffloadHandle h,
+                                   ChimneyEvent e,
+                                   ChimneyUploadReason r)
+{
+    std::ostringstream s;
+    s << "up " << ToString(e) << " to " << upper << " h=" << h;
+    if (e == ChimneyEvent::RETRIEVE)
+    {
+        s << " reason=" << ToString(r);
+    }
+    Add(*layer, "pass", s.str());
 }
 
 } // namespace ns3

@@ -6,6 +6,7 @@
 #define CHIMNEY_TIMELINE_H
 
 #include "ns3/chimney-host-stack.h"
+#include "ns3/chimney-intermediate-driver.h"
 #include "ns3/chimney-net-device.h"
 #include "ns3/net-device.h"
 
@@ -47,6 +48,22 @@ class ChimneyTimeline
     void Attach(const std::string& name, Ptr<ChimneyHostStack> stack);
 
     /**
+     * \brief Follow an intermediate layer: the requests it passes down and the completions
+     *        and indications it passes up, per upper protocol.
+     * \param name the layer's label in the timeline
+     * \param layer the layer
+     */
+    void AttachLayer(const std::string& name, Ptr<ChimneyIntermediateDriver> layer);
+
+    /**
+     * \brief Print the Send and Receive requests and their SUCCESS completions (default:
+     *        true). Other completions of them (REQUEST_ABORTED, UPLOAD_IN_PROGRESS, ...) are
+     *        always printed.
+     * \param show false to leave them out of a long transfer's timeline
+     */
+    void SetDataCalls(bool show);
+
+    /**
      * \brief Also print every data segment on the wire (default: SYN, FIN and RST only).
      * \param all true for every TCP segment
      */
@@ -76,9 +93,30 @@ class ChimneyTimeline
                  std::string to,
                  std::string detail);
     void OnWire(const std::string* host, uint8_t linkType, Ptr<const Packet> p);
+    void OnLayerRequest(const std::string* layer,
+                        std::string upper,
+                        std::string op,
+                        OffloadHandle h,
+                        uint64_t id,
+                        uint32_t flags,
+                        ChimneyStatus st);
+    void OnLayerCompletion(const std::string* layer,
+                           std::string upper,
+                           std::string op,
+                           OffloadHandle h,
+                           uint64_t id,
+                           ChimneyStatus st);
+    void OnLayerIndication(const std::string* layer,
+                           std::string upper,
+                           OffloadHandle h,
+                           ChimneyEvent e,
+                           ChimneyUploadReason r);
+    bool Hidden(const std::string& op, ChimneyStatus st) const;
+    const std::string* Name(const std::string& name);
 
     std::ostream* m_out;
     bool m_allSegments{false};
+    bool m_dataCalls{true};
     std::vector<std::unique_ptr<std::string>> m_names; //!< stable addresses for the callbacks
     std::vector<std::string> m_lines;
 };

@@ -114,15 +114,24 @@ struct ChimneyNetDevice::Connection
     bool abortiveIssued = false;   //!< an abortive disconnect was accepted
     bool terminatePending = false; //!< a terminate was accepted
     // Target-side state.
-    bool finIssued = false;           //!< the engine was told to send FIN
-    bool finAcked = false;            //!< the engine reported our FIN acknowledged
-    bool abortSent = false;           //!< abortive disconnect done (RST sent)
-    bool resetReceived = false;       //!< acceptable RST received
-    bool timedOut = false;            //!< retransmission limit reached
-    bool hwFailed = false;            //!< hardware failure
-    bool remoteFin = false;           //!< peer's FIN accepted
-    bool disconnectIndicated = false; //!< Disconnect indicated (A7: at most once)
-    bool uploading = false;           //!< terminate acted on: detached, awaiting completion
+    bool finIssued = false;            //!< the engine was told to send FIN
+    bool finAcked = false;             //!< the engine reported our FIN acknowledged
+    bool abortSent = false;            //!< abortive disconnect done (RST sent)
+    bool resetReceived = false;        //!< acceptable RST received
+    bool timedOut = false;             //!< retransmission limit reached
+    bool hwFailed = false;             //!< hardware failure
+    bool remoteFin = false;            //!< peer's FIN accepted
+    bool disconnectIndicated = false;  //!< Disconnect indicated (A7: at most once)
+    bool synClosed = false;            //!< closed by an in-order SYN (SPEC 3.5)
+    bool lowActivityIndicated = false; //!< Retrieve(LowActivity) indicated (at most once)
+    bool uploading = false;            //!< terminate acted on: detached, awaiting completion
+    int64_t lastActivityNs = 0;        //!< last segment sent or received (LowActivityTimeout)
+
+    /// \returns true when the connection is dead on the target: requests fail REQUEST_ABORTED
+    bool Aborted() const
+    {
+        return hwFailed || abortSent || resetReceived || timedOut || synClosed;
+    }
 
     // Send side: NBLs in posting order; [sendHead, handIndex) handed to the engine (the one at
     // handIndex possibly in part); byte offsets are cumulative since the offload.
@@ -211,6 +220,14 @@ ChimneyNetDevice::GetTypeId()
                           "Delayed-ACK timeout of an offloaded engine.",
                           TimeValue(MilliSeconds(200)),
                           MakeTimeAccessor(&ChimneyNetDevice::m_delayedAckTimeout),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("LowActivityTimeout",
+                          "Time without a segment sent or received after which an ESTABLISHED "
+                          "offloaded connection asks once for its upload, Retrieve(LowActivity) "
+                          "(an optional reason, SPEC 3.5; never on a half-closed connection). "
+                          "0: never.",
+                          TimeValue(Time(0)),
+                          MakeTimeAccessor(&ChimneyNetDevice::m_lowActivityTimeout),
                           MakeTimeChecker(Time(0)))
             .AddAttribute("HardwareFailureTime",
                           "Simulation time of a catastrophic hardware failure (0: never).",
@@ -477,9 +494,9 @@ ChimneyNetDevice::SupportsSendFrom() const
 // ---------------------------------------------------------------------------------------------
 
 bool
-ChimneyNetDevice::PeekFourTuple(Ptr<const Packet> packet, FourTuple& key) const
+ChimneyNetDevice::PeekFourTuple(Ptr<const Packet> packet, FourTuple& key, uint8_t& tcpFlags) const
 {
-    uint8_t b[64];
+    uint8_t b[80]; // the largest IPv4 header (60) and the TCP header up to its flags
     const uint32_t n = packet->CopyData(b, sizeof(b));
     if (n < 20 || (b[0] >> 4) != 4 || b[9] != kTcpProtocol)
     {
@@ -499,18 +516,19 @@ ChimneyNetDevice::PeekFourTuple(Ptr<const Packet> packet, FourTuple& key) const
     key.localAddress = u32(16);
     key.remotePort = static_cast<uint16_t>(b[ihl] << 8 | b[ihl + 1]);
     key.localPort = static_cast<uint16_t>(b[ihl + 2] << 8 | b[ihl + 3]);
+    tcpFlags = n >= ihl + 14 ? b[ihl + 13] : 0;
     return true;
 }
 
 ChimneyNetDevice::Connection*
-ChimneyNetDevice::Lookup(Ptr<const Packet> packet, uint16_t protocol)
+ChimneyNetDevice::Lookup(Ptr<const Packet> packet, uint16_t protocol, uint8_t& tcpFlags)
 {
     if (protocol != kIpv4EtherType || m_table.empty())
     {
         return nullptr;
     }
     FourTuple key;
-    if (!PeekFourTuple(packet, key))
+    if (!PeekFourTuple(packet, key, tcpFlags))
     {
         return nullptr;
     }
@@ -519,14 +537,17 @@ ChimneyNetDevice::Lookup(Ptr<const Packet> packet, uint16_t protocol)
 }
 
 bool
-ChimneyNetDevice::TakesFrame(const Connection& c) const
+ChimneyNetDevice::TakesFrame(const Connection& c, uint8_t tcpFlags) const
 {
     if (c.hwFailed || c.abortSent)
     {
         return true; // dropped: a dead NIC, or W6 after our RST
     }
-    // SPEC 3.5: data for a connection that is Closed goes up the ordinary path.
-    return c.engine.State() != TcpState::Closed;
+    // SPEC 3.5: data for a connection that is Closed goes up the ordinary path, and so does a
+    // SYN in TIME_WAIT (it may open a new incarnation: the host decides).
+    const TcpState state = c.engine.State();
+    return state != TcpState::Closed &&
+           !(state == TcpState::TimeWait && (tcpFlags & TcpSegment::SYN) != 0);
 }
 
 bool
@@ -535,8 +556,9 @@ ChimneyNetDevice::ReceiveFromInner(Ptr<NetDevice> /* device */,
                                    uint16_t protocol,
                                    const Address& from)
 {
-    Connection* c = Lookup(packet, protocol);
-    if (c != nullptr && TakesFrame(*c))
+    uint8_t tcpFlags = 0;
+    Connection* c = Lookup(packet, protocol, tcpFlags);
+    if (c != nullptr && TakesFrame(*c, tcpFlags))
     {
         if (!c->hwFailed && !c->abortSent)
         {
@@ -561,8 +583,9 @@ ChimneyNetDevice::PromiscReceiveFromInner(Ptr<NetDevice> /* device */,
 {
     if (type != NetDevice::PACKET_OTHERHOST)
     {
-        Connection* c = Lookup(packet, protocol);
-        if (c != nullptr && TakesFrame(*c))
+        uint8_t tcpFlags = 0;
+        Connection* c = Lookup(packet, protocol, tcpFlags);
+        if (c != nullptr && TakesFrame(*c, tcpFlags))
         {
             return true; // the TOE consumes it (in ReceiveFromInner)
         }
@@ -609,8 +632,7 @@ ChimneyNetDevice::DeliverToEngine(Connection& c, Ptr<const Packet> packet)
                             std::move(segment));
         return;
     }
-    c.engine.OnSegment(NowNs(), segment);
-    Pump(c);
+    FeedSegment(c, segment);
 }
 
 void
@@ -621,8 +643,44 @@ ChimneyNetDevice::ProcessSegment(OffloadHandle handle, uint64_t serial, TcpSegme
     {
         return;
     }
-    c->engine.OnSegment(NowNs(), segment);
-    Pump(*c);
+    FeedSegment(*c, segment);
+}
+
+void
+ChimneyNetDevice::FeedSegment(Connection& c, const TcpSegment& segment)
+{
+    const TcpState state = c.engine.State();
+    if (state == TcpState::Closed)
+    {
+        // Closed while the segment waited for processing: a closed engine would answer with a
+        // RST, which the target never sends on its own (W4).
+        return;
+    }
+    c.lastActivityNs = NowNs();
+    if (segment.Has(TcpSegment::SYN) && !segment.Has(TcpSegment::RST) &&
+        state != TcpState::TimeWait && segment.seq == c.engine.RcvNxt())
+    {
+        CloseOnInOrderSyn(c);
+        return;
+    }
+    // Any other SYN: the engine's RFC 5961 challenge ACK.
+    c.engine.OnSegment(c.lastActivityNs, segment);
+    Pump(c);
+}
+
+void
+ChimneyNetDevice::CloseOnInOrderSyn(Connection& c)
+{
+    // SPEC 3.5 [model choice]: an in-order SYN means the peer restarted; the target uploads the
+    // connection in Closed state. The engine is closed without the RST its ABORT would send
+    // (W4: the target sends RST only after an abortive disconnect); what the peer is told is
+    // the host's decision after the upload. Requests now fail REQUEST_ABORTED (Aborted()).
+    c.synClosed = true;
+    c.engine.Abort(NowNs());
+    c.engine.TakeSegments();
+    c.timer.Cancel();
+    Indicate(c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::INVALID_STATE);
+    Pump(c);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -825,10 +883,11 @@ ChimneyNetDevice::HandleEvent(Connection& c, const TcpEvent& event)
 void
 ChimneyNetDevice::Transmit(Connection& c, const TcpSegment& segment)
 {
-    if (c.uploading || c.hwFailed || !m_inner)
+    if (c.uploading || c.hwFailed || c.synClosed || !m_inner)
     {
-        return; // W8, hardware failure: nothing more on the wire
+        return; // W8, hardware failure, closed by a SYN: nothing more on the wire
     }
+    c.lastActivityNs = NowNs();
     const Ipv4Address local(c.tuple.localAddress);
     const Ipv4Address remote(c.tuple.remoteAddress);
     Ptr<Packet> packet = ToPacket(segment, local, remote);
@@ -857,7 +916,13 @@ ChimneyNetDevice::ArmTimer(Connection& c)
     {
         return;
     }
-    const int64_t deadline = c.engine.NextDeadline();
+    // One event per connection: the engine's deadline or the low-activity one.
+    int64_t deadline = c.engine.NextDeadline();
+    const int64_t idle = LowActivityDeadline(c);
+    if (idle >= 0 && (deadline < 0 || idle < deadline))
+    {
+        deadline = idle;
+    }
     if (deadline >= 0)
     {
         const int64_t delay = std::max<int64_t>(0, deadline - NowNs());
@@ -865,10 +930,35 @@ ChimneyNetDevice::ArmTimer(Connection& c)
     }
 }
 
+int64_t
+ChimneyNetDevice::LowActivityDeadline(const Connection& c) const
+{
+    // SPEC 3.5: LowActivity is optional: asked once, only on a fully open connection (never
+    // half-closed), and not once the host is terminating it anyway.
+    if (!m_lowActivityTimeout.IsStrictlyPositive() || c.lowActivityIndicated ||
+        c.terminatePending || c.Aborted() || c.engine.State() != TcpState::Established)
+    {
+        return -1;
+    }
+    return c.lastActivityNs + m_lowActivityTimeout.GetNanoSeconds();
+}
+
 void
 ChimneyNetDevice::OnTimer(Connection* c)
 {
-    c->engine.OnTimer(NowNs());
+    const int64_t now = NowNs();
+    const int64_t idle = LowActivityDeadline(*c);
+    if (idle >= 0 && now >= idle)
+    {
+        // The host may ignore it: nothing else changes, the connection keeps working.
+        c->lowActivityIndicated = true;
+        Indicate(*c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::LOW_ACTIVITY);
+    }
+    const int64_t due = c->engine.NextDeadline();
+    if (due >= 0 && now >= due)
+    {
+        c->engine.OnTimer(now);
+    }
     Pump(*c);
 }
 
@@ -1259,6 +1349,7 @@ ChimneyNetDevice::DoInitiateOffload(Ptr<OffloadBlockList> blocks)
                     c->handle = tcp.handle;
                     c->ttl = tcp.cached.ttl;
                     c->tos = tcp.cached.tos;
+                    c->lastActivityNs = now;
                     // Data the host sent before the offload is acknowledged first.
                     c->headStart = tcp.delegated.sendData.size();
                     c->gracefulIssued = tcp.delegated.finRequested;
@@ -1366,7 +1457,7 @@ ChimneyNetDevice::DoSend(OffloadHandle handle,
     {
         return;
     }
-    const bool aborted = c->hwFailed || c->abortSent || c->resetReceived || c->timedOut;
+    const bool aborted = c->Aborted();
     for (auto& nbl : nbls)
     {
         c->sends.push_back(nbl);
@@ -1447,7 +1538,7 @@ ChimneyNetDevice::DoReceive(OffloadHandle handle,
         {
             status = ChimneyStatus::UPLOAD_IN_PROGRESS;
         }
-        else if (c->hwFailed || c->abortSent || c->resetReceived || c->timedOut)
+        else if (c->Aborted())
         {
             status = ChimneyStatus::REQUEST_ABORTED;
         }
@@ -1569,7 +1660,7 @@ ChimneyNetDevice::DoDisconnect(OffloadHandle handle,
         CompleteDisconnect(*c, nbl, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
         return;
     }
-    if (c->hwFailed || c->abortSent || c->resetReceived || c->timedOut)
+    if (c->Aborted())
     {
         CompleteDisconnect(*c, nbl, ChimneyStatus::REQUEST_ABORTED, 0);
         return;
@@ -1700,8 +1791,15 @@ ChimneyNetDevice::TerminateOne(Connection& c, TcpOffloadBlock& block)
         return;
     }
     const int64_t now = NowNs();
+    // SPEC 3.6: the delayed-ACK timer stops and a pending ACK goes on the wire now, so the
+    // returned state owes none (a closed engine owes none).
+    c.engine.FlushPendingAck(now);
+    for (const TcpSegment& segment : c.engine.TakeSegments())
+    {
+        Transmit(c, segment);
+    }
     TcpDelegatedState d = c.engine.Export(now);
-    if (c.abortSent || c.resetReceived || c.timedOut)
+    if (c.Aborted())
     {
         AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
     }
@@ -1789,9 +1887,8 @@ ChimneyNetDevice::CompleteTerminate(Ptr<OffloadBlockList> blocks)
             }
             Connection& c = *it->second;
             // Requests accepted after the terminate complete before it (3.2: UPLOAD_IN_PROGRESS).
-            const ChimneyStatus late = (c.hwFailed || c.abortSent || c.resetReceived || c.timedOut)
-                                           ? ChimneyStatus::REQUEST_ABORTED
-                                           : ChimneyStatus::UPLOAD_IN_PROGRESS;
+            const ChimneyStatus late =
+                c.Aborted() ? ChimneyStatus::REQUEST_ABORTED : ChimneyStatus::UPLOAD_IN_PROGRESS;
             for (auto& entry : c.late)
             {
                 Ptr<NetBufferList> nbl = entry.second;

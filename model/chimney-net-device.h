@@ -35,7 +35,11 @@ namespace ns3
  * NetDevice method forwards to the inner device, and frames the node sends go straight to it.
  *
  * Received IPv4/TCP frames are looked up by 4-tuple in the offload table (O(1)): a hit goes to
- * that connection's TcpEngine, a miss goes up the node's ordinary receive path unchanged.
+ * that connection's TcpEngine, a miss goes up the node's ordinary receive path unchanged, and so
+ * do frames of a connection that is Closed on the target and SYNs in TIME_WAIT (SPEC 3.5).
+ * An in-order SYN closes the connection on the target and asks for its upload,
+ * Retrieve(InvalidState); the optional Retrieve(LowActivity) is asked once after
+ * LowActivityTimeout without traffic on an ESTABLISHED connection.
  * Offloaded connections transmit through the inner device with an IPv4 header built here.
  *
  * As a ChimneyOffloadProvider it accepts the host's requests (SPEC.md section 3): each is
@@ -248,11 +252,13 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
                                  const Address& from,
                                  const Address& to,
                                  PacketType type);
-    bool PeekFourTuple(Ptr<const Packet> packet, FourTuple& key) const;
-    Connection* Lookup(Ptr<const Packet> packet, uint16_t protocol);
-    bool TakesFrame(const Connection& c) const;
+    bool PeekFourTuple(Ptr<const Packet> packet, FourTuple& key, uint8_t& tcpFlags) const;
+    Connection* Lookup(Ptr<const Packet> packet, uint16_t protocol, uint8_t& tcpFlags);
+    bool TakesFrame(const Connection& c, uint8_t tcpFlags) const;
     void DeliverToEngine(Connection& c, Ptr<const Packet> packet);
     void ProcessSegment(OffloadHandle handle, uint64_t serial, TcpSegment segment);
+    void FeedSegment(Connection& c, const TcpSegment& segment);
+    void CloseOnInOrderSyn(Connection& c);
 
     // --- connection machinery ---
     Connection* Find(OffloadHandle handle, uint64_t serial);
@@ -263,6 +269,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     void HandleEvent(Connection& c, const TcpEvent& event);
     void Transmit(Connection& c, const TcpSegment& segment);
     void ArmTimer(Connection& c);
+    int64_t LowActivityDeadline(const Connection& c) const;
     void OnTimer(Connection* c);
     void AbortOutstanding(Connection& c, ChimneyStatus status);
     void CompleteSend(Connection& c, Ptr<NetBufferList> nbl, ChimneyStatus status);
@@ -331,6 +338,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     uint32_t m_rcvBufSize{131072};
     Time m_timeWait;
     Time m_delayedAckTimeout;
+    Time m_lowActivityTimeout;
     Time m_hardwareFailureTime;
 
     /// Owner of every connection from offload success to terminate completion, by handle.

@@ -1358,6 +1358,18 @@ TcpEngine::OnTimer(int64_t now)
 }
 
 void
+TcpEngine::FlushPendingAck(int64_t now)
+{
+    if (m_ackPending && IsSynchronized(m_state))
+    {
+        SendAck(now); // clears the pending state and the deadline
+    }
+    m_ackPending = false;
+    m_delAckSegs = 0;
+    m_delAckDeadline = -1;
+}
+
+void
 TcpEngine::OnRetransmitTimeout(int64_t now)
 {
     m_rtxDeadline = -1;

@@ -167,6 +167,15 @@ class TcpEngine
     std::vector<uint8_t> Read(int64_t now, size_t max);
 
     /**
+     * \brief Send a pending delayed ACK now and stop the delayed-ACK timer (RFC 9293 §3.8.6.3).
+     * Used before the connection's state is handed elsewhere, so the ACK is not left owed by
+     * whoever imports it. Nothing is sent when no ACK is pending or the state is not
+     * synchronized.
+     * \param now current time
+     */
+    void FlushPendingAck(int64_t now);
+
+    /**
      * \brief SEGMENT ARRIVES (RFC 9293 §3.10.7). The caller has demultiplexed it to this
      * connection (ports are not checked).
      * \param now current time

@@ -20,6 +20,7 @@
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
+#include "ns3/tcp-segment-packet.h"
 #include "ns3/wire-segment.h"
 
 #include <gtest/gtest.h>
@@ -288,6 +289,9 @@ class ChimneyDeviceTest : public testing::Test
         links.Get(0)->TraceConnectWithoutContext(
             "MacTx",
             MakeBoundCallback(&ChimneyDeviceTest::OnMacTx, &handedToLink));
+        nodes.Get(0)->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
+            "LocalDeliver",
+            MakeBoundCallback(&ChimneyDeviceTest::OnHostDeliver, &hostDelivered));
         target->SetOffloadClient(&client);
         target->TraceConnectWithoutContext(
             "HostMisuse",
@@ -326,6 +330,19 @@ class ChimneyDeviceTest : public testing::Test
         if (ParseWireFrame(p, Link::kWire, w))
         {
             log->push_back(Simulator::Now());
+        }
+    }
+
+    /// TCP segments node 0's IPv4 delivers to its host stack (the ordinary receive path).
+    static void OnHostDeliver(std::vector<TcpSegment>* log,
+                              const Ipv4Header& ip,
+                              Ptr<const Packet> p,
+                              uint32_t)
+    {
+        TcpSegment s;
+        if (ip.GetProtocol() == 6 && FromPacket(p, ip.GetSource(), ip.GetDestination(), s))
+        {
+            log->push_back(s);
         }
     }
 
@@ -526,6 +543,60 @@ class ChimneyDeviceTest : public testing::Test
         return max;
     }
 
+    /// The last ACK number the target sent (its RCV.NXT as the wire shows it).
+    uint32_t TargetLastAck() const
+    {
+        uint32_t ack = 0;
+        for (const auto& e : wire)
+        {
+            if (e.fromTarget && e.tcp.Has(TcpSegment::ACK))
+            {
+                ack = e.tcp.ack;
+            }
+        }
+        return ack;
+    }
+
+    /// Node 1 sends a hand-made segment of the connection straight through its IPv4 (not
+    /// through its TCP socket), e.g. a SYN of a restarted peer.
+    void InjectFromPeer(uint8_t flags, uint32_t seq)
+    {
+        TcpSegment s;
+        s.srcPort = kPort;
+        s.dstPort = kLocalPort;
+        s.flags = flags;
+        s.seq = seq;
+        s.window = 65535;
+        s.mss = 536;
+        nodes.Get(1)->GetObject<Ipv4L3Protocol>()->Send(ToPacket(s, Remote(), Local()),
+                                                        Remote(),
+                                                        Local(),
+                                                        6,
+                                                        nullptr);
+    }
+
+    /// Segments the target sent after t.
+    size_t TargetSegmentsAfter(Time t) const
+    {
+        size_t n = 0;
+        for (const auto& e : wire)
+        {
+            n += (e.fromTarget && e.time > t) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /// SYNs node 0's host stack received.
+    size_t HostSyns() const
+    {
+        size_t n = 0;
+        for (const auto& s : hostDelivered)
+        {
+            n += s.Has(TcpSegment::SYN) ? 1 : 0;
+        }
+        return n;
+    }
+
     /// Time of the first peer ACK covering seq (Time::Max() if none).
     Time FirstPeerAckCovering(uint32_t seq) const
     {
@@ -576,6 +647,7 @@ class ChimneyDeviceTest : public testing::Test
     TcpEngineConfig config;
     std::vector<WireEntry> wire;
     std::vector<Time> handedToLink;
+    std::vector<TcpSegment> hostDelivered;
     std::vector<std::string> findings;
     std::vector<std::pair<Time, OffloadHandle>> allocations;
     std::vector<std::pair<Time, OffloadHandle>> frees;
@@ -1204,6 +1276,248 @@ TYPED_TEST(ChimneyDeviceTest, HostMisuseIsRefusedWithFindingAndNoChange_H1_to_H7
     }
     EXPECT_EQ(discIds, (std::set<uint64_t>{2, 3}));
     EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
+}
+
+// ---------------------------------------------------------------------------------------------
+// SPEC 3.5 / 3.6: SYN on an offloaded connection, delayed ACK at terminate, LowActivity
+// (Establish() ends at 0.6 s; the times below are relative to it.)
+// ---------------------------------------------------------------------------------------------
+
+TYPED_TEST(ChimneyDeviceTest, InOrderSynRequestsUploadInClosedState_Spec3_5_W4)
+{
+    this->Build();
+    this->Establish();
+    const size_t hostSyns = this->HostSyns(); // the SYN,ACK of the handshake in software
+    EXPECT_EQ(this->PostReceive(1000, 10), ChimneyStatus::PENDING);
+    uint32_t rcvNxt = 0;
+    Time synAt;
+    Simulator::Schedule(MilliSeconds(100), [&]() {
+        synAt = Simulator::Now();
+        rcvNxt = this->TargetLastAck();
+        this->InjectFromPeer(TcpSegment::SYN, rcvNxt); // the peer restarted
+    });
+    // Requests after the SYN fail: the connection is closed on the target.
+    Simulator::Schedule(MilliSeconds(200), [&]() {
+        EXPECT_EQ(this->Send(Pattern(3000, 1), 1), ChimneyStatus::PENDING);
+    });
+    // A second in-order SYN finds the connection Closed: it goes to the host.
+    Simulator::Schedule(MilliSeconds(300),
+                        [&]() { this->InjectFromPeer(TcpSegment::SYN, rcvNxt); });
+    this->Run(MilliSeconds(400));
+
+    ASSERT_NE(rcvNxt, 0U);
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::RETRIEVE, ChimneyUploadReason::INVALID_STATE),
+              1U)
+        << "Retrieve(InvalidState) once";
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::ABORT), 0U);
+    EXPECT_EQ(this->TargetSegmentsAfter(synAt), 0U)
+        << "no challenge ACK, nothing more transmitted for the connection";
+    EXPECT_EQ(this->HostSyns(), hostSyns + 1) << "only the SYN after the close reaches the host";
+    auto sends = this->client.Of("Send");
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].status, ChimneyStatus::REQUEST_ABORTED);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U) << "R1: held until the terminate";
+
+    auto list = this->Terminate();
+    this->Run(MilliSeconds(100));
+    ASSERT_EQ(this->client.Of("Terminate").size(), 1U);
+    const TcpOffloadBlock& tcp = list->neighbors[0].paths[0].connections[0];
+    EXPECT_EQ(tcp.status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(tcp.delegated.state, TcpState::Closed) << "uploaded in Closed state";
+    EXPECT_EQ(tcp.sendDataHead, nullptr);
+    auto receives = this->client.Of("Receive");
+    ASSERT_EQ(receives.size(), 1U);
+    EXPECT_EQ(receives[0].status, ChimneyStatus::REQUEST_ABORTED);
+    EXPECT_LT(this->client.IndexOf([](const Upcall& u) { return u.what == "Receive"; }),
+              this->client.IndexOf([](const Upcall& u) { return u.what == "Terminate"; }));
+    EXPECT_EQ(this->Count(true, TcpSegment::RST), 0U) << "W4";
+    EXPECT_EQ(this->target->GetResourcesHeld(), 0U);
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
+}
+
+TYPED_TEST(ChimneyDeviceTest, SynNotInOrderGetsOneChallengeAckAndConnectionGoesOn_Spec3_5)
+{
+    this->Build();
+    this->Establish();
+    const size_t hostSyns = this->HostSyns();
+    uint32_t rcvNxt = 0;
+    Time synAt;
+    Time sendAt;
+    Simulator::Schedule(MilliSeconds(100), [&]() {
+        synAt = Simulator::Now();
+        rcvNxt = this->TargetLastAck();
+        this->InjectFromPeer(TcpSegment::SYN, rcvNxt + 1000); // in the window, not in order
+    });
+    auto data = Pattern(20000, 2);
+    Simulator::Schedule(MilliSeconds(200), [&]() {
+        sendAt = Simulator::Now();
+        EXPECT_EQ(this->Send(data, 1), ChimneyStatus::PENDING);
+    });
+    this->Run(Seconds(5));
+
+    ASSERT_NE(rcvNxt, 0U);
+    size_t challengeAcks = 0;
+    for (const auto& e : this->wire)
+    {
+        if (e.fromTarget && e.time > synAt && e.time < sendAt)
+        {
+            EXPECT_EQ(e.tcp.flags, TcpSegment::ACK);
+            EXPECT_EQ(e.tcp.ack, rcvNxt);
+            ++challengeAcks;
+        }
+    }
+    EXPECT_EQ(challengeAcks, 1U) << "RFC 5961 challenge ACK from the engine";
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::RETRIEVE, ChimneyUploadReason::INVALID_STATE),
+              0U);
+    EXPECT_EQ(this->HostSyns(), hostSyns);
+    auto sends = this->client.Of("Send");
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(this->peer.received, data);
+}
+
+TYPED_TEST(ChimneyDeviceTest, SynInTimeWaitGoesToTheHost_Spec3_5)
+{
+    this->Build();
+    this->peer.onNormalClose = [](PeerApp& p) { p.socket->Close(); };
+    this->Establish();
+    EXPECT_EQ(this->Disconnect({}, TCP_DISCONNECT_GRACEFUL_CLOSE, 1), ChimneyStatus::PENDING);
+    this->Run(Seconds(1)); // both FINs exchanged: TIME_WAIT (2 s) on the target
+    ASSERT_EQ(
+        this->client.CountEvents(ChimneyEvent::RETRIEVE, ChimneyUploadReason::UPLOAD_REQUESTED),
+        1U);
+    // An in-order SYN: in TIME_WAIT even that one is the host's.
+    const uint32_t rcvNxt = this->TargetLastAck();
+    const size_t hostSegments = this->hostDelivered.size();
+    const Time synAt = Simulator::Now() + MilliSeconds(100);
+    Simulator::Schedule(MilliSeconds(100),
+                        [&]() { this->InjectFromPeer(TcpSegment::SYN, rcvNxt); });
+    this->Run(MilliSeconds(500)); // TIME_WAIT still running
+
+    ASSERT_EQ(this->hostDelivered.size(), hostSegments + 1) << "the SYN took the host's path";
+    EXPECT_TRUE(this->hostDelivered.back().Has(TcpSegment::SYN));
+    EXPECT_EQ(this->hostDelivered.back().seq, rcvNxt);
+    EXPECT_EQ(this->TargetSegmentsAfter(synAt), 0U) << "the engine did not see it";
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::RETRIEVE, ChimneyUploadReason::INVALID_STATE),
+              0U);
+    EXPECT_EQ(this->Count(true, TcpSegment::RST), 0U) << "W4";
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U) << "R1";
+}
+
+TYPED_TEST(ChimneyDeviceTest, TerminateSendsPendingDelayedAckBeforeCompleting_Spec3_6_A9)
+{
+    this->Build();
+    this->Establish();
+    auto data = Pattern(100, 3);
+    // One small segment from the peer: its ACK is delayed (200 ms); the terminate comes first.
+    Simulator::Schedule(MilliSeconds(100), [&]() { this->peer.SendAll(data, false); });
+    Ptr<OffloadBlockList> list;
+    Time terminateAt;
+    Simulator::Schedule(MilliSeconds(150), [&]() {
+        terminateAt = Simulator::Now();
+        list = this->Terminate();
+    });
+    this->Run(Seconds(1)); // well past the delayed-ACK timeout
+
+    ASSERT_TRUE(list);
+    ASSERT_EQ(this->client.Of("Terminate").size(), 1U);
+    const Time completed = this->client.Of("Terminate")[0].time;
+    uint32_t peerEnd = 0;
+    for (const auto& e : this->wire)
+    {
+        if (!e.fromTarget && !e.tcp.payload.empty())
+        {
+            peerEnd = e.tcp.seq + static_cast<uint32_t>(e.tcp.payload.size());
+        }
+    }
+    ASSERT_NE(peerEnd, 0U);
+    size_t acks = 0;
+    for (const auto& e : this->wire)
+    {
+        if (e.fromTarget && e.tcp.Has(TcpSegment::ACK) && SeqGeq(e.tcp.ack, peerEnd))
+        {
+            ++acks;
+            EXPECT_GE(e.time, terminateAt) << "the ACK was still delayed when terminated";
+            EXPECT_LE(e.time, completed) << "the ACK is sent before the terminate completes";
+        }
+    }
+    EXPECT_EQ(acks, 1U) << "one ACK, and nothing after the terminate (W8)";
+    const TcpOffloadBlock& tcp = list->neighbors[0].paths[0].connections[0];
+    EXPECT_EQ(tcp.status, ChimneyStatus::SUCCESS);
+    EXPECT_FALSE(tcp.delegated.ackPending);
+    EXPECT_EQ(tcp.delegated.delayedAckRemainingNs, -1);
+    EXPECT_EQ(tcp.delegated.rcvNxt, peerEnd);
+    EXPECT_EQ(tcp.delegated.receiveData, data) << "unread data handed back";
+    EXPECT_EQ(this->target->GetResourcesHeld(), 0U);
+}
+
+TYPED_TEST(ChimneyDeviceTest, LowActivityRetrieveOnceAndIgnoringItKeepsWorking_Spec3_5)
+{
+    this->chimneyHelper.SetDeviceAttribute("LowActivityTimeout", TimeValue(Seconds(1)));
+    this->Build();
+    this->Establish(); // offloaded at 0.5 s, idle since
+    this->Run(Seconds(3));
+    auto retrieves = [this]() {
+        std::vector<Upcall> out;
+        for (const auto& u : this->client.Of("Event"))
+        {
+            if (u.event == ChimneyEvent::RETRIEVE)
+            {
+                out.push_back(u);
+            }
+        }
+        return out;
+    };
+    auto r = retrieves();
+    ASSERT_EQ(r.size(), 1U);
+    EXPECT_EQ(r[0].reason, ChimneyUploadReason::LOW_ACTIVITY);
+    EXPECT_GE(r[0].time, Seconds(1.5));
+    EXPECT_LT(r[0].time, Seconds(1.51));
+
+    // The host ignores it: the connection works as before, and is idle again later.
+    auto data = Pattern(30000, 4);
+    EXPECT_EQ(this->Send(data, 1), ChimneyStatus::PENDING);
+    this->Run(Seconds(10));
+    auto sends = this->client.Of("Send");
+    ASSERT_EQ(sends.size(), 1U);
+    EXPECT_EQ(sends[0].status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(this->peer.received, data);
+    EXPECT_EQ(retrieves().size(), 1U) << "asked once";
+    EXPECT_EQ(this->Count(true, TcpSegment::RST), 0U);
+    EXPECT_EQ(this->target->GetResourcesHeld(), 1U);
+}
+
+TYPED_TEST(ChimneyDeviceTest, NoLowActivityRetrieveInFinWait2_Spec3_5)
+{
+    this->chimneyHelper.SetDeviceAttribute("LowActivityTimeout", TimeValue(MilliSeconds(500)));
+    this->Build();
+    this->Establish();
+    // Our FIN; the peer stays in CLOSE_WAIT: FIN_WAIT_2 on the target, idle.
+    EXPECT_EQ(this->Disconnect({}, TCP_DISCONNECT_GRACEFUL_CLOSE, 1), ChimneyStatus::PENDING);
+    this->Run(Seconds(5));
+    ASSERT_EQ(this->client.Of("Disconnect").size(), 1U);
+    EXPECT_EQ(this->client.Of("Disconnect")[0].status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::RETRIEVE, ChimneyUploadReason::LOW_ACTIVITY),
+              0U);
+    auto list = this->Terminate();
+    this->Run(Seconds(1));
+    EXPECT_EQ(list->neighbors[0].paths[0].connections[0].delegated.state, TcpState::FinWait2);
+}
+
+TYPED_TEST(ChimneyDeviceTest, NoLowActivityRetrieveInCloseWait_Spec3_5)
+{
+    this->chimneyHelper.SetDeviceAttribute("LowActivityTimeout", TimeValue(MilliSeconds(500)));
+    this->Build();
+    this->Establish();
+    // The peer's FIN; we keep our send half open: CLOSE_WAIT on the target, idle.
+    Simulator::Schedule(MilliSeconds(100), [&]() { this->peer.socket->Close(); });
+    this->Run(Seconds(5));
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::DISCONNECT), 1U);
+    EXPECT_EQ(this->client.CountEvents(ChimneyEvent::RETRIEVE, ChimneyUploadReason::LOW_ACTIVITY),
+              0U);
+    auto list = this->Terminate();
+    this->Run(Seconds(1));
+    EXPECT_EQ(list->neighbors[0].paths[0].connections[0].delegated.state, TcpState::CloseWait);
 }
 
 // ---------------------------------------------------------------------------------------------

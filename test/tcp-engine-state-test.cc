@@ -645,6 +645,38 @@ TEST(TcpEngineState, SecondSegmentIsAcknowledgedImmediately)
     EXPECT_EQ(e.NextDeadline(), -1);
 }
 
+TEST(TcpEngineState, FlushPendingAckSendsTheDelayedAckNowAndStopsItsTimer)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 500));
+    ASSERT_TRUE(e.TakeSegments().empty());
+    ASSERT_EQ(e.NextDeadline(), 220 * kMs);
+    ASSERT_TRUE(e.Export(30 * kMs).ackPending);
+    e.FlushPendingAck(30 * kMs);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, A);
+    EXPECT_EQ(out[0].seq, kIss + 1);
+    EXPECT_EQ(out[0].ack, kIrs + 501);
+    EXPECT_EQ(e.NextDeadline(), -1) << "the delayed-ACK timer is stopped";
+    TcpDelegatedState d = e.Export(30 * kMs);
+    EXPECT_FALSE(d.ackPending);
+    EXPECT_EQ(d.delayedAckRemainingNs, -1);
+    EXPECT_EQ(d.delayedAckSegments, 0u);
+    ExpectInvariants(e);
+    // Nothing owed any more: a second flush and the old deadline send nothing.
+    e.FlushPendingAck(40 * kMs);
+    e.OnTimer(220 * kMs);
+    EXPECT_TRUE(e.TakeSegments().empty());
+    // A closed connection owes no ACK.
+    TcpEngine c = Established();
+    c.OnSegment(20 * kMs, Seg(A, kIrs + 1, kIss + 1, 65535, 500));
+    c.Abort(30 * kMs);
+    c.TakeSegments();
+    c.FlushPendingAck(40 * kMs);
+    EXPECT_TRUE(c.TakeSegments().empty());
+}
+
 TEST(TcpEngineState, OutOfOrderDataIsAckedImmediatelyAndDeliveredWhenHoleFills)
 {
     TcpEngine e = Established();
