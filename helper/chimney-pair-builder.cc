@@ -59,14 +59,15 @@ ChimneyPairBuilder::Build(const std::string& link, bool chimneyPeer, std::string
     {
         PointToPointHelper p2p;
         p2p.SetDeviceAttribute("DataRate", StringValue(m_dataRate));
-        p2p.SetChannelAttribute("Delay", StringValue(m_delay));
+        p2p.SetChannelAttribute("Delay", StringValue(m_delay.empty() ? "5ms" : m_delay));
         m_links = p2p.Install(m_nodes);
     }
     else
     {
         CsmaHelper csma;
         csma.SetChannelAttribute("DataRate", StringValue(m_dataRate));
-        csma.SetChannelAttribute("Delay", StringValue(m_delay));
+        // ns-3's CSMA channel stays busy for the propagation delay of every frame: a LAN delay.
+        csma.SetChannelAttribute("Delay", StringValue(m_delay.empty() ? "50us" : m_delay));
         m_links = csma.Install(m_nodes);
     }
     m_chimneyDevices =

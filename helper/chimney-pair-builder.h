@@ -44,7 +44,8 @@ class ChimneyPairBuilder
     ChimneyStackHelper& Stacks();
 
     /**
-     * \brief Set a link attribute: "DataRate" (e.g. "10Mbps") or "Delay" (e.g. "5ms").
+     * \brief Set a link attribute: "DataRate" (default "10Mbps") or "Delay" (default 5 ms for
+     *        point-to-point, 50 us for CSMA, whose channel is busy for the delay of every frame).
      * \param name attribute name
      * \param value its value
      */
@@ -106,7 +107,7 @@ class ChimneyPairBuilder
     ChimneyHelper m_chimney;
     ChimneyStackHelper m_stacks;
     std::string m_dataRate{"10Mbps"};
-    std::string m_delay{"5ms"};
+    std::string m_delay; //!< empty: 5 ms point-to-point, 50 us CSMA
     NodeContainer m_nodes;
     NetDeviceContainer m_links;
     NetDeviceContainer m_chimneyDevices;

@@ -812,8 +812,9 @@ ChimneyHostStack::Receive(Ptr<Packet> p, const Ipv4Header& header, Ptr<Ipv4Inter
         Flush(c);
         return RX_OK;
     }
+    // TCP answers a segment for no connection with RST (RFC 9293 3.10.7.1), not ICMP.
     ReplyRst(segment, header.GetDestination(), header.GetSource());
-    return RX_ENDPOINT_UNREACH;
+    return RX_OK;
 }
 
 IpL4Protocol::RxStatus

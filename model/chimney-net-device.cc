@@ -114,18 +114,19 @@ struct ChimneyNetDevice::Connection
     bool abortiveIssued = false;   //!< an abortive disconnect was accepted
     bool terminatePending = false; //!< a terminate was accepted
     // Target-side state.
-    bool finIssued = false;            //!< the engine was told to send FIN
-    bool finAcked = false;             //!< the engine reported our FIN acknowledged
-    bool abortSent = false;            //!< abortive disconnect done (RST sent)
-    bool resetReceived = false;        //!< acceptable RST received
-    bool timedOut = false;             //!< retransmission limit reached
-    bool hwFailed = false;             //!< hardware failure
-    bool remoteFin = false;            //!< peer's FIN accepted
-    bool disconnectIndicated = false;  //!< Disconnect indicated (A7: at most once)
-    bool synClosed = false;            //!< closed by an in-order SYN (SPEC 3.5)
-    bool lowActivityIndicated = false; //!< Retrieve(LowActivity) indicated (at most once)
-    bool uploading = false;            //!< terminate acted on: detached, awaiting completion
-    int64_t lastActivityNs = 0;        //!< last segment sent or received (LowActivityTimeout)
+    bool finIssued = false;                  //!< the engine was told to send FIN
+    bool finAcked = false;                   //!< the engine reported our FIN acknowledged
+    bool abortSent = false;                  //!< abortive disconnect done (RST sent)
+    bool resetReceived = false;              //!< acceptable RST received
+    bool timedOut = false;                   //!< retransmission limit reached
+    bool hwFailed = false;                   //!< hardware failure
+    bool remoteFin = false;                  //!< peer's FIN accepted
+    bool disconnectIndicated = false;        //!< Disconnect indicated (A7: at most once)
+    Time disconnectDeliveredAt{Time::Max()}; //!< when the host received that indication
+    bool synClosed = false;                  //!< closed by an in-order SYN (SPEC 3.5)
+    bool lowActivityIndicated = false;       //!< Retrieve(LowActivity) indicated (at most once)
+    bool uploading = false;                  //!< terminate acted on: detached, awaiting completion
+    int64_t lastActivityNs = 0;              //!< last segment sent or received (LowActivityTimeout)
 
     /// \returns true when the connection is dead on the target: requests fail REQUEST_ABORTED
     bool Aborted() const
@@ -1061,7 +1062,13 @@ void
 ChimneyNetDevice::Indicate(Connection& c, ChimneyEvent event, ChimneyUploadReason reason)
 {
     const OffloadHandle handle = c.handle;
-    Upcall(m_indicationLatency, [this, handle, event, reason]() {
+    const uint64_t serial = c.serial;
+    Upcall(m_indicationLatency, [this, handle, serial, event, reason]() {
+        if (Connection* delivered = Find(handle, serial);
+            delivered != nullptr && event == ChimneyEvent::DISCONNECT)
+        {
+            delivered->disconnectDeliveredAt = Simulator::Now();
+        }
         m_indicationTrace(handle, event, reason);
         if (m_client != nullptr)
         {
@@ -1515,7 +1522,8 @@ ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbl
                             this,
                             handle,
                             c->serial,
-                            std::move(list));
+                            std::move(list),
+                            Simulator::Now());
     }
     --m_callDepth;
     return ChimneyStatus::PENDING;
@@ -1524,7 +1532,8 @@ ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbl
 void
 ChimneyNetDevice::DoReceive(OffloadHandle handle,
                             uint64_t serial,
-                            std::vector<Ptr<NetBufferList>> nbls)
+                            std::vector<Ptr<NetBufferList>> nbls,
+                            Time postedAt)
 {
     Connection* c = Find(handle, serial);
     if (c == nullptr)
@@ -1544,7 +1553,10 @@ ChimneyNetDevice::DoReceive(OffloadHandle handle,
         }
         else if (c->disconnectIndicated && c->engine.BytesReadable() == 0)
         {
-            status = ChimneyStatus::INVALID_STATE; // SPEC 3.3: posted after the remote FIN
+            // SPEC 3.3: INVALID_STATE only for a receive posted after the host got the
+            // Disconnect indication; one posted while it was on its way is end of stream.
+            status = postedAt >= c->disconnectDeliveredAt ? ChimneyStatus::INVALID_STATE
+                                                          : ChimneyStatus::SUCCESS;
         }
         c->receives.push_back(nbl);
         // In these states no posted buffer can be filled any more: complete them in order.

@@ -285,7 +285,10 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     // --- request actions (after RequestLatency) ---
     void DoInitiateOffload(Ptr<OffloadBlockList> blocks);
     void DoSend(OffloadHandle handle, uint64_t serial, std::vector<Ptr<NetBufferList>> nbls);
-    void DoReceive(OffloadHandle handle, uint64_t serial, std::vector<Ptr<NetBufferList>> nbls);
+    void DoReceive(OffloadHandle handle,
+                   uint64_t serial,
+                   std::vector<Ptr<NetBufferList>> nbls,
+                   Time postedAt);
     void DoDisconnect(OffloadHandle handle,
                       uint64_t serial,
                       Ptr<NetBufferList> nbl,
