@@ -8,6 +8,7 @@
 
 #include "ns3/boolean.h"
 #include "ns3/channel.h"
+#include "ns3/enum.h"
 #include "ns3/ipv4-header.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
@@ -88,6 +89,20 @@ AppendFrom(const NetBufferList& nbl, uint64_t offset, std::vector<uint8_t>& out)
     }
 }
 
+/// The Defect attribute's checker: every name of GetDefectNames(), "None" the default.
+Ptr<const AttributeChecker>
+MakeDefectChecker()
+{
+    const std::vector<std::string> names = ChimneyNetDevice::GetDefectNames();
+    Ptr<EnumChecker> checker = Create<EnumChecker>();
+    checker->AddDefault(0, names[0]);
+    for (size_t i = 1; i < names.size(); ++i)
+    {
+        checker->Add(static_cast<int>(i), names[i]);
+    }
+    return checker;
+}
+
 } // namespace
 
 /// One offloaded connection: the engine and the requests it is working on. Kept small (no
@@ -127,6 +142,9 @@ struct ChimneyNetDevice::Connection
     bool lowActivityIndicated = false;       //!< Retrieve(LowActivity) indicated (at most once)
     bool uploading = false;                  //!< terminate acted on: detached, awaiting completion
     int64_t lastActivityNs = 0;              //!< last segment sent or received (LowActivityTimeout)
+    bool finSent = false;                    //!< a FIN of ours went on the wire
+    bool ledgerFreed = false; //!< seeded FreeOnFin / FreeOnRst: ledger entry already freed
+    bool defectFired = false; //!< a one-shot seeded defect acted on this connection
 
     /// \returns true when the connection is dead on the target: requests fail REQUEST_ABORTED
     bool Aborted() const
@@ -152,6 +170,8 @@ struct ChimneyNetDevice::Connection
 
     /// Requests accepted after the terminate: completed just before it (UPLOAD_IN_PROGRESS).
     std::vector<std::pair<const char*, Ptr<NetBufferList>>> late;
+    /// Seeded CompletionInsideCall: the send NBL already completed inside its call.
+    Ptr<NetBufferList> completedInCall;
 };
 
 size_t
@@ -235,6 +255,13 @@ ChimneyNetDevice::GetTypeId()
                           TimeValue(Time(0)),
                           MakeTimeAccessor(&ChimneyNetDevice::m_hardwareFailureTime),
                           MakeTimeChecker(Time(0)))
+            .AddAttribute(
+                "Defect",
+                "Seeded defect for verifier tests: the target breaks one SPEC rule in "
+                "one way (see ChimneyNetDevice::Defect). None: correct behaviour.",
+                EnumValue(static_cast<int>(Defect::None)),
+                MakeEnumAccessor(&ChimneyNetDevice::SetDefect, &ChimneyNetDevice::GetDefectValue),
+                MakeDefectChecker())
             .AddTraceSource("HostMisuse",
                             "A refused host request: SPEC rule H1..H7 and a description.",
                             MakeTraceSourceAccessor(&ChimneyNetDevice::m_hostMisuseTrace),
@@ -565,6 +592,10 @@ ChimneyNetDevice::ReceiveFromInner(Ptr<NetDevice> /* device */,
         {
             DeliverToEngine(*c, packet);
         }
+        if (m_defect == Defect::AckAfterAbort && c->abortSent && !c->hwFailed)
+        {
+            DeliverToEngine(*c, packet); // W6/W5 broken: FeedSegment acknowledges it
+        }
         return true;
     }
     if (m_rxCallback.IsNull())
@@ -640,6 +671,12 @@ void
 ChimneyNetDevice::ProcessSegment(OffloadHandle handle, uint64_t serial, TcpSegment segment)
 {
     Connection* c = Find(handle, serial);
+    if (m_defect == Defect::AckAfterAbort && c != nullptr && !c->uploading && !c->hwFailed &&
+        c->abortSent)
+    {
+        FeedSegment(*c, segment); // W6/W5 broken: acknowledged after our RST
+        return;
+    }
     if (c == nullptr || c->uploading || c->hwFailed || c->abortSent)
     {
         return;
@@ -650,6 +687,22 @@ ChimneyNetDevice::ProcessSegment(OffloadHandle handle, uint64_t serial, TcpSegme
 void
 ChimneyNetDevice::FeedSegment(Connection& c, const TcpSegment& segment)
 {
+    if (m_defect == Defect::AckAfterAbort && c.abortSent)
+    {
+        // W6/W5 broken: after the abortive RST, received data is still acknowledged.
+        if (!segment.payload.empty())
+        {
+            TcpSegment ack;
+            ack.srcPort = c.engine.LocalPort();
+            ack.dstPort = c.engine.RemotePort();
+            ack.seq = c.engine.SndMax();
+            ack.ack = segment.seq + segment.SeqLen();
+            ack.flags = TcpSegment::ACK;
+            ack.window = 65535;
+            Transmit(c, ack);
+        }
+        return;
+    }
     const TcpState state = c.engine.State();
     if (state == TcpState::Closed)
     {
@@ -658,6 +711,18 @@ ChimneyNetDevice::FeedSegment(Connection& c, const TcpSegment& segment)
         return;
     }
     c.lastActivityNs = NowNs();
+    if (m_defect == Defect::DropRemoteDataAfterFin && c.finSent && !segment.payload.empty())
+    {
+        // W7 broken: after our FIN, remote data is neither acknowledged nor delivered; only the
+        // segment's ACK field is processed (as a pure ACK at RCV.NXT).
+        TcpSegment stripped = segment;
+        stripped.payload.clear();
+        stripped.flags &= static_cast<uint8_t>(~TcpSegment::FIN);
+        stripped.seq = c.engine.RcvNxt();
+        c.engine.OnSegment(c.lastActivityNs, stripped);
+        Pump(c);
+        return;
+    }
     if (segment.Has(TcpSegment::SYN) && !segment.Has(TcpSegment::RST) &&
         state != TcpState::TimeWait && segment.seq == c.engine.RcvNxt())
     {
@@ -726,6 +791,14 @@ ChimneyNetDevice::Pump(Connection& c)
             any = true;
         }
         CompleteAckedSends(c);
+        if (m_defect == Defect::CompleteGracefulOnFinSent && c.graceful && c.finSent &&
+            c.sendHead == c.sends.size())
+        {
+            // A3 broken: SUCCESS as soon as the FIN is on the wire, before it is acknowledged.
+            Ptr<NetBufferList> nbl = c.graceful;
+            c.graceful = nullptr;
+            CompleteDisconnect(c, nbl, ChimneyStatus::SUCCESS, nbl->DataLength());
+        }
         if (c.graceful && c.finIssued && c.finAcked && c.sendHead == c.sends.size())
         {
             Ptr<NetBufferList> nbl = c.graceful;
@@ -736,6 +809,13 @@ ChimneyNetDevice::Pump(Connection& c)
         {
             break;
         }
+    }
+    if (m_defect == Defect::IndicateFinBeforeData && c.remoteFin && !c.disconnectIndicated &&
+        !c.resetReceived && !c.abortSent && c.engine.BytesReadable() > 0)
+    {
+        // A7 broken: Disconnect indicated while data received before the FIN is undelivered.
+        c.disconnectIndicated = true;
+        Indicate(c, ChimneyEvent::DISCONNECT, ChimneyUploadReason::NONE);
     }
     // A7: Disconnect once, after every byte before the FIN reached posted receive buffers.
     if (c.remoteFin && !c.disconnectIndicated && !c.resetReceived && !c.abortSent &&
@@ -781,6 +861,10 @@ ChimneyNetDevice::FeedSend(Connection& c, int64_t now)
     if (c.graceful && !c.finIssued)
     {
         const uint64_t length = c.graceful->DataLength();
+        if (m_defect == Defect::DropDisconnectData)
+        {
+            c.gracefulOffset = length; // W2/E1 broken: the disconnect's data is never sent
+        }
         if (c.gracefulOffset < length)
         {
             std::vector<uint8_t> rest;
@@ -789,6 +873,19 @@ ChimneyNetDevice::FeedSend(Connection& c, int64_t now)
         }
         if (c.gracefulOffset == length)
         {
+            if (m_defect == Defect::RstOnGraceful)
+            {
+                // W4 broken: the graceful disconnect ends with RST instead of FIN (outstanding
+                // sends REQUEST_ABORTED, the disconnect SUCCESS).
+                c.engine.Abort(now);
+                c.abortSent = true;
+                c.finIssued = true;
+                Ptr<NetBufferList> nbl = c.graceful;
+                c.graceful = nullptr;
+                AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
+                CompleteDisconnect(c, nbl, ChimneyStatus::SUCCESS, 0);
+                return;
+            }
             c.engine.ShutdownSend(now); // SPEC 3.4: FIN after all data, without waiting for ACKs
             c.finIssued = true;
         }
@@ -833,6 +930,17 @@ ChimneyNetDevice::DeliverReceives(Connection& c, int64_t now)
 void
 ChimneyNetDevice::CompleteAckedSends(Connection& c)
 {
+    if (m_defect == Defect::DisconnectBeforeSends && c.graceful)
+    {
+        // A4 broken: acknowledged sends are held back until the disconnect has completed.
+        if (!c.finIssued || !c.finAcked)
+        {
+            return;
+        }
+        Ptr<NetBufferList> nbl = c.graceful;
+        c.graceful = nullptr;
+        CompleteDisconnect(c, nbl, ChimneyStatus::SUCCESS, nbl->DataLength());
+    }
     // A4: in posting order, each once the peer acknowledged all of it.
     while (c.sendHead < c.handIndex)
     {
@@ -863,6 +971,10 @@ ChimneyNetDevice::HandleEvent(Connection& c, const TcpEvent& event)
     case TcpEvent::Kind::Reset:
         // A8: acceptable RST: Abort, then every outstanding request REQUEST_ABORTED.
         c.resetReceived = true;
+        if (m_defect == Defect::FreeOnRst)
+        {
+            FreeLedgerEntryEarly(c); // R1 broken: freed when an RST is received
+        }
         Indicate(c, ChimneyEvent::ABORT, ChimneyUploadReason::NONE);
         AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
         break;
@@ -907,6 +1019,27 @@ ChimneyNetDevice::Transmit(Connection& c, const TcpSegment& segment)
     }
     packet->AddHeader(ip);
     m_inner->Send(packet, c.linkAddress, kIpv4EtherType);
+    if (segment.Has(TcpSegment::FIN) && !c.finSent)
+    {
+        c.finSent = true;
+        if (m_defect == Defect::FreeOnFin)
+        {
+            FreeLedgerEntryEarly(c); // R1 broken: freed when our FIN is sent
+        }
+        if (m_defect == Defect::DataAfterFin)
+        {
+            // W1 broken: one payload byte at the FIN's sequence number, after the FIN.
+            TcpSegment extra = segment;
+            extra.flags = TcpSegment::ACK | TcpSegment::PSH;
+            extra.seq = segment.seq + static_cast<uint32_t>(segment.payload.size());
+            extra.payload.assign(1, 0x58);
+            Transmit(c, extra);
+        }
+    }
+    if (m_defect == Defect::FreeOnRst && segment.Has(TcpSegment::RST))
+    {
+        FreeLedgerEntryEarly(c); // R1 broken: freed when our RST is sent
+    }
 }
 
 void
@@ -1006,13 +1139,24 @@ ChimneyNetDevice::CompleteSend(Connection& c, Ptr<NetBufferList> nbl, ChimneySta
     }
     const OffloadHandle handle = c.handle;
     const uint64_t bytes = nbl->bytesTransferred;
-    Upcall(m_completionLatency, [this, handle, nbl, status, bytes]() {
+    if (m_defect == Defect::CompletionInsideCall && c.completedInCall == nbl)
+    {
+        c.completedInCall = nullptr; // the seeded defect completed it inside its call already
+        return;
+    }
+    auto upcall = [this, handle, nbl, status, bytes]() {
         m_completionTrace("Send", handle, nbl->id, status, bytes);
         if (m_client != nullptr)
         {
             m_client->TcpOffloadSendComplete(handle, nbl);
         }
-    });
+    };
+    Upcall(m_completionLatency, upcall);
+    if (m_defect == Defect::DoubleCompletion && !c.defectFired)
+    {
+        c.defectFired = true;
+        Upcall(m_completionLatency, upcall); // A2 broken: the same NBL completed twice
+    }
 }
 
 void
@@ -1161,6 +1305,73 @@ ChimneyNetDevice::GetConnectionStateSize()
     const size_t handleNode = sizeof(void*) + sizeof(OffloadHandle) + sizeof(void*) + 8;
     const size_t tupleNode = sizeof(void*) + sizeof(FourTuple) + sizeof(void*) + 8;
     return static_cast<uint32_t>(sizeof(Connection) + handleNode + tupleNode + 2 * sizeof(void*));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded defects (attribute Defect)
+// ---------------------------------------------------------------------------------------------
+
+std::vector<std::string>
+ChimneyNetDevice::GetDefectNames()
+{
+    // Indexed by the Defect value.
+    static const std::vector<std::string> names{"None",
+                                                "FreeOnFin",
+                                                "FreeOnRst",
+                                                "DataAfterFin",
+                                                "DropDisconnectData",
+                                                "CompleteGracefulOnFinSent",
+                                                "DoubleCompletion",
+                                                "CompletionInsideCall",
+                                                "RstOnGraceful",
+                                                "AckAfterAbort",
+                                                "TransmitAfterTerminate",
+                                                "LeakOnTerminate",
+                                                "LoseSendDataOnTerminate",
+                                                "WrongSndUnaOnTerminate",
+                                                "DisconnectBeforeSends",
+                                                "DropRemoteDataAfterFin",
+                                                "IndicateFinBeforeData",
+                                                "OffloadBeyondCapacity"};
+    NS_ASSERT(names.size() == static_cast<size_t>(Defect::OffloadBeyondCapacity) + 1);
+    return names;
+}
+
+void
+ChimneyNetDevice::SetDefect(Defect defect)
+{
+    m_defect = defect;
+}
+
+ChimneyNetDevice::Defect
+ChimneyNetDevice::GetDefect() const
+{
+    return m_defect;
+}
+
+int
+ChimneyNetDevice::GetDefectValue() const
+{
+    return static_cast<int>(m_defect);
+}
+
+void
+ChimneyNetDevice::FreeLedgerEntryEarly(Connection& c)
+{
+    if (c.ledgerFreed)
+    {
+        return;
+    }
+    c.ledgerFreed = true;
+    const uint64_t bytes = GetConnectionStateSize();
+    --m_resourcesHeld;
+    m_resourceBytesHeld -= bytes;
+    m_resourceFreedTrace(c.handle,
+                         Ipv4Address(c.tuple.localAddress),
+                         c.tuple.localPort,
+                         Ipv4Address(c.tuple.remoteAddress),
+                         c.tuple.remotePort,
+                         bytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1331,11 +1542,16 @@ ChimneyNetDevice::DoInitiateOffload(Ptr<OffloadBlockList> blocks)
                                     path.destination.Get(),
                                     tcp.localPort,
                                     tcp.remotePort};
+                bool full = m_connections.size() >= m_maxConnections;
+                if (m_defect == Defect::OffloadBeyondCapacity)
+                {
+                    full = false; // R5 broken: offloads accepted beyond the capacity
+                }
                 if (m_failed)
                 {
                     tcp.status = ChimneyStatus::FAILURE;
                 }
-                else if (m_connections.size() >= m_maxConnections)
+                else if (full)
                 {
                     tcp.status = ChimneyStatus::OFFLOAD_TCP_ENTRIES; // R5: left untouched
                 }
@@ -1444,6 +1660,21 @@ ChimneyNetDevice::TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls)
             c->late.emplace_back("Send", nbl);
         }
         return ChimneyStatus::PENDING;
+    }
+    if (m_defect == Defect::CompletionInsideCall && !c->defectFired && !list.empty())
+    {
+        // A1 broken: the connection's first send NBL completes from inside this call (its data
+        // is still sent; its later completion is suppressed).
+        c->defectFired = true;
+        Ptr<NetBufferList> first = list.front();
+        c->completedInCall = first;
+        first->status = ChimneyStatus::SUCCESS;
+        first->bytesTransferred = first->DataLength();
+        m_completionTrace("Send", handle, first->id, first->status, first->bytesTransferred);
+        if (m_client != nullptr)
+        {
+            m_client->TcpOffloadSendComplete(handle, first);
+        }
     }
     Simulator::Schedule(m_requestLatency,
                         &ChimneyNetDevice::DoSend,
@@ -1811,6 +2042,10 @@ ChimneyNetDevice::TerminateOne(Connection& c, TcpOffloadBlock& block)
         Transmit(c, segment);
     }
     TcpDelegatedState d = c.engine.Export(now);
+    if (m_defect == Defect::WrongSndUnaOnTerminate)
+    {
+        d.sndUna += 1; // A9 broken: SndUna reported one too high
+    }
     if (c.Aborted())
     {
         AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
@@ -1824,6 +2059,33 @@ ChimneyNetDevice::TerminateOne(Connection& c, TcpOffloadBlock& block)
         for (uint32_t i = c.sendHead; i < c.sends.size(); ++i)
         {
             Ptr<NetBufferList> nbl = c.sends[i];
+            if (m_defect == Defect::LoseSendDataOnTerminate && i + 1 == c.sends.size())
+            {
+                // A9/E1 broken: the last NBL is neither returned nor completed, and its bytes
+                // are cut out of sendData (the engine's part; the rest is not appended).
+                const uint64_t length = nbl->DataLength();
+                const uint64_t ackedHead = c.acked > c.headStart ? c.acked - c.headStart : 0;
+                uint64_t pos = c.headStart > c.acked ? c.headStart - c.acked : 0;
+                for (uint32_t j = c.sendHead; j < i; ++j)
+                {
+                    pos += c.sends[j]->DataLength();
+                }
+                uint64_t inEngine =
+                    i < c.handIndex ? length : (i == c.handIndex ? c.handOffset : 0);
+                if (i == c.sendHead)
+                {
+                    inEngine -= std::min(inEngine, ackedHead);
+                }
+                else
+                {
+                    pos -= std::min(ackedHead, c.sends[c.sendHead]->DataLength());
+                }
+                const uint64_t from = std::min<uint64_t>(pos, d.sendData.size());
+                const uint64_t to = std::min<uint64_t>(pos + inEngine, d.sendData.size());
+                d.sendData.erase(d.sendData.begin() + static_cast<ptrdiff_t>(from),
+                                 d.sendData.begin() + static_cast<ptrdiff_t>(to));
+                break;
+            }
             if (i == c.handIndex)
             {
                 AppendFrom(*nbl, c.handOffset, d.sendData);
@@ -1927,16 +2189,42 @@ ChimneyNetDevice::CompleteTerminate(Ptr<OffloadBlockList> blocks)
             }
             m_completionTrace("TerminateBlock", tcp.handle, blocks->id, tcp.status, 0);
             // R2: every resource of the connection is freed when its terminate completes.
-            const uint64_t bytes = GetConnectionStateSize();
-            --m_resourcesHeld;
-            m_resourceBytesHeld -= bytes;
-            m_resourceFreedTrace(tcp.handle,
-                                 path.source,
-                                 tcp.localPort,
-                                 path.destination,
-                                 tcp.remotePort,
-                                 bytes);
+            bool freeNow = !c.ledgerFreed; // a seeded FreeOnFin / FreeOnRst freed it already
+            if (m_defect == Defect::LeakOnTerminate)
+            {
+                freeNow = false; // R2/R4 broken: the ledger entry is never freed
+            }
+            if (freeNow)
+            {
+                const uint64_t bytes = GetConnectionStateSize();
+                --m_resourcesHeld;
+                m_resourceBytesHeld -= bytes;
+                m_resourceFreedTrace(tcp.handle,
+                                     path.source,
+                                     tcp.localPort,
+                                     path.destination,
+                                     tcp.remotePort,
+                                     bytes);
+            }
             c.timer.Cancel();
+            if (m_defect == Defect::TransmitAfterTerminate)
+            {
+                // W8 broken: a pure ACK for the connection 1 ms after its terminate completed.
+                TcpSegment ack;
+                ack.srcPort = c.tuple.localPort;
+                ack.dstPort = c.tuple.remotePort;
+                ack.seq = c.engine.SndMax();
+                ack.ack = c.engine.RcvNxt();
+                ack.flags = TcpSegment::ACK;
+                ack.window = 65535;
+                std::shared_ptr<Connection> dead(std::move(it->second));
+                m_connections.erase(it);
+                Simulator::Schedule(MilliSeconds(1), [this, dead, ack]() {
+                    dead->uploading = false;
+                    Transmit(*dead, ack);
+                });
+                return;
+            }
             m_connections.erase(it);
         });
     m_completionTrace("TerminateOffload", 0, blocks->id, blocks->status, 0);

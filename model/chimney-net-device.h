@@ -99,6 +99,45 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
      */
     static uint32_t GetConnectionStateSize();
 
+    /**
+     * Seeded defects (attribute Defect): each makes the target break one SPEC rule in one way,
+     * so that a verifier can be shown to catch it. None (the default) is the correct target.
+     */
+    enum class Defect : uint8_t
+    {
+        None = 0,                  //!< correct behaviour
+        FreeOnFin,                 //!< R1: ledger entry freed when our FIN is sent
+        FreeOnRst,                 //!< R1: ledger entry freed when an RST is sent or received
+        DataAfterFin,              //!< W1: one payload byte at the FIN's sequence, after the FIN
+        DropDisconnectData,        //!< W2/E1: the graceful disconnect's data is never sent
+        CompleteGracefulOnFinSent, //!< A3: graceful SUCCESS when the FIN is sent, not acked
+        DoubleCompletion,          //!< A2: the connection's first send completion is given twice
+        CompletionInsideCall,      //!< A1: the first send NBL completes inside TcpOffloadSend
+        RstOnGraceful,             //!< W4: RST instead of FIN on a graceful disconnect
+        AckAfterAbort,             //!< W6/W5: received data acknowledged after the abortive RST
+        TransmitAfterTerminate,    //!< W8: a pure ACK 1 ms after the terminate completed
+        LeakOnTerminate,           //!< R2/R4: the ledger entry is not freed at terminate
+        LoseSendDataOnTerminate,   //!< A9/E1: the last send NBL and its bytes are not returned
+        WrongSndUnaOnTerminate,    //!< A9: returned SndUna is one too high
+        DisconnectBeforeSends,     //!< A4: acked sends held back until the disconnect completed
+        DropRemoteDataAfterFin,    //!< W7: remote data after our FIN neither acked nor delivered
+        IndicateFinBeforeData,     //!< A7: Disconnect indicated before earlier data is delivered
+        OffloadBeyondCapacity,     //!< R5: offloads accepted beyond MaxOffloadedConnections
+    };
+
+    /**
+     * \brief The attribute value names of the defects, indexed by the Defect value
+     *        ("None" first).
+     * \returns the names
+     */
+    static std::vector<std::string> GetDefectNames();
+
+    /// \param defect the seeded defect (attribute Defect)
+    void SetDefect(Defect defect);
+
+    /// \returns the seeded defect (attribute Defect)
+    Defect GetDefect() const;
+
     // ChimneyOffloadProvider
     void SetOffloadClient(ChimneyOffloadClient* client) override;
     ChimneyStatus InitiateOffload(Ptr<OffloadBlockList> blocks) override;
@@ -281,6 +320,10 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     void Indicate(Connection& c, ChimneyEvent event, ChimneyUploadReason reason);
     TcpEngineConfig EngineConfig(const TcpOffloadBlock& block) const;
     void StopConnection(Connection& c);
+    /// Seeded defects only: free the connection's ledger entry now (at most once).
+    void FreeLedgerEntryEarly(Connection& c);
+    /// \returns m_defect as the attribute's integer
+    int GetDefectValue() const;
 
     // --- request actions (after RequestLatency) ---
     void DoInitiateOffload(Ptr<OffloadBlockList> blocks);
@@ -343,6 +386,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     Time m_delayedAckTimeout;
     Time m_lowActivityTimeout;
     Time m_hardwareFailureTime;
+    Defect m_defect{Defect::None}; //!< seeded defect (attribute Defect)
 
     /// Owner of every connection from offload success to terminate completion, by handle.
     std::unordered_map<OffloadHandle, std::unique_ptr<Connection>> m_connections;
