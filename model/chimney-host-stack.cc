@@ -1199,6 +1199,7 @@ ChimneyHostStack::InitiateOffloadComplete(Ptr<OffloadBlockList> blocks)
     c->lastState = c->engine->State();
     c->engine.reset();
     c->offloadedAt = Simulator::Now();
+    c->receivesStopped = false;
     ++m_offloaded;
     SetPhase(*c, Phase::OFFLOADED, ns3::ToString(c->lastState));
     if (!c->pendingSend.empty() && !c->abortRequested)
@@ -1233,7 +1234,7 @@ void
 ChimneyHostStack::PostReceives(Connection& c)
 {
     if (c.phase != Phase::OFFLOADED || c.remoteFin || c.reset || c.failed || c.abortIssued ||
-        c.terminateWanted)
+        c.terminateWanted || c.receivesStopped)
     {
         return;
     }
@@ -1320,6 +1321,10 @@ ChimneyHostStack::TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList
         {
             c->notSent.push_back(nbl); // never reached the target's engine: sent in software
         }
+        else if (nbl->status == ChimneyStatus::REQUEST_ABORTED && !c->abortRequested)
+        {
+            c->terminateWanted = true; // aborted by the target: take the connection back
+        }
     }
     if (!c)
     {
@@ -1334,6 +1339,7 @@ ChimneyHostStack::TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList
     {
         NotifyWritable(*c);
     }
+    MaybeTerminate(*c);
 }
 
 void
@@ -1349,6 +1355,16 @@ ChimneyHostStack::TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferL
             continue;
         }
         c->receivesPosted -= std::min<uint32_t>(c->receivesPosted, 1);
+        if (nbl->status != ChimneyStatus::SUCCESS)
+        {
+            // The target will fill no more buffers (aborted, uploading, remote FIN): never
+            // re-post into that, or host and target would trade completions forever.
+            c->receivesStopped = true;
+            if (nbl->status == ChimneyStatus::REQUEST_ABORTED)
+            {
+                c->terminateWanted = true; // the connection is dead: take it back
+            }
+        }
         if (nbl->status == ChimneyStatus::SUCCESS && nbl->bytesTransferred > 0)
         {
             delivered += nbl->bytesTransferred;
@@ -1368,6 +1384,7 @@ ChimneyHostStack::TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferL
         NotifyReadable(*c);
     }
     PostReceives(*c);
+    MaybeTerminate(*c);
 }
 
 void

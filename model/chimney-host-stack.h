@@ -459,6 +459,7 @@ struct ChimneyHostStack::Connection
     // offloaded bookkeeping
     uint64_t postedSendBytes{0};             //!< bytes in send NBLs not yet completed
     uint32_t receivesPosted{0};              //!< receive NBLs not yet completed
+    bool receivesStopped{false};             //!< a receive completed non-SUCCESS: post no more
     bool gracefulIssued{false};              //!< a graceful TcpOffloadDisconnect was made
     bool finInState{false};                  //!< our FIN was requested before the offload
     bool abortIssued{false};                 //!< an abortive TcpOffloadDisconnect was made

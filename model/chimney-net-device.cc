@@ -129,22 +129,24 @@ struct ChimneyNetDevice::Connection
     bool abortiveIssued = false;   //!< an abortive disconnect was accepted
     bool terminatePending = false; //!< a terminate was accepted
     // Target-side state.
-    bool finIssued = false;                  //!< the engine was told to send FIN
-    bool finAcked = false;                   //!< the engine reported our FIN acknowledged
-    bool abortSent = false;                  //!< abortive disconnect done (RST sent)
-    bool resetReceived = false;              //!< acceptable RST received
-    bool timedOut = false;                   //!< retransmission limit reached
-    bool hwFailed = false;                   //!< hardware failure
-    bool remoteFin = false;                  //!< peer's FIN accepted
-    bool disconnectIndicated = false;        //!< Disconnect indicated (A7: at most once)
-    Time disconnectDeliveredAt{Time::Max()}; //!< when the host received that indication
-    bool synClosed = false;                  //!< closed by an in-order SYN (SPEC 3.5)
-    bool lowActivityIndicated = false;       //!< Retrieve(LowActivity) indicated (at most once)
-    bool uploading = false;                  //!< terminate acted on: detached, awaiting completion
-    int64_t lastActivityNs = 0;              //!< last segment sent or received (LowActivityTimeout)
-    bool finSent = false;                    //!< a FIN of ours went on the wire
-    bool ledgerFreed = false; //!< seeded FreeOnFin / FreeOnRst: ledger entry already freed
-    bool defectFired = false; //!< a one-shot seeded defect acted on this connection
+    bool finIssued = false;            //!< the engine was told to send FIN
+    bool finAcked = false;             //!< the engine reported our FIN acknowledged
+    bool abortSent = false;            //!< abortive disconnect done (RST sent)
+    bool resetReceived = false;        //!< acceptable RST received
+    bool timedOut = false;             //!< retransmission limit reached
+    bool hwFailed = false;             //!< hardware failure
+    bool remoteFin = false;            //!< peer's FIN accepted
+    bool disconnectIndicated = false;  //!< Disconnect indicated (A7: at most once)
+    bool disconnectDelivered = false;  //!< the host has received that indication
+    bool timeWaitEntered = false;      //!< the engine entered TIME_WAIT
+    bool timeWaitRetrieved = false;    //!< Retrieve(UploadRequested) indicated for it
+    bool synClosed = false;            //!< closed by an in-order SYN (SPEC 3.5)
+    bool lowActivityIndicated = false; //!< Retrieve(LowActivity) indicated (at most once)
+    bool uploading = false;            //!< terminate acted on: detached, awaiting completion
+    int64_t lastActivityNs = 0;        //!< last segment sent or received (LowActivityTimeout)
+    bool finSent = false;              //!< a FIN of ours went on the wire
+    bool ledgerFreed = false;          //!< seeded FreeOnFin / FreeOnRst: ledger entry already freed
+    bool defectFired = false;          //!< a one-shot seeded defect acted on this connection
 
     /// \returns true when the connection is dead on the target: requests fail REQUEST_ABORTED
     bool Aborted() const
@@ -285,7 +287,17 @@ ChimneyNetDevice::GetTypeId()
             .AddTraceSource("ResourceFreed",
                             "A connection's ledger entry was freed (terminate completion).",
                             MakeTraceSourceAccessor(&ChimneyNetDevice::m_resourceFreedTrace),
-                            "ns3::ChimneyNetDevice::ResourceTracedCallback");
+                            "ns3::ChimneyNetDevice::ResourceTracedCallback")
+            .AddTraceSource("RequestObjects",
+                            "Observation only: a request call begins, with its NBL or block "
+                            "list (read-only), before any validation.",
+                            MakeTraceSourceAccessor(&ChimneyNetDevice::m_requestObjectsTrace),
+                            "ns3::ChimneyNetDevice::RequestObjectsTracedCallback")
+            .AddTraceSource("HostSend",
+                            "Observation only: a packet of the node's own stack, before it goes "
+                            "to the inner device (other transmitted frames are the target's).",
+                            MakeTraceSourceAccessor(&ChimneyNetDevice::m_hostSendTrace),
+                            "ns3::ChimneyNetDevice::HostSendTracedCallback");
     return tid;
 }
 
@@ -465,6 +477,7 @@ ChimneyNetDevice::IsPointToPoint() const
 bool
 ChimneyNetDevice::Send(Ptr<Packet> packet, const Address& dest, uint16_t protocolNumber)
 {
+    m_hostSendTrace(packet);
     return m_inner && m_inner->Send(packet, dest, protocolNumber);
 }
 
@@ -474,6 +487,7 @@ ChimneyNetDevice::SendFrom(Ptr<Packet> packet,
                            const Address& dest,
                            uint16_t protocolNumber)
 {
+    m_hostSendTrace(packet);
     return m_inner && m_inner->SendFrom(packet, source, dest, protocolNumber);
 }
 
@@ -829,6 +843,12 @@ ChimneyNetDevice::Pump(Connection& c)
             CompleteReceive(c, c.receives[c.recvHead], ChimneyStatus::SUCCESS);
         }
     }
+    // SPEC 3.5: on entering TIME_WAIT the target requests termination (once).
+    if (c.timeWaitEntered && !c.timeWaitRetrieved)
+    {
+        c.timeWaitRetrieved = true;
+        Indicate(c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::UPLOAD_REQUESTED);
+    }
     ArmTimer(c);
 }
 
@@ -985,7 +1005,7 @@ ChimneyNetDevice::HandleEvent(Connection& c, const TcpEvent& event)
     case TcpEvent::Kind::StateChanged:
         if (event.newState == TcpState::TimeWait)
         {
-            Indicate(c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::UPLOAD_REQUESTED);
+            c.timeWaitEntered = true; // Retrieve after the Disconnect indication (end of Pump)
         }
         break;
     default:
@@ -1211,7 +1231,7 @@ ChimneyNetDevice::Indicate(Connection& c, ChimneyEvent event, ChimneyUploadReaso
         if (Connection* delivered = Find(handle, serial);
             delivered != nullptr && event == ChimneyEvent::DISCONNECT)
         {
-            delivered->disconnectDeliveredAt = Simulator::Now();
+            delivered->disconnectDelivered = true;
         }
         m_indicationTrace(handle, event, reason);
         if (m_client != nullptr)
@@ -1453,6 +1473,7 @@ ChimneyStatus
 ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
 {
     NS_LOG_FUNCTION(this << blocks);
+    m_requestObjectsTrace("InitiateOffload", 0, nullptr, blocks, 0);
     const char* op = "InitiateOffload";
     if (!blocks || blocks->TcpBlockCount() == 0)
     {
@@ -1623,6 +1644,7 @@ ChimneyStatus
 ChimneyNetDevice::TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls)
 {
     NS_LOG_FUNCTION(this << handle << nbls);
+    m_requestObjectsTrace("Send", handle, nbls, nullptr, 0);
     const char* op = "Send";
     const uint64_t id = nbls ? nbls->id : 0;
     Connection* c = nullptr;
@@ -1718,6 +1740,7 @@ ChimneyStatus
 ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbls)
 {
     NS_LOG_FUNCTION(this << handle << nbls);
+    m_requestObjectsTrace("Receive", handle, nbls, nullptr, 0);
     const char* op = "Receive";
     const uint64_t id = nbls ? nbls->id : 0;
     Connection* c = nullptr;
@@ -1754,7 +1777,7 @@ ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbl
                             handle,
                             c->serial,
                             std::move(list),
-                            Simulator::Now());
+                            c->disconnectDelivered);
     }
     --m_callDepth;
     return ChimneyStatus::PENDING;
@@ -1764,7 +1787,7 @@ void
 ChimneyNetDevice::DoReceive(OffloadHandle handle,
                             uint64_t serial,
                             std::vector<Ptr<NetBufferList>> nbls,
-                            Time postedAt)
+                            bool postedAfterFinIndication)
 {
     Connection* c = Find(handle, serial);
     if (c == nullptr)
@@ -1786,8 +1809,8 @@ ChimneyNetDevice::DoReceive(OffloadHandle handle,
         {
             // SPEC 3.3: INVALID_STATE only for a receive posted after the host got the
             // Disconnect indication; one posted while it was on its way is end of stream.
-            status = postedAt >= c->disconnectDeliveredAt ? ChimneyStatus::INVALID_STATE
-                                                          : ChimneyStatus::SUCCESS;
+            status =
+                postedAfterFinIndication ? ChimneyStatus::INVALID_STATE : ChimneyStatus::SUCCESS;
         }
         c->receives.push_back(nbl);
         // In these states no posted buffer can be filled any more: complete them in order.
@@ -1803,6 +1826,7 @@ ChimneyStatus
 ChimneyNetDevice::TcpOffloadDisconnect(OffloadHandle handle, Ptr<NetBufferList> nbl, uint32_t flags)
 {
     NS_LOG_FUNCTION(this << handle << nbl << flags);
+    m_requestObjectsTrace("Disconnect", handle, nbl, nullptr, flags);
     const char* op = "Disconnect";
     const uint64_t id = nbl ? nbl->id : 0;
     Connection* c = nullptr;
@@ -1929,6 +1953,7 @@ ChimneyStatus
 ChimneyNetDevice::TerminateOffload(Ptr<OffloadBlockList> blocks)
 {
     NS_LOG_FUNCTION(this << blocks);
+    m_requestObjectsTrace("TerminateOffload", 0, nullptr, blocks, 0);
     const char* op = "TerminateOffload";
     const uint64_t id = blocks ? blocks->id : 0;
     if (!blocks || blocks->TcpBlockCount() == 0)

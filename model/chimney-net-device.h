@@ -242,6 +242,29 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
                                            uint16_t remotePort,
                                            uint64_t bytes);
 
+    /**
+     * TracedCallback signature of RequestObjects (observation only, for verifiers): fired as a
+     * request call begins, with the objects the interface carries, before any validation.
+     * \param operation "InitiateOffload", "Send", "Receive", "Disconnect", "TerminateOffload"
+     * \param handle the connection (0 for a block list)
+     * \param nbl the NBL (chain) of an NBL request, else null
+     * \param blocks the block list of an offload or terminate request, else null
+     * \param flags disconnect flags (0 otherwise)
+     */
+    typedef void (*RequestObjectsTracedCallback)(std::string operation,
+                                                 OffloadHandle handle,
+                                                 Ptr<const NetBufferList> nbl,
+                                                 Ptr<const OffloadBlockList> blocks,
+                                                 uint32_t flags);
+
+    /**
+     * TracedCallback signature of HostSend (observation only): a packet the node's own stack
+     * handed to this device (Send / SendFrom), just before it goes to the inner device; every
+     * other frame the inner device transmits is the offload target's.
+     * \param packet the packet
+     */
+    typedef void (*HostSendTracedCallback)(Ptr<const Packet> packet);
+
   protected:
     void DoInitialize() override;
     void DoDispose() override;
@@ -331,7 +354,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     void DoReceive(OffloadHandle handle,
                    uint64_t serial,
                    std::vector<Ptr<NetBufferList>> nbls,
-                   Time postedAt);
+                   bool postedAfterFinIndication);
     void DoDisconnect(OffloadHandle handle,
                       uint64_t serial,
                       Ptr<NetBufferList> nbl,
@@ -414,6 +437,15 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
         m_resourceAllocatedTrace;
     TracedCallback<OffloadHandle, Ipv4Address, uint16_t, Ipv4Address, uint16_t, uint64_t>
         m_resourceFreedTrace;
+    /// Observation only: the request objects (RequestObjects).
+    TracedCallback<std::string,
+                   OffloadHandle,
+                   Ptr<const NetBufferList>,
+                   Ptr<const OffloadBlockList>,
+                   uint32_t>
+        m_requestObjectsTrace;
+    /// Observation only: packets of the node's own stack (HostSend).
+    TracedCallback<Ptr<const Packet>> m_hostSendTrace;
 };
 
 } // namespace ns3

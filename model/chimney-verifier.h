@@ -1,0 +1,491 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef CHIMNEY_VERIFIER_H
+#define CHIMNEY_VERIFIER_H
+
+#include "chimney-finding.h"
+#include "chimney-status.h"
+#include "chimney-types.h"
+#include "net-buffer-list.h"
+#include "offload-state.h"
+#include "wire-segment.h"
+
+#include "ns3/ipv4-address.h"
+#include "ns3/nstime.h"
+#include "ns3/object.h"
+#include "ns3/packet.h"
+#include "ns3/traced-callback.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ns3
+{
+
+class ChimneyNetDevice;
+class ChimneyHostStack;
+class ChimneyIntermediateDriver;
+
+/**
+ * \ingroup chimney
+ * \brief Online checker of the SPEC.md section 4 invariants (W, A, R, E, H) of offload targets.
+ *
+ * It never asks a target's engine what it did. Per attached ChimneyNetDevice it reads three
+ * streams, as ARCHITECTURE.md requires:
+ *  1. the frames on the device's link, both directions, parsed by ParseWireFrame from the inner
+ *     link device's MacTx (frames the node sends, as they enter the link device) and MacRx
+ *     (frames it receives); the device's HostSend trace only tells which transmitted frames the
+ *     node's own IP stack handed down, so that every other transmitted frame is the target's;
+ *  2. the interface: the device's RequestObjects (the request's NBL / block list, read-only),
+ *     Request, Completion, Indication and HostMisuse traces, and optionally the host stack's
+ *     Call / Upcall / PhaseChange and intermediate drivers' Request / Completion;
+ *  3. the device's resource ledger: ResourceAllocated / ResourceFreed.
+ *
+ * Every check runs as the event happens; Finish() adds the end-of-run audit (R4, requests never
+ * completed, connections never terminated, W7 acknowledgements still owed). A violation is a
+ * ChimneyFinding (invariant ID, time, node, device, 4-tuple, description, the segment or call),
+ * fired on the "Finding" trace, counted per ID, and written by WriteJson() / PrintSummary().
+ *
+ * Per connection the verifier keeps a compact record: sequence bookkeeping, the outstanding
+ * requests (references to the request's own NBLs, no copies), and for E1/E2:
+ *  - send direction: each payload byte the target transmits is compared, at once, with the
+ *    byte posted at that sequence number, read from the posted NBLs (and the offload's
+ *    delegated send data) by reference; a reference is dropped once the peer acknowledged it;
+ *  - receive direction: a position-weighted polynomial hash (mod 2^61-1) of the remote's stream
+ *    as it becomes contiguous on the wire, and the same hash of the bytes delivered in receive
+ *    completions; they are compared whenever the delivered end meets a segment boundary of the
+ *    wire stream (always at the remote FIN and at terminate). No payload is stored.
+ *
+ * The observation entry points (Observe*) are what the trace sinks call; tests may call them
+ * to feed synthetic events.
+ *
+ * Limits (what the three streams cannot show):
+ *  - wire checks (W1-W10) cover the target's frames from the offload to the terminate
+ *    completion; after an upload the host's software frames are not checked (their data is not
+ *    visible at the interface), only that the target sends nothing more (W8);
+ *  - W6 "acknowledges nothing" is seen as: no pure ACK after the target's RST, and no data
+ *    received after the RST delivered; W7 as: remote data after the target's FIN, within its
+ *    advertised window, acknowledged within AckTimeout (and everything received accounted for
+ *    at terminate);
+ *  - W10: the peer's RCV.NXT is not observable: the RST must lie between the peer's highest ACK
+ *    and the highest sequence the target sent;
+ *  - A8 acceptability: an RST is acceptable when its sequence number is the remote stream's end
+ *    on the wire (FIN included) or the target's last ACK;
+ *  - E1/E2 receive: the comparison points are the wire's segment boundaries; a delivery that
+ *    never meets one (only partial-segment window trims) is compared at the FIN / terminate;
+ *  - H6 "terminate inside a disconnect or receive call": the call's return is not traced, so
+ *    this case is only relayed from the target's HostMisuse report (every other H rule is also
+ *    decided independently from the request stream; a misuse the target accepts is reported);
+ *  - A11 end to end needs the host stack's traces (AttachHostStack) and compares request ids;
+ *    per layer it needs the drivers' traces (AttachIntermediateDriver);
+ *  - E3 "the host reports the connection failed" needs the host stack attached directly on the
+ *    device (same handles); otherwise only the target's side (FAILURE, nothing sent or
+ *    delivered after the failure) is checked.
+ */
+class ChimneyVerifier : public Object
+{
+  public:
+    /// Which way a frame went, and who sent it.
+    enum class FrameDirection : uint8_t
+    {
+        TARGET_TX, //!< transmitted by the offload target
+        HOST_TX,   //!< transmitted by the node's own stack through the device
+        RX,        //!< received from the link
+    };
+
+    /**
+     * \brief Get the TypeId.
+     * \returns the TypeId
+     */
+    static TypeId GetTypeId();
+
+    ChimneyVerifier();
+    ~ChimneyVerifier() override;
+
+    /**
+     * \brief Watch an offload target: its interface, ledger and link traces.
+     * \param device the chimney device (its inner link device must be set)
+     */
+    void AttachDevice(Ptr<ChimneyNetDevice> device);
+
+    /**
+     * \brief Watch a host stack too (A1 seen from the caller, A11 end to end, E3).
+     * \param stack the stack; its device should be attached as well
+     */
+    void AttachHostStack(Ptr<ChimneyHostStack> stack);
+
+    /**
+     * \brief Watch an intermediate driver's traces (A11: completions go to the upper protocol
+     *        that issued the request).
+     * \param layer the driver
+     */
+    void AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer);
+
+    /**
+     * \brief End-of-run audit (R4; requests never completed; connections never terminated;
+     *        W7 acknowledgements still owed; A11 completions never delivered). Idempotent.
+     */
+    void Finish();
+
+    /// \returns findings reported (the counts; repeats suppressed per connection excluded)
+    uint64_t GetFindingCount() const;
+    /// \param id an invariant ID \returns its count
+    uint64_t GetCount(const std::string& id) const;
+    /// \returns count per ID, every catalog ID present
+    std::map<std::string, uint64_t> GetCounts() const;
+    /// \returns the findings kept (at most MaxStoredFindings), in order
+    const std::vector<ChimneyFinding>& GetFindings() const;
+    /// \returns connections with a live record (offload requested, terminate not completed)
+    uint64_t GetTrackedConnectionCount() const;
+    /// \returns bytes of one connection record without its outstanding requests
+    static size_t GetConnectionRecordSize();
+
+    /**
+     * \brief Write the JSON report (schema: ChimneyFindingLog). The summary holds "devices",
+     *        "connections" (offloads observed), "segments" (TCP frames parsed), "requests",
+     *        "completions" and "indications".
+     * \param os the stream
+     */
+    void WriteJson(std::ostream& os) const;
+
+    /**
+     * \brief Write the human summary table (one row per invariant ID) and the first findings.
+     * \param os the stream
+     */
+    void PrintSummary(std::ostream& os) const;
+
+    // --- observation entry points (trace sinks; tests may feed synthetic events) ---
+
+    /**
+     * \brief A request call begins: its objects (RequestObjects trace).
+     * \param device the target
+     * \param op "InitiateOffload", "Send", "Receive", "Disconnect", "TerminateOffload"
+     * \param handle the handle (0 for a block list)
+     * \param nbl the NBL (chain), or null
+     * \param blocks the block list, or null
+     * \param flags disconnect flags
+     */
+    void ObserveRequestObjects(Ptr<ChimneyNetDevice> device,
+                               std::string op,
+                               OffloadHandle handle,
+                               Ptr<const NetBufferList> nbl,
+                               Ptr<const OffloadBlockList> blocks,
+                               uint32_t flags);
+
+    /**
+     * \brief A request call and what it returned (Request trace).
+     * \param device the target
+     * \param op the operation
+     * \param handle the handle
+     * \param id the NBL's or list's id
+     * \param flags disconnect flags
+     * \param returned the returned status
+     */
+    void ObserveRequest(Ptr<ChimneyNetDevice> device,
+                        std::string op,
+                        OffloadHandle handle,
+                        uint64_t id,
+                        uint32_t flags,
+                        ChimneyStatus returned);
+
+    /**
+     * \brief A completion reaching the host (Completion trace).
+     * \param device the target
+     * \param op "Send", "SendReturned", "Receive", "Disconnect", "OffloadBlock",
+     *        "InitiateOffload", "TerminateBlock", "TerminateOffload"
+     * \param handle the handle (0 for a list)
+     * \param id the NBL's or list's id
+     * \param status the status
+     * \param bytes bytesTransferred
+     */
+    void ObserveCompletion(Ptr<ChimneyNetDevice> device,
+                           std::string op,
+                           OffloadHandle handle,
+                           uint64_t id,
+                           ChimneyStatus status,
+                           uint64_t bytes);
+
+    /**
+     * \brief An indication reaching the host (Indication trace).
+     * \param device the target
+     * \param handle the connection
+     * \param event the event
+     * \param reason the Retrieve reason
+     */
+    void ObserveIndication(Ptr<ChimneyNetDevice> device,
+                           OffloadHandle handle,
+                           ChimneyEvent event,
+                           ChimneyUploadReason reason);
+
+    /**
+     * \brief The target refused a request as host misuse (HostMisuse trace): relayed as a
+     *        finding with the target's H-ID.
+     * \param device the target
+     * \param id "H1" .. "H7"
+     * \param handle the handle
+     * \param description the target's description
+     */
+    void ObserveHostMisuse(Ptr<ChimneyNetDevice> device,
+                           std::string id,
+                           OffloadHandle handle,
+                           std::string description);
+
+    /**
+     * \brief A ledger entry allocated or freed (ResourceAllocated / ResourceFreed).
+     * \param device the target
+     * \param allocated true: allocated; false: freed
+     * \param handle the connection
+     * \param local local address
+     * \param localPort local port
+     * \param remote remote address
+     * \param remotePort remote port
+     * \param bytes bytes accounted
+     */
+    void ObserveResource(Ptr<ChimneyNetDevice> device,
+                         bool allocated,
+                         OffloadHandle handle,
+                         Ipv4Address local,
+                         uint16_t localPort,
+                         Ipv4Address remote,
+                         uint16_t remotePort,
+                         uint64_t bytes);
+
+    /**
+     * \brief A frame on the device's link (link header included; a bare IPv4 datagram works).
+     * \param device the target
+     * \param frame the frame
+     * \param direction who sent it
+     */
+    void ObserveFrame(Ptr<ChimneyNetDevice> device,
+                      Ptr<const Packet> frame,
+                      FrameDirection direction);
+
+    /**
+     * \brief A parsed TCP segment on the device's link.
+     * \param device the target
+     * \param segment the segment with its IPv4 addresses
+     * \param direction who sent it
+     */
+    void ObserveSegment(Ptr<ChimneyNetDevice> device,
+                        const WireSegment& segment,
+                        FrameDirection direction);
+
+    /**
+     * \brief An intermediate driver passed a request down (its Request trace).
+     * \param layer the driver (attached with AttachIntermediateDriver())
+     * \param upper the upper protocol that issued it
+     * \param op the operation
+     * \param handle the upper's handle
+     * \param id the NBL's or list's id
+     * \param flags disconnect flags
+     * \param returned what the upper got back
+     */
+    void ObserveLayerRequest(Ptr<ChimneyIntermediateDriver> layer,
+                             std::string upper,
+                             std::string op,
+                             OffloadHandle handle,
+                             uint64_t id,
+                             uint32_t flags,
+                             ChimneyStatus returned);
+
+    /**
+     * \brief An intermediate driver passed a completion up (its Completion trace).
+     * \param layer the driver
+     * \param upper the upper protocol it went to
+     * \param op the operation
+     * \param handle the upper's handle
+     * \param id the NBL's or list's id
+     * \param status the status
+     */
+    void ObserveLayerCompletion(Ptr<ChimneyIntermediateDriver> layer,
+                                std::string upper,
+                                std::string op,
+                                OffloadHandle handle,
+                                uint64_t id,
+                                ChimneyStatus status);
+
+    /**
+     * TracedCallback signature of Finding.
+     * \param finding the finding
+     */
+    typedef void (*FindingTracedCallback)(const ChimneyFinding& finding);
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    struct Conn;
+    struct DeviceState;
+    struct NodeState;
+    struct LayerState;
+    struct SendReq;
+    struct RecvReq;
+    struct DiscReq;
+    struct Chunk;
+    struct Tuple;
+    struct TupleHash;
+    struct PendingCall;
+
+    DeviceState* GetState(Ptr<ChimneyNetDevice> device) const;
+    LayerState* GetLayer(Ptr<ChimneyIntermediateDriver> layer) const;
+
+    // trace sinks (bound to the device's state)
+    void TraceRequestObjects(DeviceState* d,
+                             std::string op,
+                             OffloadHandle handle,
+                             Ptr<const NetBufferList> nbl,
+                             Ptr<const OffloadBlockList> blocks,
+                             uint32_t flags);
+    void TraceRequest(DeviceState* d,
+                      std::string op,
+                      OffloadHandle handle,
+                      uint64_t id,
+                      uint32_t flags,
+                      ChimneyStatus returned);
+    void TraceCompletion(DeviceState* d,
+                         std::string op,
+                         OffloadHandle handle,
+                         uint64_t id,
+                         ChimneyStatus status,
+                         uint64_t bytes);
+    void TraceIndication(DeviceState* d,
+                         OffloadHandle handle,
+                         ChimneyEvent event,
+                         ChimneyUploadReason reason);
+    void TraceHostMisuse(DeviceState* d, std::string id, OffloadHandle handle, std::string text);
+    void TraceAllocated(DeviceState* d,
+                        OffloadHandle handle,
+                        Ipv4Address local,
+                        uint16_t localPort,
+                        Ipv4Address remote,
+                        uint16_t remotePort,
+                        uint64_t bytes);
+    void TraceFreed(DeviceState* d,
+                    OffloadHandle handle,
+                    Ipv4Address local,
+                    uint16_t localPort,
+                    Ipv4Address remote,
+                    uint16_t remotePort,
+                    uint64_t bytes);
+    void TraceHostSend(DeviceState* d, Ptr<const Packet> packet);
+    void TraceMacTx(DeviceState* d, Ptr<const Packet> frame);
+    void TraceMacRx(DeviceState* d, Ptr<const Packet> frame);
+    void TraceHostCall(NodeState* n,
+                       std::string op,
+                       OffloadHandle handle,
+                       uint64_t id,
+                       uint32_t flags,
+                       ChimneyStatus returned);
+    void TraceHostUpcall(NodeState* n,
+                         std::string op,
+                         OffloadHandle handle,
+                         uint64_t id,
+                         ChimneyStatus status,
+                         uint64_t bytes);
+    void TraceHostPhase(NodeState* n,
+                        OffloadHandle handle,
+                        std::string from,
+                        std::string to,
+                        std::string detail);
+    void TraceLayerRequest(LayerState* l,
+                           std::string upper,
+                           std::string op,
+                           OffloadHandle handle,
+                           uint64_t id,
+                           uint32_t flags,
+                           ChimneyStatus returned);
+    void TraceLayerCompletion(LayerState* l,
+                              std::string upper,
+                              std::string op,
+                              OffloadHandle handle,
+                              uint64_t id,
+                              ChimneyStatus status);
+
+    // the work
+    void DoFrame(DeviceState& d, Ptr<const Packet> frame, FrameDirection direction);
+    void DoSegment(DeviceState& d, const WireSegment& w, FrameDirection direction);
+    void TargetSegment(DeviceState& d, Conn& c, const TcpSegment& s);
+    void RemoteSegment(DeviceState& d, Conn& c, const TcpSegment& s);
+    void AddRemoteData(Conn& c, int64_t offset, const uint8_t* data, size_t n);
+    void CheckDelivered(DeviceState& d, Conn& c, const std::string& evidence);
+    void CheckObligation(DeviceState& d, Conn& c);
+    void ApplyRequest(DeviceState& d, const PendingCall& call, uint64_t id);
+    std::string ExpectedMisuse(DeviceState& d, const PendingCall& call, std::string* why) const;
+    void CompleteNbl(DeviceState& d,
+                     Conn& c,
+                     const std::string& op,
+                     uint64_t id,
+                     ChimneyStatus status,
+                     uint64_t bytes,
+                     const std::string& evidence);
+    void CompleteOffloadBlock(DeviceState& d,
+                              OffloadHandle handle,
+                              uint64_t id,
+                              ChimneyStatus status,
+                              const std::string& evidence);
+    void CompleteTerminateBlock(DeviceState& d,
+                                Conn& c,
+                                ChimneyStatus status,
+                                const std::string& evidence);
+    void CheckReturnedState(DeviceState& d,
+                            Conn& c,
+                            const TcpOffloadBlock& block,
+                            const std::string& evidence);
+    void EndConnection(DeviceState& d, OffloadHandle handle);
+    bool Aborted(const Conn& c) const;
+    void NodeDeviceRequest(DeviceState& d, uint64_t id, uint32_t flags);
+    void NodeDeviceCompletion(DeviceState& d, const std::string& op, uint64_t id);
+
+    /**
+     * \brief Report a finding.
+     * \param id invariant ID
+     * \param d the device (may be null)
+     * \param c the connection (may be null); repeats of an ID on it are suppressed
+     * \param handle the handle when there is no connection record
+     * \param description one line
+     * \param evidence the segment or call
+     */
+    void Report(const std::string& id,
+                const DeviceState* d,
+                Conn* c,
+                OffloadHandle handle,
+                const std::string& description,
+                const std::string& evidence);
+
+    std::vector<std::pair<std::string, uint64_t>> SummaryFields() const;
+
+    // attributes
+    Time m_ackTimeout;
+    Time m_requestTimeout;
+    uint32_t m_maxStored{10000};
+    bool m_oncePerConnection{true};
+    bool m_requireTerminated{true};
+
+    std::vector<std::unique_ptr<DeviceState>> m_devices;
+    std::unordered_map<const ChimneyNetDevice*, DeviceState*> m_byDevice;
+    std::map<uint32_t, std::unique_ptr<NodeState>> m_nodes;
+    std::vector<std::unique_ptr<LayerState>> m_layers;
+    ChimneyFindingLog m_log;
+    bool m_finished{false};
+    Time m_finishTime; //!< when Finish() ran (reports written after the simulation is gone)
+
+    // counters for the report
+    uint64_t m_connections{0};
+    uint64_t m_segments{0};
+    uint64_t m_requests{0};
+    uint64_t m_completions{0};
+    uint64_t m_indications{0};
+
+    TracedCallback<const ChimneyFinding&> m_findingTrace;
+};
+
+} // namespace ns3
+
+#endif // CHIMNEY_VERIFIER_H

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Run chimney-verifier-report on lifecycle scenarios and validate its JSON report.
+
+The schema ("chimney-verifier-report/1") is documented in model/chimney-finding.h. The report of
+a correct run must be valid and clean; --self-test proves the validator rejects broken reports.
+
+  check-verifier-report.py EXAMPLES_DIR             run and validate
+  check-verifier-report.py --self-test EXAMPLES_DIR prove the validator fails on bad reports
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+IDS = ([f"W{i}" for i in range(1, 11)] + [f"A{i}" for i in range(1, 12)] +
+       [f"R{i}" for i in range(1, 6)] + [f"E{i}" for i in range(1, 4)] +
+       [f"H{i}" for i in range(1, 8)])
+SUMMARY_NUMBERS = ["findings", "stored", "suppressed", "simTimeSeconds", "devices",
+                   "connections", "segments", "requests", "completions", "indications"]
+FINDING_STRINGS = ["id", "device", "local", "remote", "description", "evidence"]
+FINDING_NUMBERS = ["timeSeconds", "timeNs", "node", "handle"]
+
+
+def validate(report):
+    """Return a list of schema violations (empty when the report is valid)."""
+    problems = []
+    if not isinstance(report, dict):
+        return ["report is not an object"]
+    if report.get("schema") != "chimney-verifier-report/1":
+        problems.append("schema")
+    summary = report.get("summary")
+    counts = report.get("counts")
+    findings = report.get("findings")
+    invariants = report.get("invariants")
+    if not (isinstance(summary, dict) and isinstance(counts, dict) and
+            isinstance(findings, list) and isinstance(invariants, dict)):
+        return problems + ["top-level members"]
+    for key in SUMMARY_NUMBERS:
+        value = summary.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            problems.append(f"summary.{key}")
+    if not isinstance(summary.get("clean"), bool):
+        problems.append("summary.clean")
+    if sorted(counts) != sorted(IDS) or sorted(invariants) != sorted(IDS):
+        problems.append("counts/invariants must hold exactly the catalog IDs")
+    elif any(not isinstance(counts[i], int) or counts[i] < 0 for i in IDS):
+        problems.append("counts must be non-negative integers")
+    elif sum(counts.values()) != summary.get("findings"):
+        problems.append("counts do not add up to summary.findings")
+    if summary.get("clean") != (summary.get("findings") == 0):
+        problems.append("summary.clean disagrees with summary.findings")
+    if len(findings) != summary.get("stored"):
+        problems.append("len(findings) != summary.stored")
+    for n, f in enumerate(findings):
+        if not isinstance(f, dict):
+            problems.append(f"findings[{n}] is not an object")
+            continue
+        for key in FINDING_STRINGS:
+            if not isinstance(f.get(key), str):
+                problems.append(f"findings[{n}].{key}")
+        for key in FINDING_NUMBERS:
+            if isinstance(f.get(key), bool) or not isinstance(f.get(key), (int, float)):
+                problems.append(f"findings[{n}].{key}")
+        if f.get("id") not in IDS:
+            problems.append(f"findings[{n}].id not in the catalog")
+    return problems
+
+
+def run(examples, scenario, link):
+    program = os.path.join(examples, "chimney-verifier-report")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "report.json")
+        done = subprocess.run([program, f"--scenario={scenario}", f"--link={link}",
+                               f"--report={path}"], capture_output=True, text=True, timeout=300)
+        if not os.path.exists(path):
+            print(done.stdout, done.stderr)
+            return None, done.returncode
+        with open(path) as f:
+            return json.load(f), done.returncode
+
+
+def main(argv):
+    self_test = "--self-test" in argv
+    args = [a for a in argv[1:] if a != "--self-test"]
+    if len(args) != 1:
+        print(__doc__)
+        return 2
+    failures = 0
+    for scenario, link in [("graceful", "csma"), ("terminate", "p2p")]:
+        report, rc = run(args[0], scenario, link)
+        if report is None:
+            print(f"FAIL {scenario}/{link}: no report (exit {rc})")
+            failures += 1
+            continue
+        problems = validate(report)
+        if self_test:
+            # Each mutation must be caught.
+            mutations = {
+                "wrong schema": lambda r: r.update(schema="other"),
+                "count off by one": lambda r: r["counts"].update(W1=r["counts"]["W1"] + 1),
+                "missing ID": lambda r: r["counts"].pop("H7"),
+                "finding without id": lambda r: r["findings"].append({"node": 0}),
+                "clean not bool": lambda r: r["summary"].update(clean="yes"),
+            }
+            for name, mutate in mutations.items():
+                broken = json.loads(json.dumps(report))
+                mutate(broken)
+                if not validate(broken):
+                    print(f"FAIL self-test: '{name}' not caught")
+                    failures += 1
+            continue
+        if problems:
+            print(f"FAIL {scenario}/{link}: " + "; ".join(problems))
+            failures += 1
+        elif not report["summary"]["clean"] or rc != 0:
+            print(f"FAIL {scenario}/{link}: the correct model has findings (exit {rc}): "
+                  + json.dumps(report["findings"][:5]))
+            failures += 1
+        else:
+            print(f"ok   {scenario}/{link}: valid, clean, "
+                  f"{report['summary']['segments']} segments")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
