@@ -14,6 +14,7 @@
 
 #include "engine-ns3-adapter.h"
 #include "ns3-peer-app.h"
+#include "test-links.h"
 
 #include "ns3/chimney-helper.h"
 #include "ns3/chimney-intermediate-driver.h"
@@ -42,34 +43,6 @@ constexpr uint32_t kIss = 1000000;
 // ---------------------------------------------------------------------------------------------
 // Links
 // ---------------------------------------------------------------------------------------------
-
-/// Point-to-point link, 10 Mb/s, 5 ms.
-struct P2pLink
-{
-    static constexpr WireLinkType kWire = WireLinkType::PPP;
-
-    static NetDeviceContainer Install(NodeContainer& nodes)
-    {
-        PointToPointHelper p2p;
-        p2p.SetDeviceAttribute("DataRate", StringValue("10Mbps"));
-        p2p.SetChannelAttribute("Delay", StringValue("5ms"));
-        return p2p.Install(nodes);
-    }
-};
-
-/// CSMA (Ethernet) link, 10 Mb/s, 50 us.
-struct CsmaLink
-{
-    static constexpr WireLinkType kWire = WireLinkType::ETHERNET;
-
-    static NetDeviceContainer Install(NodeContainer& nodes)
-    {
-        CsmaHelper csma;
-        csma.SetChannelAttribute("DataRate", StringValue("10Mbps"));
-        csma.SetChannelAttribute("Delay", StringValue("50us"));
-        return csma.Install(nodes);
-    }
-};
 
 // ---------------------------------------------------------------------------------------------
 // Observers
@@ -726,17 +699,6 @@ class ChimneyIntermediateDriverTest : public testing::Test
 };
 
 using Links = testing::Types<P2pLink, CsmaLink>;
-
-/// Names the typed instantiations "P2p" and "Csma".
-class LinkNames
-{
-  public:
-    template <typename T>
-    static std::string GetName(int)
-    {
-        return std::is_same<T, P2pLink>::value ? "P2p" : "Csma";
-    }
-};
 
 TYPED_TEST_SUITE(ChimneyIntermediateDriverTest, Links, LinkNames);
 
