@@ -13,8 +13,13 @@ packages=(
     libgtest-dev libbenchmark-dev tshark
     # libFuzzer target (clang with its runtime libraries).
     clang libclang-rt-dev
-    # The build-list check and the Python side run on Debian's interpreter.
-    python3
+    # Fault plans are JSON files.
+    nlohmann-json3-dev
+    # The build-list check and the Python side run on Debian's interpreter (/usr/bin/python3):
+    # pybind11 bindings, the Dask campaign runner, the notebook and their pytest tests.
+    python3 python3-dev pybind11-dev
+    python3-dask python3-distributed python3-pandas python3-matplotlib python3-tqdm
+    python3-nbclient python3-nbformat python3-ipykernel python3-pytest
 )
 
 missing=()

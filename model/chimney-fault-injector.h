@@ -1,0 +1,119 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef CHIMNEY_FAULT_INJECTOR_H
+#define CHIMNEY_FAULT_INJECTOR_H
+
+#include "chimney-fault-plan.h"
+
+#include "ns3/net-device.h"
+#include "ns3/node.h"
+#include "ns3/object.h"
+#include "ns3/traced-callback.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace ns3
+{
+
+class ChimneyNetDevice;
+class ChimneyHostStack;
+
+/**
+ * \ingroup chimney
+ * \brief Applies a ChimneyFaultPlan to a simulation: one object per scenario, attached to
+ *        every offloading host's link, offload target and host stack.
+ *
+ * The injector only uses what a real fault would: frames on the link (error models on the
+ * receiving devices, spoofed frames sent from the far end of the link), the target's own
+ * controls (hardware failure, capacity, completion latency, Retrieve indications) and the host
+ * stack's public calls (Terminate, Disconnect). It learns connections and their sequence numbers
+ * from the frames it sees, never from the engine. Every random pick uses this object's streams
+ * (AssignStreams), so the same seed gives the same faults.
+ *
+ * Attach everything before Simulator::Run(); call the Attach* functions in a fixed order (host by
+ * host) so that stream use is deterministic.
+ */
+class ChimneyFaultInjector : public Object
+{
+  public:
+    /**
+     * \brief Get the type ID.
+     * \return the object TypeId
+     */
+    static TypeId GetTypeId();
+
+    ChimneyFaultInjector();
+    ~ChimneyFaultInjector() override;
+
+    /**
+     * \brief Set the plan (validated by the caller; aborts on an invalid plan).
+     * \param plan the faults
+     */
+    void SetPlan(const ChimneyFaultPlan& plan);
+
+    /// \returns the plan
+    const ChimneyFaultPlan& GetPlan() const;
+
+    /**
+     * \brief Use fixed random-variable streams.
+     * \param stream first stream index
+     * \returns the number of streams used
+     */
+    int64_t AssignStreams(int64_t stream);
+
+    /**
+     * \brief Attach the link faults and peer faults to one offloading host's link.
+     * \param hostDevice the offloading host's link device (the inner device of its chimney
+     *        device)
+     * \param farDevice the device at the other end of that link (the peer, or a router); spoofed
+     *        RST/SYN frames leave from it, the peer's silence is applied there
+     * \param peer the node whose TCP answers this host's connections (crash applies to it)
+     */
+    void AttachLink(Ptr<NetDevice> hostDevice, Ptr<NetDevice> farDevice, Ptr<Node> peer);
+
+    /**
+     * \brief Attach the offload-target faults to a chimney device (hardware failure, capacity,
+     *        slow completions, Retrieve indications).
+     * \param device the device
+     */
+    void AttachTarget(Ptr<ChimneyNetDevice> device);
+
+    /**
+     * \brief Attach the host faults to a host stack (terminates and aborts at awkward moments,
+     *        upload-all).
+     * \param stack the host stack
+     */
+    void AttachHost(Ptr<ChimneyHostStack> stack);
+
+    /**
+     * \brief How often each fault kind actually fired (every ChimneyFaultPlan::Kinds() name is
+     *        present, zero when it never fired).
+     * \returns kind -> count
+     */
+    std::map<std::string, uint64_t> GetFired() const;
+
+    /**
+     * \brief TracedCallback signature of the "Fault" trace.
+     * \param kind the fault kind (ChimneyFaultPlan::Kinds())
+     * \param nodeId the node it hit
+     * \param detail one line: what was done (frame, connection, reason)
+     */
+    typedef void (*FaultTracedCallback)(std::string kind, uint32_t nodeId, std::string detail);
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl; //!< the injectors (kept out of this header)
+    TracedCallback<std::string, uint32_t, std::string> m_faultTrace; //!< every fault fired
+};
+
+} // namespace ns3
+
+#endif // CHIMNEY_FAULT_INJECTOR_H
