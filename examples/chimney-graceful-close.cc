@@ -26,48 +26,27 @@ using namespace ns3;
 int
 main(int argc, char* argv[])
 {
-    std::string link = "p2p";
     uint64_t bytes = 20000;
     uint32_t finalBytes = 1000;
-    std::string pcapDir;
-    bool allSegments = false;
-    bool dataCalls = false;
     double sendAt = 0.5;
-    uint32_t seed = 1;
 
+    ChimneyExampleOptions options("graceful-close");
     CommandLine cmd(__FILE__);
-    cmd.AddValue("link", "p2p or csma", link);
+    options.AddTo(cmd);
     cmd.AddValue("bytes", "bytes sent before the disconnect", bytes);
     cmd.AddValue("finalBytes", "bytes in the graceful disconnect's buffer", finalBytes);
-    cmd.AddValue("pcap", "directory for pcap files of the wire (empty: none)", pcapDir);
     cmd.AddValue("sendAt", "when the application starts sending (s); offload is at 0.11 s", sendAt);
-    cmd.AddValue("allSegments", "print every segment, not only SYN/FIN/RST", allSegments);
-    cmd.AddValue("dataCalls", "print every Send/Receive request and completion", dataCalls);
-    cmd.AddValue("seed", "RNG seed", seed);
     cmd.Parse(argc, argv);
-    if (seed == 0)
-    {
-        std::cerr << "error: --seed must be positive\n";
-        return 2;
-    }
-    RngSeedManager::SetSeed(seed);
 
     ChimneyPairBuilder pair;
     pair.Chimney().SetDeviceAttribute("TimeWait", TimeValue(Seconds(2)));
     pair.Stacks().SetStackAttribute("TimeWait", TimeValue(Seconds(2)));
-    std::string error;
-    if (!pair.Build(link, false, &error))
+    if (!options.Build(pair, false))
     {
-        std::cerr << "error: " << error << "\n";
         return 2;
     }
-    if (!pcapDir.empty())
-    {
-        pair.EnablePcap(pcapDir, "graceful-close");
-    }
     ChimneyTimeline timeline(&std::cout);
-    timeline.SetWireDetail(allSegments);
-    timeline.SetDataCalls(dataCalls);
+    options.Configure(timeline);
     timeline.Attach("chimney", pair.GetStack(0));
 
     // ns-3 side: accept, read everything, close our half when the peer's FIN arrives.

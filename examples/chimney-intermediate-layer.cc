@@ -25,46 +25,26 @@ using namespace ns3;
 int
 main(int argc, char* argv[])
 {
-    std::string link = "p2p";
     uint64_t bytes = 20000;
     uint32_t finalBytes = 500;
     uint32_t layerLatencyUs = 10;
-    std::string pcapDir;
-    bool allSegments = false;
-    bool dataCalls = false;
-    uint32_t seed = 1;
 
+    ChimneyExampleOptions options("intermediate-layer");
     CommandLine cmd(__FILE__);
-    cmd.AddValue("link", "p2p or csma", link);
+    options.AddTo(cmd);
     cmd.AddValue("bytes", "bytes sent at 0.5 s before the disconnect", bytes);
     cmd.AddValue("finalBytes", "bytes in the graceful disconnect's buffer", finalBytes);
     cmd.AddValue("layerLatencyUs",
                  "latency each layer adds, each way (microseconds)",
                  layerLatencyUs);
-    cmd.AddValue("pcap", "directory for pcap files of the wire (empty: none)", pcapDir);
-    cmd.AddValue("allSegments", "print every segment, not only SYN/FIN/RST", allSegments);
-    cmd.AddValue("dataCalls", "print every Send/Receive request and completion", dataCalls);
-    cmd.AddValue("seed", "RNG seed", seed);
     cmd.Parse(argc, argv);
-    if (seed == 0)
-    {
-        std::cerr << "error: --seed must be positive\n";
-        return 2;
-    }
-    RngSeedManager::SetSeed(seed);
 
     ChimneyPairBuilder pair;
     pair.Chimney().SetDeviceAttribute("TimeWait", TimeValue(Seconds(2)));
     pair.Stacks().SetStackAttribute("TimeWait", TimeValue(Seconds(2)));
-    std::string error;
-    if (!pair.Build(link, false, &error))
+    if (!options.Build(pair, false))
     {
-        std::cerr << "error: " << error << "\n";
         return 2;
-    }
-    if (!pcapDir.empty())
-    {
-        pair.EnablePcap(pcapDir, "intermediate-layer");
     }
 
     // device <- lbfo <- filter <- host stack
@@ -81,8 +61,7 @@ main(int argc, char* argv[])
     stack->SetLowerLayer(filter->AddUpperProtocol(PeekPointer(stack), "tcpip"));
 
     ChimneyTimeline timeline(&std::cout);
-    timeline.SetWireDetail(allSegments);
-    timeline.SetDataCalls(dataCalls);
+    options.Configure(timeline);
     timeline.Attach("chimney", stack);
     timeline.AttachLayer("filter", filter);
     timeline.AttachLayer("lbfo", lbfo);

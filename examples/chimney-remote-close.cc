@@ -25,44 +25,28 @@ using namespace ns3;
 int
 main(int argc, char* argv[])
 {
-    std::string link = "p2p";
     uint64_t bytes = 100000;
     double closeAt = 1.5;
-    std::string pcapDir;
-    bool allSegments = false;
-    bool dataCalls = false;
-    uint32_t seed = 1;
 
+    ChimneyExampleOptions options("remote-close");
     CommandLine cmd(__FILE__);
-    cmd.AddValue("link", "p2p or csma", link);
+    options.AddTo(cmd);
     cmd.AddValue("bytes", "bytes the ns-3 host sends from 0.5 s on, then FIN", bytes);
     cmd.AddValue("closeAt", "when the ns-3 application closes with unread data (s)", closeAt);
-    cmd.AddValue("pcap", "directory for pcap files of the wire (empty: none)", pcapDir);
-    cmd.AddValue("allSegments", "print every segment, not only SYN/FIN/RST", allSegments);
-    cmd.AddValue("dataCalls", "print every Send/Receive request and completion", dataCalls);
-    cmd.AddValue("seed", "RNG seed", seed);
     cmd.Parse(argc, argv);
-    if (seed == 0 || closeAt <= 0.5)
+    if (closeAt <= 0.5)
     {
-        std::cerr << "error: --seed must be positive and --closeAt after 0.5 s\n";
+        std::cerr << "error: --closeAt must be after 0.5 s\n";
         return 2;
     }
-    RngSeedManager::SetSeed(seed);
 
     ChimneyPairBuilder pair;
-    std::string error;
-    if (!pair.Build(link, false, &error))
+    if (!options.Build(pair, false))
     {
-        std::cerr << "error: " << error << "\n";
         return 2;
     }
-    if (!pcapDir.empty())
-    {
-        pair.EnablePcap(pcapDir, "remote-close");
-    }
     ChimneyTimeline timeline(&std::cout);
-    timeline.SetWireDetail(allSegments);
-    timeline.SetDataCalls(dataCalls);
+    options.Configure(timeline);
     timeline.Attach("chimney", pair.GetStack(0));
 
     ChimneyStreamEndpoint remote; // ns-3: sends, half-closes, never reads

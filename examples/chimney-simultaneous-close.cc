@@ -24,46 +24,30 @@ using namespace ns3;
 int
 main(int argc, char* argv[])
 {
-    std::string link = "p2p";
     uint64_t bytes = 50000;
     double closeAt = 1.0;
-    std::string pcapDir;
-    bool allSegments = false;
-    bool dataCalls = false;
-    uint32_t seed = 1;
 
+    ChimneyExampleOptions options("simultaneous-close");
     CommandLine cmd(__FILE__);
-    cmd.AddValue("link", "p2p or csma", link);
+    options.AddTo(cmd);
     cmd.AddValue("bytes", "bytes each side sends at 0.5 s", bytes);
     cmd.AddValue("closeAt", "when both applications close (s)", closeAt);
-    cmd.AddValue("pcap", "directory for pcap files of the wire (empty: none)", pcapDir);
-    cmd.AddValue("allSegments", "print every segment, not only SYN/FIN/RST", allSegments);
-    cmd.AddValue("dataCalls", "print every Send/Receive request and completion", dataCalls);
-    cmd.AddValue("seed", "RNG seed", seed);
     cmd.Parse(argc, argv);
-    if (seed == 0 || closeAt <= 0.5)
+    if (closeAt <= 0.5)
     {
-        std::cerr << "error: --seed must be positive and --closeAt after 0.5 s\n";
+        std::cerr << "error: --closeAt must be after 0.5 s\n";
         return 2;
     }
-    RngSeedManager::SetSeed(seed);
 
     ChimneyPairBuilder pair;
     pair.Chimney().SetDeviceAttribute("TimeWait", TimeValue(Seconds(2)));
     pair.Stacks().SetStackAttribute("TimeWait", TimeValue(Seconds(2)));
-    std::string error;
-    if (!pair.Build(link, true, &error))
+    if (!options.Build(pair, true))
     {
-        std::cerr << "error: " << error << "\n";
         return 2;
     }
-    if (!pcapDir.empty())
-    {
-        pair.EnablePcap(pcapDir, "simultaneous-close");
-    }
     ChimneyTimeline timeline(&std::cout);
-    timeline.SetWireDetail(allSegments);
-    timeline.SetDataCalls(dataCalls);
+    options.Configure(timeline);
     timeline.Attach("host0", pair.GetStack(0));
     timeline.Attach("host1", pair.GetStack(1));
 

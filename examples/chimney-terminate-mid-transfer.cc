@@ -24,46 +24,30 @@ using namespace ns3;
 int
 main(int argc, char* argv[])
 {
-    std::string link = "p2p";
     uint64_t bytes = 400000;
     double terminateAt = 0.7;
-    std::string pcapDir;
-    bool allSegments = false;
-    bool dataCalls = false;
-    uint32_t seed = 1;
 
+    ChimneyExampleOptions options("terminate-mid-transfer");
     CommandLine cmd(__FILE__);
-    cmd.AddValue("link", "p2p or csma", link);
+    options.AddTo(cmd);
     cmd.AddValue("bytes", "bytes the application sends from 0.5 s on, then closes", bytes);
     cmd.AddValue("terminateAt", "when the host terminates the offload (s)", terminateAt);
-    cmd.AddValue("pcap", "directory for pcap files of the wire (empty: none)", pcapDir);
-    cmd.AddValue("allSegments", "print every segment, not only SYN/FIN/RST", allSegments);
-    cmd.AddValue("dataCalls", "print every Send/Receive request and completion", dataCalls);
-    cmd.AddValue("seed", "RNG seed", seed);
     cmd.Parse(argc, argv);
-    if (seed == 0 || terminateAt <= 0.2)
+    if (terminateAt <= 0.2)
     {
-        std::cerr << "error: --seed must be positive and --terminateAt after 0.2 s\n";
+        std::cerr << "error: --terminateAt must be after 0.2 s\n";
         return 2;
     }
-    RngSeedManager::SetSeed(seed);
 
     ChimneyPairBuilder pair;
     pair.Chimney().SetDeviceAttribute("TimeWait", TimeValue(Seconds(2)));
     pair.Stacks().SetStackAttribute("TimeWait", TimeValue(Seconds(2)));
-    std::string error;
-    if (!pair.Build(link, false, &error))
+    if (!options.Build(pair, false))
     {
-        std::cerr << "error: " << error << "\n";
         return 2;
     }
-    if (!pcapDir.empty())
-    {
-        pair.EnablePcap(pcapDir, "terminate-mid-transfer");
-    }
     ChimneyTimeline timeline(&std::cout);
-    timeline.SetWireDetail(allSegments);
-    timeline.SetDataCalls(dataCalls);
+    options.Configure(timeline);
     timeline.Attach("chimney", pair.GetStack(0));
 
     ChimneyStreamEndpoint server;

@@ -14,6 +14,7 @@
 
 #include "engine-ns3-adapter.h"
 #include "ns3-peer-app.h"
+#include "recording-client.h"
 #include "test-links.h"
 
 #include "ns3/chimney-helper.h"
@@ -47,202 +48,6 @@ constexpr uint32_t kIss = 1000000;
 // ---------------------------------------------------------------------------------------------
 // Observers
 // ---------------------------------------------------------------------------------------------
-
-/// One frame seen on the wire.
-struct WireEntry
-{
-    Time time;
-    bool fromTarget; //!< transmitted by node 0
-    TcpSegment tcp;
-};
-
-/// One completion or indication, as an upper protocol saw it.
-struct Upcall
-{
-    Time time;
-    std::string what; //!< "Offload", "Send", "Receive", "Disconnect", "Terminate", "Event"
-    OffloadHandle handle = 0;
-    Ptr<NetBufferList> nbl;
-    Ptr<OffloadBlockList> blocks;
-    ChimneyStatus status = ChimneyStatus::PENDING;
-    uint64_t bytes = 0;
-    size_t depth = 0; //!< NBL context depth on delivery (max over a returned send chain)
-    ChimneyEvent event = ChimneyEvent::DISCONNECT;
-    ChimneyUploadReason reason = ChimneyUploadReason::NONE;
-};
-
-/// An upper protocol: makes requests on its binding and records every upcall. A1 is checked on
-/// every upcall (none may arrive while one of its request calls is in progress).
-class RecordingUpper : public ChimneyOffloadClient
-{
-  public:
-    void InitiateOffloadComplete(Ptr<OffloadBlockList> blocks) override
-    {
-        Record("Offload", FirstHandle(blocks), nullptr, blocks->status, 0).blocks = blocks;
-    }
-
-    void TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList> nbls) override
-    {
-        for (Ptr<NetBufferList> n = nbls; n; n = n->next)
-        {
-            Record("Send", handle, n, n->status, n->bytesTransferred);
-        }
-    }
-
-    void TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferList> nbls) override
-    {
-        for (Ptr<NetBufferList> n = nbls; n; n = n->next)
-        {
-            Record("Receive", handle, n, n->status, n->bytesTransferred);
-            if (n->status == ChimneyStatus::SUCCESS)
-            {
-                uint64_t left = n->bytesTransferred;
-                for (const auto& b : n->buffers)
-                {
-                    const size_t take = std::min<uint64_t>(left, b.data.size());
-                    received.insert(received.end(), b.data.begin(), b.data.begin() + take);
-                    left -= take;
-                }
-            }
-            if (onReceiveComplete)
-            {
-                onReceiveComplete(handle, n);
-            }
-        }
-    }
-
-    void TcpOffloadDisconnectComplete(OffloadHandle handle, Ptr<NetBufferList> nbl) override
-    {
-        Record("Disconnect", handle, nbl, nbl->status, nbl->bytesTransferred);
-    }
-
-    void TerminateOffloadComplete(Ptr<OffloadBlockList> blocks) override
-    {
-        size_t depth = 0;
-        blocks->ForEachTcp([&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
-            for (Ptr<NetBufferList> n = tcp.sendDataHead; n; n = n->next)
-            {
-                depth = std::max(depth, n->ContextDepth());
-            }
-        });
-        Upcall& u = Record("Terminate", FirstHandle(blocks), nullptr, blocks->status, 0);
-        u.blocks = blocks;
-        u.depth = depth;
-    }
-
-    void TcpOffloadEvent(OffloadHandle handle,
-                         ChimneyEvent event,
-                         ChimneyUploadReason reason) override
-    {
-        Upcall& u = Record("Event", handle, nullptr, ChimneyStatus::SUCCESS, 0);
-        u.event = event;
-        u.reason = reason;
-        if (onEvent)
-        {
-            onEvent(handle, event, reason);
-        }
-    }
-
-    /// Wraps a request call (A1: no upcall from inside it).
-    template <typename F>
-    ChimneyStatus Call(F f)
-    {
-        inCall = true;
-        ChimneyStatus s = f();
-        inCall = false;
-        return s;
-    }
-
-    std::vector<Upcall> Of(const std::string& what) const
-    {
-        std::vector<Upcall> out;
-        for (const auto& u : log)
-        {
-            if (u.what == what)
-            {
-                out.push_back(u);
-            }
-        }
-        return out;
-    }
-
-    size_t CountEvents(ChimneyEvent e, ChimneyUploadReason r = ChimneyUploadReason::NONE) const
-    {
-        size_t n = 0;
-        for (const auto& u : log)
-        {
-            n += (u.what == "Event" && u.event == e && u.reason == r) ? 1 : 0;
-        }
-        return n;
-    }
-
-    /// Every NBL this upper posted, with how many completions it got (send chains returned by a
-    /// terminate count as its completion).
-    std::map<const NetBufferList*, int> CompletionCounts() const
-    {
-        std::map<const NetBufferList*, int> counts;
-        for (const auto& n : posted)
-        {
-            counts[PeekPointer(n)] = 0;
-        }
-        for (const auto& u : log)
-        {
-            if (u.nbl)
-            {
-                ++counts[PeekPointer(u.nbl)];
-            }
-            if (u.what == "Terminate")
-            {
-                u.blocks->ForEachTcp(
-                    [&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
-                        for (Ptr<NetBufferList> n = tcp.sendDataHead; n; n = n->next)
-                        {
-                            ++counts[PeekPointer(n)];
-                        }
-                    });
-            }
-        }
-        return counts;
-    }
-
-    ChimneyOffloadProvider* provider = nullptr; //!< the binding this upper calls
-    std::vector<Upcall> log;
-    std::vector<Ptr<NetBufferList>> posted;
-    std::vector<uint8_t> received;
-    bool inCall = false;
-    size_t upcallsInsideCalls = 0;
-    std::function<void(OffloadHandle, Ptr<NetBufferList>)> onReceiveComplete;
-    std::function<void(OffloadHandle, ChimneyEvent, ChimneyUploadReason)> onEvent;
-
-  private:
-    static OffloadHandle FirstHandle(Ptr<OffloadBlockList> blocks)
-    {
-        OffloadHandle h = 0;
-        blocks->ForEachTcp([&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
-            h = h == 0 ? tcp.handle : h;
-        });
-        return h;
-    }
-
-    Upcall& Record(const std::string& what,
-                   OffloadHandle h,
-                   Ptr<NetBufferList> nbl,
-                   ChimneyStatus st,
-                   uint64_t bytes)
-    {
-        upcallsInsideCalls += inCall ? 1 : 0;
-        Upcall u;
-        u.time = Simulator::Now();
-        u.what = what;
-        u.handle = h;
-        u.nbl = nbl;
-        u.status = st;
-        u.bytes = bytes;
-        u.depth = nbl ? nbl->ContextDepth() : 0;
-        log.push_back(u);
-        return log.back();
-    }
-};
 
 /// A request or completion at the device's interface (its Request / Completion traces).
 struct DeviceRecord
@@ -371,11 +176,7 @@ class ChimneyIntermediateDriverTest : public testing::Test
 
     static void Capture(std::vector<WireEntry>* log, bool fromTarget, Ptr<const Packet> p)
     {
-        WireSegment w;
-        if (ParseWireFrame(p, Link::kWire, w))
-        {
-            log->push_back({Simulator::Now(), fromTarget, w.tcp});
-        }
+        CaptureWire<Link>(log, fromTarget, p);
     }
 
     static void OnDeviceRequest(std::vector<DeviceRecord>* log,
@@ -506,7 +307,7 @@ class ChimneyIntermediateDriverTest : public testing::Test
     }
 
     /// Moves the software connection to the target through upper's binding.
-    Ptr<OffloadBlockList> Offload(RecordingUpper& upper,
+    Ptr<OffloadBlockList> Offload(RecordingClient& upper,
                                   EngineL4Adapter::Connection& c,
                                   OffloadHandle handle,
                                   uint16_t localPort,
@@ -520,7 +321,7 @@ class ChimneyIntermediateDriverTest : public testing::Test
     }
 
     /// Posts a send of one NBL per (data, id); more than one are posted as one chain.
-    ChimneyStatus Send(RecordingUpper& upper,
+    ChimneyStatus Send(RecordingClient& upper,
                        OffloadHandle h,
                        const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& parts)
     {
@@ -544,7 +345,7 @@ class ChimneyIntermediateDriverTest : public testing::Test
     }
 
     /// Posts a receive of one NBL per (capacity, id), chained when more than one.
-    ChimneyStatus PostReceive(RecordingUpper& upper,
+    ChimneyStatus PostReceive(RecordingClient& upper,
                               OffloadHandle h,
                               const std::vector<std::pair<uint32_t, uint64_t>>& parts)
     {
@@ -568,7 +369,7 @@ class ChimneyIntermediateDriverTest : public testing::Test
     }
 
     /// Keeps one receive buffer posted (re-posted while the last one brought data).
-    void KeepReceiving(RecordingUpper& upper, OffloadHandle h, uint64_t id)
+    void KeepReceiving(RecordingClient& upper, OffloadHandle h, uint64_t id)
     {
         upper.onReceiveComplete = [this, &upper, h, id](OffloadHandle, Ptr<NetBufferList> n) {
             if (n->status == ChimneyStatus::SUCCESS && n->bytesTransferred > 0)
@@ -580,7 +381,7 @@ class ChimneyIntermediateDriverTest : public testing::Test
         };
     }
 
-    Ptr<NetBufferList> MakeDisconnectNbl(RecordingUpper& upper,
+    Ptr<NetBufferList> MakeDisconnectNbl(RecordingClient& upper,
                                          const std::vector<uint8_t>& data,
                                          uint64_t id)
     {
@@ -589,7 +390,7 @@ class ChimneyIntermediateDriverTest : public testing::Test
         return nbl;
     }
 
-    ChimneyStatus Disconnect(RecordingUpper& upper,
+    ChimneyStatus Disconnect(RecordingClient& upper,
                              OffloadHandle h,
                              const std::vector<uint8_t>& data,
                              uint32_t flags,
@@ -599,7 +400,7 @@ class ChimneyIntermediateDriverTest : public testing::Test
         return upper.Call([&]() { return upper.provider->TcpOffloadDisconnect(h, nbl, flags); });
     }
 
-    Ptr<OffloadBlockList> Terminate(RecordingUpper& upper,
+    Ptr<OffloadBlockList> Terminate(RecordingClient& upper,
                                     OffloadHandle h,
                                     uint16_t localPort,
                                     uint64_t id)
@@ -658,7 +459,7 @@ class ChimneyIntermediateDriverTest : public testing::Test
 
     /// Checks the A11 bookkeeping of one upper at the end of a test: every NBL it posted came
     /// back exactly once, to it only, with its own handle, and no context left on any NBL.
-    void ExpectOwnNblsBackOnce(const RecordingUpper& upper, OffloadHandle handle)
+    void ExpectOwnNblsBackOnce(const RecordingClient& upper, OffloadHandle handle)
     {
         for (const auto& [nbl, count] : upper.CompletionCounts())
         {
@@ -710,8 +511,8 @@ TYPED_TEST(ChimneyIntermediateDriverTest, TwoUppersSameHandleEachGetOnlyTheirOwn
 {
     this->Build();
     Layer& layer = this->AddLayer(this->Device());
-    RecordingUpper a;
-    RecordingUpper b;
+    RecordingClient a;
+    RecordingClient b;
     a.provider = layer.driver->AddUpperProtocol(&a, "A");
     b.provider = layer.driver->AddUpperProtocol(&b, "B");
     EXPECT_EQ(layer.driver->GetNUpperProtocols(), 2U);
@@ -897,7 +698,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, TwoStackedLayersFullLifecycle_E1_A11)
     this->Build();
     Layer& low = this->AddLayer(this->Device());
     Layer& high = this->AddLayer(low.driver->AddUpperProtocol(nullptr, "high"));
-    RecordingUpper host;
+    RecordingClient host;
     host.provider = high.driver->AddUpperProtocol(&host, "host");
     constexpr OffloadHandle h = 42; // the host's handle; each layer maps it to its own
     this->onPeer = [](PeerApp& p) { p.onNormalClose = [](PeerApp& q) { q.socket->Close(); }; };
@@ -1028,7 +829,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, TerminateReturnsSendChainWithoutLayerC
     this->Build();
     Layer& low = this->AddLayer(this->Device());
     Layer& high = this->AddLayer(low.driver->AddUpperProtocol(nullptr, "high"));
-    RecordingUpper host;
+    RecordingClient host;
     host.provider = high.driver->AddUpperProtocol(&host, "host");
     constexpr OffloadHandle h = 3;
     this->onPeer = [](PeerApp& p) { p.onNormalClose = [](PeerApp& q) { q.socket->Close(); }; };
@@ -1107,8 +908,8 @@ TYPED_TEST(ChimneyIntermediateDriverTest, RefusalReturnsLowerStatusAndChangesNot
 {
     this->Build();
     Layer& layer = this->AddLayer(this->Device());
-    RecordingUpper a;
-    RecordingUpper b;
+    RecordingClient a;
+    RecordingClient b;
     a.provider = layer.driver->AddUpperProtocol(&a, "A");
     b.provider = layer.driver->AddUpperProtocol(&b, "B");
     constexpr OffloadHandle h = 1;
@@ -1220,7 +1021,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, LayerLatencyDelaysRequestsAndCompletio
     const Time latency = MilliSeconds(3);
     this->Build();
     Layer& layer = this->AddLayer(this->Device(), latency);
-    RecordingUpper host;
+    RecordingClient host;
     host.provider = layer.driver->AddUpperProtocol(&host, "host");
     constexpr OffloadHandle h = 7;
     this->onPeer = [](PeerApp& p) { p.onNormalClose = [](PeerApp& q) { q.socket->Close(); }; };

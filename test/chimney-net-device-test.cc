@@ -11,6 +11,7 @@
 
 #include "engine-ns3-adapter.h"
 #include "ns3-peer-app.h"
+#include "recording-client.h"
 #include "test-links.h"
 
 #include "ns3/applications-module.h"
@@ -45,174 +46,6 @@ constexpr OffloadHandle kHandle = 1;
 // ---------------------------------------------------------------------------------------------
 // Observers
 // ---------------------------------------------------------------------------------------------
-
-/// One frame seen on the wire.
-struct WireEntry
-{
-    Time time;
-    bool fromTarget; //!< transmitted by node 0
-    TcpSegment tcp;
-};
-
-/// One completion or indication, as the host saw it.
-struct Upcall
-{
-    Time time;
-    std::string what; //!< "Offload", "Send", "Receive", "Disconnect", "Terminate", "Event"
-    OffloadHandle handle = 0;
-    Ptr<NetBufferList> nbl;
-    Ptr<OffloadBlockList> blocks;
-    ChimneyStatus status = ChimneyStatus::PENDING;
-    uint64_t bytes = 0;
-    ChimneyEvent event = ChimneyEvent::DISCONNECT;
-    ChimneyUploadReason reason = ChimneyUploadReason::NONE;
-};
-
-/// The host side of the interface in these tests: records everything; A1 is checked on every
-/// upcall (none may arrive while a request call is in progress).
-class TestClient : public ChimneyOffloadClient
-{
-  public:
-    void InitiateOffloadComplete(Ptr<OffloadBlockList> blocks) override
-    {
-        Record("Offload", 0, nullptr, blocks->status, 0).blocks = blocks;
-        if (onOffloadComplete)
-        {
-            onOffloadComplete(blocks);
-        }
-    }
-
-    void TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList> nbls) override
-    {
-        for (Ptr<NetBufferList> n = nbls; n; n = n->next)
-        {
-            Record("Send", handle, n, n->status, n->bytesTransferred);
-        }
-    }
-
-    void TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferList> nbls) override
-    {
-        for (Ptr<NetBufferList> n = nbls; n; n = n->next)
-        {
-            Record("Receive", handle, n, n->status, n->bytesTransferred);
-            if (n->status == ChimneyStatus::SUCCESS)
-            {
-                uint64_t left = n->bytesTransferred;
-                for (const auto& b : n->buffers)
-                {
-                    const size_t take = std::min<uint64_t>(left, b.data.size());
-                    received.insert(received.end(), b.data.begin(), b.data.begin() + take);
-                    left -= take;
-                }
-            }
-            if (onReceiveComplete)
-            {
-                onReceiveComplete(handle, n);
-            }
-        }
-    }
-
-    void TcpOffloadDisconnectComplete(OffloadHandle handle, Ptr<NetBufferList> nbl) override
-    {
-        Record("Disconnect", handle, nbl, nbl->status, nbl->bytesTransferred);
-    }
-
-    void TerminateOffloadComplete(Ptr<OffloadBlockList> blocks) override
-    {
-        Record("Terminate", 0, nullptr, blocks->status, 0).blocks = blocks;
-        if (onTerminateComplete)
-        {
-            onTerminateComplete(blocks);
-        }
-    }
-
-    void TcpOffloadEvent(OffloadHandle handle,
-                         ChimneyEvent event,
-                         ChimneyUploadReason reason) override
-    {
-        Upcall& u = Record("Event", handle, nullptr, ChimneyStatus::SUCCESS, 0);
-        u.event = event;
-        u.reason = reason;
-        if (onEvent)
-        {
-            onEvent(handle, event, reason);
-        }
-    }
-
-    /// Wraps a request call: A1, PENDING and no upcall from inside the call.
-    template <typename F>
-    ChimneyStatus Call(F f)
-    {
-        inCall = true;
-        ChimneyStatus s = f();
-        inCall = false;
-        return s;
-    }
-
-    std::vector<Upcall> Of(const std::string& what) const
-    {
-        std::vector<Upcall> out;
-        for (const auto& u : log)
-        {
-            if (u.what == what)
-            {
-                out.push_back(u);
-            }
-        }
-        return out;
-    }
-
-    size_t CountEvents(ChimneyEvent e, ChimneyUploadReason r = ChimneyUploadReason::NONE) const
-    {
-        size_t n = 0;
-        for (const auto& u : log)
-        {
-            n += (u.what == "Event" && u.event == e && u.reason == r) ? 1 : 0;
-        }
-        return n;
-    }
-
-    /// Index in the log of the first upcall matching a predicate (log.size() if none).
-    size_t IndexOf(const std::function<bool(const Upcall&)>& p) const
-    {
-        for (size_t i = 0; i < log.size(); ++i)
-        {
-            if (p(log[i]))
-            {
-                return i;
-            }
-        }
-        return log.size();
-    }
-
-    std::vector<Upcall> log;
-    std::vector<uint8_t> received;
-    bool inCall = false;
-    size_t upcallsInsideCalls = 0;
-    std::function<void(Ptr<OffloadBlockList>)> onOffloadComplete;
-    std::function<void(Ptr<OffloadBlockList>)> onTerminateComplete;
-    std::function<void(OffloadHandle, Ptr<NetBufferList>)> onReceiveComplete;
-    std::function<void(OffloadHandle, ChimneyEvent, ChimneyUploadReason)> onEvent;
-
-  private:
-    Upcall& Record(const std::string& what,
-                   OffloadHandle h,
-                   Ptr<NetBufferList> nbl,
-                   ChimneyStatus st,
-                   uint64_t bytes)
-    {
-        upcallsInsideCalls += inCall ? 1 : 0;
-        Upcall u;
-        u.time = Simulator::Now();
-        u.what = what;
-        u.handle = h;
-        u.nbl = nbl;
-        u.status = st;
-        u.bytes = bytes;
-        log.push_back(u);
-        return log.back();
-    }
-};
 
 /// Concatenation of the data of a list of NBLs.
 std::vector<uint8_t>
@@ -288,11 +121,7 @@ class ChimneyDeviceTest : public testing::Test
 
     static void Capture(std::vector<WireEntry>* log, bool fromTarget, Ptr<const Packet> p)
     {
-        WireSegment w;
-        if (ParseWireFrame(p, Link::kWire, w))
-        {
-            log->push_back({Simulator::Now(), fromTarget, w.tcp});
-        }
+        CaptureWire<Link>(log, fromTarget, p);
     }
 
     /// Frames handed to the link device (before its queue), IPv4/TCP only.
@@ -615,7 +444,7 @@ class ChimneyDeviceTest : public testing::Test
     Ptr<EngineL4Adapter> adapter;
     Ptr<Socket> listener;
     PeerApp peer;
-    TestClient client;
+    RecordingClient client;
     TcpEngineConfig config;
     std::vector<WireEntry> wire;
     std::vector<Time> handedToLink;
