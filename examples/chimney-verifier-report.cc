@@ -11,14 +11,21 @@
 // documented in model/chimney-finding.h). Exit status: 0 when the verifier found nothing and
 // the applications' own E1/E2 check passed, 1 otherwise, 2 on bad options.
 //
+// --defect=NAME seeds one of the target's defects (ChimneyNetDevice::GetDefectNames()) and,
+// unless --scenario is given, runs the scenario that exposes it: the table then shows the IDs
+// the verifier caught it by.
+//
 //   ./build/examples/chimney-verifier-report --scenario=terminate --link=csma --report=out.json
+//   ./build/examples/chimney-verifier-report --defect=FreeOnFin
 //   ./build/examples/chimney-verifier-report --deviceAttr=SegmentProcessingTime=10us
 //
-// Scenarios: graceful, abortive, terminate, remote-close, simultaneous, intermediate.
+// Scenarios: graceful, abortive, terminate, remote-close, simultaneous, intermediate,
+// abort-receiving, half-close, slow-receiver, capacity.
 
 #include "ns3/chimney-module.h"
 #include "ns3/core-module.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -29,13 +36,16 @@ int
 main(int argc, char* argv[])
 {
     ChimneyLifecycleOptions options;
+    options.scenario.clear(); // empty: "graceful", or the scenario that exposes --defect
+    std::string defect;
     std::string report;
     std::string deviceAttr;
     bool timeline = false;
 
     CommandLine cmd(__FILE__);
     cmd.AddValue("scenario",
-                 "graceful, abortive, terminate, remote-close, simultaneous or intermediate",
+                 "graceful (default), abortive, terminate, remote-close, simultaneous, "
+                 "intermediate, abort-receiving, half-close, slow-receiver or capacity",
                  options.scenario);
     cmd.AddValue("link", "p2p or csma", options.link);
     cmd.AddValue("seed", "RNG seed (positive)", options.seed);
@@ -44,8 +54,10 @@ main(int argc, char* argv[])
                  "ChimneyNetDevice attributes, Name=Value[,Name=Value...], e.g. "
                  "RequestLatency=5us",
                  deviceAttr);
-    // TODO(defects): a --defect=NAME option (the device's Defect attribute) goes here; until
-    // then --deviceAttr=Defect=NAME does the same.
+    cmd.AddValue("defect",
+                 "seed this defect in the target (ChimneyNetDevice attribute Defect); without "
+                 "--scenario, the scenario that exposes it is run",
+                 defect);
     cmd.AddValue("timeline", "print the interface timeline", timeline);
     cmd.Parse(argc, argv);
 
@@ -61,6 +73,29 @@ main(int argc, char* argv[])
         }
         options.deviceAttributes.emplace_back(item.substr(0, eq), item.substr(eq + 1));
     }
+    if (!defect.empty())
+    {
+        const std::vector<std::string> names = ChimneyNetDevice::GetDefectNames();
+        if (std::find(names.begin(), names.end(), defect) == names.end())
+        {
+            std::cerr << "error: unknown --defect '" << defect << "'; known defects:";
+            for (const std::string& name : names)
+            {
+                std::cerr << " " << name;
+            }
+            std::cerr << "\n";
+            return 2;
+        }
+        options.deviceAttributes.emplace_back("Defect", defect);
+        if (options.scenario.empty())
+        {
+            options.scenario = ChimneyLifecycleScenarioForDefect(defect);
+        }
+    }
+    if (options.scenario.empty())
+    {
+        options.scenario = "graceful";
+    }
     if (timeline)
     {
         options.timeline = &std::cout;
@@ -73,7 +108,7 @@ main(int argc, char* argv[])
         return 2;
     }
     std::cout << "scenario " << options.scenario << " over " << options.link << ", seed "
-              << options.seed << "\n"
+              << options.seed << (defect.empty() ? "" : ", defect " + defect) << "\n"
               << result.endToEnd << "\n\n";
     result.verifier->PrintSummary(std::cout);
     if (!report.empty())

@@ -13,8 +13,10 @@
 #include "ns3/rng-seed-manager.h"
 #include "ns3/simulator.h"
 #include "ns3/string.h"
+#include "ns3/uinteger.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 
 namespace ns3
@@ -23,9 +25,46 @@ namespace ns3
 const std::vector<std::string>&
 ChimneyLifecycleScenarios()
 {
-    static const std::vector<std::string> names =
-        {"graceful", "abortive", "terminate", "remote-close", "simultaneous", "intermediate"};
+    static const std::vector<std::string> names = {"graceful",
+                                                   "abortive",
+                                                   "terminate",
+                                                   "remote-close",
+                                                   "simultaneous",
+                                                   "intermediate",
+                                                   "abort-receiving",
+                                                   "half-close",
+                                                   "slow-receiver",
+                                                   "capacity"};
     return names;
+}
+
+std::string
+ChimneyLifecycleScenarioForDefect(const std::string& defect)
+{
+    // The scenario in which each seeded defect acts (ChimneyNetDevice::Defect); the verifier
+    // defect test (test/chimney-verifier-defect-test.cc) holds the IDs each must produce.
+    static const std::map<std::string, std::string> scenarios = {
+        {"None", "graceful"},
+        {"FreeOnFin", "graceful"},
+        {"FreeOnRst", "abortive"},
+        {"DataAfterFin", "graceful"},
+        {"DropDisconnectData", "graceful"},
+        {"CompleteGracefulOnFinSent", "graceful"},
+        {"DoubleCompletion", "graceful"},
+        {"CompletionInsideCall", "graceful"},
+        {"RstOnGraceful", "graceful"},
+        {"AckAfterAbort", "abort-receiving"},
+        {"TransmitAfterTerminate", "terminate"},
+        {"LeakOnTerminate", "terminate"},
+        {"LoseSendDataOnTerminate", "terminate"},
+        {"WrongSndUnaOnTerminate", "terminate"},
+        {"DisconnectBeforeSends", "graceful"},
+        {"DropRemoteDataAfterFin", "half-close"},
+        {"IndicateFinBeforeData", "slow-receiver"},
+        {"OffloadBeyondCapacity", "capacity"},
+    };
+    auto it = scenarios.find(defect);
+    return it == scenarios.end() ? std::string() : it->second;
 }
 
 namespace
@@ -54,6 +93,25 @@ RunChimneyLifecycle(const ChimneyLifecycleOptions& o)
     ChimneyPairBuilder pair;
     pair.Chimney().SetDeviceAttribute("TimeWait", TimeValue(Seconds(2)));
     pair.Stacks().SetStackAttribute("TimeWait", TimeValue(Seconds(2)));
+    if (s == "slow-receiver")
+    {
+        // One small receive buffer at a time and a host slow to see completions: the remote's
+        // data waits in the target, and its FIN arrives before that data is delivered (A7).
+        pair.Stacks().SetStackAttribute("ReceiveBuffersPosted", UintegerValue(1));
+        pair.Stacks().SetStackAttribute("ReceiveBufferSize", UintegerValue(1024));
+        pair.Chimney().SetDeviceAttribute("CompletionLatency", TimeValue(MilliSeconds(2)));
+    }
+    else if (s == "abort-receiving")
+    {
+        // The host sees the abortive disconnect's completion, and terminates, only 5 ms after
+        // the RST: the remote's segments in flight meanwhile reach the target (W5, W6).
+        pair.Chimney().SetDeviceAttribute("CompletionLatency", TimeValue(MilliSeconds(5)));
+    }
+    else if (s == "capacity")
+    {
+        // Room for one offloaded connection: the second stays in software (R5).
+        pair.Chimney().SetDeviceAttribute("MaxOffloadedConnections", UintegerValue(1));
+    }
     for (const auto& attribute : o.deviceAttributes)
     {
         pair.Chimney().SetDeviceAttribute(attribute.first, StringValue(attribute.second));
@@ -81,8 +139,11 @@ RunChimneyLifecycle(const ChimneyLifecycleOptions& o)
 
     ChimneyStreamEndpoint server;
     ChimneyStreamEndpoint client;
+    ChimneyStreamEndpoint server2; // "capacity": the second connection
+    ChimneyStreamEndpoint client2;
     std::vector<uint8_t> up;   // client (chimney host 0) -> server
     std::vector<uint8_t> down; // server -> client
+    std::vector<uint8_t> up2;  // client2 -> server2
     Ptr<Socket> socket;
     Ptr<ChimneyHostStack> stack = pair.GetStack(0);
     Time stop = Seconds(30);
@@ -163,6 +224,71 @@ RunChimneyLifecycle(const ChimneyLifecycleOptions& o)
         };
         Simulator::Schedule(Seconds(1.5), [&server]() { server.GetSocket()->Close(); });
     }
+    else if (s == "abort-receiving")
+    {
+        // The remote sends in bulk (host 0 only a little, so that the remote is never starved
+        // of the CSMA channel), then host 0 aborts: the remote's data still in flight reaches
+        // the target after its RST, and must be neither acknowledged nor delivered (W5, W6).
+        pair.Listen(1, 9, server);
+        socket = pair.Connect(0, 9, client, Seconds(0.1));
+        up = ChimneyStreamEndpoint::Pattern(5000, 9);
+        down = ChimneyStreamEndpoint::Pattern(1000000, 10);
+        Simulator::Schedule(Seconds(0.5), [&client, &server, &up, &down]() {
+            client.SendAll(up);
+            server.SendAll(down);
+        });
+        Simulator::Schedule(Seconds(0.6),
+                            [&socket]() { DynamicCast<ChimneySocket>(socket)->Abort(); });
+    }
+    else if (s == "half-close")
+    {
+        // Host 0 sends, then closes its send half (FIN); the remote answers only after that
+        // FIN, then closes: the target's receive half must stay open (W7, E1).
+        pair.Listen(1, 9, server);
+        socket = pair.Connect(0, 9, client, Seconds(0.1));
+        up = ChimneyStreamEndpoint::Pattern(20000, 11);
+        down = ChimneyStreamEndpoint::Pattern(50000, 12);
+        server.onEnd = [&down](ChimneyStreamEndpoint& e) {
+            if (e.GetEnd() == ChimneyStreamEndpoint::End::FIN)
+            {
+                e.SendAll(down, [&e]() { e.GetSocket()->Close(); });
+            }
+        };
+        Simulator::Schedule(Seconds(0.5), [&client, &socket, &up]() {
+            client.SendAll(up, [&socket]() { socket->ShutdownSend(); });
+        });
+    }
+    else if (s == "slow-receiver")
+    {
+        // The remote sends, then FIN; host 0 takes the data slowly (attributes above), so
+        // Disconnect may be indicated only once the target delivered all of it (A7).
+        pair.Listen(1, 9, server);
+        socket = pair.Connect(0, 9, client, Seconds(0.1));
+        down = ChimneyStreamEndpoint::Pattern(30000, 13);
+        Simulator::Schedule(Seconds(0.5), [&server, &down]() {
+            server.SendAll(down, [&server]() { server.GetSocket()->Close(); });
+        });
+        client.onEnd = [](ChimneyStreamEndpoint& e) { e.GetSocket()->Close(); };
+    }
+    else if (s == "capacity")
+    {
+        // Two connections on a target with room for one: the second offload must fail with
+        // OFFLOAD_TCP_ENTRIES and the connection carry on in software (R5, E1).
+        pair.Listen(1, 9, server);
+        pair.Listen(1, 10, server2);
+        socket = pair.Connect(0, 9, client, Seconds(0.1));
+        pair.Connect(0, 10, client2, Seconds(0.2));
+        up = ChimneyStreamEndpoint::Pattern(30000, 14);
+        up2 = ChimneyStreamEndpoint::Pattern(30000, 15);
+        for (ChimneyStreamEndpoint* e : {&server, &server2})
+        {
+            e->onEnd = [](ChimneyStreamEndpoint& end) { end.GetSocket()->Close(); };
+        }
+        Simulator::Schedule(Seconds(0.5), [&client, &client2, &up, &up2]() {
+            client.SendAll(up, [&client]() { client.GetSocket()->Close(); });
+            client2.SendAll(up2, [&client2]() { client2.GetSocket()->Close(); });
+        });
+    }
     else // simultaneous
     {
         pair.Listen(1, 9, server);
@@ -183,29 +309,45 @@ RunChimneyLifecycle(const ChimneyLifecycleOptions& o)
     Simulator::Run();
     verifier->Finish();
 
-    std::string why;
-    bool ok = true;
-    if (s == "abortive")
+    // What each scenario's applications must have seen: E1 (exactly the bytes, then end of
+    // stream) or E2 (a prefix, then a reset), per stream.
+    struct StreamCheck
     {
-        ok = server.CheckE2(up, &why);
-        result.endToEnd = Check("E2 host0 -> host1", ok, why);
+        const char* rule;
+        const ChimneyStreamEndpoint* receiver;
+        const std::vector<uint8_t>* sent;
+        bool graceful;
+    };
+
+    std::vector<StreamCheck> checks;
+    if (s == "abortive" || s == "abort-receiving")
+    {
+        checks.push_back({"E2 host0 -> host1", &server, &up, false});
     }
-    else if (s == "remote-close")
+    else if (s == "remote-close" || s == "slow-receiver")
     {
-        ok = client.CheckE1(down, &why);
-        result.endToEnd = Check("E1 host1 -> host0", ok, why);
+        checks.push_back({"E1 host1 -> host0", &client, &down, true});
     }
     else
     {
-        ok = server.CheckE1(up, &why);
-        result.endToEnd = Check("E1 host0 -> host1", ok, why);
-        if (s == "simultaneous")
+        checks.push_back({"E1 host0 -> host1", &server, &up, true});
+        if (s == "simultaneous" || s == "half-close")
         {
-            std::string whyDown;
-            const bool okDown = client.CheckE1(down, &whyDown);
-            result.endToEnd += "; " + Check("E1 host1 -> host0", okDown, whyDown);
-            ok = ok && okDown;
+            checks.push_back({"E1 host1 -> host0", &client, &down, true});
         }
+        if (s == "capacity")
+        {
+            checks.push_back({"E1 host0 -> host1 (second connection)", &server2, &up2, true});
+        }
+    }
+    bool ok = true;
+    for (const StreamCheck& check : checks)
+    {
+        std::string why;
+        const bool passed = check.graceful ? check.receiver->CheckE1(*check.sent, &why)
+                                           : check.receiver->CheckE2(*check.sent, &why);
+        result.endToEnd += (result.endToEnd.empty() ? "" : "; ") + Check(check.rule, passed, why);
+        ok = ok && passed;
     }
     result.endToEndOk = ok;
     Simulator::Destroy();

@@ -26,7 +26,11 @@ struct ChimneyLifecycleOptions
     /// data), "abortive" (abort with sends outstanding), "terminate" (upload mid-transfer,
     /// finished in software), "remote-close" (remote FIN, then RST), "simultaneous"
     /// (chimney-to-chimney simultaneous close), "intermediate" (graceful through two
-    /// intermediate driver layers).
+    /// intermediate driver layers), "abort-receiving" (abort while the remote is sending:
+    /// its data arrives after the RST), "half-close" (our FIN, then the remote sends before
+    /// its own FIN), "slow-receiver" (one small receive buffer posted at a time and slow
+    /// completions: the remote FIN arrives before its data is delivered), "capacity" (two
+    /// connections, MaxOffloadedConnections 1: the second stays in software).
     std::string scenario = "graceful";
     std::string link = "p2p"; //!< "p2p" or "csma"
     uint32_t seed = 1;        //!< RngSeedManager seed (positive)
@@ -53,6 +57,15 @@ struct ChimneyLifecycleResult
  * \returns the names
  */
 const std::vector<std::string>& ChimneyLifecycleScenarios();
+
+/**
+ * \ingroup chimney
+ * \brief The lifecycle scenario in which a seeded defect (ChimneyNetDevice attribute Defect)
+ *        acts, so that the verifier can catch it.
+ * \param defect a name of ChimneyNetDevice::GetDefectNames()
+ * \returns the scenario name, empty for an unknown defect
+ */
+std::string ChimneyLifecycleScenarioForDefect(const std::string& defect);
 
 /**
  * \ingroup chimney

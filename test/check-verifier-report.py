@@ -6,6 +6,9 @@ a correct run must be valid and clean; --self-test proves the validator rejects 
 
   check-verifier-report.py EXAMPLES_DIR             run and validate
   check-verifier-report.py --self-test EXAMPLES_DIR prove the validator fails on bad reports
+  check-verifier-report.py --defects EXAMPLES_DIR   run with seeded defects (--defect=NAME):
+                                                    valid report listing the expected IDs,
+                                                    exit 1; an unknown defect: exit 2
 """
 
 import json
@@ -68,12 +71,12 @@ def validate(report):
     return problems
 
 
-def run(examples, scenario, link):
+def run(examples, *options):
     program = os.path.join(examples, "chimney-verifier-report")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "report.json")
-        done = subprocess.run([program, f"--scenario={scenario}", f"--link={link}",
-                               f"--report={path}"], capture_output=True, text=True, timeout=300)
+        done = subprocess.run([program, *options, f"--report={path}"],
+                              capture_output=True, text=True, timeout=300)
         if not os.path.exists(path):
             print(done.stdout, done.stderr)
             return None, done.returncode
@@ -81,15 +84,59 @@ def run(examples, scenario, link):
             return json.load(f), done.returncode
 
 
+# Seeded defects run by the example (it picks the scenario), and IDs their report must list:
+# a sample of the table in test/chimney-verifier-defect-test.cc, one per scenario family.
+DEFECTS = [("FreeOnFin", "p2p", {"R1", "R3"}),
+           ("AckAfterAbort", "csma", {"W6"}),
+           ("LeakOnTerminate", "csma", {"R2", "R4"}),
+           ("IndicateFinBeforeData", "p2p", {"A7"}),
+           ("OffloadBeyondCapacity", "p2p", {"R5"})]
+
+
+def check_defects(examples):
+    failures = 0
+    for defect, link, expected in DEFECTS:
+        report, rc = run(examples, f"--defect={defect}", f"--link={link}")
+        if report is None:
+            print(f"FAIL {defect}/{link}: no report (exit {rc})")
+            failures += 1
+            continue
+        problems = validate(report)
+        listed = {f["id"] for f in report["findings"]}
+        counted = {i for i, n in report["counts"].items() if n > 0}
+        if problems:
+            print(f"FAIL {defect}/{link}: " + "; ".join(problems))
+            failures += 1
+        elif not expected <= listed or not expected <= counted or rc != 1:
+            print(f"FAIL {defect}/{link}: expected {sorted(expected)} and exit 1, got findings "
+                  f"{sorted(listed)}, counts {sorted(counted)}, exit {rc}")
+            failures += 1
+        else:
+            print(f"ok   {defect}/{link}: {sorted(counted)}, exit {rc}")
+    program = os.path.join(examples, "chimney-verifier-report")
+    done = subprocess.run([program, "--defect=NoSuchDefect"], capture_output=True, text=True,
+                          timeout=60)
+    if done.returncode != 2 or "FreeOnFin" not in done.stderr:
+        print(f"FAIL unknown defect: exit {done.returncode} (2 expected), stderr should list "
+              f"the defects: {done.stderr.strip()}")
+        failures += 1
+    else:
+        print("ok   unknown defect: exit 2, names listed")
+    return failures
+
+
 def main(argv):
     self_test = "--self-test" in argv
-    args = [a for a in argv[1:] if a != "--self-test"]
+    defects = "--defects" in argv
+    args = [a for a in argv[1:] if a not in ("--self-test", "--defects")]
     if len(args) != 1:
         print(__doc__)
         return 2
+    if defects:
+        return 1 if check_defects(args[0]) else 0
     failures = 0
     for scenario, link in [("graceful", "csma"), ("terminate", "p2p")]:
-        report, rc = run(args[0], scenario, link)
+        report, rc = run(args[0], f"--scenario={scenario}", f"--link={link}")
         if report is None:
             print(f"FAIL {scenario}/{link}: no report (exit {rc})")
             failures += 1
