@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds in build/, and runs the main job with your options.
 #   ./run.sh [options]      e.g. ./run.sh --PrintHelp
+# The main job is the fault-injection campaign (examples/chimney-campaign.cc). Its defaults:
+# 128 offloading hosts x 8 connections, chimney peers, every fault kind
+# (ChimneyFaultPlan::Everything()), seed 1; exit status 0 clean, 1 findings, 2 bad options.
+# E.g. ./run.sh --seeds=20,
+# ./run.sh --everything=false --faults=plan.json, ./run.sh --report=report.json.
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 "$root/scripts/install-deps.sh"
-# The main job: until the campaign program exists, the native baseline example.
-main=chimney-p2p-baseline
+main=chimney-campaign
 CHIMNEY_BUILD_TARGET=$main "$root/scripts/build.sh" "$root/build"
+# The Python module too, so that `import chimney_offload` works after ./run.sh (README, Python).
+CHIMNEY_BUILD_TARGET=_chimney "$root/scripts/build.sh" "$root/build"
+"$root/scripts/install-python.sh" "$root/build"
 exec "$root/build/examples/$main" "$@"

@@ -23,6 +23,8 @@ while [ $# -gt 0 ]; do
 done
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh" "$build" "${cmake_args[@]}"
+# Registers build/python with /usr/bin/python3 (no-op for a build without bindings).
+"$root/scripts/install-python.sh" "$build"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$build"

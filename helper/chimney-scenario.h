@@ -14,6 +14,7 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ns3
@@ -32,22 +33,22 @@ class CommandLine;
 struct ChimneyScenarioConfig
 {
     // --- size and topology ---
-    uint32_t hosts = 8;          //!< N offloading hosts (>= 1)
-    uint32_t connections = 4;    //!< M connections per offloading host (>= 1)
-    std::string topology = "p2p"; //!< "p2p" (host-peer pairs), "csma" (segments), "dumbbell"
-    uint32_t segmentHosts = 4;    //!< K offloading hosts per CSMA segment (+ one peer)
-    std::string peer = "native";  //!< far side: "native" (ns-3 TcpSocketBase) or "chimney"
+    uint32_t hosts = 8;               //!< N offloading hosts (>= 1)
+    uint32_t connections = 4;         //!< M connections per offloading host (>= 1)
+    std::string topology = "p2p";     //!< "p2p" (host-peer pairs), "csma" (segments), "dumbbell"
+    uint32_t segmentHosts = 4;        //!< K offloading hosts per CSMA segment (+ one peer)
+    std::string peer = "native";      //!< far side: "native" (ns-3 TcpSocketBase) or "chimney"
     std::string dataRate = "100Mbps"; //!< every link's data rate
     Time delay = MilliSeconds(1);     //!< every link's one-way delay
 
     // --- workload (per connection, drawn from the seed) ---
-    uint32_t bytesMin = 1000;    //!< bytes the offloading host sends, at least ...
-    uint32_t bytesMax = 20000;   //!< ... and at most
-    uint32_t peerBytesMin = 0;   //!< bytes the peer sends back, at least ...
+    uint32_t bytesMin = 1000;     //!< bytes the offloading host sends, at least ...
+    uint32_t bytesMax = 20000;    //!< ... and at most
+    uint32_t peerBytesMin = 0;    //!< bytes the peer sends back, at least ...
     uint32_t peerBytesMax = 4000; //!< ... and at most
-    double graceful = 0.6;       //!< weight of graceful closes (Disconnect, with final data)
-    double abortive = 0.2;       //!< weight of abortive closes (Abort with sends outstanding)
-    double halfClose = 0.2;      //!< weight of half-closes (our FIN, then the peer keeps sending)
+    double graceful = 0.6;        //!< weight of graceful closes (Disconnect, with final data)
+    double abortive = 0.2;        //!< weight of abortive closes (Abort with sends outstanding)
+    double halfClose = 0.2;       //!< weight of half-closes (our FIN, then the peer keeps sending)
     double terminateMidTransfer = 0.1; //!< connections uploaded mid-transfer, then finished
     Time startWindow = Seconds(1);     //!< connections open uniformly in [0, startWindow)
     Time stopTime = Seconds(600);      //!< hard end of the simulation
@@ -59,10 +60,10 @@ struct ChimneyScenarioConfig
     uint32_t seed = 1;           //!< decides every random choice (>= 1)
 
     // --- observation ---
-    bool verifier = true;            //!< attach a ChimneyVerifier
+    bool verifier = true;                    //!< attach a ChimneyVerifier
     Time sampleInterval = MilliSeconds(100); //!< time-series sampling period (0: none)
-    std::string pcapDir;             //!< write pcap of chosen hosts here ("" : none)
-    std::vector<uint32_t> pcapHosts; //!< offloading host indexes to capture (empty: host 0)
+    std::string pcapDir;                     //!< write pcap of chosen hosts here ("" : none)
+    std::vector<uint32_t> pcapHosts;         //!< offloading host indexes to capture (empty: host 0)
 
     /**
      * \brief Check every field (and the fault plan).
@@ -73,8 +74,12 @@ struct ChimneyScenarioConfig
 
     /**
      * \brief Register every field as a CommandLine option (same names), plus --faults=FILE
-     *        (a JSON fault plan) and one option per fault-plan field.
-     * \param cmd the command line
+     *        (a JSON fault plan), --everything[=true|false] (start from
+     *        ChimneyFaultPlan::Everything(), or from no faults; not given: keep the plan this
+     *        config has now) and one option per fault-plan field. The plan is built in
+     *        FinishCommandLine(): base (--everything), then the file, then the field options.
+     *        A bad value is reported by FinishCommandLine(), never by an exit inside Parse().
+     * \param cmd the command line (this config must outlive cmd.Parse())
      */
     void AddToCommandLine(CommandLine& cmd);
 
@@ -87,15 +92,28 @@ struct ChimneyScenarioConfig
     bool FinishCommandLine(std::string* error);
 
     /// \returns the options that reproduce this config with the campaign program, e.g.
-    ///          "--hosts=8 --connections=4 ... --seed=3" (only fields that differ from defaults)
+    ///          "--hosts=8 --connections=4 ... --everything --seed=3": hosts, connections,
+    ///          --everything[=false] and seed always, other fields only when they differ from
+    ///          the defaults (fault fields: from the plan --everything starts from)
     std::string ToCommandLine() const;
 
     /// \returns the config as a JSON object (every field, stable order)
     std::string ToJson() const;
 
+    /**
+     * \brief The names of the options AddToCommandLine() registers (without "--"), e.g. for a
+     *        program that rejects unknown options itself.
+     * \returns the names
+     */
+    static std::vector<std::string> OptionNames();
+
   private:
-    std::string m_faultsFile; //!< --faults
-    std::string m_pcapHosts;  //!< --pcapHosts, comma-separated
+    std::string m_faultsFile;    //!< --faults
+    std::string m_pcapHosts;     //!< --pcapHosts, comma-separated
+    bool m_pcapHostsSet = false; //!< --pcapHosts was given
+    int m_everything = -1;       //!< --everything: -1 not given, 0 false, 1 true
+    std::vector<std::pair<std::string, std::string>> m_faultOptions; //!< fault fields given
+    std::string m_optionError;                                       //!< first bad option value
 };
 
 /**
@@ -105,25 +123,25 @@ struct ChimneyScenarioConfig
  */
 struct ChimneyConnectionRecord
 {
-    uint32_t host = 0;          //!< offloading host index
-    uint32_t index = 0;         //!< connection index on that host
-    std::string local;          //!< "10.1.1.1:49153"
-    std::string remote;         //!< "10.1.1.2:5000"
-    std::string closeType;      //!< "graceful", "abortive" or "half-close"
-    double openTime = -1;       //!< Connect() called
-    double establishedTime = -1; //!< handshake done
-    double offloadTime = -1;    //!< InitiateOffload completed with SUCCESS
-    double disconnectTime = -1; //!< TcpOffloadDisconnect called (graceful or abortive)
+    uint32_t host = 0;                  //!< offloading host index
+    uint32_t index = 0;                 //!< connection index on that host
+    std::string local;                  //!< "10.1.1.1:49153"
+    std::string remote;                 //!< "10.1.1.2:5000"
+    std::string closeType;              //!< "graceful", "abortive" or "half-close"
+    double openTime = -1;               //!< Connect() called
+    double establishedTime = -1;        //!< handshake done
+    double offloadTime = -1;            //!< InitiateOffload completed with SUCCESS
+    double disconnectTime = -1;         //!< TcpOffloadDisconnect called (graceful or abortive)
     double disconnectCompleteTime = -1; //!< its completion
-    std::string disconnectStatus; //!< status of that completion ("" when none)
-    double terminateTime = -1;  //!< TerminateOffload called
-    double terminateCompleteTime = -1; //!< its completion (resources freed)
-    double closedTime = -1;     //!< connection gone from the host stack
-    std::string outcome;        //!< ChimneyHostStack outcome: "CLOSED", "ABORTED", "RESET", ...
-    uint64_t bytesSent = 0;     //!< bytes the offloading host's application handed down
-    uint64_t bytesReceived = 0; //!< bytes it read
+    std::string disconnectStatus;       //!< status of that completion ("" when none)
+    double terminateTime = -1;          //!< TerminateOffload called
+    double terminateCompleteTime = -1;  //!< its completion (resources freed)
+    double closedTime = -1;             //!< connection gone from the host stack
+    std::string outcome;            //!< ChimneyHostStack outcome: "CLOSED", "ABORTED", "RESET", ...
+    uint64_t bytesSent = 0;         //!< bytes the offloading host's application handed down
+    uint64_t bytesReceived = 0;     //!< bytes it read
     uint64_t peerBytesReceived = 0; //!< bytes the peer's application read
-    bool endToEndOk = false;    //!< E1/E2 held for this connection
+    bool endToEndOk = false;        //!< E1/E2 held for this connection
     std::vector<std::string> faults; //!< fault kinds that hit this connection
 };
 
@@ -133,11 +151,11 @@ struct ChimneyConnectionRecord
  */
 struct ChimneyScenarioSample
 {
-    double time = 0;                 //!< simulated seconds
-    uint64_t open = 0;               //!< connections open on the host stacks
-    uint64_t offloaded = 0;          //!< connections offloaded to targets
-    uint64_t resourcesHeld = 0;      //!< ledger: resources held by targets
-    uint64_t resourceBytesHeld = 0;  //!< ledger: bytes held by targets
+    double time = 0;                //!< simulated seconds
+    uint64_t open = 0;              //!< connections open on the host stacks
+    uint64_t offloaded = 0;         //!< connections offloaded to targets
+    uint64_t resourcesHeld = 0;     //!< ledger: resources held by targets
+    uint64_t resourceBytesHeld = 0; //!< ledger: bytes held by targets
 };
 
 /**
@@ -146,10 +164,10 @@ struct ChimneyScenarioSample
  */
 struct ChimneyScenarioProgress
 {
-    double simTime = 0;           //!< simulated seconds so far
+    double simTime = 0;             //!< simulated seconds so far
     uint64_t connectionsClosed = 0; //!< connections ended so far
-    uint64_t connections = 0;     //!< connections in the scenario
-    uint64_t findings = 0;        //!< verifier findings so far
+    uint64_t connections = 0;       //!< connections in the scenario
+    uint64_t findings = 0;          //!< verifier findings so far
 };
 
 /**
@@ -158,24 +176,24 @@ struct ChimneyScenarioProgress
  */
 struct ChimneyScenarioResult
 {
-    bool ok = false;             //!< false: bad config, see error; nothing was run
-    std::string error;           //!< one line when !ok
-    ChimneyScenarioConfig config; //!< the config that ran
-    uint64_t connections = 0;    //!< connections opened
-    std::map<std::string, uint64_t> outcomes;  //!< outcome -> connections
+    bool ok = false;                            //!< false: bad config, see error; nothing was run
+    std::string error;                          //!< one line when !ok
+    ChimneyScenarioConfig config;               //!< the config that ran
+    uint64_t connections = 0;                   //!< connections opened
+    std::map<std::string, uint64_t> outcomes;   //!< outcome -> connections
     std::map<std::string, uint64_t> closeTypes; //!< close type -> connections
-    uint64_t endToEndFailures = 0; //!< connections whose E1/E2 check failed
+    uint64_t endToEndFailures = 0;              //!< connections whose E1/E2 check failed
     std::map<std::string, uint64_t> findingCounts; //!< invariant ID -> findings (every ID)
-    uint64_t findingTotal = 0;  //!< all findings
-    std::vector<ChimneyFinding> findings; //!< stored findings (capped by the verifier)
-    std::vector<std::string> faultsConfigured; //!< ChimneyFaultPlan::ConfiguredKinds()
-    std::map<std::string, uint64_t> faultsFired; //!< every kind -> times it fired
-    std::vector<ChimneyConnectionRecord> records; //!< one per connection, host then index
-    std::vector<ChimneyScenarioSample> series;    //!< time series
-    double simTime = 0;         //!< simulated seconds at the end
-    uint64_t events = 0;        //!< scheduler events executed
-    double wallSeconds = 0;     //!< wall time of the run (not part of determinism)
-    uint64_t peakRssBytes = 0;  //!< peak resident memory of the process (not deterministic)
+    uint64_t findingTotal = 0;                     //!< all findings
+    std::vector<ChimneyFinding> findings;          //!< stored findings (capped by the verifier)
+    std::vector<std::string> faultsConfigured;     //!< ChimneyFaultPlan::ConfiguredKinds()
+    std::map<std::string, uint64_t> faultsFired;   //!< every kind -> times it fired
+    std::vector<ChimneyConnectionRecord> records;  //!< one per connection, host then index
+    std::vector<ChimneyScenarioSample> series;     //!< time series
+    double simTime = 0;                            //!< simulated seconds at the end
+    uint64_t events = 0;                           //!< scheduler events executed
+    double wallSeconds = 0;    //!< wall time of the run (not part of determinism)
+    uint64_t peakRssBytes = 0; //!< peak resident memory of the process (not deterministic)
 
     /// \returns configured fault kinds that never fired
     std::vector<std::string> UnfiredFaults() const;
@@ -188,6 +206,16 @@ struct ChimneyScenarioResult
      * \param withRecords include per-connection records and the series
      */
     void WriteJson(std::ostream& os, bool withRecords = true) const;
+
+    /**
+     * \brief The same report without the "wall" object: what a campaign report embeds per run.
+     * \param os the stream
+     * \param withRecords include per-connection records and the series
+     */
+    void WriteRunJson(std::ostream& os, bool withRecords) const;
+
+    /// \returns the one-line command that reproduces this run: "./run.sh <options> --seed=S"
+    std::string ReproduceCommand() const;
 
     /**
      * \brief Print the human summary: connections by outcome, findings by ID, every fault kind

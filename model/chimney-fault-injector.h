@@ -37,6 +37,20 @@ class ChimneyHostStack;
  *
  * Attach everything before Simulator::Run(); call the Attach* functions in a fixed order (host by
  * host) so that stream use is deterministic.
+ *
+ * Requirements and choices:
+ *  - link devices are PointToPointNetDevice or CsmaNetDevice; AttachLink() installs a
+ *    ChimneyLinkFaultModel as ReceiveErrorModel on both ends (replacing any other), one per far
+ *    device however many links share it. Late (reordered) and duplicated frames re-enter the
+ *    receiving device, so its MacRx, sniffers and pcap see them;
+ *  - corruptRate > 0 needs the GlobalValue "ChecksumEnabled" set to true before AttachLink()
+ *    (it aborts otherwise): receivers then drop the corrupted frames;
+ *  - "busy" times are frame counts: a timed fault fires after a random number of frames on the
+ *    link (per host / device / peer: 5..100) or of the connection (per connection: 4..15);
+ *  - the peer's TCP (ns-3's TcpSocketBase) may never retransmit a lost FIN in LAST_ACK: give
+ *    the host stacks a FinWait2Timeout, or a half-closed connection waits forever;
+ *  - seed with RngSeedManager::SetRun (the run number): with small seeds (SetSeed) the first
+ *    draws of MRG32k3a streams are strongly correlated across seeds.
  */
 class ChimneyFaultInjector : public Object
 {

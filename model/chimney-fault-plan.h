@@ -31,12 +31,12 @@ namespace ns3
 struct ChimneyFaultPlan
 {
     // --- link (per frame, both directions) ---
-    double lossRate = 0;          //!< a frame is lost
-    double burstRate = 0;         //!< a frame starts a loss burst ...
-    uint32_t burstLength = 3;     //!< ... of this many frames (>= 1)
-    double corruptRate = 0;       //!< a byte of the frame is flipped (checksums on: dropped)
-    double duplicateRate = 0;     //!< the frame is delivered twice
-    double reorderRate = 0;       //!< the frame is held back by up to `jitter` (reordering)
+    double lossRate = 0;           //!< a frame is lost
+    double burstRate = 0;          //!< a frame starts a loss burst ...
+    uint32_t burstLength = 3;      //!< ... of this many frames (>= 1)
+    double corruptRate = 0;        //!< a byte of the frame is flipped (checksums on: dropped)
+    double duplicateRate = 0;      //!< the frame is delivered twice
+    double reorderRate = 0;        //!< the frame is held back by up to `jitter` (reordering)
     Time jitter = MilliSeconds(2); //!< hold-back of a reordered frame (> 0)
     // Targeted drops (per connection picked with targetedDropRate): 0 = off, n = the n-th one.
     double targetedDropRate = 0; //!< a connection gets the targeted drops below
@@ -57,20 +57,21 @@ struct ChimneyFaultPlan
     uint32_t capacity = 0;          //!< MaxOffloadedConnections of every device (0: default)
     double slowCompletionRate = 0;  //!< per device: completions take slowCompletion
     Time slowCompletion = MilliSeconds(20); //!< CompletionLatency of a slow device (> 0)
-    double retrieveRate = 0;        //!< per connection: the target indicates Retrieve ...
-    /// ... with one of these reasons (ToString(ChimneyUploadReason) names), drawn uniformly
+    double retrieveRate = 0;                //!< per connection: the target indicates Retrieve ...
+    /// ... with one of these reasons (ToString(ChimneyUploadReason) names, not "None" nor
+    /// "HardwareFailure": that is hardwareFailureRate), drawn uniformly
     std::vector<std::string> retrieveReasons{"UploadRequested",
                                              "HighDropRate",
                                              "LowActivity",
-                                             "SmallIo"};
+                                             "SmallIO"};
 
     // --- host ---
     double terminatePendingDisconnectRate = 0; //!< per connection: terminate while a graceful
                                                //!< disconnect is pending
-    double terminateAfterFinRate = 0;    //!< per connection: terminate right after our FIN
-    double terminateRacingRstRate = 0;   //!< per connection: terminate as a remote RST arrives
-    double abortAfterGracefulRate = 0;   //!< per connection: abortive disconnect after graceful
-    double uploadAllRate = 0;            //!< per host: terminate every offloaded connection
+    double terminateAfterFinRate = 0;          //!< per connection: terminate right after our FIN
+    double terminateRacingRstRate = 0; //!< per connection: terminate as a remote RST arrives
+    double abortAfterGracefulRate = 0; //!< per connection: abortive disconnect after graceful
+    double uploadAllRate = 0;          //!< per host: terminate every offloaded connection
 
     /**
      * \brief The fault kinds, in report order: "link.loss", "link.burst", "link.corrupt",

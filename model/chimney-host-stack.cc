@@ -73,6 +73,49 @@ AppendNblData(const NetBufferList& nbl, uint64_t bytes, std::deque<uint8_t>& out
     }
 }
 
+/// Receive buffers of completed receive NBLs, for the next posts: a completed NBL belongs to the
+/// host again (as in NDIS), and allocating and zeroing a fresh ReceiveBufferSize buffer for
+/// every post was the offloaded receive path's largest cost. Bounded; contents are stale (the
+/// target fills, and everyone reads, only the first bytesTransferred bytes).
+std::vector<std::vector<uint8_t>>&
+SpareReceiveBuffers()
+{
+    static std::vector<std::vector<uint8_t>> spares;
+    return spares;
+}
+
+constexpr size_t kMaxSpareReceiveBuffers = 64;
+
+/// A receive NBL of `capacity` bytes, on a spare buffer when one of that size is at hand.
+Ptr<NetBufferList>
+NewReceiveNbl(uint32_t capacity, uint64_t id)
+{
+    auto& spares = SpareReceiveBuffers();
+    if (spares.empty() || spares.back().size() != capacity)
+    {
+        return NetBufferList::CreateReceive(capacity, id);
+    }
+    Ptr<NetBufferList> nbl = Create<NetBufferList>();
+    nbl->id = id;
+    nbl->buffers.push_back(NetBuffer{std::move(spares.back())});
+    spares.pop_back();
+    return nbl;
+}
+
+/// Keep the buffers of a completed receive NBL (already copied out) for NewReceiveNbl().
+void
+RecycleReceiveNbl(NetBufferList& nbl, uint32_t capacity)
+{
+    auto& spares = SpareReceiveBuffers();
+    for (NetBuffer& b : nbl.buffers)
+    {
+        if (spares.size() < kMaxSpareReceiveBuffers && b.data.size() == capacity)
+        {
+            spares.push_back(std::move(b.data));
+        }
+    }
+}
+
 } // namespace
 
 TypeId
@@ -1189,6 +1232,10 @@ ChimneyHostStack::InitiateOffloadComplete(Ptr<OffloadBlockList> blocks)
         {
             c->engine->Abort(NowNs());
         }
+        // The final data of a graceful Disconnect() made during the offload goes out in
+        // software now, before the FIN (W2).
+        c->pendingSend.insert(c->pendingSend.end(), c->closeData.begin(), c->closeData.end());
+        c->closeData.clear();
         FeedEngine(*c);
         Flush(*c);
         return;
@@ -1243,7 +1290,7 @@ ChimneyHostStack::PostReceives(Connection& c)
             c.rx.size() + static_cast<uint64_t>(c.receivesPosted + 1) * m_receiveBufferSize <=
                 std::max(m_rcvBufSize, m_receiveBufferSize)))
     {
-        Ptr<NetBufferList> nbl = NetBufferList::CreateReceive(m_receiveBufferSize, NextNblId());
+        Ptr<NetBufferList> nbl = NewReceiveNbl(m_receiveBufferSize, NextNblId());
         ++c.receivesPosted;
         const ChimneyStatus status = m_lower->TcpOffloadReceive(c.handle, nbl);
         m_callTrace("Receive", c.handle, nbl->id, 0, status);
@@ -1373,6 +1420,7 @@ ChimneyHostStack::TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferL
                 AppendNblData(*nbl, nbl->bytesTransferred, c->rx);
             }
         }
+        RecycleReceiveNbl(*nbl, m_receiveBufferSize);
     }
     if (!c)
     {

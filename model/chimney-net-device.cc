@@ -1299,6 +1299,29 @@ ChimneyNetDevice::HasFailed() const
     return m_failed;
 }
 
+bool
+ChimneyNetDevice::IndicateRetrieve(OffloadHandle handle, ChimneyUploadReason reason)
+{
+    NS_LOG_FUNCTION(this << handle << reason);
+    auto it = m_connections.find(handle);
+    if (it == m_connections.end() || reason == ChimneyUploadReason::NONE ||
+        reason == ChimneyUploadReason::HARDWARE_FAILURE)
+    {
+        return false;
+    }
+    Connection& c = *it->second;
+    if (c.uploading || c.terminatePending || c.Aborted())
+    {
+        return false;
+    }
+    if (!IsMandatoryUploadReason(reason) && c.engine.State() != TcpState::Established)
+    {
+        return false; // SPEC 3.5: optional reasons never on a half-closed connection
+    }
+    Indicate(c, ChimneyEvent::RETRIEVE, reason);
+    return true;
+}
+
 uint64_t
 ChimneyNetDevice::GetResourcesHeld() const
 {

@@ -83,6 +83,20 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     /// \returns true after InjectHardwareFailure()
     bool HasFailed() const;
 
+    /**
+     * \brief The target asks the host to upload a connection: Retrieve(reason) is indicated
+     *        after IndicationLatency, nothing else changes (fault injection, SPEC 3.5).
+     *
+     * Refused (false, nothing indicated) for an unknown handle, a connection being uploaded or
+     * already dead on the target, reason NONE or HARDWARE_FAILURE (see InjectHardwareFailure),
+     * and an optional reason on a connection that is not ESTABLISHED (SPEC 3.5: never on a
+     * half-closed one).
+     * \param handle the connection
+     * \param reason the reason
+     * \returns true when the indication was made
+     */
+    bool IndicateRetrieve(OffloadHandle handle, ChimneyUploadReason reason);
+
     /// \returns the number of resource-ledger entries held (one per offloaded connection)
     uint64_t GetResourcesHeld() const;
 

@@ -495,6 +495,12 @@ TcpEngine::IsAcceptable(const TcpSegment& seg) const
     const uint32_t len =
         static_cast<uint32_t>(seg.payload.size()) + (seg.Has(TcpSegment::SYN) ? 1 : 0);
     const uint32_t wnd = RcvWnd();
+    if (seg.Has(TcpSegment::FIN) && len > 0 && wnd > 0 && SeqLeq(m_rcvNxt, seg.seq + len) &&
+        SeqLeq(seg.seq + len, m_rcvNxt + wnd))
+    {
+        // Old data with the FIN at RCV.NXT (a retransmitted last segment): the FIN is new.
+        return true;
+    }
     if (len == 0)
     {
         if (wnd == 0)

@@ -12,8 +12,38 @@
 #include "ns3/tcp-option-winscale.h"
 #include "ns3/tcp-option.h"
 
+#include <vector>
+
 namespace ns3
 {
+
+namespace
+{
+
+/// The TCP checksum over the IPv4 pseudo-header and the segment verifies (RFC 9293 3.1).
+bool
+TcpChecksumVerifies(const std::vector<uint8_t>& segment,
+                    Ipv4Address source,
+                    Ipv4Address destination)
+{
+    uint32_t sum = (source.Get() >> 16) + (source.Get() & 0xffff) + (destination.Get() >> 16) +
+                   (destination.Get() & 0xffff) + 6 + static_cast<uint32_t>(segment.size());
+    for (size_t i = 0; i + 1 < segment.size(); i += 2)
+    {
+        sum += static_cast<uint32_t>(segment[i] << 8 | segment[i + 1]);
+    }
+    if (segment.size() % 2 != 0)
+    {
+        sum += static_cast<uint32_t>(segment.back()) << 8;
+    }
+    while (sum >> 16)
+    {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return sum == 0xffff;
+}
+
+} // namespace
 
 TcpHeader
 ToTcpHeader(const TcpSegment& segment)
@@ -115,9 +145,41 @@ FromPacket(Ptr<const Packet> packet,
            TcpSegment& segment)
 {
     // The smallest TCP header is 20 bytes; anything shorter cannot be deserialised safely.
-    if (packet->GetSize() < 20)
+    const uint32_t size = packet->GetSize();
+    if (size < 20)
     {
         return false;
+    }
+    if (!Node::ChecksumEnabled())
+    {
+        // Fast path (every received segment of an offloaded connection comes here): parse the
+        // bytes directly. TcpHeader::Deserialize creates an ns-3 Object per option, which cost
+        // more than the rest of the receive path. Anything TcpSegment::Parse rejects (malformed
+        // options) still goes to ns-3's own parser below, so such segments behave as before.
+        static thread_local std::vector<uint8_t> bytes;
+        bytes.resize(size);
+        packet->CopyData(bytes.data(), size);
+        if (TcpSegment::Parse(bytes.data(), size, segment))
+        {
+            return true;
+        }
+    }
+    else
+    {
+        // Checksums on: a corrupted segment is dropped before ns-3's TcpHeader reads it (in
+        // ns-3.37 its option parser never ends on a corrupted option of length 0 or 1).
+        static thread_local std::vector<uint8_t> bytes;
+        bytes.resize(size);
+        packet->CopyData(bytes.data(), size);
+        if (!TcpChecksumVerifies(bytes, source, destination))
+        {
+            return false;
+        }
+        TcpSegment probe;
+        if (!TcpSegment::Parse(bytes.data(), size, probe))
+        {
+            return false; // malformed options: what ns-3's parser may loop on
+        }
     }
     TcpHeader header;
     if (Node::ChecksumEnabled())

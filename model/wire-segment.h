@@ -44,7 +44,9 @@ struct WireSegment
  * \param data datagram bytes, starting with the IPv4 header
  * \param length number of bytes
  * \param[out] out the segment, valid only when true is returned
- * \returns false for anything but a well-formed, unfragmented IPv4/TCP datagram
+ * \returns false for anything but a well-formed, unfragmented IPv4/TCP datagram; when ns-3's
+ *          global ChecksumEnabled is set, also for a datagram whose IPv4 header checksum or TCP
+ *          checksum does not verify (a receiver drops it: it was never delivered)
  */
 bool ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out);
 
@@ -55,7 +57,8 @@ bool ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out);
  * \param length number of bytes
  * \param link the link framing
  * \param[out] out the segment, valid only when true is returned
- * \returns false for frames that are not IPv4/TCP or are malformed
+ * \returns false for frames that are not IPv4/TCP, are malformed or fail their checksums
+ *          (see ParseIpv4TcpDatagram())
  */
 bool ParseWireFrame(const uint8_t* data, size_t length, WireLinkType link, WireSegment& out);
 

@@ -1037,6 +1037,61 @@ TYPED_TEST(HostStackTest, BlackHoleGivesRetrieveTimeoutExpiration_W8_R2)
     EXPECT_EQ(this->stack[0]->GetOpenConnectionCount(), 0U);
 }
 
+// SPEC 3.5 FIN_WAIT_2 timer (campaign seeds 17 and 229, peer.crash): the host's FIN is
+// acknowledged, then the peer falls silent (crashed: nothing from it reaches the host, its FIN
+// never comes). Only the FIN_WAIT_2 timer handed to the target ends the connection:
+// Retrieve(TimeoutExpiration), terminate, TIMED_OUT, every posted receive completed (R4), no
+// resource held. Without the timer the connection waits in FIN_WAIT_2 forever.
+TYPED_TEST(HostStackTest, SilentPeerInFinWait2GivesRetrieveTimeoutExpiration_R4)
+{
+    const Time finWait2 = Seconds(5);
+    this->stackHelper.SetStackAttribute("FinWait2Timeout", TimeValue(finWait2));
+    this->Build();
+    PeerApp server; // ns-3: stays in CLOSE_WAIT, never closes its half
+    PeerApp client; // chimney
+    this->ListenOn(1, server);
+    const auto up = Pattern(20000, 23);
+    Simulator::Schedule(Seconds(0.1), [&]() { this->ConnectAndSend(0, client, up, true); });
+    const Time crashAt = Seconds(2);
+    auto phaseAtCrash = ChimneyHostStack::Phase::ENDED;
+    bool peerHadFinAtCrash = false;
+    Simulator::Schedule(crashAt, [&]() {
+        phaseAtCrash = this->stack[0]->GetPhase(this->HandleOf(client));
+        peerHadFinAtCrash = server.normalClose;
+        Ptr<RateErrorModel> drop = CreateObject<RateErrorModel>();
+        drop->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
+        drop->SetRate(1.0);
+        this->links.Get(0)->SetAttribute("ReceiveErrorModel", PointerValue(drop));
+    });
+    this->Run(Seconds(30));
+
+    const OffloadHandle h = this->HandleOf(client);
+    EXPECT_EQ(phaseAtCrash, ChimneyHostStack::Phase::OFFLOADED);
+    EXPECT_TRUE(peerHadFinAtCrash) << "the host's FIN reached the peer before the crash";
+    EXPECT_EQ(server.received, up);
+    Time lastFromPeer;
+    for (const auto& e : this->wire)
+    {
+        lastFromPeer = e.from == 1 && e.time < crashAt ? e.time : lastFromPeer;
+    }
+    const auto retrieves = this->Events(0, h, ChimneyEvent::RETRIEVE);
+    ASSERT_EQ(retrieves.size(), 1U);
+    EXPECT_EQ(this->stackLog[retrieves[0]].reason, ChimneyUploadReason::TIMEOUT_EXPIRATION);
+    EXPECT_GE(this->stackLog[retrieves[0]].time, lastFromPeer + finWait2)
+        << "the FIN_WAIT_2 timer runs from the last segment received";
+    EXPECT_LT(this->stackLog[retrieves[0]].time, crashAt + finWait2);
+    const auto terminates = this->Entries(0, StackEntry::UPCALL, h, "Terminate");
+    ASSERT_EQ(terminates.size(), 1U);
+    EXPECT_EQ(this->stackLog[terminates[0]].status, ChimneyStatus::SUCCESS);
+    EXPECT_EQ(this->EndDetail(0), "TIMED_OUT");
+    const auto posted = this->Entries(0, StackEntry::CALL, h, "Receive");
+    const auto completed = this->Entries(0, StackEntry::UPCALL, h, "Receive");
+    EXPECT_GT(posted.size(), 0U);
+    EXPECT_EQ(completed.size(), posted.size()) << "R4: every posted receive completed";
+    EXPECT_EQ(this->device[0]->GetResourcesHeld(), 0U) << "R2";
+    EXPECT_EQ(this->stack[0]->GetOpenConnectionCount(), 0U);
+}
+
 // SPEC 3.4 graceful disconnect with final data, W1, W2, A3, A4: three sends while offloaded,
 // then Disconnect(finalData). On the wire the FIN's sequence number is ISS + 1 + every byte
 // (sends and final data) and no payload reaches it; the peer gets exactly sends + final data;

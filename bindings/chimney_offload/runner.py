@@ -1,0 +1,354 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Campaign runner: many scenarios as tasks on Dask distributed.
+
+One scenario is one task; a worker process runs one task at a time (ns-3 has one simulator per
+process). By default the runner starts a LocalCluster on this machine (worker processes, one
+thread each, scheduler, workers and dashboard on 127.0.0.1 only); given a scheduler address it
+uses that cluster instead, whose workers must be able to import chimney_offload.
+
+Results are one row per scenario, keyed by (configHash, seed), and saved as CSV or JSON. A
+results file makes a campaign idempotent: points whose key is already in it with status "ok"
+are not run again, so an interrupted campaign resumes where it stopped.
+"""
+
+import importlib.util
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+
+import pandas
+
+from ._chimney import ScenarioConfig, run_scenario
+from .points import config_hash, field_type, point_key
+
+__all__ = [
+    "KEY",
+    "NONDETERMINISTIC",
+    "run_point",
+    "result_row",
+    "run_campaign",
+    "run_points",
+    "load_results",
+    "save_results",
+]
+
+#: The columns that identify a point.
+KEY = ("configHash", "seed")
+
+#: Columns that differ between two runs of the same point (wall time, memory).
+NONDETERMINISTIC = ("wallSeconds", "peakRssBytes")
+
+#: Findings kept per row (for JUnit and the findings table); the counts are always complete.
+MAX_FINDINGS = 20
+
+
+def _flatten_config(fields):
+    row = {}
+    for name, value in fields.items():
+        if name == "faults":
+            for fault, fault_value in value.items():
+                row[f"config.faults.{fault}"] = (
+                    json.dumps(fault_value) if isinstance(fault_value, list) else fault_value
+                )
+        else:
+            row[f"config.{name}"] = json.dumps(value) if isinstance(value, list) else value
+    return row
+
+
+def _stats(values):
+    values = [v for v in values if v is not None and not math.isnan(v)]
+    if not values:
+        return 0, math.nan, math.nan
+    return len(values), sum(values) / len(values), max(values)
+
+
+def result_row(result, max_findings=MAX_FINDINGS):
+    """One results row (a flat dict of scalars) from a ScenarioResult or its to_dict()."""
+    data = result.to_dict() if hasattr(result, "to_dict") else result
+    config = ScenarioConfig.from_dict(data["config"])
+    summary = data["summary"]
+    row = {
+        "configHash": config_hash(data["config"]),
+        "seed": int(data["config"]["seed"]),
+        "status": "ok",
+        "error": "",
+        "command": config.to_command_line(),
+        "reproduce": data.get("reproduce") or "./run.sh " + config.to_command_line(),
+    }
+    for name in (
+        "connections",
+        "endToEndFailures",
+        "findingTotal",
+        "findingsStored",
+        "simTime",
+        "events",
+        "wallSeconds",
+        "peakRssBytes",
+    ):
+        row[name] = summary[name]
+    for prefix, counts in (
+        ("outcome.", summary["outcomes"]),
+        ("closeType.", summary["closeTypes"]),
+        ("findings.", summary["findingCounts"]),
+        ("faultsFired.", summary["faultsFired"]),
+    ):
+        for name, count in counts.items():
+            row[prefix + name] = count
+    row["faultsConfigured"] = ",".join(summary["faultsConfigured"])
+    row["unfiredFaults"] = ",".join(summary["unfiredFaults"])
+    # Per-connection figures worth comparing across a campaign.
+    latencies, holds = [], []
+    for record in data["records"]:
+        if record["disconnectTime"] is not None and record["disconnectCompleteTime"] is not None:
+            latencies.append(record["disconnectCompleteTime"] - record["disconnectTime"])
+        if record["offloadTime"] is not None and record["terminateCompleteTime"] is not None:
+            holds.append(record["terminateCompleteTime"] - record["offloadTime"])
+    row["disconnects"], row["disconnectLatencyMean"], row["disconnectLatencyMax"] = _stats(
+        latencies
+    )
+    row["terminates"], row["holdTimeMean"], row["holdTimeMax"] = _stats(holds)
+    row["findingsList"] = json.dumps(data["findings"][:max_findings])
+    row.update(_flatten_config(data["config"]))
+    return row
+
+
+def error_row(fields, error):
+    """The row of a point whose task failed (it is run again by the next campaign)."""
+    config = ScenarioConfig.from_dict(fields)
+    row = {
+        "configHash": config_hash(fields),
+        "seed": int(fields["seed"]),
+        "status": "error",
+        "error": str(error).strip().splitlines()[-1] if str(error).strip() else repr(error),
+        "command": config.to_command_line(),
+        "reproduce": "./run.sh " + config.to_command_line(),
+    }
+    row.update(_flatten_config(fields))
+    return row
+
+
+def run_point(fields):
+    """Run one point (a ScenarioConfig.to_dict()) and return its results row: the Dask task."""
+    return result_row(run_scenario(ScenarioConfig.from_dict(fields)))
+
+
+def _as_fields(point):
+    if isinstance(point, ScenarioConfig):
+        point.validate()
+        return point.to_dict()
+    return ScenarioConfig.from_dict(dict(point)).to_dict()  # validates
+
+
+_TEXT_COLUMNS = ("status", "error", "command", "reproduce", "faultsConfigured", "unfiredFaults", "findingsList")
+
+
+def _frame(rows):
+    frame = pandas.DataFrame(rows)
+    # Counters missing from some rows (an outcome that did not occur) are zero.
+    for column in frame.columns:
+        if column.split(".")[0] in ("outcome", "closeType", "findings", "faultsFired"):
+            frame[column] = frame[column].fillna(0).astype("int64")
+    return frame
+
+
+def load_results(path):
+    """Read a results file (CSV or JSON by extension); an empty frame when it does not exist."""
+    if not path or not os.path.exists(path):
+        return pandas.DataFrame()
+    if str(path).endswith(".json"):
+        with open(path) as stream:
+            return _frame(json.load(stream))
+    frame = _frame(pandas.read_csv(path, keep_default_na=False, na_values=[""]))
+    # CSV writes "" and NaN alike: text columns get their "" back.
+    for column in frame.columns:
+        if column in _TEXT_COLUMNS or (
+            column.startswith("config.") and field_type(column[len("config."):]) == "str"
+        ):
+            frame[column] = frame[column].fillna("").astype(str)
+    return frame
+
+
+def save_results(frame, path):
+    """Write a results frame as CSV or JSON (by extension), atomically."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".chimney-results-")
+    os.close(handle)
+    try:
+        if str(path).endswith(".json"):
+            rows = json.loads(frame.to_json(orient="records"))
+            with open(temporary, "w") as stream:
+                json.dump(rows, stream, indent=1)
+        else:
+            frame.to_csv(temporary, index=False)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def _merge(existing, rows):
+    """Existing rows with `rows` added or replacing those of the same key."""
+    fresh = _frame(rows)
+    if existing.empty:
+        return fresh
+    if fresh.empty:
+        return existing
+    keys = set(zip(fresh["configHash"], fresh["seed"]))
+    kept = existing[[k not in keys for k in zip(existing["configHash"], existing["seed"])]]
+    return _frame(pandas.concat([kept, fresh], ignore_index=True).to_dict("records"))
+
+
+def _select(frame, keys):
+    """The rows of `keys`, in that order."""
+    index = {k: i for i, k in enumerate(zip(frame["configHash"], frame["seed"]))}
+    return frame.iloc[[index[k] for k in keys]].reset_index(drop=True)
+
+
+def _progress_bar(progress, total, initial):
+    if progress is True:
+        from tqdm import tqdm
+
+        return tqdm(total=total, initial=initial, unit="scenario", desc="campaign")
+    return None
+
+
+def run_points(points, progress=None):
+    """Run points one by one in this process (no Dask) and return their rows as a DataFrame,
+    in the points' order; what the campaign's results are compared with."""
+    rows = []
+    for point in points:
+        rows.append(run_point(_as_fields(point)))
+        if callable(progress):
+            progress(rows[-1])
+    return _frame(rows)
+
+
+def run_campaign(
+    points,
+    results=None,
+    *,
+    scheduler=None,
+    n_workers=2,
+    dashboard=True,
+    progress=None,
+    junit=None,
+    save_every=2.0,
+):
+    """Run every point not already done as one Dask task and return all their rows.
+
+    :param points: ScenarioConfigs (or their dicts); duplicates are run once
+    :param results: results file (.csv or .json) read first and written as rows arrive; points
+                    whose (configHash, seed) is in it with status "ok" are skipped
+    :param scheduler: a Dask scheduler address ("tcp://host:8786") or a distributed.Client;
+                      None starts a LocalCluster of n_workers processes on 127.0.0.1
+    :param n_workers: worker processes of the LocalCluster (one thread each)
+    :param dashboard: serve the LocalCluster's dashboard on 127.0.0.1 (a free port)
+    :param progress: True for a tqdm bar, or a callable given each new row
+    :param junit: also write a JUnit XML report of the returned rows there
+    :param save_every: seconds between saves of the results file while running
+    :returns: a DataFrame, one row per distinct point in the points' order;
+              frame.attrs["ran"] and frame.attrs["skipped"] count the points run and skipped,
+              frame.attrs["dashboard"] is the LocalCluster's dashboard link (or None)
+    """
+    fields_list, keys, seen = [], [], set()
+    for point in points:
+        fields = _as_fields(point)
+        key = point_key(fields)
+        if key not in seen:
+            seen.add(key)
+            fields_list.append(fields)
+            keys.append(key)
+
+    table = load_results(results)
+    done = set()
+    if not table.empty:
+        ok = table[table["status"] == "ok"]
+        done = set(zip(ok["configHash"], ok["seed"]))
+    todo = [(k, f) for k, f in zip(keys, fields_list) if k not in done]
+
+    bar = _progress_bar(progress, len(keys), len(keys) - len(todo))
+    dashboard_link = None
+    new_rows = []
+    try:
+        if todo:
+            dashboard_link = _run_on_dask(
+                todo, scheduler, n_workers, dashboard, new_rows, bar, progress,
+                lambda rows: save_results(_merge(table, rows), results) if results else None,
+                save_every,
+            )
+    finally:
+        if bar is not None:
+            bar.close()
+    table = _merge(table, new_rows)
+    if results:
+        save_results(table, results)
+    frame = _select(table, keys) if keys else _frame([])
+    frame.attrs.update(ran=len(todo), skipped=len(keys) - len(todo), dashboard=dashboard_link)
+    if junit:
+        from .junit import write_junit
+
+        write_junit(frame, junit)
+    return frame
+
+
+def _has_bokeh():
+    """The dashboard needs bokeh (not a Debian dependency of python3-distributed)."""
+    return importlib.util.find_spec("bokeh") is not None
+
+
+def _run_on_dask(todo, scheduler, n_workers, dashboard, new_rows, bar, progress, save, every):
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    own_client = False
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            # The scheduler's HTTP server (health, metrics, the dashboard when asked for and
+            # bokeh is installed) listens on a free loopback port, never on 0.0.0.0:8787.
+            dashboard_address="127.0.0.1:0",
+            scheduler_kwargs={"dashboard": bool(dashboard)},
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+        own_client = True
+    elif isinstance(scheduler, str):
+        client = Client(scheduler)
+        own_client = True
+    else:
+        client = scheduler
+    try:
+        link = client.dashboard_link if cluster is not None and dashboard and _has_bokeh() else None
+        futures = {}
+        for key, fields in todo:
+            future = client.submit(
+                run_point, fields, key=f"chimney-{key[0]}-{key[1]}-{time.time_ns()}", pure=False
+            )
+            futures[future] = fields
+        last_save = time.monotonic()
+        for future in as_completed(list(futures)):
+            try:
+                row = future.result()
+            except Exception as error:  # the task raised or its worker died
+                row = error_row(futures[future], f"{type(error).__name__}: {error}")
+            new_rows.append(row)
+            if bar is not None:
+                bar.update(1)
+            elif callable(progress):
+                progress(row)
+            if time.monotonic() - last_save >= every:
+                save(new_rows)
+                last_save = time.monotonic()
+        return link
+    finally:
+        if own_client:
+            client.close()
+        if cluster is not None:
+            cluster.close()

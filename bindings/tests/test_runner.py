@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""The campaign runner on Dask distributed: the same results as running the points one by one,
+idempotent results files (CSV and JSON), JUnit XML with a failure per scenario with findings."""
+
+import xml.etree.ElementTree as ElementTree
+
+import pandas
+import pytest
+
+import chimney_offload as co
+from chimney_offload.runner import NONDETERMINISTIC
+from conftest import small
+
+
+def deterministic(frame):
+    frame = frame.drop(columns=[c for c in NONDETERMINISTIC if c in frame.columns])
+    return frame[sorted(frame.columns)].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def points():
+    return co.grid(small(), {"lossRate": [0.0, 0.02]}, seeds=[1, 2])
+
+
+@pytest.fixture(scope="module")
+def one_by_one(points):
+    return co.run_points(points)
+
+
+@pytest.fixture(scope="module")
+def campaign(points, tmp_path_factory):
+    path = tmp_path_factory.mktemp("campaign") / "results.json"
+    frame = co.run_campaign(points, str(path), n_workers=2, dashboard=False)
+    return path, frame
+
+
+def test_points_are_a_grid_times_seeds(points):
+    assert len(points) == 4
+    assert [(p.faults.lossRate, p.seed) for p in points] == [(0.0, 1), (0.0, 2), (0.02, 1), (0.02, 2)]
+    assert len({co.point_key(p) for p in points}) == 4
+
+
+def test_local_cluster_gives_the_same_results_as_one_by_one(campaign, one_by_one, points):
+    _, frame = campaign
+    assert frame.attrs["ran"] == 4 and frame.attrs["skipped"] == 0
+    assert list(zip(frame["configHash"], frame["seed"])) == [co.point_key(p) for p in points]
+    assert (frame["status"] == "ok").all()
+    assert (frame["connections"] == 6).all()
+    pandas.testing.assert_frame_equal(deterministic(frame), deterministic(one_by_one))
+    # Loss changes the runs: the two configurations do not give the same events.
+    assert frame["events"].iloc[0] != frame["events"].iloc[2]
+
+
+def test_second_run_skips_points_already_done(campaign, points):
+    path, first = campaign
+    again = co.run_campaign(points, str(path), n_workers=2, dashboard=False)
+    assert again.attrs["ran"] == 0 and again.attrs["skipped"] == 4
+    pandas.testing.assert_frame_equal(deterministic(again), deterministic(first))
+
+
+def test_csv_results_resume_with_only_the_new_points(tmp_path, points, one_by_one):
+    path = tmp_path / "results.csv"
+    first = co.run_campaign(points[:2], str(path), n_workers=1, dashboard=False)
+    assert first.attrs["ran"] == 2
+    frame = co.run_campaign(points, str(path), n_workers=1, dashboard=False)
+    assert frame.attrs["ran"] == 2 and frame.attrs["skipped"] == 2
+    stored = co.load_results(str(path))
+    assert len(stored) == 4 and set(stored["status"]) == {"ok"}
+    key_columns = ["configHash", "seed", "connections", "events", "findingTotal", "simTime",
+                   "config.topology", "config.pcapDir", "config.faults.lossRate"]
+    pandas.testing.assert_frame_equal(frame[key_columns], one_by_one[key_columns],
+                                      check_dtype=False)
+
+
+def test_junit_has_one_case_per_scenario_and_findings_as_failures(tmp_path):
+    points = [small(), small(defect="FreeOnFin", graceful=1.0, abortive=0.0, halfClose=0.0)]
+    frame = co.run_points(points)
+    path = tmp_path / "junit.xml"
+    co.write_junit(frame, str(path))
+    root = ElementTree.parse(path).getroot()
+    assert root.tag == "testsuites"
+    suite = root.find("testsuite")
+    assert suite.get("tests") == "2" and suite.get("errors") == "0"
+    cases = suite.findall("testcase")
+    has_findings = [bool(n) for n in frame["findingTotal"]]
+    assert has_findings[1]  # the seeded defect
+    assert [c.find("failure") is not None for c in cases] == has_findings
+    assert suite.get("failures") == str(sum(has_findings))
+    failure = cases[1].find("failure")
+    assert f"{frame['findingTotal'][1]} finding(s): " in failure.get("message")
+    assert "R1 x" in failure.get("message")
+    assert "[R1]" in failure.text
+    assert "reproduce with: ./run.sh " in failure.text and "--defect=FreeOnFin" in failure.text
+    assert cases[0].get("name") == "seed=3"
+    assert cases[0].get("classname") == f"chimney.{frame['configHash'][0]}"

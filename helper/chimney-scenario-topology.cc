@@ -1,0 +1,372 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "chimney-scenario-topology.h"
+
+#include "ns3/abort.h"
+#include "ns3/csma-helper.h"
+#include "ns3/data-rate.h"
+#include "ns3/internet-stack-helper.h"
+#include "ns3/ipv4-static-routing-helper.h"
+#include "ns3/ipv4.h"
+#include "ns3/point-to-point-helper.h"
+#include "ns3/string.h"
+#include "ns3/system-path.h"
+
+#include <sstream>
+
+namespace ns3
+{
+
+namespace
+{
+
+/// Most offloading hosts a scenario may have (addresses: one /30 per host in 10.0.0.0/9).
+constexpr uint32_t kMaxHosts = 1000000;
+/// Most offloading hosts per CSMA segment (one /24 per segment, the peer included).
+constexpr uint32_t kMaxSegmentHosts = 253;
+
+/// 10.0.0.0 + offset
+Ipv4Address
+TenNet(uint32_t offset)
+{
+    return Ipv4Address((10U << 24) + offset);
+}
+
+bool
+ParseDataRate(const std::string& text, DataRate* rate)
+{
+    std::istringstream is(text);
+    DataRate r;
+    is >> r;
+    if (is.fail() || r.GetBitRate() == 0)
+    {
+        return false;
+    }
+    *rate = r;
+    return true;
+}
+
+} // namespace
+
+ChimneyScenarioTopology::ChimneyScenarioTopology() = default;
+
+ChimneyHelper&
+ChimneyScenarioTopology::Chimney()
+{
+    return m_chimney;
+}
+
+ChimneyHelper&
+ChimneyScenarioTopology::PeerChimney()
+{
+    return m_peerChimney;
+}
+
+ChimneyStackHelper&
+ChimneyScenarioTopology::Stacks()
+{
+    return m_stacks;
+}
+
+bool
+ChimneyScenarioTopology::Check(const std::string& topology,
+                               uint32_t hosts,
+                               uint32_t segmentHosts,
+                               const std::string& dataRate,
+                               std::string* error)
+{
+    std::string why;
+    DataRate rate;
+    if (topology != "p2p" && topology != "csma" && topology != "dumbbell")
+    {
+        why = "topology '" + topology + "' is unknown: use p2p, csma or dumbbell";
+    }
+    else if (hosts == 0 || hosts > kMaxHosts)
+    {
+        why = "hosts must be between 1 and " + std::to_string(kMaxHosts);
+    }
+    else if (segmentHosts == 0 || segmentHosts > kMaxSegmentHosts)
+    {
+        why = "segmentHosts must be between 1 and " + std::to_string(kMaxSegmentHosts);
+    }
+    else if (!ParseDataRate(dataRate, &rate))
+    {
+        why = "dataRate '" + dataRate + "' is not a data rate (e.g. 100Mbps)";
+    }
+    if (!why.empty() && error)
+    {
+        *error = why;
+    }
+    return why.empty();
+}
+
+uint32_t
+ChimneyScenarioTopology::AddInterface(Ptr<Node> node,
+                                      Ptr<NetDevice> device,
+                                      Ipv4Address address,
+                                      Ipv4Mask mask)
+{
+    Ptr<Ipv4> ipv4 = node->GetObject<Ipv4>();
+    const uint32_t interface = ipv4->AddInterface(device);
+    ipv4->AddAddress(interface, Ipv4InterfaceAddress(address, mask));
+    ipv4->SetMetric(interface, 1);
+    ipv4->SetUp(interface);
+    return interface;
+}
+
+void
+ChimneyScenarioTopology::SetDefaultRoute(Ptr<Node> node, Ipv4Address gateway, uint32_t interface)
+{
+    Ipv4StaticRoutingHelper routing;
+    routing.GetStaticRouting(node->GetObject<Ipv4>())->SetDefaultRoute(gateway, interface);
+}
+
+Ptr<NetDevice>
+ChimneyScenarioTopology::PeerIpDevice(Ptr<NetDevice> link, bool chimneyPeer)
+{
+    if (!chimneyPeer)
+    {
+        return link;
+    }
+    NetDeviceContainer device = m_peerChimney.Install(NetDeviceContainer(link));
+    m_stackDevices.Add(device);
+    return device.Get(0);
+}
+
+bool
+ChimneyScenarioTopology::Build(const std::string& topology,
+                               uint32_t hosts,
+                               uint32_t segmentHosts,
+                               bool chimneyPeers,
+                               const std::string& dataRate,
+                               Time delay,
+                               std::string* error)
+{
+    if (!Check(topology, hosts, segmentHosts, dataRate, error))
+    {
+        return false;
+    }
+    NS_ABORT_MSG_IF(!m_hosts.empty(), "ChimneyScenarioTopology::Build: already built");
+    DataRate rate;
+    ParseDataRate(dataRate, &rate);
+    const uint32_t segments = (hosts + segmentHosts - 1) / segmentHosts;
+    const uint32_t peers = topology == "csma" ? segments : hosts;
+
+    // Nodes in a fixed order: hosts, peers, routers.
+    m_hosts.resize(hosts);
+    m_peers.resize(peers);
+    for (auto& h : m_hosts)
+    {
+        h.node = CreateObject<Node>();
+        m_all.Add(h.node);
+    }
+    for (auto& p : m_peers)
+    {
+        p.node = CreateObject<Node>();
+        m_all.Add(p.node);
+    }
+    Ptr<Node> left;
+    Ptr<Node> right;
+    if (topology == "dumbbell")
+    {
+        left = CreateObject<Node>();
+        right = CreateObject<Node>();
+        m_all.Add(left);
+        m_all.Add(right);
+    }
+
+    // Links, then chimney devices over the offloading hosts' (and chimney peers') link devices.
+    PointToPointHelper p2p;
+    p2p.SetDeviceAttribute("DataRate", DataRateValue(rate));
+    p2p.SetChannelAttribute("Delay", TimeValue(delay));
+    std::vector<Ptr<NetDevice>> peerLinks(peers);
+    std::vector<Ptr<NetDevice>> routerLinks; // dumbbell: router side of host i, then peer i
+    if (topology == "p2p")
+    {
+        for (uint32_t i = 0; i < hosts; ++i)
+        {
+            NetDeviceContainer d = p2p.Install(m_hosts[i].node, m_peers[i].node);
+            m_hosts[i].link = d.Get(0);
+            m_hosts[i].far = d.Get(1);
+            m_hosts[i].peer = i;
+            peerLinks[i] = d.Get(1);
+        }
+    }
+    else if (topology == "csma")
+    {
+        CsmaHelper csma;
+        csma.SetChannelAttribute("DataRate", DataRateValue(rate));
+        csma.SetChannelAttribute("Delay", TimeValue(delay));
+        for (uint32_t s = 0; s < segments; ++s)
+        {
+            NodeContainer members;
+            const uint32_t first = s * segmentHosts;
+            const uint32_t last = std::min(hosts, first + segmentHosts);
+            for (uint32_t i = first; i < last; ++i)
+            {
+                members.Add(m_hosts[i].node);
+            }
+            members.Add(m_peers[s].node);
+            NetDeviceContainer d = csma.Install(members);
+            m_csmaDevices.Add(d);
+            peerLinks[s] = d.Get(d.GetN() - 1);
+            for (uint32_t i = first; i < last; ++i)
+            {
+                m_hosts[i].link = d.Get(i - first);
+                m_hosts[i].far = peerLinks[s];
+                m_hosts[i].peer = s;
+            }
+        }
+    }
+    else
+    {
+        for (uint32_t i = 0; i < hosts; ++i)
+        {
+            NetDeviceContainer d = p2p.Install(m_hosts[i].node, left);
+            m_hosts[i].link = d.Get(0);
+            m_hosts[i].far = d.Get(1);
+            m_hosts[i].peer = i;
+            routerLinks.push_back(d.Get(1));
+        }
+        for (uint32_t i = 0; i < hosts; ++i)
+        {
+            NetDeviceContainer d = p2p.Install(m_peers[i].node, right);
+            peerLinks[i] = d.Get(0);
+            routerLinks.push_back(d.Get(1));
+        }
+    }
+    for (auto& h : m_hosts)
+    {
+        h.device =
+            DynamicCast<ChimneyNetDevice>(m_chimney.Install(NetDeviceContainer(h.link)).Get(0));
+        m_hostDevices.Add(h.device);
+        m_stackDevices.Add(h.device);
+    }
+    std::vector<Ptr<NetDevice>> peerIp(peers);
+    for (uint32_t p = 0; p < peers; ++p)
+    {
+        peerIp[p] = PeerIpDevice(peerLinks[p], chimneyPeers);
+    }
+
+    InternetStackHelper internet;
+    internet.SetIpv6StackInstall(false);
+    Ipv4StaticRoutingHelper staticRouting;
+    internet.SetRoutingHelper(staticRouting);
+    internet.Install(m_all);
+
+    // Addresses and routes.
+    const Ipv4Mask slash30("255.255.255.252");
+    const Ipv4Mask slash24("255.255.255.0");
+    if (topology == "p2p")
+    {
+        for (uint32_t i = 0; i < hosts; ++i)
+        {
+            m_hosts[i].address = TenNet(4 * i + 1);
+            m_peers[i].address = TenNet(4 * i + 2);
+            AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash30);
+            AddInterface(m_peers[i].node, peerIp[i], m_peers[i].address, slash30);
+        }
+    }
+    else if (topology == "csma")
+    {
+        for (uint32_t i = 0; i < hosts; ++i)
+        {
+            const uint32_t s = i / segmentHosts;
+            m_hosts[i].address = TenNet(256 * s + (i - s * segmentHosts) + 1);
+            AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash24);
+        }
+        for (uint32_t s = 0; s < segments; ++s)
+        {
+            m_peers[s].address = TenNet(256 * s + 254);
+            AddInterface(m_peers[s].node, peerIp[s], m_peers[s].address, slash24);
+        }
+    }
+    else
+    {
+        const uint32_t rightBase = 1U << 22; // 10.64.0.0
+        for (uint32_t i = 0; i < hosts; ++i)
+        {
+            m_hosts[i].address = TenNet(4 * i + 1);
+            const uint32_t hostIf =
+                AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash30);
+            AddInterface(left, routerLinks[i], TenNet(4 * i + 2), slash30);
+            SetDefaultRoute(m_hosts[i].node, TenNet(4 * i + 2), hostIf);
+
+            m_peers[i].address = TenNet(rightBase + 4 * i + 1);
+            const uint32_t peerIf =
+                AddInterface(m_peers[i].node, peerIp[i], m_peers[i].address, slash30);
+            AddInterface(right, routerLinks[hosts + i], TenNet(rightBase + 4 * i + 2), slash30);
+            SetDefaultRoute(m_peers[i].node, TenNet(rightBase + 4 * i + 2), peerIf);
+        }
+        PointToPointHelper core;
+        core.SetDeviceAttribute("DataRate",
+                                DataRateValue(DataRate(rate.GetBitRate() * uint64_t(hosts))));
+        core.SetChannelAttribute("Delay", TimeValue(delay));
+        NetDeviceContainer d = core.Install(left, right);
+        const uint32_t coreNet = (1U << 24) - 4; // 10.255.255.252/30
+        const uint32_t leftIf = AddInterface(left, d.Get(0), TenNet(coreNet + 1), slash30);
+        const uint32_t rightIf = AddInterface(right, d.Get(1), TenNet(coreNet + 2), slash30);
+        SetDefaultRoute(left, TenNet(coreNet + 2), leftIf);
+        SetDefaultRoute(right, TenNet(coreNet + 1), rightIf);
+    }
+
+    m_stacks.Install(m_stackDevices);
+    for (auto& h : m_hosts)
+    {
+        h.stack = ChimneyStackHelper::GetStack(h.node);
+    }
+    for (auto& p : m_peers)
+    {
+        p.stack = ChimneyStackHelper::GetStack(p.node);
+    }
+    return true;
+}
+
+int64_t
+ChimneyScenarioTopology::AssignStreams(int64_t stream)
+{
+    int64_t used = 0;
+    InternetStackHelper internet;
+    used += internet.AssignStreams(m_all, stream + used);
+    CsmaHelper csma;
+    used += csma.AssignStreams(m_csmaDevices, stream + used);
+    used += m_stacks.AssignStreams(m_stackDevices, stream + used);
+    return used;
+}
+
+const std::vector<ChimneyScenarioTopology::Host>&
+ChimneyScenarioTopology::GetHosts() const
+{
+    return m_hosts;
+}
+
+const std::vector<ChimneyScenarioTopology::Peer>&
+ChimneyScenarioTopology::GetPeers() const
+{
+    return m_peers;
+}
+
+NetDeviceContainer
+ChimneyScenarioTopology::GetHostDevices() const
+{
+    return m_hostDevices;
+}
+
+void
+ChimneyScenarioTopology::EnablePcap(const std::string& dir,
+                                    const std::vector<uint32_t>& hosts) const
+{
+    SystemPath::MakeDirectories(dir);
+    for (uint32_t i : hosts)
+    {
+        if (i < m_hosts.size())
+        {
+            m_chimney.EnablePcap(dir + "/host" + std::to_string(i),
+                                 NetDeviceContainer(m_hosts[i].device));
+        }
+    }
+}
+
+} // namespace ns3

@@ -1,0 +1,154 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef CHIMNEY_SCENARIO_TOPOLOGY_H
+#define CHIMNEY_SCENARIO_TOPOLOGY_H
+
+#include "ns3/chimney-helper.h"
+#include "ns3/chimney-host-stack.h"
+#include "ns3/chimney-net-device.h"
+#include "ns3/chimney-stack-helper.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/net-device-container.h"
+#include "ns3/node-container.h"
+#include "ns3/nstime.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ns3
+{
+
+/**
+ * \ingroup chimney
+ * \brief The network of a scenario: N offloading hosts (chimney device + ChimneyHostStack) and
+ *        the peers that serve their connections.
+ *
+ * Topologies:
+ *  - "p2p": N point-to-point pairs, offloading host i <-> peer i (10.0.0.0/8, one /30 each);
+ *  - "csma": segments of K offloading hosts plus one peer server each (one /24 per segment);
+ *  - "dumbbell": every offloading host on its own point-to-point link to a left router, a
+ *    left-right router link, every peer on its own link to the right router; static routes
+ *    (a default route per host, peer and router), so it stays cheap for hundreds of hosts.
+ *    The router link carries N times the access data rate, so the routers add hops, not
+ *    congestion.
+ *
+ * A peer is plain ns-3 TCP (TcpSocketBase) or a chimney host too. Nodes are created in a fixed
+ * order (hosts, then peers, then routers), addresses are computed from the indexes (no global
+ * address generator), and IPv6 is not installed (memory at 10,000 hosts).
+ */
+class ChimneyScenarioTopology
+{
+  public:
+    /// One offloading host.
+    struct Host
+    {
+        Ptr<Node> node;               //!< the node
+        Ptr<ChimneyNetDevice> device; //!< its chimney device (the offload target)
+        Ptr<NetDevice> link;          //!< the link device under the chimney device
+        Ptr<NetDevice> far;           //!< the device at the other end of its link
+        Ptr<ChimneyHostStack> stack;  //!< its host stack
+        Ipv4Address address;          //!< its address
+        uint32_t peer = 0;            //!< index of the peer that serves its connections
+    };
+
+    /// One peer (the far side of connections).
+    struct Peer
+    {
+        Ptr<Node> node;              //!< the node
+        Ptr<ChimneyHostStack> stack; //!< its chimney stack (null for plain ns-3 TCP)
+        Ipv4Address address;         //!< the address connections go to
+    };
+
+    ChimneyScenarioTopology();
+
+    /// \returns the device helper of the offloading hosts' chimney devices
+    ChimneyHelper& Chimney();
+    /// \returns the device helper of chimney peers' devices
+    ChimneyHelper& PeerChimney();
+    /// \returns the stack helper (offloading hosts and chimney peers)
+    ChimneyStackHelper& Stacks();
+
+    /**
+     * \brief Check a topology description without building anything.
+     * \param topology "p2p", "csma" or "dumbbell"
+     * \param hosts offloading hosts
+     * \param segmentHosts offloading hosts per CSMA segment
+     * \param dataRate link data rate ("100Mbps")
+     * \param error receives a one-line message when invalid
+     * \returns true when valid
+     */
+    static bool Check(const std::string& topology,
+                      uint32_t hosts,
+                      uint32_t segmentHosts,
+                      const std::string& dataRate,
+                      std::string* error);
+
+    /**
+     * \brief Build the network (see Check() for the parameters).
+     * \param topology "p2p", "csma" or "dumbbell"
+     * \param hosts offloading hosts
+     * \param segmentHosts offloading hosts per CSMA segment
+     * \param chimneyPeers peers are chimney hosts
+     * \param dataRate every access link's data rate
+     * \param delay every link's one-way delay (CSMA: the channel's delay)
+     * \param error receives a one-line message when the description is bad
+     * \returns false (nothing built) on a bad description
+     */
+    bool Build(const std::string& topology,
+               uint32_t hosts,
+               uint32_t segmentHosts,
+               bool chimneyPeers,
+               const std::string& dataRate,
+               Time delay,
+               std::string* error);
+
+    /**
+     * \brief Use fixed random streams: ARP and IPv4 of every node, CSMA backoff, the host
+     *        stacks' initial sequence numbers.
+     * \param stream first stream index
+     * \returns streams used
+     */
+    int64_t AssignStreams(int64_t stream);
+
+    /// \returns the offloading hosts, by index
+    const std::vector<Host>& GetHosts() const;
+    /// \returns the peers, by index
+    const std::vector<Peer>& GetPeers() const;
+    /// \returns the chimney devices of the offloading hosts, by host index
+    NetDeviceContainer GetHostDevices() const;
+
+    /**
+     * \brief Write pcap files of chosen offloading hosts' links: DIR/hostI-NODE-DEVICE.pcap.
+     * \param dir directory (created when missing)
+     * \param hosts host indexes (out-of-range ones are ignored)
+     */
+    void EnablePcap(const std::string& dir, const std::vector<uint32_t>& hosts) const;
+
+  private:
+    /// Add an IPv4 interface with one address to a node's device; \returns the interface index
+    static uint32_t AddInterface(Ptr<Node> node,
+                                 Ptr<NetDevice> device,
+                                 Ipv4Address address,
+                                 Ipv4Mask mask);
+    /// Set a node's default route through a gateway on an interface
+    static void SetDefaultRoute(Ptr<Node> node, Ipv4Address gateway, uint32_t interface);
+    /// Put a chimney device over a peer's link device when peers are chimney hosts
+    Ptr<NetDevice> PeerIpDevice(Ptr<NetDevice> link, bool chimneyPeer);
+
+    ChimneyHelper m_chimney;
+    ChimneyHelper m_peerChimney;
+    ChimneyStackHelper m_stacks;
+    NodeContainer m_all;               //!< every node, in creation order
+    NetDeviceContainer m_csmaDevices;  //!< for AssignStreams
+    NetDeviceContainer m_stackDevices; //!< chimney devices with a stack (hosts, peers)
+    NetDeviceContainer m_hostDevices;  //!< chimney devices of the offloading hosts
+    std::vector<Host> m_hosts;
+    std::vector<Peer> m_peers;
+};
+
+} // namespace ns3
+
+#endif // CHIMNEY_SCENARIO_TOPOLOGY_H

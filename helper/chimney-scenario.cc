@@ -1,0 +1,243 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+// RunChimneyScenario: build the network, the workload, the verifier and the fault injector
+// from one config and one seed, run to the end, collect the result, destroy the simulation.
+
+#include "chimney-scenario.h"
+
+#include "chimney-scenario-topology.h"
+#include "chimney-scenario-workload.h"
+
+#include "ns3/boolean.h"
+#include "ns3/chimney-fault-injector.h"
+#include "ns3/chimney-verifier-helper.h"
+#include "ns3/global-value.h"
+#include "ns3/rng-seed-manager.h"
+#include "ns3/simulator.h"
+#include "ns3/string.h"
+
+#include <chrono>
+#include <sys/resource.h>
+
+namespace ns3
+{
+
+namespace
+{
+
+// Named random streams: every random choice of a run comes from these ranges, so one seed
+// decides the run and adding hosts never shifts the workload's streams.
+constexpr int64_t kWorkloadStreams = 0;      //!< "workload.*" (ChimneyScenarioWorkload)
+constexpr int64_t kTopologyStreams = 100;    //!< ARP, IPv4, CSMA backoff, ISS of the stacks
+constexpr int64_t kFaultStreams = 1LL << 40; //!< the fault injector
+
+/// TIME_WAIT of the host stacks and targets: long enough to absorb a lost last ACK, short
+/// enough that a campaign does not simulate minutes of idle connections.
+const Time kTimeWait = Seconds(2);
+
+/// FIN_WAIT_2 timer of the host stacks (handed to the targets): a host whose FIN was
+/// acknowledged by a peer that then crashed (peer.crash) hears nothing more, and without this
+/// timer would wait in FIN_WAIT_2 until stopTime with its receives still posted (R4).
+const Time kFinWait2Timeout = Seconds(60);
+
+uint64_t
+PeakRssBytes()
+{
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) != 0)
+    {
+        return 0;
+    }
+    return static_cast<uint64_t>(usage.ru_maxrss) * 1024; // Linux: kilobytes
+}
+
+} // namespace
+
+ChimneyScenarioResult
+RunChimneyScenario(const ChimneyScenarioConfig& config,
+                   const std::function<void(const ChimneyScenarioProgress&)>& progress,
+                   double progressEvery)
+{
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point wallStart = Clock::now();
+    ChimneyScenarioResult result;
+    result.config = config;
+    std::string error;
+    if (!config.Validate(&error))
+    {
+        result.ok = false;
+        result.error = error;
+        return result;
+    }
+    result.ok = true;
+
+    RngSeedManager::SetSeed(config.seed);
+    RngSeedManager::SetRun(1);
+    // Corrupted frames must be dropped by checksums, as on a real link.
+    BooleanValue checksums;
+    GlobalValue::GetValueByName("ChecksumEnabled", checksums);
+    GlobalValue::Bind("ChecksumEnabled", BooleanValue(true));
+
+    ChimneyScenarioTopology topology;
+    topology.Chimney().SetDeviceAttribute("TimeWait", TimeValue(kTimeWait));
+    topology.Chimney().SetDeviceAttribute("Defect", StringValue(config.defect));
+    topology.PeerChimney().SetDeviceAttribute("TimeWait", TimeValue(kTimeWait));
+    topology.Stacks().SetStackAttribute("TimeWait", TimeValue(kTimeWait));
+    topology.Stacks().SetStackAttribute("FinWait2Timeout", TimeValue(kFinWait2Timeout));
+    topology.Stacks().SetStackAttribute("OffloadPolicy", StringValue(config.offloadPolicy));
+    const bool built = topology.Build(config.topology,
+                                      config.hosts,
+                                      config.segmentHosts,
+                                      config.peer == "chimney",
+                                      config.dataRate,
+                                      config.delay,
+                                      &error);
+    NS_ABORT_MSG_IF(!built, "RunChimneyScenario: " << error); // Validate() checked the same
+
+    ChimneyScenarioWorkload workload(config);
+    workload.AssignStreams(kWorkloadStreams);
+    workload.Install(topology);
+    topology.AssignStreams(kTopologyStreams);
+
+    Ptr<ChimneyVerifier> verifier;
+    if (config.verifier)
+    {
+        verifier = ChimneyVerifierHelper().Install(topology.GetHostDevices());
+    }
+
+    Ptr<ChimneyFaultInjector> injector;
+    result.faultsConfigured = config.faults.ConfiguredKinds();
+    if (!result.faultsConfigured.empty())
+    {
+        injector = CreateObject<ChimneyFaultInjector>();
+        injector->SetPlan(config.faults);
+        injector->AssignStreams(kFaultStreams); // before attaching: attaching draws
+        const auto& peers = topology.GetPeers();
+        for (const auto& h : topology.GetHosts())
+        {
+            injector->AttachLink(h.link, h.far, peers[h.peer].node);
+            injector->AttachTarget(h.device);
+            injector->AttachHost(h.stack);
+        }
+        injector->TraceConnectWithoutContext(
+            "Fault",
+            Callback<void, std::string, uint32_t, std::string>(
+                [&workload](std::string kind, uint32_t node, std::string detail) {
+                    workload.NoteFault(kind, node, detail);
+                }));
+    }
+
+    if (!config.pcapDir.empty())
+    {
+        topology.EnablePcap(config.pcapDir,
+                            config.pcapHosts.empty() ? std::vector<uint32_t>{0} : config.pcapHosts);
+    }
+
+    // Progress: checked at deterministic points (samples, closes), decided by the wall clock;
+    // it never schedules anything, so it cannot change the run.
+    Clock::time_point lastProgress = wallStart;
+    auto maybeProgress = [&]() {
+        if (!progress)
+        {
+            return;
+        }
+        const Clock::time_point now = Clock::now();
+        if (std::chrono::duration<double>(now - lastProgress).count() < progressEvery)
+        {
+            return;
+        }
+        lastProgress = now;
+        ChimneyScenarioProgress p;
+        p.simTime = Simulator::Now().GetSeconds();
+        p.connectionsClosed = workload.GetClosed();
+        p.connections = workload.GetTotal();
+        p.findings = verifier ? verifier->GetFindingCount() : 0;
+        progress(p);
+    };
+
+    // The run ends when every connection ended on its host stack, after a drain that lets the
+    // last FIN/RST reach the peers (E2 is decided there), or at stopTime.
+    bool stopping = false;
+    const Time drain = Seconds(1) + config.delay * 10;
+    workload.onClosed = [&]() {
+        if (!stopping && workload.GetClosed() == workload.GetTotal())
+        {
+            stopping = true;
+            Simulator::Stop(drain);
+        }
+        maybeProgress();
+    };
+
+    const auto& hosts = topology.GetHosts();
+    std::function<void()> sample = [&]() {
+        ChimneyScenarioSample s;
+        s.time = Simulator::Now().GetSeconds();
+        for (const auto& h : hosts)
+        {
+            s.open += h.stack->GetOpenConnectionCount();
+            s.offloaded += h.stack->GetOffloadedConnectionCount();
+            s.resourcesHeld += h.device->GetResourcesHeld();
+            s.resourceBytesHeld += h.device->GetResourceBytesHeld();
+        }
+        result.series.push_back(s);
+        maybeProgress();
+        Simulator::Schedule(config.sampleInterval, sample);
+    };
+    if (config.sampleInterval.IsStrictlyPositive())
+    {
+        Simulator::Schedule(Time(0), sample);
+    }
+
+    Simulator::Stop(config.stopTime);
+    Simulator::Run();
+
+    result.simTime = Simulator::Now().GetSeconds();
+    result.events = Simulator::GetEventCount();
+    if (verifier)
+    {
+        verifier->Finish();
+        result.findingCounts = verifier->GetCounts();
+        result.findingTotal = verifier->GetFindingCount();
+        result.findings = verifier->GetFindings();
+    }
+    if (injector)
+    {
+        result.faultsFired = injector->GetFired();
+    }
+    else
+    {
+        for (const auto& kind : ChimneyFaultPlan::Kinds())
+        {
+            result.faultsFired[kind] = 0;
+        }
+    }
+    workload.Finish();
+    result.records = std::move(workload.Records());
+    for (const auto& r : result.records)
+    {
+        if (r.openTime >= 0)
+        {
+            ++result.connections;
+        }
+        ++result.outcomes[r.outcome];
+        ++result.closeTypes[r.closeType];
+        if (!r.endToEndOk)
+        {
+            ++result.endToEndFailures;
+        }
+    }
+
+    workload.Release();
+    Simulator::Destroy();
+    verifier = nullptr;
+    injector = nullptr;
+    GlobalValue::Bind("ChecksumEnabled", checksums);
+
+    result.wallSeconds = std::chrono::duration<double>(Clock::now() - wallStart).count();
+    result.peakRssBytes = PeakRssBytes();
+    return result;
+}
+
+} // namespace ns3

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Run the campaign program (what ./run.sh runs) and check its JSON report.
+
+With its defaults the program must exit 0 (no finding, no E1/E2 failure) and its report
+("chimney-campaign-report/1", helper/chimney-campaign-report.h) must list every fault kind as
+fired at least once, none configured-but-never-fired. A bad option must give exit status 2 and a
+seeded defect exit status 1. --self-test proves the checker rejects broken reports.
+
+  check-campaign-report.py EXAMPLES_DIR [OPTION...]   run with defaults (plus OPTIONs), check
+  check-campaign-report.py --self-test EXAMPLES_DIR   prove the checker fails on bad reports
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+KINDS = [
+    "link.loss", "link.burst", "link.corrupt", "link.duplicate", "link.reorder",
+    "link.drop-fin", "link.drop-rst", "link.drop-fin-ack", "peer.crash", "peer.rst-exact",
+    "peer.rst-in-window", "peer.rst-out-of-window", "peer.syn", "peer.black-hole",
+    "target.hardware-failure", "target.capacity", "target.slow-completion", "target.retrieve",
+    "host.terminate-pending-disconnect", "host.terminate-after-fin",
+    "host.terminate-racing-rst", "host.abort-after-graceful", "host.upload-all",
+]
+
+
+def problems_of(report):
+    """Return what is wrong with a default campaign's report (empty list: fine)."""
+    p = []
+    if not isinstance(report, dict) or report.get("schema") != "chimney-campaign-report/1":
+        return ["schema is not chimney-campaign-report/1"]
+    summary = report.get("summary", {})
+    if summary.get("clean") is not True:
+        p.append(f"not clean: {summary.get('findings')} findings, "
+                 f"{summary.get('endToEndFailures')} E1/E2 failures")
+    if not isinstance(summary.get("connections"), int) or summary["connections"] <= 0:
+        p.append("no connections")
+    counts = report.get("findingCounts", {})
+    if sum(counts.values()) != summary.get("findings"):
+        p.append("findingCounts do not add up to summary.findings")
+    faults = report.get("faults", {})
+    fired = faults.get("fired", {})
+    for kind in KINDS:
+        n = fired.get(kind)
+        if not isinstance(n, int):
+            p.append(f"fault kind {kind} missing from faults.fired")
+        elif n <= 0:
+            p.append(f"fault kind {kind} never fired")
+        if kind not in faults.get("configured", []):
+            p.append(f"fault kind {kind} not configured")
+    if faults.get("unfired"):
+        p.append("configured but never fired: " + ", ".join(faults["unfired"]))
+    if "wall" not in report or list(report)[-1] != "wall":
+        p.append("the 'wall' object must be the last top-level member")
+    runs = report.get("runs")
+    if not isinstance(runs, list) or not runs:
+        p.append("no runs")
+    else:
+        for run in runs:
+            if "wall" in run:
+                p.append("a run carries its own 'wall' object")
+            if run.get("schema") != "chimney-scenario-report/1":
+                p.append("a run is not a chimney-scenario-report/1")
+            if not str(run.get("reproduce", "")).startswith("./run.sh "):
+                p.append("a run has no reproduction command")
+    return p
+
+
+def run(examples, options, report=True):
+    program = os.path.join(examples, "chimney-campaign")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "report.json")
+        args = [program] + options + ([f"--report={path}"] if report else [])
+        done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=600)
+        data = None
+        if report and os.path.exists(path):
+            with open(path) as f:
+                data = json.load(f)
+        return done, data
+
+
+def main(argv):
+    self_test = "--self-test" in argv
+    args = [a for a in argv[1:] if a != "--self-test"]
+    if not args:
+        print(__doc__)
+        return 2
+    examples, options = args[0], args[1:]
+    failures = 0
+
+    done, report = run(examples, options)
+    if report is None:
+        print(f"FAIL no report (exit {done.returncode}): {done.stderr[-2000:]}")
+        return 1
+    problems = problems_of(report)
+    if self_test:
+        mutations = {
+            "wrong schema": lambda r: r.update(schema="other"),
+            "a kind never fired": lambda r: r["faults"]["fired"].update({"peer.syn": 0}),
+            "a kind missing": lambda r: r["faults"]["fired"].pop("host.upload-all"),
+            "not clean": lambda r: r["summary"].update(clean=False),
+            "count mismatch": lambda r: r["findingCounts"].update(
+                W1=r["findingCounts"].get("W1", 0) + 1),
+            "wall inside a run": lambda r: r["runs"][0].update(wall={}),
+            "unfired listed": lambda r: r["faults"].update(unfired=["peer.syn"]),
+        }
+        for name, mutate in mutations.items():
+            broken = json.loads(json.dumps(report))
+            mutate(broken)
+            if not problems_of(broken):
+                print(f"FAIL self-test: '{name}' not caught")
+                failures += 1
+            else:
+                print(f"ok   self-test: '{name}' caught")
+        return 1 if failures else 0
+
+    if problems or done.returncode != 0:
+        print(f"FAIL default campaign (exit {done.returncode}): " + "; ".join(problems))
+        print(done.stdout[-4000:])
+        failures += 1
+    else:
+        fired = report["faults"]["fired"]
+        print(f"ok   default campaign: exit 0, clean, {report['summary']['connections']} "
+              f"connections, every one of {len(KINDS)} fault kinds fired "
+              f"(least: {min(fired.values())}), {report['wall']['seconds']:.1f} s wall")
+    for kind in KINDS:
+        if kind not in done.stdout:
+            print(f"FAIL the summary does not list fault kind {kind}")
+            failures += 1
+
+    bad, _ = run(examples, ["--hosts=zero"], report=False)
+    if bad.returncode != 2 or "hosts" not in bad.stderr:
+        print(f"FAIL bad option: exit {bad.returncode}, stderr {bad.stderr!r}")
+        failures += 1
+    else:
+        print("ok   bad option: exit 2 with a message naming it")
+    unknown, _ = run(examples, ["--nosuchoption=1"], report=False)
+    if unknown.returncode != 2 or "nosuchoption" not in unknown.stderr:
+        print(f"FAIL unknown option: exit {unknown.returncode}, stderr {unknown.stderr!r}")
+        failures += 1
+    else:
+        print("ok   unknown option: exit 2 with a message naming it")
+
+    defect, data = run(examples, ["--hosts=4", "--connections=4", "--everything=false",
+                                  "--defect=FreeOnFin"])
+    if defect.returncode != 1 or data is None or data["summary"]["findings"] == 0 \
+            or "./run.sh" not in defect.stdout:
+        print(f"FAIL seeded defect: exit {defect.returncode}, expected 1 with findings and a "
+              f"reproduction command")
+        failures += 1
+    else:
+        print(f"ok   seeded defect FreeOnFin: exit 1, {data['summary']['findings']} findings, "
+              f"reproduction command printed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
