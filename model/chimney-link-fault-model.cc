@@ -50,8 +50,8 @@ ChimneyLinkFaultModel::Install(Ptr<NetDevice> device, Ptr<NetDevice> peer)
         NS_ABORT_MSG("ChimneyLinkFaultModel: " << device->GetInstanceTypeId().GetName()
                                                << " is neither point-to-point nor CSMA");
     }
-    m_device = device;
-    m_peer = peer;
+    m_device = PeekPointer(device);
+    m_peer = PeekPointer(peer);
     device->SetAttribute("ReceiveErrorModel", PointerValue(this));
 }
 
@@ -70,7 +70,7 @@ ChimneyLinkFaultModel::GetLinkType() const
 Ptr<NetDevice>
 ChimneyLinkFaultModel::GetDevice() const
 {
-    return m_device;
+    return Ptr<NetDevice>(m_device);
 }
 
 void
@@ -138,13 +138,13 @@ ChimneyLinkFaultModel::Reinject(Ptr<Packet> frame)
         return; // disposed
     }
     m_reinjecting = true;
-    if (auto p2p = DynamicCast<PointToPointNetDevice>(m_device))
+    if (auto p2p = dynamic_cast<PointToPointNetDevice*>(m_device))
     {
         p2p->Receive(frame);
     }
-    else if (auto csma = DynamicCast<CsmaNetDevice>(m_device))
+    else if (auto csma = dynamic_cast<CsmaNetDevice*>(m_device))
     {
-        csma->Receive(frame, DynamicCast<CsmaNetDevice>(m_peer));
+        csma->Receive(frame, Ptr<CsmaNetDevice>(dynamic_cast<CsmaNetDevice*>(m_peer)));
     }
     m_reinjecting = false;
 }

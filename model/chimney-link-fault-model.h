@@ -89,8 +89,10 @@ class ChimneyLinkFaultModel : public ErrorModel
     /// Hand a held or duplicated frame to the device's receive path (the judge is not asked).
     void Reinject(Ptr<Packet> frame);
 
-    Ptr<NetDevice> m_device;
-    Ptr<NetDevice> m_peer;
+    // Plain pointers: the device owns this model (ReceiveErrorModel), and CsmaNetDevice does
+    // not drop it on dispose, so a Ptr here would be a reference cycle that leaks both.
+    NetDevice* m_device{nullptr}; //!< the device this model is installed on
+    NetDevice* m_peer{nullptr};   //!< the device at the other end (CSMA re-injection)
     WireLinkType m_link{WireLinkType::PPP};
     Judge m_judge;
     bool m_reinjecting{false}; //!< inside Reinject(): pass the frame through
