@@ -55,7 +55,11 @@ def main():
     efficiency = figures["throughput2"] / (2 * figures["throughput1"])
     figures["efficiency"] = round(efficiency, 3)
     cols = ["seed", "connections", "findingTotal", "events"]
-    same = all(frames[1][c].tolist() == frames[2][c].tolist() for c in cols if c in frames[1])
+    one, two = (frames[w].sort_values("seed").reset_index(drop=True) for w in (1, 2))
+    differing = [c for c in cols if one[c].tolist() != two[c].tolist()]
+    same = not differing
+    if differing:
+        print(f"differing columns: {differing}")
     figures["sameResults"] = same
     print(f"scaling efficiency 1 -> 2 workers: {100 * efficiency:.1f} % (target >= 90 %); "
           f"same results: {same}")
