@@ -88,13 +88,9 @@ CheckOptionNames(int argc, char* argv[], const std::vector<std::string>& known, 
 int
 main(int argc, char* argv[])
 {
-    ChimneyScenarioConfig config;
-    // The program's defaults: enough connections that every fault kind fires in one run.
-    config.hosts = 128;
-    config.connections = 8;
-    config.startWindow = MilliSeconds(100); // busy hosts: capacity is reached
-    config.peer = "chimney";                // see the note on native peers above
-    config.faults = ChimneyFaultPlan::Everything();
+    // The program's defaults: enough connections that every fault kind fires in one run; chimney
+    // peers (see the note on native peers above).
+    ChimneyScenarioConfig config = ChimneyScenarioConfig::CampaignDefaults();
 
     uint32_t seeds = 1;
     std::string report;

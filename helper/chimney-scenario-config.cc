@@ -620,10 +620,23 @@ ChimneyScenarioConfig::FinishCommandLine(std::string* error)
     return why.empty();
 }
 
+ChimneyScenarioConfig
+ChimneyScenarioConfig::CampaignDefaults()
+{
+    ChimneyScenarioConfig config;
+    config.hosts = 128;
+    config.connections = 8;
+    config.startWindow = MilliSeconds(100);
+    config.peer = "chimney";
+    config.faults = ChimneyFaultPlan::Everything();
+    return config;
+}
+
 std::string
 ChimneyScenarioConfig::ToCommandLine() const
 {
-    const ChimneyScenarioConfig defaults;
+    // The line is for the campaign program: what it does not default to must be spelled out.
+    const ChimneyScenarioConfig defaults = CampaignDefaults();
     std::ostringstream s;
     s << "--hosts=" << hosts << " --connections=" << connections;
     for (const auto& f : Fields())

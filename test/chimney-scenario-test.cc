@@ -306,9 +306,33 @@ TEST(ScenarioConfigTest, CommandLineSetsFieldsAndFaultPlan)
     {
         options.push_back(w);
     }
-    ChimneyScenarioConfig again;
+    ChimneyScenarioConfig again = ChimneyScenarioConfig::CampaignDefaults(); // the program's
     ASSERT_TRUE(Parse(again, options, &error)) << error << " in " << line;
     EXPECT_EQ(again.ToJson(), config.ToJson()) << line;
+}
+
+TEST(ScenarioConfigTest, CommandLineOfStructDefaultsNamesWhatTheCampaignDefaultsDiffer)
+{
+    // The struct's defaults (native peers, 1 s start window, no faults) are not the campaign
+    // program's: a reproduce line that left them out would run a different scenario.
+    ChimneyScenarioConfig config;
+    config.seed = 12;
+    const std::string line = config.ToCommandLine();
+    EXPECT_NE(line.find("--peer=native"), std::string::npos) << line;
+    EXPECT_NE(line.find("--startWindow="), std::string::npos) << line;
+    EXPECT_NE(line.find("--everything=false"), std::string::npos) << line;
+    std::vector<std::string> options;
+    std::istringstream words(line);
+    for (std::string w; words >> w;)
+    {
+        options.push_back(w);
+    }
+    ChimneyScenarioConfig again = ChimneyScenarioConfig::CampaignDefaults();
+    std::string error;
+    ASSERT_TRUE(Parse(again, options, &error)) << error << " in " << line;
+    EXPECT_EQ(again.ToJson(), config.ToJson()) << line;
+    EXPECT_EQ(ChimneyScenarioConfig::CampaignDefaults().ToCommandLine(),
+              "--hosts=128 --connections=8 --everything --seed=1");
 }
 
 TEST(ScenarioConfigTest, BadOptionValuesAreReportedNotFatal)

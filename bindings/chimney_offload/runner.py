@@ -6,16 +6,26 @@ process). By default the runner starts a LocalCluster on this machine (worker pr
 thread each, scheduler, workers and dashboard on 127.0.0.1 only); given a scheduler address it
 uses that cluster instead, whose workers must be able to import chimney_offload.
 
+Each point runs in a forked child of the process that runs it (run_point), so the process never
+holds ns-3 state from an earlier point, and a scenario that crashes (ns-3 3.37's TcpSocketBase
+does, on a few seeds with native peers and every fault kind) gives an error row naming the
+signal, the same row whether the points run one by one or on any number of Dask workers,
+instead of killing the worker (Dask would then retry it, and the tasks queued with it, a
+varying number of times).
+
 Results are one row per scenario, keyed by (configHash, seed), and saved as CSV or JSON. A
 results file makes a campaign idempotent: points whose key is already in it with status "ok"
 are not run again, so an interrupted campaign resumes where it stopped.
 """
 
+import faulthandler
 import importlib.util
 import json
 import logging
 import math
 import os
+import pickle
+import signal
 import tempfile
 import time
 
@@ -130,9 +140,56 @@ def error_row(fields, error):
     return row
 
 
-def run_point(fields):
-    """Run one point (a ScenarioConfig.to_dict()) and return its results row: the Dask task."""
-    return result_row(run_scenario(ScenarioConfig.from_dict(fields)))
+def run_point(fields, isolate=True):
+    """Run one point (a ScenarioConfig.to_dict()) and return its results row: the Dask task.
+
+    :param isolate: run the scenario in a forked child process (the default, where os.fork
+                    exists): a crash gives an error row naming the signal instead of ending
+                    this process, and no ns-3 state stays behind; False runs it here
+    """
+    if not isolate or not hasattr(os, "fork"):
+        return result_row(run_scenario(ScenarioConfig.from_dict(fields)))
+    return _run_in_child(fields)
+
+
+def _run_in_child(fields):
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, send back ("ok", row) or ("raised", exception), leave
+        code = 0
+        try:
+            os.close(read_end)
+            faulthandler.disable()  # a crash is reported by the parent, as a row
+            try:
+                message = ("ok", run_point(fields, isolate=False))
+            except Exception as error:  # noqa: BLE001 - handed to the parent as is
+                message = ("raised", error)
+            try:
+                data = pickle.dumps(message)
+            except Exception:  # an exception that does not pickle
+                data = pickle.dumps(("raised", RuntimeError(f"{type(message[1]).__name__}: {message[1]}")))
+            with os.fdopen(write_end, "wb") as stream:
+                stream.write(data)
+        except BaseException:  # noqa: BLE001 - nothing may unwind past the fork
+            code = 70
+        finally:
+            os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as stream:
+        data = stream.read()  # before waitpid: a large row must not block the child's write
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        return error_row(
+            fields, f"scenario crashed with {name} (signal {number}); the reproduce command runs it alone"
+        )
+    if not data:
+        return error_row(fields, f"scenario process ended with exit status {os.WEXITSTATUS(status)} and no result")
+    kind, value = pickle.loads(data)
+    if kind == "raised":
+        raise value
+    return value
 
 
 def _as_fields(point):
@@ -216,12 +273,13 @@ def _progress_bar(progress, total, initial):
     return None
 
 
-def run_points(points, progress=None):
-    """Run points one by one in this process (no Dask) and return their rows as a DataFrame,
-    in the points' order; what the campaign's results are compared with."""
+def run_points(points, progress=None, isolate=True):
+    """Run points one by one from this process (no Dask) and return their rows as a DataFrame,
+    in the points' order; what the campaign's results are compared with. isolate: as in
+    run_point."""
     rows = []
     for point in points:
-        rows.append(run_point(_as_fields(point)))
+        rows.append(run_point(_as_fields(point), isolate=isolate))
         if callable(progress):
             progress(rows[-1])
     return _frame(rows)

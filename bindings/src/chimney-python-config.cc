@@ -386,7 +386,20 @@ run_scenario() do. repr() shows every value; ScenarioConfig() shows the defaults
                  ValidateConfig(c);
                  return c;
              }),
-             "Build a config from keyword fields (the others keep their defaults); validated.")
+             "Build a config from keyword fields (the others keep their defaults: this struct's "
+             "small, fault-free ones, not the campaign program's; see campaign_defaults()); "
+             "validated.")
+        .def_static(
+            "campaign_defaults",
+            [](py::kwargs kwargs) {
+                ChimneyScenarioConfig c = ChimneyScenarioConfig::CampaignDefaults();
+                SetConfigFrom(c, kwargs);
+                ValidateConfig(c);
+                return c;
+            },
+            "A config starting from the campaign program's defaults (./run.sh with no options: "
+            "128 hosts x 8 connections within 100 ms, chimney peers, FaultPlan.everything()), "
+            "then the keyword fields; validated.")
         .def("validate",
              &ValidateConfig,
              "Raise ValueError with a one-line message naming the bad field, if any.")
@@ -416,7 +429,8 @@ run_scenario() do. repr() shows every value; ScenarioConfig() shows the defaults
              "The config as a JSON object (every field, stable order; C++ ToJson).")
         .def("to_command_line",
              &ChimneyScenarioConfig::ToCommandLine,
-             "The campaign-program options that reproduce this config (non-defaults only).")
+             "The campaign-program options that reproduce this config: hosts, connections, "
+             "everything and seed, then the fields that differ from campaign_defaults().")
         .def_static("option_names",
                     &ChimneyScenarioConfig::OptionNames,
                     "The campaign program's scenario options (without '--'): every field, "

@@ -171,3 +171,17 @@ def test_command_line_options_round_trip_through_make_config():
         if name != "everything":
             settings[name] = value
     assert co.make_config(**settings) == config
+
+
+def test_campaign_defaults_are_the_campaign_programs_and_reproduce_lines_name_the_difference():
+    campaign = co.ScenarioConfig.campaign_defaults()
+    assert campaign.to_command_line() == "--hosts=128 --connections=8 --everything --seed=1"
+    assert (campaign.hosts, campaign.connections, campaign.peer) == (128, 8, "chimney")
+    assert campaign.faults == co.FaultPlan.everything()
+    assert co.ScenarioConfig.campaign_defaults(hosts=3, seed=7).to_command_line() == (
+        "--hosts=3 --connections=8 --everything --seed=7")
+    # The struct's defaults differ from the program's: the line must say how.
+    line = co.ScenarioConfig(seed=2).to_command_line()
+    assert "--peer=native" in line and "--startWindow=1s" in line and "--everything=false" in line
+    with pytest.raises(ValueError, match="hosts"):
+        co.ScenarioConfig.campaign_defaults(hosts=0)
