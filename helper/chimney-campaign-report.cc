@@ -195,17 +195,8 @@ ChimneyCampaignReport::PrintSummary(std::ostream& os) const
     {
         os << "  run not started: " << e << "\n";
     }
-    os << "Connections by outcome:";
-    for (const auto& [k, n] : m_outcomes)
-    {
-        os << " " << k << "=" << n;
-    }
-    os << "\nClose types:";
-    for (const auto& [k, n] : m_closeTypes)
-    {
-        os << " " << k << "=" << n;
-    }
-    os << "\nEnd to end (E1/E2, application check) failures: " << m_endToEndFailures << "\n";
+    PrintConnectionCounts(os, m_outcomes, m_closeTypes);
+    os << "End to end (E1/E2, application check) failures: " << m_endToEndFailures << "\n";
     os << "Findings: " << m_findings << (m_findings == 0 ? " (none)" : "") << "\n";
     for (const auto& [id, n] : m_findingCounts)
     {
@@ -223,22 +214,7 @@ ChimneyCampaignReport::PrintSummary(std::ostream& os) const
     else
     {
         os << "\n";
-        for (const auto& kind : ChimneyFaultPlan::Kinds())
-        {
-            const uint64_t n = m_fired.at(kind);
-            const bool configured =
-                std::find(m_configured.begin(), m_configured.end(), kind) != m_configured.end();
-            os << "  " << std::left << std::setw(34) << kind << std::right << std::setw(8) << n;
-            if (configured && n == 0)
-            {
-                os << "  CONFIGURED BUT NEVER FIRED";
-            }
-            else if (!configured)
-            {
-                os << "  (not configured)";
-            }
-            os << "\n";
-        }
+        PrintFaultRows(os, m_configured, m_fired);
         const auto unfired = UnfiredFaults();
         if (!unfired.empty())
         {

@@ -8,6 +8,7 @@
 
 #include "ns3/chimney-fault-plan.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -191,17 +192,8 @@ ChimneyScenarioResult::PrintSummary(std::ostream& os) const
        << " events, " << std::fixed << std::setprecision(2) << wallSeconds << " s wall, "
        << peakRssBytes / (1024 * 1024) << " MiB peak RSS\n";
     os.unsetf(std::ios::floatfield);
-    os << "Connections by outcome:";
-    for (const auto& [outcome, n] : outcomes)
-    {
-        os << " " << outcome << "=" << n;
-    }
-    os << "\nClose types:";
-    for (const auto& [type, n] : closeTypes)
-    {
-        os << " " << type << "=" << n;
-    }
-    os << "\nEnd to end (E1/E2) failures: " << endToEndFailures << "\n";
+    PrintConnectionCounts(os, outcomes, closeTypes);
+    os << "End to end (E1/E2) failures: " << endToEndFailures << "\n";
     os << "Findings: " << findingTotal;
     if (findingTotal == 0)
     {
@@ -236,28 +228,53 @@ ChimneyScenarioResult::PrintSummary(std::ostream& os) const
     else
     {
         os << "\n";
-        for (const auto& kind : ChimneyFaultPlan::Kinds())
-        {
-            auto it = faultsFired.find(kind);
-            const uint64_t n = it == faultsFired.end() ? 0 : it->second;
-            const bool configured =
-                std::find(faultsConfigured.begin(), faultsConfigured.end(), kind) !=
-                faultsConfigured.end();
-            os << "  " << std::left << std::setw(34) << kind << std::right << std::setw(8) << n;
-            if (configured && n == 0)
-            {
-                os << "  CONFIGURED BUT NEVER FIRED";
-            }
-            else if (!configured)
-            {
-                os << "  (not configured)";
-            }
-            os << "\n";
-        }
+        PrintFaultRows(os, faultsConfigured, faultsFired);
     }
     if (findingTotal > 0 || endToEndFailures > 0)
     {
         os << "Reproduce: " << ReproduceCommand() << "\n";
+    }
+}
+
+void
+PrintConnectionCounts(std::ostream& os,
+                      const std::map<std::string, uint64_t>& outcomes,
+                      const std::map<std::string, uint64_t>& closeTypes)
+{
+    os << "Connections by outcome:";
+    for (const auto& [outcome, n] : outcomes)
+    {
+        os << " " << outcome << "=" << n;
+    }
+    os << "\nClose types:";
+    for (const auto& [type, n] : closeTypes)
+    {
+        os << " " << type << "=" << n;
+    }
+    os << "\n";
+}
+
+void
+PrintFaultRows(std::ostream& os,
+               const std::vector<std::string>& configured,
+               const std::map<std::string, uint64_t>& fired)
+{
+    for (const auto& kind : ChimneyFaultPlan::Kinds())
+    {
+        auto it = fired.find(kind);
+        const uint64_t n = it == fired.end() ? 0 : it->second;
+        const bool isConfigured =
+            std::find(configured.begin(), configured.end(), kind) != configured.end();
+        os << "  " << std::left << std::setw(34) << kind << std::right << std::setw(8) << n;
+        if (isConfigured && n == 0)
+        {
+            os << "  CONFIGURED BUT NEVER FIRED";
+        }
+        else if (!isConfigured)
+        {
+            os << "  (not configured)";
+        }
+        os << "\n";
     }
 }
 

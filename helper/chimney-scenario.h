@@ -238,6 +238,30 @@ struct ChimneyScenarioResult
 
 /**
  * \ingroup chimney
+ * \brief Summary lines shared by the scenario and campaign summaries: "Connections by
+ *        outcome: k=n ..." and "Close types: k=n ...", each ended by a newline.
+ * \param os the stream
+ * \param outcomes outcome -> connections
+ * \param closeTypes close type -> connections
+ */
+void PrintConnectionCounts(std::ostream& os,
+                           const std::map<std::string, uint64_t>& outcomes,
+                           const std::map<std::string, uint64_t>& closeTypes);
+
+/**
+ * \ingroup chimney
+ * \brief Summary rows shared by the scenario and campaign summaries: every fault kind with how
+ *        often it fired, calling out configured kinds that never fired and unconfigured ones.
+ * \param os the stream
+ * \param configured the configured kinds
+ * \param fired kind -> times it fired (a kind not in it fired 0 times)
+ */
+void PrintFaultRows(std::ostream& os,
+                    const std::vector<std::string>& configured,
+                    const std::map<std::string, uint64_t>& fired);
+
+/**
+ * \ingroup chimney
  * \brief Build the scenario, run it to the end, collect the result and destroy the
  *        simulation (Simulator::Destroy), so runs can follow each other in one process.
  * \param config the scenario (validated first: a bad config runs nothing, result.ok false)

@@ -39,24 +39,6 @@ NowNs()
     return Simulator::Now().GetNanoSeconds();
 }
 
-/// SPEC 2: the states in which a connection may be offloaded.
-bool
-Offloadable(TcpState s)
-{
-    switch (s)
-    {
-    case TcpState::Established:
-    case TcpState::FinWait1:
-    case TcpState::FinWait2:
-    case TcpState::CloseWait:
-    case TcpState::Closing:
-    case TcpState::LastAck:
-        return true;
-    default:
-        return false;
-    }
-}
-
 /// Appends the first `bytes` bytes of an NBL's buffers to a byte queue.
 void
 AppendNblData(const NetBufferList& nbl, uint64_t bytes, std::deque<uint8_t>& out)
@@ -782,7 +764,7 @@ ChimneyHostStack::MaybeOffloadByPolicy(OffloadHandle handle)
 {
     Connection* c = Get(handle);
     if (!c || c->phase != Phase::SOFTWARE || !c->engine || c->uploadedOnce || c->abortRequested ||
-        !Offloadable(c->engine->State()))
+        !IsOffloadableState(c->engine->State()))
     {
         return;
     }
@@ -1161,7 +1143,7 @@ ChimneyHostStack::Offload(OffloadHandle handle)
     {
         return ChimneyStatus::INVALID_PARAMETER;
     }
-    if (c->phase != Phase::SOFTWARE || !c->engine || !Offloadable(c->engine->State()) ||
+    if (c->phase != Phase::SOFTWARE || !c->engine || !IsOffloadableState(c->engine->State()) ||
         m_lower == nullptr || !ResolveNeighbor(*c))
     {
         return ChimneyStatus::INVALID_STATE;
@@ -1176,7 +1158,7 @@ ChimneyHostStack::Offload(OffloadHandle handle)
         }
     }
     Flush(*c);
-    if (c->phase != Phase::SOFTWARE || !Offloadable(c->engine->State()))
+    if (c->phase != Phase::SOFTWARE || !IsOffloadableState(c->engine->State()))
     {
         return ChimneyStatus::INVALID_STATE;
     }

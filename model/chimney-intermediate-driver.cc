@@ -485,11 +485,7 @@ ChimneyIntermediateDriver::UndoBlocks(OffloadBlockList* key)
     const PendingList& pending = it->second;
     size_t i = 0;
     key->ForEachTcp([&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
-        if (i < pending.upper.size())
-        {
-            tcp.handle = pending.upper[i];
-        }
-        ++i;
+        RestoreUpperHandle(tcp, pending, i);
     });
     for (OffloadHandle lower : pending.created)
     {
@@ -498,30 +494,53 @@ ChimneyIntermediateDriver::UndoBlocks(OffloadBlockList* key)
     m_pendingLists.erase(it);
 }
 
+OffloadHandle
+ChimneyIntermediateDriver::RestoreUpperHandle(TcpOffloadBlock& tcp,
+                                              const PendingList& pending,
+                                              size_t& index)
+{
+    const OffloadHandle lower = tcp.handle;
+    if (index < pending.upper.size())
+    {
+        tcp.handle = pending.upper[index];
+    }
+    ++index;
+    return lower;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Completions and indications (lower -> upper)
 // ---------------------------------------------------------------------------------------------
+
+bool
+ChimneyIntermediateDriver::TakePendingList(Ptr<OffloadBlockList> blocks,
+                                           bool terminate,
+                                           PendingList& pending)
+{
+    auto it = blocks ? m_pendingLists.find(PeekPointer(blocks)) : m_pendingLists.end();
+    if (it == m_pendingLists.end() || it->second.terminate != terminate)
+    {
+        NS_LOG_WARN((terminate ? "terminate" : "offload")
+                    << " completion for a block list this layer did not pass down");
+        return false;
+    }
+    pending = std::move(it->second);
+    m_pendingLists.erase(it);
+    return true;
+}
 
 void
 ChimneyIntermediateDriver::InitiateOffloadComplete(Ptr<OffloadBlockList> blocks)
 {
     NS_LOG_FUNCTION(this << blocks);
-    auto it = blocks ? m_pendingLists.find(PeekPointer(blocks)) : m_pendingLists.end();
-    if (it == m_pendingLists.end() || it->second.terminate)
+    PendingList pending;
+    if (!TakePendingList(blocks, false, pending))
     {
-        NS_LOG_WARN("offload completion for a block list this layer did not pass down");
         return;
     }
-    const PendingList pending = std::move(it->second);
-    m_pendingLists.erase(it);
     size_t i = 0;
     blocks->ForEachTcp([&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
-        const OffloadHandle lower = tcp.handle;
-        if (i < pending.upper.size())
-        {
-            tcp.handle = pending.upper[i];
-        }
-        ++i;
+        const OffloadHandle lower = RestoreUpperHandle(tcp, pending, i);
         if (tcp.status != ChimneyStatus::SUCCESS)
         {
             // The connection stays in software: its handle is free again at this layer.
@@ -542,22 +561,14 @@ void
 ChimneyIntermediateDriver::TerminateOffloadComplete(Ptr<OffloadBlockList> blocks)
 {
     NS_LOG_FUNCTION(this << blocks);
-    auto it = blocks ? m_pendingLists.find(PeekPointer(blocks)) : m_pendingLists.end();
-    if (it == m_pendingLists.end() || !it->second.terminate)
+    PendingList pending;
+    if (!TakePendingList(blocks, true, pending))
     {
-        NS_LOG_WARN("terminate completion for a block list this layer did not pass down");
         return;
     }
-    const PendingList pending = std::move(it->second);
-    m_pendingLists.erase(it);
     size_t i = 0;
     blocks->ForEachTcp([&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
-        const OffloadHandle lower = tcp.handle;
-        if (i < pending.upper.size())
-        {
-            tcp.handle = pending.upper[i];
-        }
-        ++i;
+        const OffloadHandle lower = RestoreUpperHandle(tcp, pending, i);
         // A10: the connection is gone, whatever the block's status.
         auto owner = m_toUpper.find(lower);
         if (owner != m_toUpper.end() && owner->second.binding == pending.binding)

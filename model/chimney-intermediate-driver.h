@@ -243,6 +243,24 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
 
     /// Undo the handle rewrites and new mappings of a pending list, and forget it.
     void UndoBlocks(OffloadBlockList* key);
+    /**
+     * \brief Give a TCP block of a pending list its upper handle back.
+     * \param tcp the block
+     * \param pending the list's record
+     * \param[in,out] index the block's position in ForEachTcp order; advanced by one
+     * \returns the block's handle at this layer (before the restore)
+     */
+    static OffloadHandle RestoreUpperHandle(TcpOffloadBlock& tcp,
+                                            const PendingList& pending,
+                                            size_t& index);
+    /**
+     * \brief Forget a completed list this layer passed down, keeping its record.
+     * \param blocks the completed list
+     * \param terminate the completion's kind (a list of the other kind is not taken)
+     * \param[out] pending the list's record
+     * \returns false (and a warning) when the list is not one this layer passed down
+     */
+    bool TakePendingList(Ptr<OffloadBlockList> blocks, bool terminate, PendingList& pending);
     /// Pop this layer's context from the NBLs a refused request pushed it on.
     void UndoNbl(NblOp op, Ptr<NetBufferList> nbls);
 

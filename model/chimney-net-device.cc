@@ -38,24 +38,6 @@ NowNs()
     return Simulator::Now().GetNanoSeconds();
 }
 
-/// SPEC 2: the states in which a connection may be offloaded.
-bool
-OffloadableState(TcpState state)
-{
-    switch (state)
-    {
-    case TcpState::Established:
-    case TcpState::FinWait1:
-    case TcpState::FinWait2:
-    case TcpState::CloseWait:
-    case TcpState::Closing:
-    case TcpState::LastAck:
-        return true;
-    default:
-        return false;
-    }
-}
-
 /// Split a chain into its NBLs, unlinking them (each completes on its own, A2).
 std::vector<Ptr<NetBufferList>>
 Unchain(Ptr<NetBufferList> head)
@@ -1406,15 +1388,24 @@ ChimneyNetDevice::FreeLedgerEntryEarly(Connection& c)
         return;
     }
     c.ledgerFreed = true;
+    FreeLedgerEntry(c.handle,
+                    Ipv4Address(c.tuple.localAddress),
+                    c.tuple.localPort,
+                    Ipv4Address(c.tuple.remoteAddress),
+                    c.tuple.remotePort);
+}
+
+void
+ChimneyNetDevice::FreeLedgerEntry(OffloadHandle handle,
+                                  Ipv4Address local,
+                                  uint16_t localPort,
+                                  Ipv4Address remote,
+                                  uint16_t remotePort)
+{
     const uint64_t bytes = GetConnectionStateSize();
     --m_resourcesHeld;
     m_resourceBytesHeld -= bytes;
-    m_resourceFreedTrace(c.handle,
-                         Ipv4Address(c.tuple.localAddress),
-                         c.tuple.localPort,
-                         Ipv4Address(c.tuple.remoteAddress),
-                         c.tuple.remotePort,
-                         bytes);
+    m_resourceFreedTrace(handle, local, localPort, remote, remotePort, bytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1455,6 +1446,27 @@ ChimneyNetDevice::CheckHandle(const char* operation,
                       flags,
                       ChimneyStatus::INVALID_STATE,
                       std::string(operation) + " on an unknown or terminated handle");
+    }
+    return ChimneyStatus::PENDING;
+}
+
+ChimneyStatus
+ChimneyNetDevice::CheckNblRequest(const char* operation,
+                                  OffloadHandle handle,
+                                  Ptr<NetBufferList> nbls,
+                                  const char* withoutNbl,
+                                  Connection*& connection)
+{
+    m_requestObjectsTrace(operation, handle, nbls, nullptr, 0);
+    const uint64_t id = nbls ? nbls->id : 0;
+    if (ChimneyStatus refusal = CheckHandle(operation, handle, id, 0, connection);
+        refusal != ChimneyStatus::PENDING)
+    {
+        return refusal;
+    }
+    if (!nbls)
+    {
+        return Refuse(operation, "H2", handle, id, 0, ChimneyStatus::INVALID_PARAMETER, withoutNbl);
     }
     return ChimneyStatus::PENDING;
 }
@@ -1527,7 +1539,7 @@ ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
                                   ChimneyStatus::INVALID_PARAMETER,
                                   "offload of the invalid handle 0");
                 }
-                if (!OffloadableState(tcp.delegated.state))
+                if (!IsOffloadableState(tcp.delegated.state))
                 {
                     why << "offload in the forbidden TCP state " << ToString(tcp.delegated.state);
                     return Refuse(op,
@@ -1667,24 +1679,13 @@ ChimneyStatus
 ChimneyNetDevice::TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls)
 {
     NS_LOG_FUNCTION(this << handle << nbls);
-    m_requestObjectsTrace("Send", handle, nbls, nullptr, 0);
     const char* op = "Send";
     const uint64_t id = nbls ? nbls->id : 0;
     Connection* c = nullptr;
-    if (ChimneyStatus refusal = CheckHandle(op, handle, id, 0, c);
+    if (ChimneyStatus refusal = CheckNblRequest(op, handle, nbls, "send without NBL", c);
         refusal != ChimneyStatus::PENDING)
     {
         return refusal;
-    }
-    if (!nbls)
-    {
-        return Refuse(op,
-                      "H2",
-                      handle,
-                      id,
-                      0,
-                      ChimneyStatus::INVALID_PARAMETER,
-                      "send without NBL");
     }
     if (c->gracefulIssued)
     {
@@ -1763,24 +1764,13 @@ ChimneyStatus
 ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbls)
 {
     NS_LOG_FUNCTION(this << handle << nbls);
-    m_requestObjectsTrace("Receive", handle, nbls, nullptr, 0);
     const char* op = "Receive";
     const uint64_t id = nbls ? nbls->id : 0;
     Connection* c = nullptr;
-    if (ChimneyStatus refusal = CheckHandle(op, handle, id, 0, c);
+    if (ChimneyStatus refusal = CheckNblRequest(op, handle, nbls, "receive without NBL", c);
         refusal != ChimneyStatus::PENDING)
     {
         return refusal;
-    }
-    if (!nbls)
-    {
-        return Refuse(op,
-                      "H2",
-                      handle,
-                      id,
-                      0,
-                      ChimneyStatus::INVALID_PARAMETER,
-                      "receive without NBL");
     }
     ++m_callDepth;
     m_requestTrace(op, handle, id, 0, ChimneyStatus::PENDING);
@@ -2244,15 +2234,11 @@ ChimneyNetDevice::CompleteTerminate(Ptr<OffloadBlockList> blocks)
             }
             if (freeNow)
             {
-                const uint64_t bytes = GetConnectionStateSize();
-                --m_resourcesHeld;
-                m_resourceBytesHeld -= bytes;
-                m_resourceFreedTrace(tcp.handle,
-                                     path.source,
-                                     tcp.localPort,
-                                     path.destination,
-                                     tcp.remotePort,
-                                     bytes);
+                FreeLedgerEntry(tcp.handle,
+                                path.source,
+                                tcp.localPort,
+                                path.destination,
+                                tcp.remotePort);
             }
             c.timer.Cancel();
             if (m_defect == Defect::TransmitAfterTerminate)

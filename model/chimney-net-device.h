@@ -359,6 +359,12 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     void StopConnection(Connection& c);
     /// Seeded defects only: free the connection's ledger entry now (at most once).
     void FreeLedgerEntryEarly(Connection& c);
+    /// R2: release one connection's ledger entry and report it through ResourceFreed.
+    void FreeLedgerEntry(OffloadHandle handle,
+                         Ipv4Address local,
+                         uint16_t localPort,
+                         Ipv4Address remote,
+                         uint16_t remotePort);
     /// \returns m_defect as the attribute's integer
     int GetDefectValue() const;
 
@@ -395,6 +401,20 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
                               uint64_t id,
                               uint32_t flags,
                               Connection*& connection);
+    /**
+     * \brief Checks shared by send and receive: the RequestObjects trace, H1 and a null NBL (H2).
+     * \param operation request name for the traces
+     * \param handle the request's handle
+     * \param nbls the request's NBL chain
+     * \param withoutNbl the H2 description when nbls is null
+     * \param[out] connection the connection when the request may go on
+     * \returns PENDING when the request may go on, else the refusal status (already reported)
+     */
+    ChimneyStatus CheckNblRequest(const char* operation,
+                                  OffloadHandle handle,
+                                  Ptr<NetBufferList> nbls,
+                                  const char* withoutNbl,
+                                  Connection*& connection);
     ChimneyStatus Refuse(const char* operation,
                          const char* rule,
                          OffloadHandle handle,

@@ -107,13 +107,6 @@ Ext(uint32_t seq, uint32_t base, int64_t ref)
     return ref + static_cast<int32_t>(seq - refSeq);
 }
 
-bool
-OffloadableState(TcpState s)
-{
-    return s == TcpState::Established || s == TcpState::FinWait1 || s == TcpState::FinWait2 ||
-           s == TcpState::CloseWait || s == TcpState::Closing || s == TcpState::LastAck;
-}
-
 std::string
 CallText(const std::string& op,
          OffloadHandle handle,
@@ -561,40 +554,23 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
     m_devices.push_back(std::move(d));
     m_byDevice[PeekPointer(device)] = s;
 
-    auto ok = [&](bool connected, const char* name) {
-        NS_ABORT_MSG_IF(!connected, "ChimneyVerifier: cannot connect to trace source " << name);
+    // Every source must exist: a verifier that silently missed one would check nothing.
+    auto connect = [](Ptr<Object> source, const char* name, const CallbackBase& callback) {
+        NS_ABORT_MSG_IF(!source->TraceConnectWithoutContext(name, callback),
+                        "ChimneyVerifier: cannot connect to trace source " << name);
     };
-    ok(device->TraceConnectWithoutContext(
-           "RequestObjects",
-           MakeCallback(&ChimneyVerifier::TraceRequestObjects, this).Bind(s)),
-       "RequestObjects");
-    ok(device->TraceConnectWithoutContext(
-           "Request",
-           MakeCallback(&ChimneyVerifier::TraceRequest, this).Bind(s)),
-       "Request");
-    ok(device->TraceConnectWithoutContext(
-           "Completion",
-           MakeCallback(&ChimneyVerifier::TraceCompletion, this).Bind(s)),
-       "Completion");
-    ok(device->TraceConnectWithoutContext(
-           "Indication",
-           MakeCallback(&ChimneyVerifier::TraceIndication, this).Bind(s)),
-       "Indication");
-    ok(device->TraceConnectWithoutContext(
-           "HostMisuse",
-           MakeCallback(&ChimneyVerifier::TraceHostMisuse, this).Bind(s)),
-       "HostMisuse");
-    ok(device->TraceConnectWithoutContext(
-           "ResourceAllocated",
-           MakeCallback(&ChimneyVerifier::TraceAllocated, this).Bind(s)),
-       "ResourceAllocated");
-    ok(device->TraceConnectWithoutContext("ResourceFreed",
-                                          MakeCallback(&ChimneyVerifier::TraceFreed, this).Bind(s)),
-       "ResourceFreed");
-    ok(device->TraceConnectWithoutContext(
-           "HostSend",
-           MakeCallback(&ChimneyVerifier::TraceHostSend, this).Bind(s)),
-       "HostSend");
+    connect(device,
+            "RequestObjects",
+            MakeCallback(&ChimneyVerifier::TraceRequestObjects, this).Bind(s));
+    connect(device, "Request", MakeCallback(&ChimneyVerifier::TraceRequest, this).Bind(s));
+    connect(device, "Completion", MakeCallback(&ChimneyVerifier::TraceCompletion, this).Bind(s));
+    connect(device, "Indication", MakeCallback(&ChimneyVerifier::TraceIndication, this).Bind(s));
+    connect(device, "HostMisuse", MakeCallback(&ChimneyVerifier::TraceHostMisuse, this).Bind(s));
+    connect(device,
+            "ResourceAllocated",
+            MakeCallback(&ChimneyVerifier::TraceAllocated, this).Bind(s));
+    connect(device, "ResourceFreed", MakeCallback(&ChimneyVerifier::TraceFreed, this).Bind(s));
+    connect(device, "HostSend", MakeCallback(&ChimneyVerifier::TraceHostSend, this).Bind(s));
     Ptr<NetDevice> inner = device->GetInnerDevice();
     NS_ABORT_MSG_IF(!inner, "ChimneyVerifier::AttachDevice: no inner link device");
     s->link = inner->IsPointToPoint() ? WireLinkType::PPP : WireLinkType::ETHERNET;
@@ -602,12 +578,8 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
     // header first), at the instant the sender hands it down: what the target sent, in the
     // order it sent it (PhyTxBegin would be later, behind the queue, e.g. after a terminate).
     // MacRx: a received frame, link header included, before the target sees it.
-    ok(inner->TraceConnectWithoutContext("MacTx",
-                                         MakeCallback(&ChimneyVerifier::TraceMacTx, this).Bind(s)),
-       "MacTx");
-    ok(inner->TraceConnectWithoutContext("MacRx",
-                                         MakeCallback(&ChimneyVerifier::TraceMacRx, this).Bind(s)),
-       "MacRx");
+    connect(inner, "MacTx", MakeCallback(&ChimneyVerifier::TraceMacTx, this).Bind(s));
+    connect(inner, "MacRx", MakeCallback(&ChimneyVerifier::TraceMacRx, this).Bind(s));
     for (auto& entry : m_nodes)
     {
         if (entry.second->nodeId == s->nodeId)
@@ -895,7 +867,7 @@ ChimneyVerifier::ExpectedMisuse(DeviceState& d, const PendingCall& call, std::st
                         *why = "offload of the invalid handle 0";
                         return "H1";
                     }
-                    if (!OffloadableState(t.delegated.state))
+                    if (!IsOffloadableState(t.delegated.state))
                     {
                         w << "offload in the forbidden TCP state " << ToString(t.delegated.state);
                         *why = w.str();
@@ -1443,8 +1415,6 @@ ChimneyVerifier::CompleteNbl(DeviceState& d,
                              uint64_t bytes,
                              const std::string& evidence)
 {
-    const uint64_t event = Simulator::GetEventCount();
-    auto sameEvent = [event](uint64_t requested) { return event != 0 && event == requested; };
     if (op == "Send" || op == "SendReturned")
     {
         // A4: sends complete in posting order; a returned one is the next not completed too.
@@ -1480,20 +1450,7 @@ ChimneyVerifier::CompleteNbl(DeviceState& d,
             Report("A4", &d, &c, c.handle, "send completed out of posting order", evidence);
         }
         r->done = true;
-        if (sameEvent(r->event))
-        {
-            Report("A1", &d, &c, c.handle, "send completed inside its request call", evidence);
-        }
-        if (r->nbl && (r->nbl->status != status || r->nbl->bytesTransferred != bytes))
-        {
-            Report("A2",
-                   &d,
-                   &c,
-                   c.handle,
-                   "the completed send NBL is not the request's (its status is " +
-                       std::string(ToString(r->nbl->status)) + ")",
-                   evidence);
-        }
+        CheckMatchedCompletion(d, c, "send", r->event, r->nbl, status, bytes, true, evidence);
         if (op == "SendReturned")
         {
             r->returned = true;
@@ -1522,31 +1479,7 @@ ChimneyVerifier::CompleteNbl(DeviceState& d,
                 Report("A3", &d, &c, c.handle, w.str(), evidence);
             }
         }
-        else if (status == ChimneyStatus::REQUEST_ABORTED)
-        {
-            if (!Aborted(c))
-            {
-                Report("A8",
-                       &d,
-                       &c,
-                       c.handle,
-                       "send completed REQUEST_ABORTED on a connection that was not aborted",
-                       evidence);
-            }
-        }
-        else if (status == ChimneyStatus::UPLOAD_IN_PROGRESS)
-        {
-            if (!c.terminateRequested)
-            {
-                Report("A9",
-                       &d,
-                       &c,
-                       c.handle,
-                       "send completed UPLOAD_IN_PROGRESS without a terminate",
-                       evidence);
-            }
-        }
-        else
+        else if (!CheckAbortedOrUploaded(d, c, "send", status, evidence))
         {
             Report("A2",
                    &d,
@@ -1564,15 +1497,7 @@ ChimneyVerifier::CompleteNbl(DeviceState& d,
                    "bytes reported exceed the bytes acknowledged",
                    evidence);
         }
-        if (r->mustAbortA8 && status != ChimneyStatus::REQUEST_ABORTED)
-        {
-            Report("A8",
-                   &d,
-                   &c,
-                   c.handle,
-                   "send outstanding at the Abort indication did not complete REQUEST_ABORTED",
-                   evidence);
-        }
+        CheckAbortIndicationCompletion(d, c, "send", r->mustAbortA8, status, evidence);
         if (r->mustAbortA5 && status != ChimneyStatus::REQUEST_ABORTED &&
             !(status == ChimneyStatus::SUCCESS && c.acked >= r->end))
         {
@@ -1609,46 +1534,9 @@ ChimneyVerifier::CompleteNbl(DeviceState& d,
             return;
         }
         r->done = true;
-        if (sameEvent(r->event))
-        {
-            Report("A1", &d, &c, c.handle, "receive completed inside its request call", evidence);
-        }
-        if (r->nbl && (r->nbl->status != status || r->nbl->bytesTransferred != bytes))
-        {
-            Report("A2",
-                   &d,
-                   &c,
-                   c.handle,
-                   "the completed receive NBL is not the request's",
-                   evidence);
-        }
-        if (r->mustAbortA8 && status != ChimneyStatus::REQUEST_ABORTED)
-        {
-            Report("A8",
-                   &d,
-                   &c,
-                   c.handle,
-                   "receive outstanding at the Abort indication did not complete REQUEST_ABORTED",
-                   evidence);
-        }
-        if (status == ChimneyStatus::REQUEST_ABORTED && !Aborted(c))
-        {
-            Report("A8",
-                   &d,
-                   &c,
-                   c.handle,
-                   "receive completed REQUEST_ABORTED on a connection that was not aborted",
-                   evidence);
-        }
-        if (status == ChimneyStatus::UPLOAD_IN_PROGRESS && !c.terminateRequested)
-        {
-            Report("A9",
-                   &d,
-                   &c,
-                   c.handle,
-                   "receive completed UPLOAD_IN_PROGRESS without a terminate",
-                   evidence);
-        }
+        CheckMatchedCompletion(d, c, "receive", r->event, r->nbl, status, bytes, false, evidence);
+        CheckAbortIndicationCompletion(d, c, "receive", r->mustAbortA8, status, evidence);
+        CheckAbortedOrUploaded(d, c, "receive", status, evidence);
         if (bytes == 0)
         {
             return;
@@ -1728,24 +1616,15 @@ ChimneyVerifier::CompleteNbl(DeviceState& d,
         }
         const bool graceful = r == &c.graceful;
         r->outstanding = false;
-        if (sameEvent(r->event))
-        {
-            Report("A1",
-                   &d,
-                   &c,
-                   c.handle,
-                   "disconnect completed inside its request call",
-                   evidence);
-        }
-        if (r->nbl && (r->nbl->status != status || r->nbl->bytesTransferred != bytes))
-        {
-            Report("A2",
-                   &d,
-                   &c,
-                   c.handle,
-                   "the completed disconnect NBL is not the request's",
-                   evidence);
-        }
+        CheckMatchedCompletion(d,
+                               c,
+                               "disconnect",
+                               r->event,
+                               r->nbl,
+                               status,
+                               bytes,
+                               false,
+                               evidence);
         // A6: a disconnect fails only because of an upload or an abort.
         if (status == ChimneyStatus::UPLOAD_IN_PROGRESS)
         {
@@ -1780,16 +1659,7 @@ ChimneyVerifier::CompleteNbl(DeviceState& d,
                    std::string("disconnect failed with ") + ToString(status),
                    evidence);
         }
-        if (r->mustAbortA8 && status != ChimneyStatus::REQUEST_ABORTED)
-        {
-            Report("A8",
-                   &d,
-                   &c,
-                   c.handle,
-                   "disconnect outstanding at the Abort indication did not complete "
-                   "REQUEST_ABORTED",
-                   evidence);
-        }
+        CheckAbortIndicationCompletion(d, c, "disconnect", r->mustAbortA8, status, evidence);
         // A4 / A5: every send completes before the disconnect.
         bool sendsLeft = false;
         for (uint32_t i = c.sendHead; i < c.sends.size(); ++i)
@@ -1867,6 +1737,95 @@ ChimneyVerifier::CompleteNbl(DeviceState& d,
         }
         return;
     }
+}
+
+void
+ChimneyVerifier::CheckMatchedCompletion(DeviceState& d,
+                                        Conn& c,
+                                        const char* kind,
+                                        uint64_t requestEvent,
+                                        const Ptr<const NetBufferList>& nbl,
+                                        ChimneyStatus status,
+                                        uint64_t bytes,
+                                        bool quoteNblStatus,
+                                        const std::string& evidence)
+{
+    const uint64_t event = Simulator::GetEventCount();
+    if (event != 0 && event == requestEvent)
+    {
+        Report("A1",
+               &d,
+               &c,
+               c.handle,
+               std::string(kind) + " completed inside its request call",
+               evidence);
+    }
+    if (nbl && (nbl->status != status || nbl->bytesTransferred != bytes))
+    {
+        std::string why = std::string("the completed ") + kind + " NBL is not the request's";
+        if (quoteNblStatus)
+        {
+            why += std::string(" (its status is ") + ToString(nbl->status) + ")";
+        }
+        Report("A2", &d, &c, c.handle, why, evidence);
+    }
+}
+
+void
+ChimneyVerifier::CheckAbortIndicationCompletion(DeviceState& d,
+                                                Conn& c,
+                                                const char* kind,
+                                                bool mustAbort,
+                                                ChimneyStatus status,
+                                                const std::string& evidence)
+{
+    if (mustAbort && status != ChimneyStatus::REQUEST_ABORTED)
+    {
+        Report("A8",
+               &d,
+               &c,
+               c.handle,
+               std::string(kind) +
+                   " outstanding at the Abort indication did not complete REQUEST_ABORTED",
+               evidence);
+    }
+}
+
+bool
+ChimneyVerifier::CheckAbortedOrUploaded(DeviceState& d,
+                                        Conn& c,
+                                        const char* kind,
+                                        ChimneyStatus status,
+                                        const std::string& evidence)
+{
+    if (status == ChimneyStatus::REQUEST_ABORTED)
+    {
+        if (!Aborted(c))
+        {
+            Report("A8",
+                   &d,
+                   &c,
+                   c.handle,
+                   std::string(kind) +
+                       " completed REQUEST_ABORTED on a connection that was not aborted",
+                   evidence);
+        }
+        return true;
+    }
+    if (status == ChimneyStatus::UPLOAD_IN_PROGRESS)
+    {
+        if (!c.terminateRequested)
+        {
+            Report("A9",
+                   &d,
+                   &c,
+                   c.handle,
+                   std::string(kind) + " completed UPLOAD_IN_PROGRESS without a terminate",
+                   evidence);
+        }
+        return true;
+    }
+    return false;
 }
 
 void

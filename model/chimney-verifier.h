@@ -425,6 +425,34 @@ class ChimneyVerifier : public Object
                      ChimneyStatus status,
                      uint64_t bytes,
                      const std::string& evidence);
+    // Checks shared by the send, receive and disconnect completions; kind ("send", ...)
+    // starts the descriptions.
+
+    /// A1 (not inside its request call) and A2 (the request's own NBL; quoteNblStatus names
+    /// the NBL's status) of a completion matched to its request.
+    void CheckMatchedCompletion(DeviceState& d,
+                                Conn& c,
+                                const char* kind,
+                                uint64_t requestEvent,
+                                const Ptr<const NetBufferList>& nbl,
+                                ChimneyStatus status,
+                                uint64_t bytes,
+                                bool quoteNblStatus,
+                                const std::string& evidence);
+    /// A8: a request outstanding at the Abort indication (mustAbort) completes REQUEST_ABORTED.
+    void CheckAbortIndicationCompletion(DeviceState& d,
+                                        Conn& c,
+                                        const char* kind,
+                                        bool mustAbort,
+                                        ChimneyStatus status,
+                                        const std::string& evidence);
+    /// A8 / A9: REQUEST_ABORTED only after an abort, UPLOAD_IN_PROGRESS only after a terminate
+    /// request. \returns true when status is one of the two
+    bool CheckAbortedOrUploaded(DeviceState& d,
+                                Conn& c,
+                                const char* kind,
+                                ChimneyStatus status,
+                                const std::string& evidence);
     void CompleteOffloadBlock(DeviceState& d,
                               OffloadHandle handle,
                               uint64_t id,

@@ -41,6 +41,23 @@ ToString(TcpState state)
     return "?";
 }
 
+bool
+IsOffloadableState(TcpState state)
+{
+    switch (state)
+    {
+    case TcpState::Established:
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+    case TcpState::CloseWait:
+    case TcpState::Closing:
+    case TcpState::LastAck:
+        return true;
+    default:
+        return false;
+    }
+}
+
 namespace
 {
 

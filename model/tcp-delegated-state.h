@@ -48,6 +48,15 @@ const char* ToString(TcpState state);
 
 /**
  * \ingroup chimney
+ * \brief SPEC 2: the states in which a connection may be offloaded (ESTABLISHED through
+ * LAST_ACK, TIME_WAIT excluded).
+ * \param state the state
+ * \returns true when a connection in this state may be offloaded
+ */
+bool IsOffloadableState(TcpState state);
+
+/**
+ * \ingroup chimney
  * \brief A counted timer as the delegated state carries it.
  */
 struct TcpTimerState

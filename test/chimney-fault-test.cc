@@ -18,9 +18,12 @@
 #include "ns3/wire-segment.h"
 
 #include <cstdlib>
+#include <functional>
 #include <gtest/gtest.h>
 #include <memory>
 #include <sstream>
+#include <tuple>
+#include <vector>
 
 using namespace ns3;
 
@@ -324,107 +327,144 @@ class FaultRun
 
 using Outcome = ChimneyHostStack::Outcome;
 
+/// Every connection's stream arrived intact at the peer (E1) and, when closed is set, the
+/// connection ended CLOSED.
+void
+ExpectEveryStreamIntact(const FaultRun& run, bool closed)
+{
+    for (uint32_t i = 0; i < run.connections; ++i)
+    {
+        EXPECT_EQ(run.E1(i), "") << "connection " << i;
+        if (closed)
+        {
+            EXPECT_EQ(run.outcomes[i], Outcome::CLOSED) << "connection " << i;
+        }
+    }
+}
+
+/// Runs run and expects kind to fire once and connection 0 to close cleanly all the same: its
+/// stream intact (E1), CLOSED, no verifier finding.
+void
+RunExpectingCleanClose(FaultRun& run, const std::string& kind)
+{
+    run.Run();
+    EXPECT_EQ(run.Fired(kind), 1U);
+    EXPECT_EQ(run.E1(0), "");
+    EXPECT_EQ(run.outcomes[0], Outcome::CLOSED);
+    EXPECT_NO_FINDINGS(run);
+}
+
+/// Drops the n-th FIN, RST and FIN-acknowledging segment of a connection (0: none).
+void
+DropNth(ChimneyFaultPlan& plan, uint32_t fin, uint32_t rst, uint32_t finAck)
+{
+    plan.targetedDropRate = 1;
+    plan.dropFin = fin;
+    plan.dropRst = rst;
+    plan.dropFinAck = finAck;
+}
+
+/// A random link fault that retransmission repairs: on two connections it fires, and every
+/// stream still arrives intact.
+struct RepairedLinkFault
+{
+    std::string name; //!< the case's name in the test name
+    std::string kind; //!< the fault kind that must fire
+    std::function<void(FaultRun&)> configure;
+    bool closed;   //!< every connection also ends CLOSED
+    bool onlyKind; //!< no other fault kind fires
+};
+
+void
+PrintTo(const RepairedLinkFault& fault, std::ostream* os)
+{
+    *os << fault.name;
+}
+
+const std::vector<RepairedLinkFault> kRepairedLinkFaults = {
+    // Random loss on both directions: retransmissions repair it.
+    {"LossIsRepairedByRetransmission",
+     "link.loss",
+     [](FaultRun& run) { run.plan.lossRate = 0.05; },
+     true,
+     true},
+    {"LossBurstsAreRepaired",
+     "link.burst",
+     [](FaultRun& run) {
+         run.plan.burstRate = 0.03;
+         run.plan.burstLength = 4;
+     },
+     false,
+     false},
+    // Checksums on: a frame with one flipped byte is dropped by every receiver (target, host
+    // stack, ns-3 TCP, the verifier's parser), so the pattern data still arrives exactly.
+    {"CorruptedFramesAreDroppedByEveryReceiver",
+     "link.corrupt",
+     [](FaultRun& run) {
+         run.checksums = true;
+         run.plan.corruptRate = 0.05;
+     },
+     true,
+     false},
+    {"DuplicatedFramesAreDeliveredOnce",
+     "link.duplicate",
+     [](FaultRun& run) { run.plan.duplicateRate = 0.1; },
+     false,
+     false},
+    {"ReorderedFramesAreDeliveredInOrder",
+     "link.reorder",
+     [](FaultRun& run) {
+         run.plan.reorderRate = 0.1;
+         run.plan.jitter = MilliSeconds(3);
+     },
+     false,
+     false},
+};
+
 } // namespace
 
 // --- link faults ----------------------------------------------------------------------------
 
-class FaultLinkTest : public testing::TestWithParam<std::string>
+class FaultLinkRepairTest
+    : public testing::TestWithParam<std::tuple<RepairedLinkFault, std::string>>
 {
 };
 
-// Random loss on both directions: retransmissions repair it, every stream arrives intact.
-TEST_P(FaultLinkTest, LossIsRepairedByRetransmission)
+TEST_P(FaultLinkRepairTest, EveryStreamArrivesIntact)
 {
+    const RepairedLinkFault& fault = std::get<0>(GetParam());
     FaultRun run;
-    run.link = GetParam();
+    run.link = std::get<1>(GetParam());
     run.connections = 2;
-    run.plan.lossRate = 0.05;
+    fault.configure(run);
     run.Run();
-    EXPECT_GT(run.Fired("link.loss"), 0U);
-    EXPECT_EQ(run.FiredOtherThan({"link.loss"}), 0U);
-    for (uint32_t i = 0; i < run.connections; ++i)
+    EXPECT_GT(run.Fired(fault.kind), 0U);
+    if (fault.onlyKind)
     {
-        EXPECT_EQ(run.E1(i), "") << "connection " << i;
-        EXPECT_EQ(run.outcomes[i], Outcome::CLOSED);
+        EXPECT_EQ(run.FiredOtherThan({fault.kind}), 0U);
     }
+    ExpectEveryStreamIntact(run, fault.closed);
     EXPECT_NO_FINDINGS(run);
 }
 
-TEST_P(FaultLinkTest, LossBurstsAreRepaired)
-{
-    FaultRun run;
-    run.link = GetParam();
-    run.connections = 2;
-    run.plan.burstRate = 0.03;
-    run.plan.burstLength = 4;
-    run.Run();
-    EXPECT_GT(run.Fired("link.burst"), 0U);
-    for (uint32_t i = 0; i < run.connections; ++i)
-    {
-        EXPECT_EQ(run.E1(i), "") << "connection " << i;
-    }
-    EXPECT_NO_FINDINGS(run);
-}
+INSTANTIATE_TEST_SUITE_P(Links,
+                         FaultLinkRepairTest,
+                         testing::Combine(testing::ValuesIn(kRepairedLinkFaults),
+                                          testing::Values("p2p", "csma")),
+                         [](const testing::TestParamInfo<FaultLinkRepairTest::ParamType>& info) {
+                             return std::get<0>(info.param).name + "_" + std::get<1>(info.param);
+                         });
 
-// Checksums on: a frame with one flipped byte is dropped by every receiver (target, host stack,
-// ns-3 TCP, the verifier's parser), so the pattern data still arrives exactly.
-TEST_P(FaultLinkTest, CorruptedFramesAreDroppedByEveryReceiver)
+class FaultLinkTest : public testing::TestWithParam<std::string>
 {
-    FaultRun run;
-    run.link = GetParam();
-    run.connections = 2;
-    run.checksums = true;
-    run.plan.corruptRate = 0.05;
-    run.Run();
-    EXPECT_GT(run.Fired("link.corrupt"), 0U);
-    for (uint32_t i = 0; i < run.connections; ++i)
-    {
-        EXPECT_EQ(run.E1(i), "") << "connection " << i;
-        EXPECT_EQ(run.outcomes[i], Outcome::CLOSED);
-    }
-    EXPECT_NO_FINDINGS(run);
-}
-
-TEST_P(FaultLinkTest, DuplicatedFramesAreDeliveredOnce)
-{
-    FaultRun run;
-    run.link = GetParam();
-    run.connections = 2;
-    run.plan.duplicateRate = 0.1;
-    run.Run();
-    EXPECT_GT(run.Fired("link.duplicate"), 0U);
-    for (uint32_t i = 0; i < run.connections; ++i)
-    {
-        EXPECT_EQ(run.E1(i), "") << "connection " << i;
-    }
-    EXPECT_NO_FINDINGS(run);
-}
-
-TEST_P(FaultLinkTest, ReorderedFramesAreDeliveredInOrder)
-{
-    FaultRun run;
-    run.link = GetParam();
-    run.connections = 2;
-    run.plan.reorderRate = 0.1;
-    run.plan.jitter = MilliSeconds(3);
-    run.Run();
-    EXPECT_GT(run.Fired("link.reorder"), 0U);
-    for (uint32_t i = 0; i < run.connections; ++i)
-    {
-        EXPECT_EQ(run.E1(i), "") << "connection " << i;
-    }
-    EXPECT_NO_FINDINGS(run);
-}
+};
 
 // The first FIN is lost: the target retransmits it with the same sequence number (W3).
 TEST_P(FaultLinkTest, LostFinIsRetransmittedWithTheSameSequence)
 {
     FaultRun run;
     run.link = GetParam();
-    run.plan.targetedDropRate = 1;
-    run.plan.dropFin = 1;
-    run.plan.dropRst = 0;
-    run.plan.dropFinAck = 0;
+    DropNth(run.plan, 1, 0, 0);
     run.Run();
     EXPECT_EQ(run.Fired("link.drop-fin"), 1U);
     const auto fins = run.HostFins();
@@ -444,15 +484,8 @@ TEST_P(FaultLinkTest, LostAckOfFinIsRecovered)
 {
     FaultRun run;
     run.link = GetParam();
-    run.plan.targetedDropRate = 1;
-    run.plan.dropFin = 0;
-    run.plan.dropRst = 0;
-    run.plan.dropFinAck = 1;
-    run.Run();
-    EXPECT_EQ(run.Fired("link.drop-fin-ack"), 1U);
-    EXPECT_EQ(run.E1(0), "");
-    EXPECT_EQ(run.outcomes[0], Outcome::CLOSED);
-    EXPECT_NO_FINDINGS(run);
+    DropNth(run.plan, 0, 0, 1);
+    RunExpectingCleanClose(run, "link.drop-fin-ack");
 }
 
 // Our abortive RST is lost: the host is done (ABORTED); the peer never hears of it.
@@ -462,10 +495,7 @@ TEST_P(FaultLinkTest, LostRstLeavesTheHostAborted)
     run.link = GetParam();
     run.abortive = true;
     run.bytes = 400000;
-    run.plan.targetedDropRate = 1;
-    run.plan.dropFin = 0;
-    run.plan.dropRst = 1;
-    run.plan.dropFinAck = 0;
+    DropNth(run.plan, 0, 1, 0);
     run.stop = Seconds(30);
     run.Run();
     EXPECT_EQ(run.Fired("link.drop-rst"), 1U);
@@ -512,12 +542,8 @@ TEST(FaultPeerTest, InWindowRstIsChallengedNotAccepted)
     FaultRun run;
     run.bytes = 400000;
     run.plan.rstInWindowRate = 1;
-    run.Run();
-    EXPECT_EQ(run.Fired("peer.rst-in-window"), 1U);
+    RunExpectingCleanClose(run, "peer.rst-in-window");
     EXPECT_TRUE(run.Events(ChimneyEvent::ABORT).empty());
-    EXPECT_EQ(run.outcomes[0], Outcome::CLOSED);
-    EXPECT_EQ(run.E1(0), "");
-    EXPECT_NO_FINDINGS(run);
 }
 
 TEST(FaultPeerTest, OutOfWindowRstIsDropped)
@@ -525,12 +551,8 @@ TEST(FaultPeerTest, OutOfWindowRstIsDropped)
     FaultRun run;
     run.bytes = 400000;
     run.plan.rstOutOfWindowRate = 1;
-    run.Run();
-    EXPECT_EQ(run.Fired("peer.rst-out-of-window"), 1U);
+    RunExpectingCleanClose(run, "peer.rst-out-of-window");
     EXPECT_TRUE(run.Events(ChimneyEvent::ABORT).empty());
-    EXPECT_EQ(run.outcomes[0], Outcome::CLOSED);
-    EXPECT_EQ(run.E1(0), "");
-    EXPECT_NO_FINDINGS(run);
 }
 
 // An in-order SYN on the offloaded connection: Retrieve(InvalidState), the host uploads it.
@@ -595,11 +617,7 @@ TEST(FaultTargetTest, CapacityExhaustionFallsBackToSoftware)
     run.plan.capacity = 1;
     run.Run();
     EXPECT_EQ(run.Fired("target.capacity"), 2U);
-    for (uint32_t i = 0; i < run.connections; ++i)
-    {
-        EXPECT_EQ(run.E1(i), "") << "connection " << i;
-        EXPECT_EQ(run.outcomes[i], Outcome::CLOSED);
-    }
+    ExpectEveryStreamIntact(run, true);
     EXPECT_NO_FINDINGS(run);
 }
 
@@ -611,11 +629,7 @@ TEST(FaultTargetTest, SlowCompletionsChangeNothingButTime)
     run.plan.slowCompletion = MilliSeconds(30);
     run.Run();
     EXPECT_EQ(run.Fired("target.slow-completion"), 1U);
-    for (uint32_t i = 0; i < run.connections; ++i)
-    {
-        EXPECT_EQ(run.E1(i), "") << "connection " << i;
-        EXPECT_EQ(run.outcomes[i], Outcome::CLOSED);
-    }
+    ExpectEveryStreamIntact(run, true);
     EXPECT_NO_FINDINGS(run);
 }
 
@@ -676,22 +690,14 @@ TEST(FaultHostTest, TerminateDuringPendingDisconnectEndsCleanly)
 {
     FaultRun run;
     run.plan.terminatePendingDisconnectRate = 1;
-    run.Run();
-    EXPECT_EQ(run.Fired("host.terminate-pending-disconnect"), 1U);
-    EXPECT_EQ(run.E1(0), "");
-    EXPECT_EQ(run.outcomes[0], Outcome::CLOSED);
-    EXPECT_NO_FINDINGS(run);
+    RunExpectingCleanClose(run, "host.terminate-pending-disconnect");
 }
 
 TEST(FaultHostTest, TerminateRightAfterOurFinEndsCleanly)
 {
     FaultRun run;
     run.plan.terminateAfterFinRate = 1;
-    run.Run();
-    EXPECT_EQ(run.Fired("host.terminate-after-fin"), 1U);
-    EXPECT_EQ(run.E1(0), "");
-    EXPECT_EQ(run.outcomes[0], Outcome::CLOSED);
-    EXPECT_NO_FINDINGS(run);
+    RunExpectingCleanClose(run, "host.terminate-after-fin");
 }
 
 TEST(FaultHostTest, TerminateRacingARemoteRstEndsReset)
@@ -732,11 +738,7 @@ TEST(FaultHostTest, UploadAllTerminatesEveryOffloadedConnection)
     run.Run();
     EXPECT_EQ(run.Fired("host.upload-all"), 1U);
     EXPECT_GE(FaultRun::Of(run.calls, "Terminate").size(), 3U);
-    for (uint32_t i = 0; i < run.connections; ++i)
-    {
-        EXPECT_EQ(run.E1(i), "") << "connection " << i;
-        EXPECT_EQ(run.outcomes[i], Outcome::CLOSED);
-    }
+    ExpectEveryStreamIntact(run, true);
     EXPECT_NO_FINDINGS(run);
 }
 

@@ -425,6 +425,26 @@ class HostStackTest : public testing::Test
         Simulator::Run();
     }
 
+    /// A PacketSink on kPort of node i over sockets of factory, running from 0 to 20 s
+    /// (PacketSink closes its sockets when it stops).
+    Ptr<PacketSink> InstallSink(uint32_t i, const std::string& factory)
+    {
+        PacketSinkHelper sinkHelper(factory, InetSocketAddress(Ipv4Address::GetAny(), kPort));
+        ApplicationContainer sink = sinkHelper.Install(nodes.Get(i));
+        sink.Start(Seconds(0));
+        sink.Stop(Seconds(20));
+        return DynamicCast<PacketSink>(sink.Get(0));
+    }
+
+    /// BulkSend of bytes from node i to kPort of the other node over sockets of factory,
+    /// starting at 0.1 s.
+    void InstallBulkSend(uint32_t i, const std::string& factory, uint64_t bytes)
+    {
+        BulkSendHelper bulk(factory, InetSocketAddress(Addr(1 - i), kPort));
+        bulk.SetAttribute("MaxBytes", UintegerValue(bytes));
+        bulk.Install(nodes.Get(i)).Start(Seconds(0.1));
+    }
+
     NodeContainer nodes;
     ChimneyHelper chimneyHelper; //!< device attributes may be set before Build()
     NetDeviceContainer links;
@@ -447,19 +467,12 @@ TYPED_TEST_SUITE(HostStackTest, Links, LinkNames);
 TYPED_TEST(HostStackTest, BulkSendToNativePacketSinkRunsOverOffloadedConnection)
 {
     this->Build();
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
-                                InetSocketAddress(Ipv4Address::GetAny(), kPort));
-    ApplicationContainer sink = sinkHelper.Install(this->nodes.Get(1));
-    BulkSendHelper bulk("ns3::ChimneySocketFactory", InetSocketAddress(this->Addr(1), kPort));
+    Ptr<PacketSink> sink = this->InstallSink(1, "ns3::TcpSocketFactory");
     const uint64_t bytes = 300000;
-    bulk.SetAttribute("MaxBytes", UintegerValue(bytes));
-    ApplicationContainer source = bulk.Install(this->nodes.Get(0));
-    sink.Start(Seconds(0));
-    source.Start(Seconds(0.1));
-    sink.Stop(Seconds(20)); // PacketSink closes its sockets when it stops
+    this->InstallBulkSend(0, "ns3::ChimneySocketFactory", bytes);
     this->Run(Seconds(30));
 
-    EXPECT_EQ(DynamicCast<PacketSink>(sink.Get(0))->GetTotalRx(), bytes);
+    EXPECT_EQ(sink->GetTotalRx(), bytes);
     EXPECT_EQ(this->CountPhase(0, "OFFLOADED"), 1U) << "offloaded once, at Established";
     EXPECT_EQ(this->CountPhase(0, "ENDED"), 1U);
     EXPECT_EQ(this->Count(0, TcpSegment::RST) + this->Count(1, TcpSegment::RST), 0U);
@@ -472,19 +485,12 @@ TYPED_TEST(HostStackTest, BulkSendToNativePacketSinkRunsOverOffloadedConnection)
 TYPED_TEST(HostStackTest, ChimneyPacketSinkReceivesFromNativeBulkSend)
 {
     this->Build();
-    PacketSinkHelper sinkHelper("ns3::ChimneySocketFactory",
-                                InetSocketAddress(Ipv4Address::GetAny(), kPort));
-    ApplicationContainer sink = sinkHelper.Install(this->nodes.Get(0));
-    BulkSendHelper bulk("ns3::TcpSocketFactory", InetSocketAddress(this->Addr(0), kPort));
+    Ptr<PacketSink> sink = this->InstallSink(0, "ns3::ChimneySocketFactory");
     const uint64_t bytes = 300000;
-    bulk.SetAttribute("MaxBytes", UintegerValue(bytes));
-    ApplicationContainer source = bulk.Install(this->nodes.Get(1));
-    sink.Start(Seconds(0));
-    source.Start(Seconds(0.1));
-    sink.Stop(Seconds(20)); // PacketSink closes its sockets when it stops
+    this->InstallBulkSend(1, "ns3::TcpSocketFactory", bytes);
     this->Run(Seconds(40));
 
-    EXPECT_EQ(DynamicCast<PacketSink>(sink.Get(0))->GetTotalRx(), bytes);
+    EXPECT_EQ(sink->GetTotalRx(), bytes);
     EXPECT_EQ(this->CountPhase(0, "OFFLOADED"), 1U);
     EXPECT_EQ(this->EndDetail(0), "CLOSED");
     EXPECT_EQ(this->device[0]->GetResourcesHeld(), 0U);
@@ -501,14 +507,7 @@ TYPED_TEST(HostStackTest, PatternBothWaysArrivesExactly_E1)
     const auto down = Pattern(150000, 2);
     server.onNormalClose = [&](PeerApp& p) { p.SendAll(down, true); };
     client.socket = nullptr;
-    Simulator::Schedule(Seconds(0.1), [&]() {
-        this->ConnectFrom(0, client);
-        client.socket->SetConnectCallback(
-            MakeCallback(+[](PeerApp* app, const std::vector<uint8_t>* d, Ptr<Socket>) {
-                app->SendAll(*d, true);
-            }).Bind(&client, &up),
-            MakeNullCallback<void, Ptr<Socket>>());
-    });
+    Simulator::Schedule(Seconds(0.1), [&]() { this->ConnectAndSend(0, client, up, true); });
     this->Run(Seconds(40));
 
     EXPECT_EQ(server.received, up);
@@ -527,14 +526,7 @@ TYPED_TEST(HostStackTest, TerminateMidTransferFinishesInSoftware_E1)
     PeerApp client;
     this->ListenOn(1, server);
     const auto up = Pattern(400000, 3);
-    Simulator::Schedule(Seconds(0.1), [&]() {
-        this->ConnectFrom(0, client);
-        client.socket->SetConnectCallback(
-            MakeCallback(+[](PeerApp* app, const std::vector<uint8_t>* d, Ptr<Socket>) {
-                app->SendAll(*d, true);
-            }).Bind(&client, &up),
-            MakeNullCallback<void, Ptr<Socket>>());
-    });
+    Simulator::Schedule(Seconds(0.1), [&]() { this->ConnectAndSend(0, client, up, true); });
     ChimneyStatus terminated = ChimneyStatus::FAILURE;
     Simulator::Schedule(Seconds(0.4), [&]() {
         auto s = DynamicCast<ChimneySocket>(client.socket);
@@ -560,14 +552,7 @@ TYPED_TEST(HostStackTest, AbortWithSendsOutstandingGivesPrefixThenReset_E2)
     PeerApp client;
     this->ListenOn(1, server);
     const auto up = Pattern(400000, 4);
-    Simulator::Schedule(Seconds(0.1), [&]() {
-        this->ConnectFrom(0, client);
-        client.socket->SetConnectCallback(
-            MakeCallback(+[](PeerApp* app, const std::vector<uint8_t>* d, Ptr<Socket>) {
-                app->SendAll(*d, false);
-            }).Bind(&client, &up),
-            MakeNullCallback<void, Ptr<Socket>>());
-    });
+    Simulator::Schedule(Seconds(0.1), [&]() { this->ConnectAndSend(0, client, up, false); });
     Simulator::Schedule(Seconds(0.4), [&]() {
         EXPECT_EQ(DynamicCast<ChimneySocket>(client.socket)->Abort(), 0);
     });
@@ -1201,21 +1186,17 @@ TYPED_TEST(HostStackTest, GracefulDisconnectWithFinalData_W1_W2_A3_A4)
 TYPED_TEST(HostStackTest, OnOffToNativePacketSinkRunsOverChimneySocket_E1)
 {
     this->Build();
-    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
-                                InetSocketAddress(Ipv4Address::GetAny(), kPort));
-    ApplicationContainer sink = sinkHelper.Install(this->nodes.Get(1));
+    Ptr<PacketSink> sink = this->InstallSink(1, "ns3::TcpSocketFactory");
     OnOffHelper onoff("ns3::ChimneySocketFactory", InetSocketAddress(this->Addr(1), kPort));
     const uint64_t bytes = 150000;
     onoff.SetConstantRate(DataRate("4Mbps"), 1000);
     onoff.SetAttribute("MaxBytes", UintegerValue(bytes));
     ApplicationContainer source = onoff.Install(this->nodes.Get(0));
-    sink.Start(Seconds(0));
     source.Start(Seconds(0.1));
     source.Stop(Seconds(10)); // OnOff closes its socket once MaxBytes are sent (or at Stop)
-    sink.Stop(Seconds(20));
     this->Run(Seconds(30));
 
-    EXPECT_EQ(DynamicCast<PacketSink>(sink.Get(0))->GetTotalRx(), bytes);
+    EXPECT_EQ(sink->GetTotalRx(), bytes);
     EXPECT_EQ(this->CountPhase(0, "OFFLOADED"), 1U);
     uint32_t iss = 0;
     ASSERT_TRUE(this->Iss(0, iss));

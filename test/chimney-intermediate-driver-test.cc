@@ -9,9 +9,10 @@
 // The device's own Request / Completion / Indication traces show what reached the target, so
 // A11 (same NBL, same flags, routed to the issuer) is checked across each layer.
 //
-// The fixture is adapted from chimney-net-device-test.cc (links, wire capture, offload helpers);
-// that file is left untouched.
+// The two-node set-up (links, wire capture, addresses) is ChimneyDeviceFixture, shared with
+// chimney-net-device-test.cc.
 
+#include "chimney-device-fixture.h"
 #include "engine-ns3-adapter.h"
 #include "ns3-peer-app.h"
 #include "recording-client.h"
@@ -40,10 +41,6 @@ namespace
 constexpr uint16_t kPort = 7000;
 constexpr uint16_t kLocalPort = 40000;
 constexpr uint32_t kIss = 1000000;
-
-// ---------------------------------------------------------------------------------------------
-// Links
-// ---------------------------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------------------------
 // Observers
@@ -99,28 +96,12 @@ Cat(std::initializer_list<std::vector<uint8_t>> parts)
 
 /// Two nodes over a Link; the chimney device on node 0; layers are added by each test.
 template <typename Link>
-class ChimneyIntermediateDriverTest : public testing::Test
+class ChimneyIntermediateDriverTest : public ChimneyDeviceFixture
 {
   protected:
     void Build()
     {
-        nodes.Create(2);
-        links = Link::Install(nodes);
-        chimneyHelper.SetDeviceAttribute("TimeWait", TimeValue(Seconds(2)));
-        NetDeviceContainer targets = chimneyHelper.Install(NetDeviceContainer(links.Get(0)));
-        target = DynamicCast<ChimneyNetDevice>(targets.Get(0));
-        InternetStackHelper internet;
-        internet.Install(nodes);
-        Ipv4AddressHelper address("10.1.1.0", "255.255.255.0");
-        NetDeviceContainer ipDevices(target);
-        ipDevices.Add(links.Get(1));
-        ifaces = address.Assign(ipDevices);
-        for (uint32_t i = 0; i < 2; ++i)
-        {
-            links.Get(i)->TraceConnectWithoutContext(
-                "PhyTxBegin",
-                MakeBoundCallback(&ChimneyIntermediateDriverTest::Capture, &wire, i == 0));
-        }
+        BuildLink<Link>();
         target->TraceConnectWithoutContext(
             "Request",
             MakeBoundCallback(&ChimneyIntermediateDriverTest::OnDeviceRequest, &deviceRequests));
@@ -132,21 +113,10 @@ class ChimneyIntermediateDriverTest : public testing::Test
             "Indication",
             MakeBoundCallback(&ChimneyIntermediateDriverTest::OnDeviceIndication,
                               &deviceIndications));
-        target->TraceConnectWithoutContext(
-            "HostMisuse",
-            MakeBoundCallback(&ChimneyIntermediateDriverTest::OnMisuse, &findings));
-        adapter = CreateObject<EngineL4Adapter>();
-        adapter->Install(nodes.Get(0));
-        config.timeWaitNs = 2'000'000'000;
-        for (uint32_t i = 0; i < 2; ++i)
-        {
-            nodes.Get(i)->Initialize();
-        }
-        listener = Socket::CreateSocket(nodes.Get(1), TcpSocketFactory::GetTypeId());
-        listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), kPort));
-        listener->Listen();
-        listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
-                                    MakeCallback(&ChimneyIntermediateDriverTest::Accept, this));
+        StartNodes();
+        listener = ListenTcp(nodes.Get(1),
+                             kPort,
+                             MakeCallback(&ChimneyIntermediateDriverTest::Accept, this));
     }
 
     /// A driver above lower (the device or another driver's binding), its traces recorded.
@@ -172,11 +142,6 @@ class ChimneyIntermediateDriverTest : public testing::Test
     ChimneyOffloadProvider* Device()
     {
         return PeekPointer(target);
-    }
-
-    static void Capture(std::vector<WireEntry>* log, bool fromTarget, Ptr<const Packet> p)
-    {
-        CaptureWire<Link>(log, fromTarget, p);
     }
 
     static void OnDeviceRequest(std::vector<DeviceRecord>* log,
@@ -205,11 +170,6 @@ class ChimneyIntermediateDriverTest : public testing::Test
                                    ChimneyUploadReason)
     {
         log->push_back({Simulator::Now(), h});
-    }
-
-    static void OnMisuse(std::vector<std::string>* log, std::string id, OffloadHandle, std::string)
-    {
-        log->push_back(id);
     }
 
     static void OnLayerRequest(std::vector<LayerRecord>* log,
@@ -252,31 +212,6 @@ class ChimneyIntermediateDriverTest : public testing::Test
         peers.back()->Attach(s);
     }
 
-    /// The accepted peer socket whose remote port is port (nullptr if none).
-    PeerApp* PeerFor(uint16_t port)
-    {
-        for (auto& p : peers)
-        {
-            Address a;
-            p->socket->GetPeerName(a);
-            if (InetSocketAddress::ConvertFrom(a).GetPort() == port)
-            {
-                return p.get();
-            }
-        }
-        return nullptr;
-    }
-
-    Ipv4Address Local() const
-    {
-        return ifaces.GetAddress(0);
-    }
-
-    Ipv4Address Remote() const
-    {
-        return ifaces.GetAddress(1);
-    }
-
     /// The software engine on node 0 connects to the peer.
     EngineL4Adapter::Connection& Connect(uint16_t localPort)
     {
@@ -289,21 +224,7 @@ class ChimneyIntermediateDriverTest : public testing::Test
                                  const TcpDelegatedState& state,
                                  uint64_t id)
     {
-        NeighborOffloadBlock neighbor;
-        neighbor.neighbor = Remote();
-        neighbor.linkAddress = links.Get(1)->GetAddress();
-        PathOffloadBlock path;
-        path.source = Local();
-        path.destination = Remote();
-        TcpOffloadBlock tcp;
-        tcp.handle = handle;
-        tcp.localPort = localPort;
-        tcp.remotePort = kPort;
-        tcp.cached.initialRcvWnd = config.rcvBufSize;
-        tcp.delegated = state;
-        auto list = OffloadBlockList::ForOneConnection(neighbor, path, tcp);
-        list->id = id;
-        return list;
+        return OneConnectionBlocks(handle, localPort, kPort, state, id);
     }
 
     /// Moves the software connection to the target through upper's binding.
@@ -320,16 +241,29 @@ class ChimneyIntermediateDriverTest : public testing::Test
         return list;
     }
 
-    /// Posts a send of one NBL per (data, id); more than one are posted as one chain.
-    ChimneyStatus Send(RecordingClient& upper,
-                       OffloadHandle h,
-                       const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& parts)
+    /// Node 0 connects from kLocalPort in software; at 0.5 s the connection is offloaded
+    /// through upper's binding (handle h, block list id 1); the offload has succeeded at 0.6 s.
+    void EstablishOffloaded(RecordingClient& upper, OffloadHandle h)
+    {
+        auto& c = Connect(kLocalPort);
+        Simulator::Schedule(Seconds(0.5), [&]() { Offload(upper, c, h, kLocalPort, 1); });
+        Run(Seconds(0.6));
+        ASSERT_EQ(upper.Of("Offload").size(), 1U);
+        ASSERT_EQ(upper.Of("Offload")[0].status, ChimneyStatus::SUCCESS);
+    }
+
+    /// One NBL per part, made by make(part), recorded as posted by upper and chained in order;
+    /// returns the head.
+    template <typename Part, typename Make>
+    static Ptr<NetBufferList> PostedChain(RecordingClient& upper,
+                                          const std::vector<Part>& parts,
+                                          Make make)
     {
         Ptr<NetBufferList> head;
         NetBufferList* tail = nullptr;
-        for (const auto& [data, id] : parts)
+        for (const auto& part : parts)
         {
-            auto nbl = NetBufferList::CreateSend(data, id);
+            Ptr<NetBufferList> nbl = make(part);
             upper.posted.push_back(nbl);
             if (tail == nullptr)
             {
@@ -341,6 +275,17 @@ class ChimneyIntermediateDriverTest : public testing::Test
             }
             tail = PeekPointer(nbl);
         }
+        return head;
+    }
+
+    /// Posts a send of one NBL per (data, id); more than one are posted as one chain.
+    ChimneyStatus Send(RecordingClient& upper,
+                       OffloadHandle h,
+                       const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& parts)
+    {
+        auto head = PostedChain(upper, parts, [](const auto& part) {
+            return NetBufferList::CreateSend(part.first, part.second);
+        });
         return upper.Call([&]() { return upper.provider->TcpOffloadSend(h, head); });
     }
 
@@ -349,22 +294,9 @@ class ChimneyIntermediateDriverTest : public testing::Test
                               OffloadHandle h,
                               const std::vector<std::pair<uint32_t, uint64_t>>& parts)
     {
-        Ptr<NetBufferList> head;
-        NetBufferList* tail = nullptr;
-        for (const auto& [capacity, id] : parts)
-        {
-            auto nbl = NetBufferList::CreateReceive(capacity, id);
-            upper.posted.push_back(nbl);
-            if (tail == nullptr)
-            {
-                head = nbl;
-            }
-            else
-            {
-                tail->next = nbl;
-            }
-            tail = PeekPointer(nbl);
-        }
+        auto head = PostedChain(upper, parts, [](const auto& part) {
+            return NetBufferList::CreateReceive(part.first, part.second);
+        });
         return upper.Call([&]() { return upper.provider->TcpOffloadReceive(h, head); });
     }
 
@@ -444,19 +376,6 @@ class ChimneyIntermediateDriverTest : public testing::Test
         return Time::Max();
     }
 
-    std::set<uint32_t> FinSeqs(bool fromTarget) const
-    {
-        std::set<uint32_t> seqs;
-        for (const auto& e : wire)
-        {
-            if (e.fromTarget == fromTarget && e.tcp.Has(TcpSegment::FIN))
-            {
-                seqs.insert(e.tcp.seq + static_cast<uint32_t>(e.tcp.payload.size()));
-            }
-        }
-        return seqs;
-    }
-
     /// Checks the A11 bookkeeping of one upper at the end of a test: every NBL it posted came
     /// back exactly once, to it only, with its own handle, and no context left on any NBL.
     void ExpectOwnNblsBackOnce(const RecordingClient& upper, OffloadHandle handle)
@@ -481,22 +400,11 @@ class ChimneyIntermediateDriverTest : public testing::Test
         EXPECT_EQ(upper.upcallsInsideCalls, 0U) << "A1";
     }
 
-    NodeContainer nodes;
-    NetDeviceContainer links;
-    ChimneyHelper chimneyHelper;
-    Ptr<ChimneyNetDevice> target;
-    Ipv4InterfaceContainer ifaces;
-    Ptr<EngineL4Adapter> adapter;
-    Ptr<Socket> listener;
-    std::vector<std::unique_ptr<PeerApp>> peers;
     std::function<void(PeerApp&)> onPeer; //!< set up each accepted peer
-    TcpEngineConfig config;
     std::list<Layer> layers;
-    std::vector<WireEntry> wire;
     std::vector<DeviceRecord> deviceRequests;
     std::vector<DeviceRecord> deviceCompletions;
     std::vector<std::pair<Time, OffloadHandle>> deviceIndications;
-    std::vector<std::string> findings;
 };
 
 using Links = testing::Types<P2pLink, CsmaLink>;
@@ -833,11 +741,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, TerminateReturnsSendChainWithoutLayerC
     host.provider = high.driver->AddUpperProtocol(&host, "host");
     constexpr OffloadHandle h = 3;
     this->onPeer = [](PeerApp& p) { p.onNormalClose = [](PeerApp& q) { q.socket->Close(); }; };
-    auto& c = this->Connect(kLocalPort);
-    Simulator::Schedule(Seconds(0.5), [&]() { this->Offload(host, c, h, kLocalPort, 1); });
-    this->Run(Seconds(0.6));
-    ASSERT_EQ(host.Of("Offload").size(), 1U);
-    ASSERT_EQ(host.Of("Offload")[0].status, ChimneyStatus::SUCCESS);
+    ASSERT_NO_FATAL_FAILURE(this->EstablishOffloaded(host, h));
     PeerApp* peer = this->PeerFor(kLocalPort);
     ASSERT_NE(peer, nullptr);
     std::vector<uint8_t> all;
@@ -913,11 +817,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, RefusalReturnsLowerStatusAndChangesNot
     a.provider = layer.driver->AddUpperProtocol(&a, "A");
     b.provider = layer.driver->AddUpperProtocol(&b, "B");
     constexpr OffloadHandle h = 1;
-    auto& c = this->Connect(kLocalPort);
-    Simulator::Schedule(Seconds(0.5), [&]() { this->Offload(a, c, h, kLocalPort, 1); });
-    this->Run(Seconds(0.6));
-    ASSERT_EQ(a.Of("Offload").size(), 1U);
-    ASSERT_EQ(a.Of("Offload")[0].status, ChimneyStatus::SUCCESS);
+    ASSERT_NO_FATAL_FAILURE(this->EstablishOffloaded(a, h));
     const OffloadHandle lowerA = layer.driver->GetLowerHandle(a.provider, h);
     ASSERT_NE(lowerA, INVALID_OFFLOAD_HANDLE);
 
@@ -1025,11 +925,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, LayerLatencyDelaysRequestsAndCompletio
     host.provider = layer.driver->AddUpperProtocol(&host, "host");
     constexpr OffloadHandle h = 7;
     this->onPeer = [](PeerApp& p) { p.onNormalClose = [](PeerApp& q) { q.socket->Close(); }; };
-    auto& c = this->Connect(kLocalPort);
-    Simulator::Schedule(Seconds(0.5), [&]() { this->Offload(host, c, h, kLocalPort, 1); });
-    this->Run(Seconds(0.6));
-    ASSERT_EQ(host.Of("Offload").size(), 1U);
-    ASSERT_EQ(host.Of("Offload")[0].status, ChimneyStatus::SUCCESS);
+    ASSERT_NO_FATAL_FAILURE(this->EstablishOffloaded(host, h));
     ASSERT_EQ(this->DeviceRequestsFor(1).size(), 1U);
     EXPECT_EQ(this->DeviceRequestsFor(1)[0].time, Seconds(0.5) + latency) << "request delayed";
     EXPECT_EQ(host.Of("Offload")[0].time,

@@ -9,6 +9,7 @@
 // records every completion and indication. Node 1 is plain ns-3 (TcpSocketBase). Wire checks
 // read both inner devices' PhyTxBegin, parsed from the frame bytes by ParseWireFrame.
 
+#include "chimney-device-fixture.h"
 #include "engine-ns3-adapter.h"
 #include "ns3-peer-app.h"
 #include "recording-client.h"
@@ -40,10 +41,6 @@ constexpr uint32_t kIss = 1000000;
 constexpr OffloadHandle kHandle = 1;
 
 // ---------------------------------------------------------------------------------------------
-// Links
-// ---------------------------------------------------------------------------------------------
-
-// ---------------------------------------------------------------------------------------------
 // Observers
 // ---------------------------------------------------------------------------------------------
 
@@ -66,31 +63,15 @@ Concat(const std::vector<Ptr<NetBufferList>>& nbls)
 // Fixture
 // ---------------------------------------------------------------------------------------------
 
-/// Two nodes over a Link; the chimney device on node 0.
+/// Two nodes over a Link; the chimney device on node 0, the test client as its host.
 template <typename Link>
-class ChimneyDeviceTest : public testing::Test
+class ChimneyDeviceTest : public ChimneyDeviceFixture
 {
   protected:
     /// \param withAdapter false: node 0 keeps ns-3's own TCP (pass-through tests)
     void Build(bool withAdapter = true)
     {
-        nodes.Create(2);
-        links = Link::Install(nodes);
-        chimneyHelper.SetDeviceAttribute("TimeWait", TimeValue(Seconds(2)));
-        NetDeviceContainer targets = chimneyHelper.Install(NetDeviceContainer(links.Get(0)));
-        target = DynamicCast<ChimneyNetDevice>(targets.Get(0));
-        InternetStackHelper internet;
-        internet.Install(nodes);
-        Ipv4AddressHelper address("10.1.1.0", "255.255.255.0");
-        NetDeviceContainer ipDevices(target);
-        ipDevices.Add(links.Get(1));
-        ifaces = address.Assign(ipDevices);
-        for (uint32_t i = 0; i < 2; ++i)
-        {
-            links.Get(i)->TraceConnectWithoutContext(
-                "PhyTxBegin",
-                MakeBoundCallback(&ChimneyDeviceTest::Capture, &wire, i == 0));
-        }
+        BuildLink<Link>();
         links.Get(0)->TraceConnectWithoutContext(
             "MacTx",
             MakeBoundCallback(&ChimneyDeviceTest::OnMacTx, &handedToLink));
@@ -99,29 +80,12 @@ class ChimneyDeviceTest : public testing::Test
             MakeBoundCallback(&ChimneyDeviceTest::OnHostDeliver, &hostDelivered));
         target->SetOffloadClient(&client);
         target->TraceConnectWithoutContext(
-            "HostMisuse",
-            MakeBoundCallback(&ChimneyDeviceTest::OnMisuse, &findings));
-        target->TraceConnectWithoutContext(
             "ResourceAllocated",
             MakeBoundCallback(&ChimneyDeviceTest::OnResource, &allocations));
         target->TraceConnectWithoutContext(
             "ResourceFreed",
             MakeBoundCallback(&ChimneyDeviceTest::OnResource, &frees));
-        if (withAdapter)
-        {
-            adapter = CreateObject<EngineL4Adapter>();
-            adapter->Install(nodes.Get(0));
-        }
-        config.timeWaitNs = 2'000'000'000;
-        for (uint32_t i = 0; i < 2; ++i)
-        {
-            nodes.Get(i)->Initialize();
-        }
-    }
-
-    static void Capture(std::vector<WireEntry>* log, bool fromTarget, Ptr<const Packet> p)
-    {
-        CaptureWire<Link>(log, fromTarget, p);
+        StartNodes(withAdapter);
     }
 
     /// Frames handed to the link device (before its queue), IPv4/TCP only.
@@ -147,11 +111,6 @@ class ChimneyDeviceTest : public testing::Test
         }
     }
 
-    static void OnMisuse(std::vector<std::string>* log, std::string id, OffloadHandle, std::string)
-    {
-        log->push_back(id);
-    }
-
     static void OnResource(std::vector<std::pair<Time, OffloadHandle>>* log,
                            OffloadHandle h,
                            Ipv4Address,
@@ -163,24 +122,10 @@ class ChimneyDeviceTest : public testing::Test
         log->push_back({Simulator::Now(), h});
     }
 
-    Ipv4Address Local() const
-    {
-        return ifaces.GetAddress(0);
-    }
-
-    Ipv4Address Remote() const
-    {
-        return ifaces.GetAddress(1);
-    }
-
     /// ns-3 listens on kPort; accepted sockets are attached to peer.
     void PeerListen()
     {
-        listener = Socket::CreateSocket(nodes.Get(1), TcpSocketFactory::GetTypeId());
-        listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), kPort));
-        listener->Listen();
-        listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
-                                    MakeCallback(&PeerApp::Accept, &peer));
+        listener = ListenTcp(nodes.Get(1), kPort, MakeCallback(&PeerApp::Accept, &peer));
     }
 
     /// The software engine on node 0 connects to the peer (port localPort).
@@ -195,21 +140,7 @@ class ChimneyDeviceTest : public testing::Test
                                  const TcpDelegatedState& state,
                                  uint16_t remotePort = kPort)
     {
-        NeighborOffloadBlock neighbor;
-        neighbor.neighbor = Remote();
-        neighbor.linkAddress = links.Get(1)->GetAddress();
-        PathOffloadBlock path;
-        path.source = Local();
-        path.destination = Remote();
-        TcpOffloadBlock tcp;
-        tcp.handle = handle;
-        tcp.localPort = localPort;
-        tcp.remotePort = remotePort;
-        tcp.cached.initialRcvWnd = config.rcvBufSize;
-        tcp.delegated = state;
-        auto list = OffloadBlockList::ForOneConnection(neighbor, path, tcp);
-        list->id = handle;
-        return list;
+        return OneConnectionBlocks(handle, localPort, remotePort, state, handle);
     }
 
     /// Moves the software connection to the target (export, forget, InitiateOffload).
@@ -255,6 +186,14 @@ class ChimneyDeviceTest : public testing::Test
         return list;
     }
 
+    /// Terminates the connection and returns the TCP state the target handed back (1 s later).
+    TcpState TerminatedState()
+    {
+        auto list = Terminate();
+        Run(Seconds(1));
+        return list->neighbors[0].paths[0].connections[0].delegated.state;
+    }
+
     /// Keeps one receive buffer posted at all times (re-posted on each completion).
     void KeepReceiving(uint32_t capacity = 4096)
     {
@@ -276,19 +215,6 @@ class ChimneyDeviceTest : public testing::Test
     {
         Simulator::Stop(stop);
         Simulator::Run();
-    }
-
-    std::set<uint32_t> FinSeqs(bool fromTarget) const
-    {
-        std::set<uint32_t> seqs;
-        for (const auto& e : wire)
-        {
-            if (e.fromTarget == fromTarget && e.tcp.Has(TcpSegment::FIN))
-            {
-                seqs.insert(e.tcp.seq + static_cast<uint32_t>(e.tcp.payload.size()));
-            }
-        }
-        return seqs;
     }
 
     size_t Count(bool fromTarget, uint8_t flag) const
@@ -411,6 +337,25 @@ class ChimneyDeviceTest : public testing::Test
         return Time::Max();
     }
 
+    /// A synthetic ESTABLISHED connection (no handshake), for the scale and defect tests.
+    static TcpDelegatedState Synthetic(uint32_t i)
+    {
+        TcpDelegatedState d;
+        d.state = TcpState::Established;
+        d.iss = 1000 + i;
+        d.sndUna = d.sndNxt = d.sndMax = d.iss + 1;
+        d.sendDataSeq = d.iss + 1;
+        d.irs = 5000 + i;
+        d.rcvNxt = d.irs + 1;
+        d.rcvWnd = 65535;
+        d.sndWnd = d.maxSndWnd = 65535;
+        d.cwnd = 5360;
+        d.ssthresh = 0xffffffff;
+        d.sndMss = 536;
+        d.rtoNs = 1000000000;
+        return d;
+    }
+
     static void AcceptMany(std::vector<std::unique_ptr<PeerApp>>* peers,
                            Ptr<Socket> s,
                            const Address&)
@@ -419,37 +364,10 @@ class ChimneyDeviceTest : public testing::Test
         peers->back()->Attach(s);
     }
 
-    /// The accepted peer socket whose remote port is port (nullptr if none).
-    PeerApp* PeerFor(uint16_t port)
-    {
-        for (auto& p : peers)
-        {
-            Address a;
-            p->socket->GetPeerName(a);
-            if (InetSocketAddress::ConvertFrom(a).GetPort() == port)
-            {
-                return p.get();
-            }
-        }
-        return nullptr;
-    }
-
-    std::vector<std::unique_ptr<PeerApp>> peers;
-
-    NodeContainer nodes;
-    NetDeviceContainer links;
-    ChimneyHelper chimneyHelper;
-    Ptr<ChimneyNetDevice> target;
-    Ipv4InterfaceContainer ifaces;
-    Ptr<EngineL4Adapter> adapter;
-    Ptr<Socket> listener;
     PeerApp peer;
     RecordingClient client;
-    TcpEngineConfig config;
-    std::vector<WireEntry> wire;
     std::vector<Time> handedToLink;
     std::vector<TcpSegment> hostDelivered;
-    std::vector<std::string> findings;
     std::vector<std::pair<Time, OffloadHandle>> allocations;
     std::vector<std::pair<Time, OffloadHandle>> frees;
     std::vector<Ptr<NetBufferList>> sent;
@@ -876,12 +794,10 @@ TYPED_TEST(ChimneyDeviceTest, OffloadBeyondCapacityFailsAndConnectionStaysInSoft
 {
     this->chimneyHelper.SetDeviceAttribute("MaxOffloadedConnections", UintegerValue(2));
     this->Build();
-    this->listener = Socket::CreateSocket(this->nodes.Get(1), TcpSocketFactory::GetTypeId());
-    this->listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), kPort));
-    this->listener->Listen();
-    this->listener->SetAcceptCallback(
-        MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
-        MakeBoundCallback(&ChimneyDeviceTest<TypeParam>::AcceptMany, &this->peers));
+    this->listener =
+        ListenTcp(this->nodes.Get(1),
+                  kPort,
+                  MakeBoundCallback(&ChimneyDeviceTest<TypeParam>::AcceptMany, &this->peers));
     std::vector<EngineL4Adapter::Connection*> conns;
     for (uint16_t i = 0; i < 3; ++i)
     {
@@ -1289,9 +1205,7 @@ TYPED_TEST(ChimneyDeviceTest, NoLowActivityRetrieveInFinWait2_Spec3_5)
     EXPECT_EQ(this->client.Of("Disconnect")[0].status, ChimneyStatus::SUCCESS);
     EXPECT_EQ(this->client.CountEvents(ChimneyEvent::RETRIEVE, ChimneyUploadReason::LOW_ACTIVITY),
               0U);
-    auto list = this->Terminate();
-    this->Run(Seconds(1));
-    EXPECT_EQ(list->neighbors[0].paths[0].connections[0].delegated.state, TcpState::FinWait2);
+    EXPECT_EQ(this->TerminatedState(), TcpState::FinWait2);
 }
 
 TYPED_TEST(ChimneyDeviceTest, NoLowActivityRetrieveInCloseWait_Spec3_5)
@@ -1305,9 +1219,7 @@ TYPED_TEST(ChimneyDeviceTest, NoLowActivityRetrieveInCloseWait_Spec3_5)
     EXPECT_EQ(this->client.CountEvents(ChimneyEvent::DISCONNECT), 1U);
     EXPECT_EQ(this->client.CountEvents(ChimneyEvent::RETRIEVE, ChimneyUploadReason::LOW_ACTIVITY),
               0U);
-    auto list = this->Terminate();
-    this->Run(Seconds(1));
-    EXPECT_EQ(list->neighbors[0].paths[0].connections[0].delegated.state, TcpState::CloseWait);
+    EXPECT_EQ(this->TerminatedState(), TcpState::CloseWait);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1382,19 +1294,7 @@ TEST_F(ChimneyScaleTest, SixtyFiveThousandConnectionsOffloadAndTerminate)
         tcp.handle = i + 1;
         tcp.localPort = static_cast<uint16_t>(20000 + (i >> 8));
         tcp.remotePort = static_cast<uint16_t>(1000 + (i & 0xff));
-        TcpDelegatedState& d = tcp.delegated;
-        d.state = TcpState::Established;
-        d.iss = 1000 + i;
-        d.sndUna = d.sndNxt = d.sndMax = d.iss + 1;
-        d.sendDataSeq = d.iss + 1;
-        d.irs = 5000 + i;
-        d.rcvNxt = d.irs + 1;
-        d.rcvWnd = 65535;
-        d.sndWnd = d.maxSndWnd = 65535;
-        d.cwnd = 5360;
-        d.ssthresh = 0xffffffff;
-        d.sndMss = 536;
-        d.rtoNs = 1000000000;
+        tcp.delegated = Synthetic(i);
         path.connections.push_back(tcp);
     }
     neighbor.paths.push_back(std::move(path));
@@ -1489,25 +1389,6 @@ class DefectRun : public ChimneyDeviceTest<Link>
             }
         }
         return Time::Max();
-    }
-
-    /// A synthetic ESTABLISHED connection (no handshake), as in the scale test.
-    static TcpDelegatedState Synthetic(uint32_t i)
-    {
-        TcpDelegatedState d;
-        d.state = TcpState::Established;
-        d.iss = 1000 + i;
-        d.sndUna = d.sndNxt = d.sndMax = d.iss + 1;
-        d.sendDataSeq = d.iss + 1;
-        d.irs = 5000 + i;
-        d.rcvNxt = d.irs + 1;
-        d.rcvWnd = 65535;
-        d.sndWnd = d.maxSndWnd = 65535;
-        d.cwnd = 5360;
-        d.ssthresh = 0xffffffff;
-        d.sndMss = 536;
-        d.rtoNs = 1000000000;
-        return d;
     }
 
     bool Scenario(Defect scenario, std::string& seen);
@@ -1799,8 +1680,9 @@ DefectRun<Link>::Scenario(Defect scenario, std::string& seen)
         std::vector<Ptr<OffloadBlockList>> lists;
         for (uint32_t i = 0; i < 2; ++i)
         {
-            lists.push_back(
-                this->Blocks(kHandle + i, static_cast<uint16_t>(kLocalPort + i), Synthetic(i)));
+            lists.push_back(this->Blocks(kHandle + i,
+                                         static_cast<uint16_t>(kLocalPort + i),
+                                         this->Synthetic(i)));
             this->client.Call([&]() { return this->target->InitiateOffload(lists.back()); });
         }
         this->Run(Seconds(1));

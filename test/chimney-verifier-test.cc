@@ -49,6 +49,12 @@ Describe(const ChimneyVerifier& v)
 constexpr OffloadHandle kH = 1;
 constexpr uint32_t kIss = 1000;
 constexpr uint32_t kIrs = 5000;
+constexpr uint32_t kData = kIss + 1; // first sequence number of the send stream
+constexpr uint32_t kRcv = kIrs + 1;  // first sequence number of the remote's stream
+constexpr uint8_t ACK = TcpSegment::ACK;
+constexpr uint8_t FIN = TcpSegment::FIN;
+constexpr uint8_t RST = TcpSegment::RST;
+constexpr uint8_t SYN = TcpSegment::SYN;
 constexpr uint16_t kLocalPort = 40000;
 constexpr uint16_t kRemotePort = 9;
 
@@ -229,6 +235,33 @@ class VerifierSyntheticTest : public ::testing::Test
         verifier->ObserveCompletion(device, op, h, nbl->id, status, bytes);
     }
 
+    /// A terminate of kH while send s (its 100 bytes sent, unacknowledged) is outstanding: s
+    /// comes back UPLOAD_IN_PROGRESS, and the block returns the first returnedBytes of the send
+    /// data with chain as its send chain.
+    void TerminateReturningSend(Ptr<NetBufferList> s,
+                                uint32_t returnedBytes,
+                                Ptr<NetBufferList> chain)
+    {
+        Ptr<OffloadBlockList> list = Blocks(kH, TcpDelegatedState(), 300);
+        Call("TerminateOffload", 0, nullptr, list, 0);
+        Complete("SendReturned", s, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
+        TcpDelegatedState d = State();
+        d.sndNxt = d.sndMax = kData + 100;
+        d.sendData = Data(returnedBytes);
+        list->ForEachTcp([&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& t) {
+            t.status = ChimneyStatus::SUCCESS;
+            t.delegated = d;
+            t.sendDataHead = chain;
+        });
+        verifier->ObserveCompletion(device, "TerminateBlock", kH, 300, ChimneyStatus::SUCCESS, 0);
+    }
+
+    /// The target indicates event (with reason) on connection kH.
+    void Indicate(ChimneyEvent event, ChimneyUploadReason reason = ChimneyUploadReason::NONE)
+    {
+        verifier->ObserveIndication(device, kH, event, reason);
+    }
+
     Ptr<OffloadBlockList> Terminate(ChimneyStatus status = ChimneyStatus::SUCCESS,
                                     bool free = true,
                                     OffloadHandle h = kH)
@@ -323,13 +356,6 @@ class VerifierSyntheticTest : public ::testing::Test
     NullClient client;
     Ptr<ChimneyVerifier> verifier;
 };
-
-constexpr uint32_t kData = kIss + 1; // first sequence number of the send stream
-constexpr uint32_t kRcv = kIrs + 1;  // first sequence number of the remote's stream
-constexpr uint8_t ACK = TcpSegment::ACK;
-constexpr uint8_t FIN = TcpSegment::FIN;
-constexpr uint8_t RST = TcpSegment::RST;
-constexpr uint8_t SYN = TcpSegment::SYN;
 
 /// A clean synthetic lifecycle gives nothing (the helpers themselves are consistent).
 TEST_F(VerifierSyntheticTest, CleanSyntheticLifecycleHasNoFindings)
@@ -523,10 +549,7 @@ TEST_F(VerifierSyntheticTest, A4DisconnectBeforeSends)
     Offload();
     Send(10, 1);
     Ptr<NetBufferList> g = Disconnect(TCP_DISCONNECT_GRACEFUL_CLOSE, 0, 2);
-    verifier->ObserveIndication(device,
-                                kH,
-                                ChimneyEvent::RETRIEVE,
-                                ChimneyUploadReason::TIMEOUT_EXPIRATION);
+    Indicate(ChimneyEvent::RETRIEVE, ChimneyUploadReason::TIMEOUT_EXPIRATION);
     Complete("Disconnect", g, ChimneyStatus::REQUEST_ABORTED, 0);
     EXPECT_EQ(Count("A4"), 1u) << Describe(*verifier);
 }
@@ -552,12 +575,12 @@ TEST_F(VerifierSyntheticTest, A6DisconnectFailsWithOtherStatus)
 TEST_F(VerifierSyntheticTest, A7DisconnectIndicatedBeforeRemoteFinOrData)
 {
     Offload();
-    verifier->ObserveIndication(device, kH, ChimneyEvent::DISCONNECT, ChimneyUploadReason::NONE);
+    Indicate(ChimneyEvent::DISCONNECT);
     EXPECT_EQ(Count("A7"), 1u) << Describe(*verifier);
     // Another connection: FIN arrives after 100 bytes, none delivered yet.
     verifier->SetAttribute("OncePerConnection", BooleanValue(false));
     Wire(false, kRcv, kData, ACK | FIN, Data(100));
-    verifier->ObserveIndication(device, kH, ChimneyEvent::DISCONNECT, ChimneyUploadReason::NONE);
+    Indicate(ChimneyEvent::DISCONNECT);
     EXPECT_EQ(Count("A7"), 2u) << Describe(*verifier);
 }
 
@@ -570,7 +593,7 @@ TEST_F(VerifierSyntheticTest, A7DeliveredThenIndicatedIsClean)
     Wire(false, kRcv, kData, ACK | FIN, bytes);
     std::copy(bytes.begin(), bytes.end(), r->buffers[0].data.begin());
     Complete("Receive", r, ChimneyStatus::SUCCESS, 100);
-    verifier->ObserveIndication(device, kH, ChimneyEvent::DISCONNECT, ChimneyUploadReason::NONE);
+    Indicate(ChimneyEvent::DISCONNECT);
     EXPECT_EQ(verifier->GetFindingCount(), 0u) << Describe(*verifier);
 }
 
@@ -618,7 +641,7 @@ TEST_F(VerifierSyntheticTest, A8AbortWithoutAcceptableRst)
 {
     Offload();
     Wire(false, kRcv + 1000, 0, RST); // in no way RCV.NXT
-    verifier->ObserveIndication(device, kH, ChimneyEvent::ABORT, ChimneyUploadReason::NONE);
+    Indicate(ChimneyEvent::ABORT);
     EXPECT_EQ(Count("A8"), 1u) << Describe(*verifier);
 }
 
@@ -628,7 +651,7 @@ TEST_F(VerifierSyntheticTest, A8OutstandingNotAborted)
     Ptr<NetBufferList> r = NetBufferList::CreateReceive(100, 1);
     Call("Receive", kH, r, nullptr, 0);
     Wire(false, kRcv, 0, RST); // acceptable
-    verifier->ObserveIndication(device, kH, ChimneyEvent::ABORT, ChimneyUploadReason::NONE);
+    Indicate(ChimneyEvent::ABORT);
     Complete("Receive", r, ChimneyStatus::SUCCESS, 0);
     EXPECT_EQ(Count("A8"), 1u) << Describe(*verifier);
 }
@@ -648,18 +671,8 @@ TEST_F(VerifierSyntheticTest, A9ReturnedSendChainMissingAnNbl)
     Offload();
     Ptr<NetBufferList> s = Send(100, 1);
     Wire(true, kData, kRcv, ACK, Data(100));
-    Ptr<OffloadBlockList> list = Blocks(kH, TcpDelegatedState(), 300);
-    Call("TerminateOffload", 0, nullptr, list, 0);
-    Complete("SendReturned", s, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
-    TcpDelegatedState d = State();
-    d.sndNxt = d.sndMax = kData + 100;
-    d.sendData = Data(100);
-    list->ForEachTcp([&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& t) {
-        t.status = ChimneyStatus::SUCCESS;
-        t.delegated = d;
-        t.sendDataHead = nullptr; // the NBL handed back is not in the chain
-    });
-    verifier->ObserveCompletion(device, "TerminateBlock", kH, 300, ChimneyStatus::SUCCESS, 0);
+    // The NBL handed back is not in the returned chain.
+    TerminateReturningSend(s, 100, nullptr);
     EXPECT_EQ(Count("A9"), 1u) << Describe(*verifier);
     EXPECT_EQ(Count("E1"), 0u) << Describe(*verifier);
 }
@@ -669,18 +682,7 @@ TEST_F(VerifierSyntheticTest, E1ReturnedSendDataLost)
     Offload();
     Ptr<NetBufferList> s = Send(100, 1);
     Wire(true, kData, kRcv, ACK, Data(100));
-    Ptr<OffloadBlockList> list = Blocks(kH, TcpDelegatedState(), 300);
-    Call("TerminateOffload", 0, nullptr, list, 0);
-    Complete("SendReturned", s, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
-    TcpDelegatedState d = State();
-    d.sndNxt = d.sndMax = kData + 100;
-    d.sendData = Data(60); // 40 bytes lost
-    list->ForEachTcp([&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& t) {
-        t.status = ChimneyStatus::SUCCESS;
-        t.delegated = d;
-        t.sendDataHead = s;
-    });
-    verifier->ObserveCompletion(device, "TerminateBlock", kH, 300, ChimneyStatus::SUCCESS, 0);
+    TerminateReturningSend(s, 60, s); // 40 bytes lost
     EXPECT_EQ(Count("E1"), 1u) << Describe(*verifier);
 }
 
@@ -688,10 +690,7 @@ TEST_F(VerifierSyntheticTest, A10IndicationAfterTerminate)
 {
     Offload();
     Terminate();
-    verifier->ObserveIndication(device,
-                                kH,
-                                ChimneyEvent::RETRIEVE,
-                                ChimneyUploadReason::UPLOAD_REQUESTED);
+    Indicate(ChimneyEvent::RETRIEVE, ChimneyUploadReason::UPLOAD_REQUESTED);
     EXPECT_EQ(Count("A10"), 1u) << Describe(*verifier);
 }
 
@@ -766,10 +765,7 @@ TEST_F(VerifierSyntheticTest, E2AbortiveSuccessWithoutRst)
 TEST_F(VerifierSyntheticTest, E3FailedTargetTransmitsOrTerminateNotFailure)
 {
     Offload();
-    verifier->ObserveIndication(device,
-                                kH,
-                                ChimneyEvent::RETRIEVE,
-                                ChimneyUploadReason::HARDWARE_FAILURE);
+    Indicate(ChimneyEvent::RETRIEVE, ChimneyUploadReason::HARDWARE_FAILURE);
     Wire(true, kData, kRcv, ACK);
     EXPECT_EQ(Count("E3"), 1u) << Describe(*verifier);
 }

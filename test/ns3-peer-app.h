@@ -123,6 +123,18 @@ struct PeerApp
     bool closeWhenSent = false;
 };
 
+/// An ns-3 TCP socket (TcpSocketBase) of node listening on port; accept gets every accepted
+/// socket.
+inline Ptr<Socket>
+ListenTcp(Ptr<Node> node, uint16_t port, Callback<void, Ptr<Socket>, const Address&> accept)
+{
+    Ptr<Socket> listener = Socket::CreateSocket(node, TcpSocketFactory::GetTypeId());
+    listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), port));
+    listener->Listen();
+    listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(), accept);
+    return listener;
+}
+
 /// Pattern data whose bytes depend on their offset, so any loss, duplication or reordering
 /// of the stream shows.
 inline std::vector<uint8_t>

@@ -115,11 +115,16 @@ class EngineInterop : public testing::Test
     /// ns-3 listens on kPort; accepted sockets are attached to peer.
     void PeerListen()
     {
-        listener = Socket::CreateSocket(nodes.Get(1), TcpSocketFactory::GetTypeId());
-        listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), kPort));
-        listener->Listen();
-        listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
-                                    MakeCallback(&PeerApp::Accept, &peer));
+        listener = ListenTcp(nodes.Get(1), kPort, MakeCallback(&PeerApp::Accept, &peer));
+    }
+
+    /// At time at the engine sends data on c, then shuts its send half down (a FIN after it).
+    void SendThenShutdownAt(Time at, EngineL4Adapter::Connection& c, std::vector<uint8_t> data)
+    {
+        Simulator::Schedule(at, [this, &c, data]() {
+            adapter->Send(c, data);
+            adapter->ShutdownSend(c);
+        });
     }
 
     /// The engine connects to ns-3's listener.
@@ -243,10 +248,7 @@ TEST_F(EngineInterop, OurActiveCloseDeliversEveryByteAndBothSidesClose)
     peer.onNormalClose = [](PeerApp& p) { p.socket->Close(); };
     auto data = Pattern(50000, 1);
     auto& c = EngineConnect();
-    Simulator::Schedule(Seconds(0.1), [&]() {
-        adapter->Send(c, data);
-        adapter->ShutdownSend(c);
-    });
+    SendThenShutdownAt(Seconds(0.1), c, data);
     Run();
 
     EXPECT_EQ(peer.received, data);
@@ -331,10 +333,7 @@ TEST_F(EngineInterop, HalfCloseKeepsReceivingAfterOurFin)
     // When our FIN arrives ns-3 is in CLOSE_WAIT; it keeps sending, then closes.
     peer.onNormalClose = [&](PeerApp& p) { p.SendAll(fromPeer, true); };
     auto& c = EngineConnect();
-    Simulator::Schedule(Seconds(0.1), [&]() {
-        adapter->Send(c, toPeer);
-        adapter->ShutdownSend(c);
-    });
+    SendThenShutdownAt(Seconds(0.1), c, toPeer);
     Run();
 
     EXPECT_EQ(peer.received, toPeer);
@@ -422,10 +421,7 @@ TEST_F(EngineInterop, LostFinIsRetransmittedWithTheSameSequence)
     auto em = DropOnReceive(1, [](const WireSegment& w) { return w.tcp.flags & TcpSegment::FIN; });
     auto data = Pattern(20000, 8);
     auto& c = EngineConnect();
-    Simulator::Schedule(Seconds(0.1), [&]() {
-        adapter->Send(c, data);
-        adapter->ShutdownSend(c);
-    });
+    SendThenShutdownAt(Seconds(0.1), c, data);
     Run();
 
     EXPECT_EQ(em->dropped, 1U);
@@ -449,10 +445,7 @@ TEST_F(EngineInterop, LostAckOfOurFinIsRecovered)
     });
     auto data = Pattern(4000, 9);
     auto& c = EngineConnect();
-    Simulator::Schedule(Seconds(0.1), [&]() {
-        adapter->Send(c, data);
-        adapter->ShutdownSend(c);
-    });
+    SendThenShutdownAt(Seconds(0.1), c, data);
     Run();
 
     EXPECT_EQ(em->dropped, 1U);

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <gtest/gtest.h>
 #include <random>
+#include <utility>
 
 using namespace ns3;
 
@@ -106,6 +107,35 @@ ExpectInvariants(const TcpEngine& e)
     EXPECT_TRUE(e.CheckInvariants(&why)) << why;
 }
 
+/// Drops the segments and events the engine has so far (set-up steps).
+void
+Drain(TcpEngine& e)
+{
+    e.TakeSegments();
+    e.TakeEvents();
+}
+
+/// The first segment each of a and b has to send crosses the other's: both arrive at now.
+/// \returns {a's segment, b's segment}
+std::pair<TcpSegment, TcpSegment>
+Cross(TcpEngine& a, TcpEngine& b, int64_t now)
+{
+    TcpSegment fromA = a.TakeSegments().at(0);
+    TcpSegment fromB = b.TakeSegments().at(0);
+    a.OnSegment(now, fromB);
+    b.OnSegment(now, fromA);
+    return {fromA, fromB};
+}
+
+/// e after it received seg at now, what it sent and reported dropped (set-up steps).
+TcpEngine
+Received(TcpEngine e, int64_t now, const TcpSegment& seg)
+{
+    e.OnSegment(now, seg);
+    Drain(e);
+    return e;
+}
+
 /// Active open to ESTABLISHED at t = 10 ms (RTT sample 10 ms -> RTO = rtoMin = 200 ms).
 TcpEngine
 Established(const TcpEngineConfig& c = PlainConfig())
@@ -113,10 +143,7 @@ Established(const TcpEngineConfig& c = PlainConfig())
     TcpEngine e(c, 1, 2, kIss);
     e.Connect(0);
     e.TakeSegments();
-    e.OnSegment(10 * kMs, SynAck());
-    e.TakeSegments();
-    e.TakeEvents();
-    return e;
+    return Received(std::move(e), 10 * kMs, SynAck());
 }
 
 /// Established, then ShutdownSend with nothing queued: FIN at kIss+1 sent.
@@ -125,8 +152,7 @@ FinWait1()
 {
     TcpEngine e = Established();
     e.ShutdownSend(20 * kMs);
-    e.TakeSegments();
-    e.TakeEvents();
+    Drain(e);
     return e;
 }
 
@@ -134,33 +160,21 @@ FinWait1()
 TcpEngine
 FinWait2()
 {
-    TcpEngine e = FinWait1();
-    e.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 2));
-    e.TakeSegments();
-    e.TakeEvents();
-    return e;
+    return Received(FinWait1(), 30 * kMs, Seg(A, kIrs + 1, kIss + 2));
 }
 
 /// CLOSE_WAIT: the peer's FIN (seq kIrs+1) accepted.
 TcpEngine
 CloseWait()
 {
-    TcpEngine e = Established();
-    e.OnSegment(20 * kMs, Seg(F | A, kIrs + 1, kIss + 1));
-    e.TakeSegments();
-    e.TakeEvents();
-    return e;
+    return Received(Established(), 20 * kMs, Seg(F | A, kIrs + 1, kIss + 1));
 }
 
 /// TIME_WAIT at t = 40 ms.
 TcpEngine
 TimeWait()
 {
-    TcpEngine e = FinWait2();
-    e.OnSegment(40 * kMs, Seg(F | A, kIrs + 1, kIss + 2));
-    e.TakeSegments();
-    e.TakeEvents();
-    return e;
+    return Received(FinWait2(), 40 * kMs, Seg(F | A, kIrs + 1, kIss + 2));
 }
 
 } // namespace
@@ -497,17 +511,11 @@ TEST(TcpEngineState, SimultaneousOpenReachesEstablishedOnBothSides)
     TcpEngine b(PlainConfig(), 2, 1, kIrs);
     a.Connect(0);
     b.Connect(0);
-    TcpSegment synA = a.TakeSegments().at(0);
-    TcpSegment synB = b.TakeSegments().at(0);
-    a.OnSegment(1 * kMs, synB);
-    b.OnSegment(1 * kMs, synA);
+    Cross(a, b, 1 * kMs); // the SYNs
     EXPECT_EQ(a.State(), TcpState::SynRcvd);
     EXPECT_EQ(b.State(), TcpState::SynRcvd);
-    TcpSegment saA = a.TakeSegments().at(0);
-    TcpSegment saB = b.TakeSegments().at(0);
-    EXPECT_EQ(saA.flags, S | A);
-    a.OnSegment(2 * kMs, saB);
-    b.OnSegment(2 * kMs, saA);
+    const auto synAcks = Cross(a, b, 2 * kMs);
+    EXPECT_EQ(synAcks.first.flags, S | A);
     EXPECT_EQ(a.State(), TcpState::Established);
     EXPECT_EQ(b.State(), TcpState::Established);
     EXPECT_TRUE(Has(a.TakeEvents(), TcpEvent::Kind::Established));
@@ -550,8 +558,7 @@ SynRcvd()
     TcpSegment syn = Seg(S, kIrs, 0);
     syn.mss = 1000;
     e.OnSegment(0, syn);
-    e.TakeSegments();
-    e.TakeEvents();
+    Drain(e);
     return e;
 }
 
@@ -1398,16 +1405,10 @@ TEST(TcpEngineState, SimultaneousCloseBothReachTimeWait)
     ASSERT_EQ(b.State(), TcpState::Established);
     a.ShutdownSend(20 * kMs);
     b.ShutdownSend(20 * kMs);
-    TcpSegment finA = a.TakeSegments().at(0);
-    TcpSegment finB = b.TakeSegments().at(0);
-    a.OnSegment(30 * kMs, finB);
-    b.OnSegment(30 * kMs, finA);
+    Cross(a, b, 30 * kMs); // the FINs
     EXPECT_EQ(a.State(), TcpState::Closing);
     EXPECT_EQ(b.State(), TcpState::Closing);
-    TcpSegment ackA = a.TakeSegments().at(0);
-    TcpSegment ackB = b.TakeSegments().at(0);
-    a.OnSegment(40 * kMs, ackB);
-    b.OnSegment(40 * kMs, ackA);
+    Cross(a, b, 40 * kMs); // the ACKs of the FINs
     EXPECT_EQ(a.State(), TcpState::TimeWait);
     EXPECT_EQ(b.State(), TcpState::TimeWait);
     ExpectInvariants(a);
@@ -1537,8 +1538,7 @@ TEST(TcpEngineDelegatedState, ExportImportRoundTripPreservesEveryField)
 {
     int64_t now = 0;
     TcpEngine e = Busy(now);
-    e.TakeSegments();
-    e.TakeEvents();
+    Drain(e);
     ExpectInvariants(e);
     TcpDelegatedState d = e.Export(now);
     EXPECT_EQ(d.state, TcpState::FinWait1);
@@ -1570,8 +1570,7 @@ TEST(TcpEngineDelegatedState, ImportedEngineContinuesExactlyAsTheOriginal)
 {
     int64_t now = 0;
     TcpEngine e = Busy(now);
-    e.TakeSegments();
-    e.TakeEvents();
+    Drain(e);
     TcpEngine f = TcpEngine::Import(e.Config(), 1, 2, e.Export(now), now);
     auto step = [](TcpEngine& x, int64_t t, const TcpSegment* s) {
         if (s != nullptr)
@@ -1645,8 +1644,7 @@ TEST(TcpEngineInvariants, DetectInconsistentImportedState)
 TEST(TcpEngineDelegatedState, ImportWithUnsentDataTransmitsWithoutWaitingForASegment)
 {
     TcpEngine e = Established();
-    e.TakeSegments();
-    e.TakeEvents();
+    Drain(e);
     const int64_t now = 20 * kMs;
     TcpDelegatedState d = e.Export(now);
     ASSERT_EQ(d.sndUna, d.sndMax);
