@@ -269,6 +269,31 @@ Parse(ChimneyScenarioConfig& config, const std::vector<std::string>& options, st
     return config.FinishCommandLine(error);
 }
 
+/// The campaign program, starting from its defaults, parses config.ToCommandLine() back into
+/// the same config.
+::testing::AssertionResult
+CampaignProgramRebuilds(const ChimneyScenarioConfig& config)
+{
+    const std::string line = config.ToCommandLine();
+    std::vector<std::string> options;
+    std::istringstream words(line);
+    for (std::string w; words >> w;)
+    {
+        options.push_back(w);
+    }
+    ChimneyScenarioConfig again = ChimneyScenarioConfig::CampaignDefaults();
+    std::string error;
+    if (!Parse(again, options, &error))
+    {
+        return ::testing::AssertionFailure() << error << " in " << line;
+    }
+    if (again.ToJson() != config.ToJson())
+    {
+        return ::testing::AssertionFailure() << line << " gives " << again.ToJson();
+    }
+    return ::testing::AssertionSuccess();
+}
+
 TEST(ScenarioConfigTest, CommandLineSetsFieldsAndFaultPlan)
 {
     ChimneyScenarioConfig config;
@@ -300,15 +325,7 @@ TEST(ScenarioConfigTest, CommandLineSetsFieldsAndFaultPlan)
     const std::string line = config.ToCommandLine();
     EXPECT_NE(line.find("--everything"), std::string::npos) << line;
     EXPECT_NE(line.find("--seed=9"), std::string::npos) << line;
-    std::vector<std::string> options;
-    std::istringstream words(line);
-    for (std::string w; words >> w;)
-    {
-        options.push_back(w);
-    }
-    ChimneyScenarioConfig again = ChimneyScenarioConfig::CampaignDefaults(); // the program's
-    ASSERT_TRUE(Parse(again, options, &error)) << error << " in " << line;
-    EXPECT_EQ(again.ToJson(), config.ToJson()) << line;
+    EXPECT_TRUE(CampaignProgramRebuilds(config));
 }
 
 TEST(ScenarioConfigTest, CommandLineOfStructDefaultsNamesWhatTheCampaignDefaultsDiffer)
@@ -321,16 +338,7 @@ TEST(ScenarioConfigTest, CommandLineOfStructDefaultsNamesWhatTheCampaignDefaults
     EXPECT_NE(line.find("--peer=native"), std::string::npos) << line;
     EXPECT_NE(line.find("--startWindow="), std::string::npos) << line;
     EXPECT_NE(line.find("--everything=false"), std::string::npos) << line;
-    std::vector<std::string> options;
-    std::istringstream words(line);
-    for (std::string w; words >> w;)
-    {
-        options.push_back(w);
-    }
-    ChimneyScenarioConfig again = ChimneyScenarioConfig::CampaignDefaults();
-    std::string error;
-    ASSERT_TRUE(Parse(again, options, &error)) << error << " in " << line;
-    EXPECT_EQ(again.ToJson(), config.ToJson()) << line;
+    EXPECT_TRUE(CampaignProgramRebuilds(config));
     EXPECT_EQ(ChimneyScenarioConfig::CampaignDefaults().ToCommandLine(),
               "--hosts=128 --connections=8 --everything --seed=1");
 }
