@@ -180,7 +180,10 @@ def _run_in_child(fields):
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
-        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:  # a real-time signal has no name
+            name = f"SIG{number}"
         return error_row(
             fields, f"scenario crashed with {name} (signal {number}); the reproduce command runs it alone"
         )
