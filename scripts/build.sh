@@ -7,8 +7,15 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 shift || true
+# ccache, when installed, makes rebuilds cheap; paths relative to the clone (CCACHE_BASEDIR,
+# CCACHE_NOHASHDIR) let clones in other folders (worktrees, CI's fresh clone) share the cache.
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+fi
 # Debian's python3 is the one that sees Debian's python3-* packages (not a pyenv shim).
-if ! cmake -S "$root" -B "$build" -DPython3_EXECUTABLE=/usr/bin/python3 "$@" \
+if ! cmake -S "$root" -B "$build" -DPython3_EXECUTABLE=/usr/bin/python3 "${launcher[@]}" "$@" \
     >"$build.configure.log" 2>&1; then
     cat "$build.configure.log"
     echo "build.sh: configure failed (log: $build.configure.log)" >&2

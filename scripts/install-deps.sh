@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Build and run: compiler, CMake, ns-3 3.37 and the GSL that its libraries link against.
 packages=(
-    g++ cmake make pkg-config
+    g++ cmake make pkg-config ccache
     libns3-dev libgsl-dev
     # ns3 ships the helper executables that ns3Targets.cmake checks for at configure time.
     ns3
