@@ -21,13 +21,21 @@
 //
 // Output: progress on stderr while a run takes long, then the summary (connections by outcome,
 // findings by ID, every fault kind with how often it fired, configured-but-never-fired called
-// out, one reproduction command per finding ID). Exit status: 0 clean, 1 findings or E1/E2
-// failures, 2 bad options.
+// out, one reproduction command per finding ID). Exit status: 0 clean, 1 findings, E1/E2
+// failures or a bad option (as ns-3's CommandLine); --failOnFindings=false makes findings data
+// (exit 0), for campaign managers such as SEM that read a non-zero exit as a crash.
+//
+// Replications, as ns-3 advises and SEM does: a fixed --seed and the run number varied,
+// --RngRun=N (every ns-3 global value is accepted: --RngSeed, --ChecksumEnabled, ...), or
+// --runs=R for runs RngRun .. RngRun+R-1 in one program. --seeds=S varies the seed instead (kept
+// for earlier scripts). A relative --report path is written in the working directory.
 
 #include "ns3/chimney-campaign-report.h"
 #include "ns3/chimney-scenario.h"
 #include "ns3/command-line.h"
+#include "ns3/global-value.h"
 #include "ns3/nstime.h"
+#include "ns3/uinteger.h"
 
 #include <algorithm>
 #include <fstream>
@@ -52,7 +60,22 @@ const std::vector<std::string> kBuiltin = {"PrintHelp",
                                            "PrintTypeIds",
                                            "PrintAttributes"};
 
-/// Reject what ns-3's CommandLine would reject with exit status 1 (we use 2 for bad options).
+/// \returns true when name is an ns-3 global value (--RngRun, --RngSeed, --ChecksumEnabled, ...),
+///          which ns-3's CommandLine sets itself
+bool
+IsGlobalValue(const std::string& name)
+{
+    for (auto it = GlobalValue::Begin(); it != GlobalValue::End(); ++it)
+    {
+        if ((*it)->GetName() == name)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// Reject unknown options with a clear message before ns-3's CommandLine sees them.
 bool
 CheckOptionNames(int argc, char* argv[], const std::vector<std::string>& known, std::string* why)
 {
@@ -74,7 +97,8 @@ CheckOptionNames(int argc, char* argv[], const std::vector<std::string>& known, 
             continue; // an ns-3 attribute path, e.g. --ns3::ChimneyNetDevice::RequestLatency=..
         }
         if (std::find(known.begin(), known.end(), name) == known.end() &&
-            std::find(kBuiltin.begin(), kBuiltin.end(), name) == kBuiltin.end())
+            std::find(kBuiltin.begin(), kBuiltin.end(), name) == kBuiltin.end() &&
+            !IsGlobalValue(name))
         {
             *why = "unknown option --" + name + " (--PrintHelp lists them)";
             return false;
@@ -93,6 +117,8 @@ main(int argc, char* argv[])
     ChimneyScenarioConfig config = ChimneyScenarioConfig::CampaignDefaults();
 
     uint32_t seeds = 1;
+    uint32_t runs = 1;
+    bool failOnFindings = true;
     std::string report;
     std::string pcap;
     bool quiet = false;
@@ -103,16 +129,24 @@ main(int argc, char* argv[])
               "connections, the fault plan, the verifier; one run per seed.\n"
               "Defaults: 128 hosts x 8 connections, chimney peers, every fault kind "
               "(ChimneyFaultPlan::Everything(); --everything=false: no faults).\n"
-              "Exit status: 0 clean, 1 findings or end-to-end failures, 2 bad options.");
+              "Replications: --RngRun=N --runs=R runs RNG runs N .. N+R-1 at the fixed "
+              "--seed (ns-3's advice; what SEM does); --seeds=S varies the seed instead.\n"
+              "Exit status: 0 clean, 1 findings, end-to-end failures or a bad option "
+              "(--failOnFindings=false: findings are data, exit 0).");
     config.AddToCommandLine(cmd);
+    cmd.AddValue("runs", "replications: RNG runs RngRun .. RngRun+runs-1 at the fixed seed", runs);
     cmd.AddValue("seeds", "runs: seeds seed .. seed+seeds-1, one after another", seeds);
+    cmd.AddValue("failOnFindings",
+                 "exit 1 on findings or E1/E2 failures (false: they are data, exit 0)",
+                 failOnFindings);
     cmd.AddValue("report", "write the JSON report (chimney-campaign-report/1) here", report);
     cmd.AddValue("pcap", "write pcap of the --pcapHosts hosts into this directory", pcap);
     cmd.AddValue("records", "put per-connection records and series in the report", records);
     cmd.AddValue("quiet", "print nothing but errors", quiet);
 
     std::vector<std::string> known = ChimneyScenarioConfig::OptionNames();
-    for (const char* name : {"seeds", "report", "pcap", "records", "quiet"})
+    for (const char* name :
+         {"runs", "seeds", "failOnFindings", "report", "pcap", "records", "quiet"})
     {
         known.emplace_back(name);
     }
@@ -127,6 +161,19 @@ main(int argc, char* argv[])
     {
         config.pcapDir = pcap;
     }
+    // ns-3's --RngSeed is the scenario's seed (one seed decides the run): the same as --seed.
+    UintegerValue rngSeed;
+    GlobalValue::GetValueByName("RngSeed", rngSeed);
+    if (rngSeed.Get() != 1)
+    {
+        if (config.seed != 1 && config.seed != rngSeed.Get())
+        {
+            std::cerr << "chimney-campaign: bad option: --seed=" << config.seed
+                      << " and --RngSeed=" << rngSeed.Get() << " disagree (they are one seed)\n";
+            return 1;
+        }
+        config.seed = static_cast<uint32_t>(rngSeed.Get());
+    }
     if (!config.FinishCommandLine(&error))
     {
         std::cerr << "chimney-campaign: bad option: " << error << "\n";
@@ -138,40 +185,51 @@ main(int argc, char* argv[])
                      "must fit in 32 bits\n";
         return 1;
     }
+    if (runs == 0 || static_cast<uint64_t>(config.run) + runs - 1 > 0xffffffffULL)
+    {
+        std::cerr << "chimney-campaign: bad option: --runs must be at least 1 and "
+                     "RngRun+runs-1 must fit in 32 bits\n";
+        return 1;
+    }
 
     ChimneyCampaignReport campaign(records);
-    for (uint32_t i = 0; i < seeds; ++i)
+    const uint32_t scenarios = seeds * runs;
+    for (uint32_t i = 0; i < scenarios; ++i)
     {
         ChimneyScenarioConfig run = config;
-        run.seed = config.seed + i;
+        run.seed = config.seed + i / runs;
+        run.run = config.run + i % runs;
         auto progress = [&run, quiet](const ChimneyScenarioProgress& p) {
             if (!quiet)
             {
-                std::cerr << "  seed " << run.seed << ": " << std::fixed << std::setprecision(1)
-                          << p.simTime << " s simulated, " << p.connectionsClosed << "/"
-                          << p.connections << " connections closed, " << p.findings
-                          << " findings\n";
+                std::cerr << "  seed " << run.seed
+                          << (run.run != 1 ? " run " + std::to_string(run.run) : std::string())
+                          << ": " << std::fixed << std::setprecision(1) << p.simTime
+                          << " s simulated, " << p.connectionsClosed << "/" << p.connections
+                          << " connections closed, " << p.findings << " findings\n";
             }
         };
         const ChimneyScenarioResult result = RunChimneyScenario(run, progress, 2.0);
         campaign.Add(result);
         if (!quiet)
         {
-            if (seeds == 1)
+            if (scenarios == 1)
             {
                 result.PrintSummary(std::cout);
             }
             else
             {
-                std::cout << "seed " << run.seed << ": " << result.connections << " connections, "
-                          << result.findingTotal << " findings, " << result.endToEndFailures
-                          << " E1/E2 failures, " << std::fixed << std::setprecision(2)
-                          << result.wallSeconds << " s wall\n";
+                std::cout << "seed " << run.seed
+                          << (runs > 1 ? " run " + std::to_string(run.run) : std::string()) << ": "
+                          << result.connections << " connections, " << result.findingTotal
+                          << " findings, " << result.endToEndFailures << " E1/E2 failures, "
+                          << std::fixed << std::setprecision(2) << result.wallSeconds
+                          << " s wall\n";
                 std::cout.unsetf(std::ios::floatfield);
             }
         }
     }
-    if (!quiet && seeds > 1)
+    if (!quiet && scenarios > 1)
     {
         campaign.PrintSummary(std::cout);
     }
@@ -185,5 +243,5 @@ main(int argc, char* argv[])
         }
         campaign.WriteJson(out);
     }
-    return campaign.IsClean() ? 0 : 1;
+    return campaign.IsClean() || !failOnFindings ? 0 : 1;
 }

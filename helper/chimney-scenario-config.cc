@@ -11,6 +11,8 @@
 #include "ns3/chimney-net-device.h"
 #include "ns3/chimney-ns3-compat.h"
 #include "ns3/command-line.h"
+#include "ns3/global-value.h"
+#include "ns3/uinteger.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -46,6 +48,7 @@ struct Field
     JsonType json;
     std::function<std::string(const Config&)> get;
     std::function<bool(Config&, const std::string&, std::string*)> set;
+    bool option{true}; //!< a command-line option of its own (run: ns-3's --RngRun instead)
 };
 
 bool
@@ -251,6 +254,14 @@ TimeField(const char* name, const char* help, Time Config::*member)
             }};
 }
 
+/// \returns the field, marked as set by something other than an option of its own name
+Field
+NotAnOption(Field f)
+{
+    f.option = false;
+    return f;
+}
+
 /// Every field but the fault plan, in JSON order.
 const std::vector<Field>&
 Fields()
@@ -278,6 +289,7 @@ Fields()
         StringField("offloadPolicy", "AtEstablished, AfterBytes or Never", &Config::offloadPolicy),
         StringField("defect", "seeded device defect (None: correct model)", &Config::defect),
         UintField("seed", "decides every random choice (>= 1)", &Config::seed),
+        NotAnOption(UintField("run", "ns-3 RNG run number (--RngRun)", &Config::run)),
         {"verifier",
          "attach the ChimneyVerifier",
          JsonType::BOOL,
@@ -407,7 +419,10 @@ ChimneyScenarioConfig::OptionNames()
     std::vector<std::string> names;
     for (const auto& f : Fields())
     {
-        names.push_back(f.name);
+        if (f.option)
+        {
+            names.push_back(f.name);
+        }
     }
     names.emplace_back("faults");
     names.emplace_back("everything");
@@ -486,6 +501,10 @@ ChimneyScenarioConfig::Validate(std::string* error) const
     {
         why = "seed must be at least 1";
     }
+    else if (run == 0)
+    {
+        why = "run must be at least 1";
+    }
     else if (sampleInterval < Time(0))
     {
         why = "sampleInterval must not be negative";
@@ -518,6 +537,10 @@ ChimneyScenarioConfig::AddToCommandLine(CommandLine& cmd)
 {
     for (const auto& f : Fields())
     {
+        if (!f.option)
+        {
+            continue;
+        }
         const Field* field = &f;
         cmd.AddValue(f.name,
                      f.help,
@@ -574,9 +597,15 @@ bool
 ChimneyScenarioConfig::FinishCommandLine(std::string* error)
 {
     std::string why;
+    UintegerValue rngRun;
+    GlobalValue::GetValueByName("RngRun", rngRun);
     if (!m_optionError.empty())
     {
         why = m_optionError;
+    }
+    else if (rngRun.Get() == 0 || rngRun.Get() > 0xffffffffULL)
+    {
+        why = "--RngRun=" + std::to_string(rngRun.Get()) + ": must be between 1 and 4294967295";
     }
     else if (m_pcapHostsSet && !ParseIndexList(m_pcapHosts, &pcapHosts))
     {
@@ -584,6 +613,7 @@ ChimneyScenarioConfig::FinishCommandLine(std::string* error)
     }
     else
     {
+        run = static_cast<uint32_t>(rngRun.Get());
         ChimneyFaultPlan plan = faults;
         if (m_everything == 1)
         {
@@ -642,7 +672,7 @@ ChimneyScenarioConfig::ToCommandLine() const
     s << "--hosts=" << hosts << " --connections=" << connections;
     for (const auto& f : Fields())
     {
-        if (f.name == "hosts" || f.name == "connections" || f.name == "seed")
+        if (f.name == "hosts" || f.name == "connections" || f.name == "seed" || !f.option)
         {
             continue;
         }
@@ -663,6 +693,10 @@ ChimneyScenarioConfig::ToCommandLine() const
         s << " " << option;
     }
     s << " --seed=" << seed;
+    if (run != 1)
+    {
+        s << " --RngRun=" << run;
+    }
     return s.str();
 }
 

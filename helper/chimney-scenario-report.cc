@@ -187,6 +187,7 @@ ChimneyScenarioResult::PrintSummary(std::ostream& os) const
     }
     os << "Scenario: " << c.hosts << " hosts x " << c.connections << " connections, " << c.topology
        << ", peer " << c.peer << ", seed " << c.seed
+       << (c.run != 1 ? ", run " + std::to_string(c.run) : std::string())
        << (c.defect != "None" ? ", defect " + c.defect : std::string()) << "\n";
     os << "  " << connections << " connections, " << simTime << " s simulated, " << events
        << " events, " << std::fixed << std::setprecision(2) << wallSeconds << " s wall, "

@@ -74,7 +74,7 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     result.ok = true;
 
     RngSeedManager::SetSeed(config.seed);
-    RngSeedManager::SetRun(1);
+    RngSeedManager::SetRun(config.run);
     // Corrupted frames must be dropped by checksums, as on a real link.
     BooleanValue checksums;
     GlobalValue::GetValueByName("ChecksumEnabled", checksums);

@@ -58,6 +58,10 @@ struct ChimneyScenarioConfig
     ChimneyFaultPlan faults;     //!< the fault plan (default: none)
     std::string defect = "None"; //!< ChimneyNetDevice Defect (seeded bug) on every device
     uint32_t seed = 1;           //!< decides every random choice (>= 1)
+    /// ns-3's RNG run number (RngRun): independent replications of one config keep the seed
+    /// and vary the run, as ns-3 advises. Not an option of its own: the campaign program takes
+    /// ns-3's --RngRun (FinishCommandLine() reads it).
+    uint32_t run = 1;
 
     // --- observation ---
     bool verifier = true;                    //!< attach a ChimneyVerifier
@@ -85,7 +89,8 @@ struct ChimneyScenarioConfig
 
     /**
      * \brief Apply what AddToCommandLine() could not set directly (the --faults file, list
-     *        options). Call after cmd.Parse().
+     *        options, and the run number from ns-3's global value RngRun, which --RngRun
+     *        sets). Call after cmd.Parse().
      * \param error receives a one-line message on failure
      * \returns true on success
      */
@@ -93,7 +98,8 @@ struct ChimneyScenarioConfig
 
     /// \returns the options that reproduce this config with the campaign program, e.g.
     ///          "--hosts=8 --connections=4 ... --everything --seed=3": hosts, connections,
-    ///          --everything[=false] and seed always, other fields only when they differ from
+    ///          --everything[=false] and seed always, --RngRun=N when the run is not 1, other
+    ///          fields only when they differ from
     ///          the program's defaults, CampaignDefaults() (fault fields: from the plan
     ///          --everything starts from)
     std::string ToCommandLine() const;

@@ -73,9 +73,10 @@ path = os.path.join(out, "campaign.json")
 report = json.load(open(path))
 report.pop("wall", None)
 json.dump(report, open(path, "w"), indent=1, sort_keys=True)
-# Wall-clock figures in the campaign's stdout are not deterministic either.
+# Wall-clock time and memory in the campaign's stdout are not deterministic either.
 text = open(os.path.join(out, "campaign.stdout")).read()
-text = re.sub(r"[0-9.]+ ?(s|ms) wall|wall[^\n]*", "<wall>", text)
+text = re.sub(r"[0-9.]+ s wall", "<wall>", text)
+text = re.sub(r"[0-9]+ MiB peak RSS", "<rss>", text)
 open(os.path.join(out, "campaign.stdout"), "w").write(text)
 EOF
 rm -f "$out"/*.stderr

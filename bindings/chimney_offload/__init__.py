@@ -21,7 +21,7 @@ from ._chimney import (
     run_scenario,
 )
 from .junit import junit_tree, write_junit
-from .points import config_hash, grid, make_config, parse_seeds, point_key
+from .points import config_hash, grid, make_config, parse_seeds, point_key, replicate
 from .runner import load_results, run_campaign, run_point, run_points, save_results
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "load_results",
     "make_config",
     "parse_seeds",
+    "replicate",
     "point_key",
     "run_campaign",
     "run_point",

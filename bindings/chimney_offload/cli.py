@@ -19,7 +19,7 @@ import json
 import sys
 
 from ._chimney import FaultPlan, ScenarioConfig, run_scenario
-from .points import field_type, grid, parse_seeds, parse_value, set_field
+from .points import field_type, grid, parse_seeds, parse_value, replicate, set_field
 
 __all__ = ["main"]
 
@@ -86,11 +86,17 @@ def _campaign(args, extra):
     from .runner import run_campaign
 
     base = ScenarioConfig.from_dict(_base_fields(extra))
+    seeds = parse_seeds(args.seeds) if args.seeds else None
+    runs = parse_seeds(args.runs) if args.runs else None
     if args.points:
+        if args.sweep:
+            raise ValueError("--points and --sweep do not go together (the file lists points)")
         with open(args.points) as stream:
             points = [ScenarioConfig.from_dict(p) for p in json.load(stream)]
+        # Every point at every seed and run given here; without --seeds/--runs, its own.
+        points = replicate(points, seeds, runs)
     else:
-        points = grid(base, _sweep_axes(args.sweep), parse_seeds(args.seeds))
+        points = grid(base, _sweep_axes(args.sweep), seeds or [1], runs or [1])
     frame = run_campaign(
         points,
         args.out,
@@ -108,7 +114,8 @@ def _campaign(args, extra):
     )
     for row in failed.head(10).to_dict("records"):
         what = row["error"] if row["status"] != "ok" else f"{int(row['findingTotal'])} findings"
-        print(f"  {row['configHash']} seed={int(row['seed'])}: {what}  [{row['command']}]")
+        print(f"  {row['configHash']} seed={int(row['seed'])} run={int(row['run'])}: {what}  "
+              f"[{row['command']}]")
     return 1 if len(failed) and not args.allow_findings else 0
 
 
@@ -158,12 +165,15 @@ def main(argv=None):
     campaign = commands.add_parser(
         "campaign",
         help="run scenarios on Dask distributed",
-        description="Run a sweep x seeds as Dask tasks; scenario fields as --NAME=VALUE.",
+        description="Run a sweep x seeds x runs as Dask tasks; scenario fields as --NAME=VALUE.",
     )
     campaign.add_argument("--out", default="chimney-results.csv",
                           help="results file, .csv or .json (default: %(default)s)")
     campaign.add_argument("--junit", help="also write a JUnit XML report here")
-    campaign.add_argument("--seeds", default="1", help="seeds: '1-10', '1,4,9' (default: 1)")
+    campaign.add_argument("--seeds", help="seeds: '1-10', '1,4,9' (default: 1, or each "
+                          "--points entry's own)")
+    campaign.add_argument("--runs", help="RNG run numbers (replications at a fixed seed, as "
+                          "ns-3 advises): '1-10' (default: 1, or each --points entry's own)")
     campaign.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2",
                           help="values of one field (repeat for a grid)")
     campaign.add_argument("--points", help="JSON file: a list of config dicts (no sweep)")

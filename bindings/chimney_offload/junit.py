@@ -36,7 +36,8 @@ def junit_tree(frame, suite="chimney-campaign"):
         case = ElementTree.Element(
             "testcase",
             classname=f"chimney.{row['configHash']}",
-            name=f"seed={int(row['seed'])}",
+            name=f"seed={int(row['seed'])}"
+            + (f" run={int(row['run'])}" if int(row.get("run", 1) or 1) != 1 else ""),
             time=f"{seconds:.3f}",
         )
         properties = ElementTree.SubElement(case, "properties")

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Campaign points: configs from options and sweeps, and the (config hash, seed) key.
+"""Campaign points: configs from options and sweeps, and the (config hash, seed, run) key.
 
-A point is one ScenarioConfig. Its key is (config_hash, seed): the hash covers every field except
-the seed, so the seeds of one configuration share a hash and a results file can tell which
-points are already done.
+A point is one ScenarioConfig. Its key is (config_hash, seed, run): the hash covers every field
+except the seed and the run, so the replications of one configuration share a hash and a results
+file can tell which points are already done. Replications, as ns-3 advises (and as the campaign
+program's --RngRun and --runs, and SEM, do): a fixed seed and the run number varied.
 """
 
 import hashlib
@@ -22,24 +23,26 @@ __all__ = [
     "make_config",
     "grid",
     "parse_seeds",
+    "replicate",
 ]
 
 
 def config_hash(config):
-    """16 hex digits of SHA-256 over every field of the config except the seed.
+    """16 hex digits of SHA-256 over every field of the config except the seed and the run.
 
     :param config: a ScenarioConfig or its to_dict()
     """
     fields = config.to_dict() if isinstance(config, ScenarioConfig) else dict(config)
     fields.pop("seed", None)
+    fields.pop("run", None)
     text = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def point_key(config):
-    """The key of a point in a results file: (config_hash, seed)."""
+    """The key of a point in a results file: (config_hash, seed, run)."""
     fields = config.to_dict() if isinstance(config, ScenarioConfig) else dict(config)
-    return config_hash(fields), int(fields["seed"])
+    return config_hash(fields), int(fields["seed"]), int(fields.get("run", 1))
 
 
 def _split(name):
@@ -139,13 +142,15 @@ def make_config(base=None, **settings):
     return ScenarioConfig.from_dict(fields)
 
 
-def grid(base=None, axes=None, seeds=(1,)):
-    """Every combination of the axes' values, for every seed, as validated ScenarioConfigs.
+def grid(base=None, axes=None, seeds=(1,), runs=(1,)):
+    """Every combination of the axes' values, for every seed and run, as validated
+    ScenarioConfigs.
 
     :param base: ScenarioConfig (or dict) the points start from
     :param axes: {field name: [values]}; names as for make_config; a value may also be a dict of
                  several fields set together (e.g. {"graceful": 1, "abortive": 0, ...})
     :param seeds: the seeds of every combination
+    :param runs: the RNG run numbers (replications) of every combination and seed
     """
     axes = dict(axes or {})
     names = list(axes)
@@ -158,13 +163,26 @@ def grid(base=None, axes=None, seeds=(1,)):
             else:
                 settings[name] = value
         config = make_config(base, **settings)
-        for seed in seeds:
-            points.append(config.replace(seed=int(seed)))
+        points.extend(replicate([config], seeds, runs))
     return points
 
 
+def replicate(points, seeds=None, runs=None):
+    """Every point at every seed and every run (None: the point's own seed or run).
+
+    :param points: ScenarioConfigs (or dicts)
+    """
+    out = []
+    for point in points:
+        config = point if isinstance(point, ScenarioConfig) else ScenarioConfig.from_dict(point)
+        for seed in seeds if seeds is not None else [config.seed]:
+            for run in runs if runs is not None else [config.run]:
+                out.append(config.replace(seed=int(seed), run=int(run)))
+    return out
+
+
 def parse_seeds(text):
-    """'1-10', '1,2,5' or '1-3,7' -> a list of seeds."""
+    """'1-10', '1,2,5' or '1-3,7' -> a list of seeds (or of run numbers)."""
     seeds = []
     for part in text.split(","):
         part = part.strip()

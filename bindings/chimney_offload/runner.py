@@ -13,7 +13,7 @@ signal, the same row whether the points run one by one or on any number of Dask 
 instead of killing the worker (Dask would then retry it, and the tasks queued with it, a
 varying number of times).
 
-Results are one row per scenario, keyed by (configHash, seed), and saved as CSV or JSON. A
+Results are one row per scenario, keyed by (configHash, seed, run), and saved as CSV or JSON. A
 results file makes a campaign idempotent: points whose key is already in it with status "ok"
 are not run again, so an interrupted campaign resumes where it stopped.
 """
@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 #: The columns that identify a point.
-KEY = ("configHash", "seed")
+KEY = ("configHash", "seed", "run")
 
 #: Columns that differ between two runs of the same point (wall time, memory).
 NONDETERMINISTIC = ("wallSeconds", "peakRssBytes")
@@ -83,6 +83,7 @@ def result_row(result, max_findings=MAX_FINDINGS):
     row = {
         "configHash": config_hash(data["config"]),
         "seed": int(data["config"]["seed"]),
+        "run": int(data["config"].get("run", 1)),
         "status": "ok",
         "error": "",
         "command": config.to_command_line(),
@@ -131,6 +132,7 @@ def error_row(fields, error):
     row = {
         "configHash": config_hash(fields),
         "seed": int(fields["seed"]),
+        "run": int(fields.get("run", 1)),
         "status": "error",
         "error": str(error).strip().splitlines()[-1] if str(error).strip() else repr(error),
         "command": config.to_command_line(),
@@ -250,6 +252,12 @@ def save_results(frame, path):
             os.remove(temporary)
 
 
+def _keys(frame):
+    """The KEY of every row (files written before the run column count as run 1)."""
+    runs = frame["run"] if "run" in frame else [1] * len(frame)
+    return list(zip(frame["configHash"], (int(s) for s in frame["seed"]), (int(r) for r in runs)))
+
+
 def _merge(existing, rows):
     """Existing rows with `rows` added or replacing those of the same key."""
     fresh = _frame(rows)
@@ -257,14 +265,14 @@ def _merge(existing, rows):
         return fresh
     if fresh.empty:
         return existing
-    keys = set(zip(fresh["configHash"], fresh["seed"]))
-    kept = existing[[k not in keys for k in zip(existing["configHash"], existing["seed"])]]
+    keys = set(_keys(fresh))
+    kept = existing[[k not in keys for k in _keys(existing)]]
     return _frame(pandas.concat([kept, fresh], ignore_index=True).to_dict("records"))
 
 
 def _select(frame, keys):
     """The rows of `keys`, in that order."""
-    index = {k: i for i, k in enumerate(zip(frame["configHash"], frame["seed"]))}
+    index = {k: i for i, k in enumerate(_keys(frame))}
     return frame.iloc[[index[k] for k in keys]].reset_index(drop=True)
 
 
@@ -303,7 +311,7 @@ def run_campaign(
 
     :param points: ScenarioConfigs (or their dicts); duplicates are run once
     :param results: results file (.csv or .json) read first and written as rows arrive; points
-                    whose (configHash, seed) is in it with status "ok" are skipped
+                    whose (configHash, seed, run) is in it with status "ok" are skipped
     :param scheduler: a Dask scheduler address ("tcp://host:8786") or a distributed.Client;
                       None starts a LocalCluster of n_workers processes on 127.0.0.1
     :param n_workers: worker processes of the LocalCluster (one thread each)
@@ -328,7 +336,7 @@ def run_campaign(
     done = set()
     if not table.empty:
         ok = table[table["status"] == "ok"]
-        done = set(zip(ok["configHash"], ok["seed"]))
+        done = set(_keys(ok))
     todo = [(k, f) for k, f in zip(keys, fields_list) if k not in done]
 
     bar = _progress_bar(progress, len(keys), len(keys) - len(todo))

@@ -155,6 +155,10 @@ ScenarioConfigFields()
                        &C::defect,
                        "ChimneyNetDevice Defect (seeded bug) on every device; see defect_names()."),
         UintField<C>("seed", &C::seed, "Decides every random choice (>= 1)."),
+        UintField<C>("run",
+                     &C::run,
+                     "ns-3 RNG run number (RngRun, >= 1): replications keep the seed and vary "
+                     "the run."),
         // observation
         BoolField<C>("verifier", &C::verifier, "Attach a ChimneyVerifier."),
         TimeField<C>("sampleInterval",

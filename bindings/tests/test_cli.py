@@ -58,3 +58,32 @@ def test_campaign_sweeps_seeds_writes_results_and_junit(tmp_path):
     assert suite.get("tests") == "4" and suite.get("failures") == str(failing)
     again = cli(*args, "--allow-findings")
     assert again.returncode == 0 and "(0 run, 4 already done)" in again.stdout
+
+
+def test_points_run_at_every_seed_and_run_and_replications_are_keyed_by_run(tmp_path):
+    # Two points from a file, each at seeds 1-2 x runs 1-2: eight scenarios, not two; the
+    # replications of a point share its config hash and differ by (seed, run).
+    points = [{"hosts": 2, "connections": 2, "bytesMax": 8000, "peer": "chimney"},
+              {"hosts": 2, "connections": 2, "bytesMax": 8000, "peer": "native"}]
+    (tmp_path / "points.json").write_text(json.dumps(points))
+    args = ["campaign", "--points", str(tmp_path / "points.json"), "--seeds", "1-2", "--runs",
+            "1-2", "--workers", "2", "--no-dashboard", "--no-progress", "--out",
+            str(tmp_path / "out.csv")]
+    out = cli(*args)
+    assert out.returncode == 0, out.stderr
+    assert "8 scenarios (8 run, 0 already done)" in out.stdout
+    frame = pandas.read_csv(tmp_path / "out.csv")
+    assert len(frame) == 8 and frame["configHash"].nunique() == 2
+    assert set(zip(frame["seed"], frame["run"])) == {(1, 1), (1, 2), (2, 1), (2, 2)}
+    assert frame.groupby("configHash").size().tolist() == [4, 4]
+    # The run number reaches ns-3: runs 1 and 2 of one seed draw different workloads.
+    one = frame[(frame["config.peer"] == "chimney") & (frame["seed"] == 1)].set_index("run")
+    assert one.loc[1, "events"] != one.loc[2, "events"]
+    assert "--RngRun=2" in one.loc[2, "command"] and "RngRun" not in one.loc[1, "command"]
+    # Without --seeds/--runs each point keeps its own; a sweep with --points is refused.
+    again = cli("campaign", "--points", str(tmp_path / "points.json"), "--workers", "1",
+                "--no-dashboard", "--no-progress", "--out", str(tmp_path / "out.csv"))
+    assert again.returncode == 0 and "(0 run, 2 already done)" in again.stdout, again.stdout
+    refused = cli("campaign", "--points", str(tmp_path / "points.json"), "--sweep",
+                  "hosts=1,2", "--out", str(tmp_path / "x.csv"))
+    assert refused.returncode == 2 and "--points and --sweep" in refused.stderr

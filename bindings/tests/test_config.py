@@ -148,11 +148,23 @@ def test_fault_kinds_and_defects_come_from_cpp():
     assert "W1" in co.invariant_catalog() and "H7" in co.invariant_catalog()
 
 
-def test_config_hash_ignores_the_seed_only():
+def test_config_hash_ignores_the_seed_and_the_run_only():
     a = co.ScenarioConfig(hosts=2)
     assert co.config_hash(a) == co.config_hash(a.replace(seed=9))
+    assert co.config_hash(a) == co.config_hash(a.replace(run=4))
     assert co.config_hash(a) != co.config_hash(a.replace(hosts=3))
-    assert co.point_key(a.replace(seed=9)) == (co.config_hash(a), 9)
+    assert co.point_key(a.replace(seed=9)) == (co.config_hash(a), 9, 1)
+    assert co.point_key(a.replace(seed=9, run=4)) == (co.config_hash(a), 9, 4)
+    with pytest.raises(ValueError, match="run"):
+        a.replace(run=0)
+
+
+def test_replicate_gives_every_point_at_every_seed_and_run():
+    points = [co.ScenarioConfig(hosts=2, seed=5), co.ScenarioConfig(hosts=3, run=7)]
+    keys = [(p.hosts, p.seed, p.run) for p in co.replicate(points, runs=[1, 2])]
+    assert keys == [(2, 5, 1), (2, 5, 2), (3, 1, 1), (3, 1, 2)]
+    keys = [(p.hosts, p.seed, p.run) for p in co.replicate(points, seeds=[1, 2])]
+    assert keys == [(2, 1, 1), (2, 2, 1), (3, 1, 7), (3, 2, 7)]
 
 
 def test_every_option_of_the_campaign_program_is_a_python_field():

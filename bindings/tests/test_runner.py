@@ -43,7 +43,7 @@ def test_points_are_a_grid_times_seeds(points):
 def test_local_cluster_gives_the_same_results_as_one_by_one(campaign, one_by_one, points):
     _, frame = campaign
     assert frame.attrs["ran"] == 4 and frame.attrs["skipped"] == 0
-    assert list(zip(frame["configHash"], frame["seed"])) == [co.point_key(p) for p in points]
+    assert list(zip(frame["configHash"], frame["seed"], frame["run"])) == [co.point_key(p) for p in points]
     assert (frame["status"] == "ok").all()
     assert (frame["connections"] == 6).all()
     pandas.testing.assert_frame_equal(deterministic(frame), deterministic(one_by_one))
