@@ -3,8 +3,8 @@
 #   ./run.sh [options]      e.g. ./run.sh --PrintHelp
 # The main job is the fault-injection campaign (examples/chimney-campaign.cc). Its defaults:
 # 128 offloading hosts x 8 connections, chimney peers, every fault kind
-# (ChimneyFaultPlan::Everything()), seed 1; exit status 0 clean, 1 findings, 2 bad options.
-# E.g. ./run.sh --seeds=20,
+# (ChimneyFaultPlan::Everything()), seed 1; exit status 0 clean, 1 findings or a bad option.
+# E.g. ./run.sh --runs=20 (replications: RNG runs 1..20 at seed 1),
 # ./run.sh --everything=false --faults=plan.json, ./run.sh --report=report.json.
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)

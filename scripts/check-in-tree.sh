@@ -20,8 +20,8 @@ log() { echo "check-in-tree: $*"; }
 
 debian_tree() { # prints the path of Debian's ns-3 3.37 tree, fetching it once
     local dir
-    dir=$(find "$cache" -maxdepth 3 -name CMakeLists.txt -path '*/ns-3.*/CMakeLists.txt' \
-        2>/dev/null | head -1)
+    # Debian's layout: ns3-3.37/ns-3.37 (the packaging wraps the ns-3 tree).
+    dir=$(ls -d "$cache"/ns3-*/ns-3.*/ 2>/dev/null | head -1)
     if [ -z "$dir" ]; then
         if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
         command -v dpkg-source >/dev/null || "${sudo[@]}" apt-get install -y -qq dpkg-dev >/dev/null
@@ -41,10 +41,10 @@ EOF
         log "fetching Debian's ns-3 sources into $cache"
         (cd "$cache" && "${sudo[@]}" apt-get source -qq ns3 >/dev/null 2>&1) ||
             { echo "check-in-tree: apt-get source ns3 failed" >&2; exit 1; }
-        dir=$(find "$cache" -maxdepth 3 -name CMakeLists.txt -path '*/ns-3.*/CMakeLists.txt' |
-            head -1)
+        dir=$(ls -d "$cache"/ns3-*/ns-3.*/ 2>/dev/null | head -1)
+        [ -n "$dir" ] || { echo "check-in-tree: no ns-3 tree in $cache" >&2; exit 1; }
     fi
-    dirname "$dir"
+    echo "${dir%/}"
 }
 
 tree=${1:-$(debian_tree)}
@@ -69,8 +69,9 @@ if [ ! -f cmake-cache/CMakeCache.txt ] || ! grep -q 'NS3_ENABLED_MODULES.*chimne
         { tail -40 "$tree/chimney-configure.log"; echo "check-in-tree: configure failed" >&2; exit 1; }
 fi
 log "building (log: $tree/chimney-build.log)"
+# `./ns3 build` runs one job less than the cores (one, here): CMake directly runs them all.
 jobs=$(nproc 2>/dev/null || echo 2)
-if ! ./ns3 build -j "$jobs" >"$tree/chimney-build.log" 2>&1; then
+if ! cmake --build cmake-cache -j "$jobs" >"$tree/chimney-build.log" 2>&1; then
     grep -v '^\[ *[0-9]*%\]' "$tree/chimney-build.log" | tail -60
     echo "check-in-tree: build failed" >&2
     exit 1

@@ -20,6 +20,8 @@ packages=(
     python3 python3-dev pybind11-dev
     python3-dask python3-distributed python3-pandas python3-matplotlib python3-tqdm
     python3-nbclient python3-nbformat python3-ipykernel python3-pytest
+    # The model documentation on its own (scripts/build-doc.sh).
+    python3-sphinx
 )
 
 missing=()
