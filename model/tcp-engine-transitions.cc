@@ -43,6 +43,43 @@ enum Next : uint8_t
 
 constexpr size_t kStates = static_cast<size_t>(TcpState::TimeWait) + 1;
 
+constexpr bool
+SameOrder()
+{
+    const TcpState states[] = {TcpState::Closed,
+                               TcpState::Listen,
+                               TcpState::SynSent,
+                               TcpState::SynRcvd,
+                               TcpState::Established,
+                               TcpState::FinWait1,
+                               TcpState::FinWait2,
+                               TcpState::CloseWait,
+                               TcpState::Closing,
+                               TcpState::LastAck,
+                               TcpState::TimeWait};
+    const Next cells[] = {CLOSED,
+                          LISTEN,
+                          SYN_SENT,
+                          SYN_RCVD,
+                          ESTAB,
+                          FIN_W1,
+                          FIN_W2,
+                          CLOSE_W,
+                          CLOSING,
+                          LAST_ACK,
+                          TIME_W};
+    for (size_t i = 0; i < kStates; ++i)
+    {
+        if (static_cast<uint8_t>(states[i]) != i || static_cast<uint8_t>(cells[i]) != i)
+        {
+            return false;
+        }
+    }
+    return true;
+}
+
+static_assert(SameOrder(), "a cell is cast to TcpState: Next must list the states in its order");
+
 // clang-format off
 
 /// User calls (RFC 9293 §3.10.1 - §3.10.5).
