@@ -48,6 +48,10 @@ def build(bld):
         "model/offload-state.cc",
         "model/tcp-delegated-state.cc",
         "model/tcp-engine.cc",
+        "model/tcp-engine-input.cc",
+        "model/tcp-engine-output.cc",
+        "model/tcp-engine-timers.cc",
+        "model/tcp-engine-transitions.cc",
         "model/tcp-segment.cc",
         "model/tcp-segment-packet.cc",
         "model/wire-segment.cc",
@@ -105,6 +109,7 @@ def build(bld):
             "test/chimney-status-test.cc",
             "test/tcp-engine-link-test.cc",
             "test/tcp-engine-state-test.cc",
+            "test/tcp-engine-transition-test.cc",
             # system
             "test/chimney-scenario-test.cc",
             "test/chimney-fault-test.cc",

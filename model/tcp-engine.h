@@ -98,8 +98,9 @@ struct TcpEvent
  * Time comes in as a value (`now`, ns), parsed segments come in through OnSegment(), segments to
  * transmit and events come out through TakeSegments() / TakeEvents(). The caller schedules one
  * timer event at NextDeadline() and calls OnTimer() then. There is no randomness inside: the ISS
- * is given. The segment-arrival state machine follows RFC 9293 §3.10.7; the transition table is
- * at the top of tcp-engine.cc.
+ * is given. The segment-arrival steps follow RFC 9293 §3.10.7 (tcp-engine-input.cc); every state
+ * change is made by Transition() from the (state x input) table in tcp-engine-transitions.cc.
+ * The send path is in tcp-engine-output.cc, the timers in tcp-engine-timers.cc.
  */
 class TcpEngine
 {
@@ -365,6 +366,27 @@ class TcpEngine
     bool CheckInvariants(std::string* why) const;
 
   private:
+    /**
+     * What moves the connection from one state to another (RFC 9293 §3.10). Segment inputs are
+     * what a segment means once it passed the checks of §3.10.7; the (state x input) table is in
+     * tcp-engine-transitions.cc.
+     */
+    enum class Input : uint8_t
+    {
+        OpenActive,  //!< OPEN, active (§3.10.1)
+        OpenPassive, //!< OPEN, passive (§3.10.1)
+        Close,       //!< CLOSE (§3.10.4), or a CLOSE queued in SYN-SENT / SYN-RECEIVED
+        Abort,       //!< ABORT (§3.10.5)
+        Syn,         //!< a SYN that opens: LISTEN third, SYN-SENT fourth without an ACK
+        SynAck,      //!< SYN-SENT fourth: a SYN whose ACK acknowledges our SYN
+        AckOfSyn,    //!< SYN-RECEIVED fifth: an ACK of our SYN
+        AckOfFin,    //!< fifth: our FIN is acknowledged
+        Fin,         //!< eighth: the peer's FIN, in order after all its data
+        Rst,         //!< second: an acceptable RST
+        GiveUp,      //!< §3.10.8 user timeout: retransmission, probe or FIN_WAIT_2 limit
+        TimeWaitEnd, //!< §3.10.8 time-wait timeout
+    };
+
     /// Retransmission pieces handed to SendDataSegment().
     enum class TxKind : uint8_t
     {
@@ -385,7 +407,6 @@ class TcpEngine
     void ProcessText(int64_t now, const TcpSegment& seg, uint32_t seq);
     void ProcessFin(int64_t now);
     void AcceptSyn(int64_t now, const TcpSegment& seg);
-    void ReturnToListen();
 
     // --- output ---
     void Output(int64_t now);
@@ -407,12 +428,14 @@ class TcpEngine
     void StopAllTimers();
     void RttSample(int64_t rtt);
 
+    // --- transitions (tcp-engine-transitions.cc) ---
+    void Transition(int64_t now, Input input);
+
     // --- helpers ---
-    void SetState(TcpState s);
+    static bool IsSynchronized(TcpState s);
+    static bool CanSend(TcpState s);
+    static bool CanReceive(TcpState s);
     void Emit(TcpEvent::Kind kind, uint64_t bytes = 0);
-    void EnterClosed();
-    void EnterTimeWait(int64_t now);
-    void Fail(int64_t now);
     void NegotiateOptions(int64_t now, const TcpSegment& syn);
     uint8_t OurWindowShift() const;
     uint32_t RcvWnd() const;

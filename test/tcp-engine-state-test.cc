@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-only
  */
 
-// One small, exact test per transition of the (state x segment kind) table of tcp-engine.cc,
+// One small, exact test per transition of the engine (table: tcp-engine-transitions.cc),
 // plus the codec, timers, congestion control and delegated-state export/import.
 
 #include "ns3/tcp-engine.h"
