@@ -10,6 +10,7 @@
 //   chimney-script --junit=out.xml --defect=FreeOnFin test/scripts
 //   chimney-script --expect-fail=LINE broken.pkt        # passes only if it fails at LINE
 
+#include "ns3/chimney-net-device.h"
 #include "ns3/chimney-script-runner.h"
 
 #include <algorithm>
@@ -125,7 +126,7 @@ int
 Usage()
 {
     std::cerr << "usage: chimney-script [--junit=FILE] [--defect=NAME] [--verbose] "
-                 "[--expect-fail=LINE] SCRIPT|DIR...\n";
+                 "[--expect-fail=LINE] [--list-defects] SCRIPT|DIR...\n";
     return 2;
 }
 
@@ -149,6 +150,14 @@ main(int argc, char* argv[])
         else if (arg.rfind("--defect=", 0) == 0)
         {
             runner.SetDefect(arg.substr(9));
+        }
+        else if (arg == "--list-defects")
+        {
+            for (const auto& name : ChimneyNetDevice::GetDefectNames())
+            {
+                std::cout << name << "\n";
+            }
+            return 0;
         }
         else if (arg == "--verbose")
         {

@@ -363,11 +363,29 @@ ScriptRun::Build()
     m_tap.SetLowerLayer(PeekPointer(m_device));
     m_stack->SetLowerLayer(&m_tap);
     m_tap.SetNotify([this]() {
+        if (m_verbose)
+        {
+            const auto& o = m_tap.Pending().back();
+            std::cout << "  " << Seconds(NowUs()) << " "
+                      << (o.completion ? "complete " : "indicate ") << o.what << " "
+                      << (o.completion ? ToString(o.status) : ToString(o.reason))
+                      << " bytes=" << o.bytes << "\n";
+        }
         if (m_waitChimney)
         {
             Simulator::Stop();
         }
     });
+    if (m_verbose)
+    {
+        m_device->TraceConnectWithoutContext(
+            "Completion",
+            Callback<void, std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
+                [this](std::string op, OffloadHandle h, uint64_t, ChimneyStatus st, uint64_t b) {
+                    std::cout << "  " << Seconds(NowUs()) << " device completion " << op
+                              << " h=" << h << " " << ToString(st) << " bytes=" << b << "\n";
+                }));
+    }
     m_verifier = ChimneyVerifierHelper().Install(devices);
     m_verifier->TraceConnectWithoutContext(
         "Finding",
@@ -846,10 +864,6 @@ ScriptRun::Expect(const ScriptEvent& e, int64_t lo, int64_t hi, int64_t tol)
         while (find() == pending.end() && NowUs() <= hi + tol)
         {
             RunUntilUs(hi + tol + 1);
-            if (Simulator::IsFinished())
-            {
-                break;
-            }
         }
         m_waitChimney = false;
     }
