@@ -220,6 +220,7 @@ class ScriptRun
     bool m_localIsnKnown{false};
     uint32_t m_localIsn{0};
     uint32_t m_remoteIsn{0};
+    bool m_remoteIsnKnown{false};
     std::deque<Seen> m_outbound;
     bool m_waitOutbound{false};
     bool m_waitChimney{false};
@@ -690,7 +691,13 @@ ScriptRun::Inbound(const ScriptEvent& e)
     s.flags = p.flags;
     if (p.flags & TcpSegment::SYN)
     {
-        m_remoteIsn = p.seq;
+        // A SYN's sequence number is absolute; the first one sets the peer's ISN (a later
+        // SYN, e.g. on an established connection, keeps it).
+        if (!m_remoteIsnKnown)
+        {
+            m_remoteIsn = p.seq;
+            m_remoteIsnKnown = true;
+        }
         s.seq = p.seq;
     }
     else
@@ -853,6 +860,13 @@ ScriptRun::Expect(const ScriptEvent& e, int64_t lo, int64_t hi, int64_t tol)
     const ScriptExpect& x = e.expect;
     auto& pending = m_tap.Pending();
     auto find = [&]() {
+        // Completions and indications no line asked for are not errors (the verifier judges
+        // them), but one that came before this line's window cannot match it.
+        while (!pending.empty() && e.time.kind != ScriptTime::ANY &&
+               pending.front().at.GetMicroSeconds() < lo - tol)
+        {
+            pending.pop_front();
+        }
         return std::find_if(pending.begin(), pending.end(), [&](const auto& o) {
             return o.completion == x.completion && o.what == x.what;
         });
