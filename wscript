@@ -104,6 +104,7 @@ def build(bld):
             # unit
             "test/chimney-fault-plan-test.cc",
             "test/chimney-interface-types-test.cc",
+            "test/chimney-script-parser-test.cc",
             "test/chimney-status-test.cc",
             "test/tcp-engine-link-test.cc",
             "test/tcp-engine-state-test.cc",

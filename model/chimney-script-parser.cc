@@ -303,9 +303,11 @@ ParseTime(Cursor& c)
     t.kind = relative ? ScriptTime::RELATIVE : ScriptTime::ABSOLUTE;
     t.startUs = c.Seconds();
     // "a~b" (packetdrill's range) or "a...b" (the end of a blocking call): a window.
+    const bool blocking = c.StartsWith("...");
     if (c.Accept("~") || c.Accept("..."))
     {
-        const bool endRelative = c.Accept("+");
+        // "+0...0.1" (a blocking call's end) takes the start's kind; "a~b" states each end.
+        const bool endRelative = c.Accept("+") || (blocking && relative);
         if (endRelative != relative)
         {
             c.Fail("both ends of a time range must be relative ('+') or both absolute");
