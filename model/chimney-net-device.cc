@@ -1322,6 +1322,18 @@ ChimneyNetDevice::GetOffloadedConnectionCount() const
     return static_cast<uint32_t>(m_table.size());
 }
 
+bool
+ChimneyNetDevice::GetTcpState(OffloadHandle handle, TcpState& state) const
+{
+    auto it = m_connections.find(handle);
+    if (it == m_connections.end())
+    {
+        return false;
+    }
+    state = it->second->engine.State();
+    return true;
+}
+
 uint32_t
 ChimneyNetDevice::GetConnectionStateSize()
 {

@@ -107,6 +107,14 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     uint32_t GetOffloadedConnectionCount() const;
 
     /**
+     * \brief The TCP state of an offloaded connection, as the target's engine has it.
+     * \param handle the connection
+     * \param state receives the state
+     * \returns false if the target holds no such connection
+     */
+    bool GetTcpState(OffloadHandle handle, TcpState& state) const;
+
+    /**
      * \brief Bytes of target memory one offloaded connection costs, payload excluded: the
      *        connection record (engine included) and its share of the two lookup tables.
      * \returns the bytes

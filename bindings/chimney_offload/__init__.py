@@ -16,9 +16,11 @@ from ._chimney import (
     FaultPlan,
     ScenarioConfig,
     ScenarioResult,
+    ScriptResult,
     defect_names,
     invariant_catalog,
     run_scenario,
+    run_script,
 )
 from .junit import junit_tree, write_junit
 from .points import config_hash, grid, make_config, parse_seeds, point_key, replicate
@@ -28,6 +30,7 @@ __all__ = [
     "FaultPlan",
     "ScenarioConfig",
     "ScenarioResult",
+    "ScriptResult",
     "config_hash",
     "defect_names",
     "grid",
@@ -39,6 +42,7 @@ __all__ = [
     "replicate",
     "point_key",
     "run_campaign",
+    "run_script",
     "run_point",
     "run_points",
     "run_scenario",

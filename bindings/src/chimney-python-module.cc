@@ -17,4 +17,5 @@ PYBIND11_MODULE(_chimney, m)
               "ScenarioResult (C++ helper/chimney-scenario.h).";
     ns3::chimneypy::BindConfig(m);
     ns3::chimneypy::BindRun(m);
+    ns3::chimneypy::BindScript(m);
 }

@@ -47,6 +47,9 @@ void BindConfig(py::module_& m);
 /// \brief Bind ScenarioResult, run_scenario() and invariant_catalog().
 void BindRun(py::module_& m);
 
+/// \brief Bind ScriptResult and run_script() (chimney scripts).
+void BindScript(py::module_& m);
+
 } // namespace chimneypy
 } // namespace ns3
 
