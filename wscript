@@ -44,6 +44,7 @@ def build(bld):
         "model/chimney-verifier-interface-checker.cc",
         "model/chimney-verifier-misuse-checker.cc",
         "model/chimney-verifier-resource-checker.cc",
+        "model/chimney-verifier-routing.cc",
         "model/chimney-verifier-shadow.cc",
         "model/chimney-verifier-wire-checker.cc",
         "model/net-buffer-list.cc",

@@ -70,6 +70,17 @@ class ChimneyIntermediateDriver;
  *    completions; they are compared whenever the delivered end meets a segment boundary of the
  *    wire stream (always at the remote FIN and at terminate). No payload is stored.
  *
+ * Structure (one file per concern, after TigerBeetle's checkers in testing/cluster):
+ *  - chimney-verifier-shadow.h: the shadow model, per-connection facts derived from the three
+ *    streams (ShadowConnection, ShadowDevice); it reports nothing;
+ *  - one checker per invariant family, each stating the invariants it owns at its top and
+ *    keeping its own state: chimney-verifier-wire-checker.h (W1-W10; W7's obligation is
+ *    ChimneyAckObligation), chimney-verifier-interface-checker.h (A1-A11),
+ *    chimney-verifier-resource-checker.h (R1-R5), chimney-verifier-end-to-end-checker.h
+ *    (E1-E3), chimney-verifier-misuse-checker.h (H1-H7);
+ *  - this class: the ns-3 Object users attach; it routes each event to the shadow and the
+ *    checkers (chimney-verifier-routing.cc) and collects the findings (ChimneyVerifierReporter).
+ *
  * The observation entry points (Observe*) are what the trace sinks call; tests may call them
  * to feed synthetic events.
  *
