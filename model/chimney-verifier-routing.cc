@@ -80,16 +80,6 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
     {
         m_misuse.CheckAccepted(*d, expected, why, handle, evidence);
         m_connections += d->ApplyRequest(call, id);
-        if (call.op == "TerminateOffload" && call.blocks)
-        {
-            // W7: the host takes over; what it owes is checked at the terminate's completion.
-            ForEachListedConnection(*call.blocks, [this, d](const auto&, const auto& t) {
-                if (const ShadowConnection* listed = d->Find(t.handle))
-                {
-                    m_wire.CancelAckObligation(*listed);
-                }
-            });
-        }
         m_interface.OnDeviceRequest(*d, id, flags);
         return;
     }
@@ -341,19 +331,16 @@ ChimneyVerifier::TraceIndication(ShadowDevice* d,
     case ChimneyEvent::ABORT:
         m_interface.CheckAbortIndication(*d, c, evidence);
         c.OnAbortIndicated();
-        m_wire.CancelAckObligation(c);
         break;
     case ChimneyEvent::RETRIEVE:
         if (reason == ChimneyUploadReason::HARDWARE_FAILURE)
         {
             c.hwFailure = true;
-            m_wire.CancelAckObligation(c);
         }
         else if (reason == ChimneyUploadReason::TIMEOUT_EXPIRATION ||
                  reason == ChimneyUploadReason::INVALID_STATE)
         {
             c.closedByTarget = true;
-            m_wire.CancelAckObligation(c);
         }
         break;
     }
@@ -573,7 +560,6 @@ ChimneyVerifier::TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
     {
         m_wire.CheckTargetRst(d, c, o, evidence);
         c.OnTargetRst();
-        m_wire.CancelAckObligation(c);
     }
     if (len > 0 && !c.blind)
     {
@@ -617,7 +603,6 @@ ChimneyVerifier::RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
         if (o == c.RcvNxt() || (c.lastAck >= 0 && o == c.lastAck))
         {
             c.acceptableRst = true;
-            m_wire.CancelAckObligation(c);
         }
         return;
     }

@@ -274,11 +274,25 @@ ChimneyVerifierWireChecker::CheckReturnedFin(const ShadowDevice& d,
 // W7
 // ---------------------------------------------------------------------------------------------
 
+namespace
+{
+
+/// W7 holds "until remote FIN/RST, terminate or abort": once one of these facts is true (they
+/// never become false again) nothing is owed any more, and nothing new can be armed.
+bool
+AckObligationEnded(const ShadowConnection& c)
+{
+    return c.acceptableRst || c.terminateRequested || c.Aborted();
+}
+
+} // namespace
+
 void
 ChimneyVerifierWireChecker::ArmAckObligation(const ShadowConnection& c)
 {
-    // After the target's FIN, remote data within its window must be acknowledged.
-    if (c.finOff < 0 || c.rstSent || c.remoteRst || c.terminateRequested || c.Aborted())
+    // After the target's FIN, remote data within its window must be acknowledged (any RST
+    // from the remote, acceptable or not, stops new obligations).
+    if (c.finOff < 0 || c.remoteRst || AckObligationEnded(c))
     {
         return;
     }
@@ -313,7 +327,16 @@ void
 ChimneyVerifierWireChecker::PollAckObligation(const ShadowDevice& d, const ShadowConnection& c)
 {
     auto it = m_owed.find(&c);
-    if (it == m_owed.end() || !it->second.Poll(Simulator::Now(), m_ackTimeout))
+    if (it == m_owed.end())
+    {
+        return;
+    }
+    if (AckObligationEnded(c))
+    {
+        m_owed.erase(it); // cancelled by the connection's own facts (RST, abort, terminate)
+        return;
+    }
+    if (!it->second.Poll(Simulator::Now(), m_ackTimeout))
     {
         return;
     }

@@ -44,8 +44,10 @@ namespace ns3
  * \brief W7: an acknowledgement the target owes for remote data it accepted after its FIN.
  *
  * Armed by remote data, discharged by the target's ACK reaching it, cancelled when the
- * obligation ends (remote RST, abort, hardware failure, terminate), polled at every event of
- * the connection: overdue once no ACK progress was made for the timeout.
+ * obligation ends (an acceptable remote RST, either side's abort, hardware failure, the
+ * terminate: checked from the shadow's facts when polled; explicitly when the terminate
+ * completes or the record goes), polled at every event of the connection and at the end of
+ * the run: overdue once no ACK progress was made for the timeout.
  */
 class ChimneyAckObligation
 {
@@ -204,9 +206,12 @@ class ChimneyVerifierWireChecker
     void ArmAckObligation(const ShadowConnection& c);
     /// W7: the target's ACK advanced to c.lastAck. \param c the record
     void DischargeAckObligation(const ShadowConnection& c);
-    /// W7 ends (RST, abort, failure, terminate; the record going). \param c the record
+    /// W7 ends: the terminate completed, or the record goes (RST, abort, failure and the
+    /// terminate request end it through the shadow's facts, seen when polled).
+    /// \param c the record
     void CancelAckObligation(const ShadowConnection& c);
-    /// W7 overdue? Reported once. \param d the device \param c the record
+    /// W7 overdue? Reported once; an obligation the connection's facts ended is dropped.
+    /// \param d the device \param c the record
     void PollAckObligation(const ShadowDevice& d, const ShadowConnection& c);
     /// Forget every obligation (the verifier is disposed).
     void Clear();
