@@ -8,6 +8,13 @@
 #include "chimney-finding.h"
 #include "chimney-status.h"
 #include "chimney-types.h"
+#include "chimney-verifier-end-to-end-checker.h"
+#include "chimney-verifier-interface-checker.h"
+#include "chimney-verifier-misuse-checker.h"
+#include "chimney-verifier-reporter.h"
+#include "chimney-verifier-resource-checker.h"
+#include "chimney-verifier-shadow.h"
+#include "chimney-verifier-wire-checker.h"
 #include "net-buffer-list.h"
 #include "offload-state.h"
 #include "wire-segment.h"
@@ -63,6 +70,17 @@ class ChimneyIntermediateDriver;
  *    completions; they are compared whenever the delivered end meets a segment boundary of the
  *    wire stream (always at the remote FIN and at terminate). No payload is stored.
  *
+ * Structure (one file per concern, after TigerBeetle's checkers in testing/cluster):
+ *  - chimney-verifier-shadow.h: the shadow model, per-connection facts derived from the three
+ *    streams (ShadowConnection, ShadowDevice); it reports nothing;
+ *  - one checker per invariant family, each stating the invariants it owns at its top and
+ *    keeping its own state: chimney-verifier-wire-checker.h (W1-W10; W7's obligation is
+ *    ChimneyAckObligation), chimney-verifier-interface-checker.h (A1-A11),
+ *    chimney-verifier-resource-checker.h (R1-R5), chimney-verifier-end-to-end-checker.h
+ *    (E1-E3), chimney-verifier-misuse-checker.h (H1-H7);
+ *  - this class: the ns-3 Object users attach; it routes each event to the shadow and the
+ *    checkers (chimney-verifier-routing.cc) and collects the findings (ChimneyVerifierReporter).
+ *
  * The observation entry points (Observe*) are what the trace sinks call; tests may call them
  * to feed synthetic events.
  *
@@ -89,7 +107,7 @@ class ChimneyIntermediateDriver;
  *    device (same handles); otherwise only the target's side (FAILURE, nothing sent or
  *    delivered after the failure) is checked.
  */
-class ChimneyVerifier : public Object
+class ChimneyVerifier : public Object, private ChimneyVerifierReporter
 {
   public:
     /// Which way a frame went, and who sent it.
@@ -321,185 +339,147 @@ class ChimneyVerifier : public Object
     void DoDispose() override;
 
   private:
-    struct Conn;
-    struct DeviceState;
-    struct NodeState;
-    struct LayerState;
-    struct SendReq;
-    struct RecvReq;
-    struct DiscReq;
-    struct Chunk;
-    struct Tuple;
-    struct TupleHash;
-    struct PendingCall;
+    /// \copydoc ChimneyVerifierReporter::Report
+    void Report(const std::string& id,
+                const ShadowDevice* d,
+                const ShadowConnection* c,
+                OffloadHandle handle,
+                const std::string& description,
+                const std::string& evidence) override;
+    /// \copydoc ChimneyVerifierReporter::ReportEveryTime
+    void ReportEveryTime(const std::string& id,
+                         const ShadowDevice* d,
+                         const ShadowConnection* c,
+                         OffloadHandle handle,
+                         const std::string& description,
+                         const std::string& evidence) override;
 
-    DeviceState* GetState(Ptr<ChimneyNetDevice> device) const;
-    LayerState* GetLayer(Ptr<ChimneyIntermediateDriver> layer) const;
+    using LayerIssuers = ChimneyVerifierInterfaceChecker::LayerIssuers; //!< a driver's state
 
-    // trace sinks (bound to the device's state)
-    void TraceRequestObjects(DeviceState* d,
+    ShadowDevice* GetState(Ptr<ChimneyNetDevice> device) const;
+    LayerIssuers* GetLayer(Ptr<ChimneyIntermediateDriver> layer) const;
+
+    // trace sinks (bound to the device's, host's or driver's state)
+    void TraceRequestObjects(ShadowDevice* d,
                              std::string op,
                              OffloadHandle handle,
                              Ptr<const NetBufferList> nbl,
                              Ptr<const OffloadBlockList> blocks,
                              uint32_t flags);
-    void TraceRequest(DeviceState* d,
+    void TraceRequest(ShadowDevice* d,
                       std::string op,
                       OffloadHandle handle,
                       uint64_t id,
                       uint32_t flags,
                       ChimneyStatus returned);
-    void TraceCompletion(DeviceState* d,
+    void TraceCompletion(ShadowDevice* d,
                          std::string op,
                          OffloadHandle handle,
                          uint64_t id,
                          ChimneyStatus status,
                          uint64_t bytes);
-    void TraceIndication(DeviceState* d,
+    void TraceIndication(ShadowDevice* d,
                          OffloadHandle handle,
                          ChimneyEvent event,
                          ChimneyUploadReason reason);
-    void TraceHostMisuse(DeviceState* d, std::string id, OffloadHandle handle, std::string text);
-    void TraceAllocated(DeviceState* d,
+    void TraceHostMisuse(ShadowDevice* d, std::string id, OffloadHandle handle, std::string text);
+    void TraceAllocated(ShadowDevice* d,
                         OffloadHandle handle,
                         Ipv4Address local,
                         uint16_t localPort,
                         Ipv4Address remote,
                         uint16_t remotePort,
                         uint64_t bytes);
-    void TraceFreed(DeviceState* d,
+    void TraceFreed(ShadowDevice* d,
                     OffloadHandle handle,
                     Ipv4Address local,
                     uint16_t localPort,
                     Ipv4Address remote,
                     uint16_t remotePort,
                     uint64_t bytes);
-    void TraceHostSend(DeviceState* d, Ptr<const Packet> packet);
-    void TraceMacTx(DeviceState* d, Ptr<const Packet> frame);
-    void TraceMacRx(DeviceState* d, Ptr<const Packet> frame);
-    void TraceHostCall(NodeState* n,
+    void TraceHostSend(ShadowDevice* d, Ptr<const Packet> packet);
+    void TraceMacTx(ShadowDevice* d, Ptr<const Packet> frame);
+    void TraceMacRx(ShadowDevice* d, Ptr<const Packet> frame);
+    void TraceHostCall(ShadowHost* h,
                        std::string op,
                        OffloadHandle handle,
                        uint64_t id,
                        uint32_t flags,
                        ChimneyStatus returned);
-    void TraceHostUpcall(NodeState* n,
+    void TraceHostUpcall(ShadowHost* h,
                          std::string op,
                          OffloadHandle handle,
                          uint64_t id,
                          ChimneyStatus status,
                          uint64_t bytes);
-    void TraceHostPhase(NodeState* n,
+    void TraceHostPhase(ShadowHost* h,
                         OffloadHandle handle,
                         std::string from,
                         std::string to,
                         std::string detail);
-    void TraceLayerRequest(LayerState* l,
+    void TraceLayerRequest(LayerIssuers* l,
                            std::string upper,
                            std::string op,
                            OffloadHandle handle,
                            uint64_t id,
                            uint32_t flags,
                            ChimneyStatus returned);
-    void TraceLayerCompletion(LayerState* l,
+    void TraceLayerCompletion(LayerIssuers* l,
                               std::string upper,
                               std::string op,
                               OffloadHandle handle,
                               uint64_t id,
                               ChimneyStatus status);
 
-    // the work
-    void DoFrame(DeviceState& d, Ptr<const Packet> frame, FrameDirection direction);
-    void DoSegment(DeviceState& d, const WireSegment& w, FrameDirection direction);
-    void TargetSegment(DeviceState& d, Conn& c, const TcpSegment& s);
-    void RemoteSegment(DeviceState& d, Conn& c, const TcpSegment& s);
-    void AddRemoteData(Conn& c, int64_t offset, const uint8_t* data, size_t n);
-    void CheckDelivered(DeviceState& d, Conn& c, const std::string& evidence);
-    void CheckObligation(DeviceState& d, Conn& c);
-    void ApplyRequest(DeviceState& d, const PendingCall& call, uint64_t id);
-    std::string ExpectedMisuse(DeviceState& d, const PendingCall& call, std::string* why) const;
-    void CompleteNbl(DeviceState& d,
-                     Conn& c,
+    // routing: each event updates the shadow and goes to the checkers, in the order of the
+    // checks (findings come out in that order)
+    void DoFrame(ShadowDevice& d, Ptr<const Packet> frame, FrameDirection direction);
+    void DoSegment(ShadowDevice& d, const WireSegment& w, FrameDirection direction);
+    void TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s);
+    void RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s);
+    void CompleteNbl(ShadowDevice& d,
+                     ShadowConnection& c,
                      const std::string& op,
                      uint64_t id,
                      ChimneyStatus status,
                      uint64_t bytes,
                      const std::string& evidence);
-    // Checks shared by the send, receive and disconnect completions; kind ("send", ...)
-    // starts the descriptions.
-
-    /// A1 (not inside its request call) and A2 (the request's own NBL; quoteNblStatus names
-    /// the NBL's status) of a completion matched to its request.
-    void CheckMatchedCompletion(DeviceState& d,
-                                Conn& c,
-                                const char* kind,
-                                uint64_t requestEvent,
-                                const Ptr<const NetBufferList>& nbl,
-                                ChimneyStatus status,
-                                uint64_t bytes,
-                                bool quoteNblStatus,
-                                const std::string& evidence);
-    /// A8: a request outstanding at the Abort indication (mustAbort) completes REQUEST_ABORTED.
-    void CheckAbortIndicationCompletion(DeviceState& d,
-                                        Conn& c,
-                                        const char* kind,
-                                        bool mustAbort,
-                                        ChimneyStatus status,
-                                        const std::string& evidence);
-    /// A8 / A9: REQUEST_ABORTED only after an abort, UPLOAD_IN_PROGRESS only after a terminate
-    /// request. \returns true when status is one of the two
-    bool CheckAbortedOrUploaded(DeviceState& d,
-                                Conn& c,
-                                const char* kind,
-                                ChimneyStatus status,
-                                const std::string& evidence);
-    void CompleteOffloadBlock(DeviceState& d,
+    void CompleteOffloadBlock(ShadowDevice& d,
                               OffloadHandle handle,
-                              uint64_t id,
                               ChimneyStatus status,
                               const std::string& evidence);
-    void CompleteTerminateBlock(DeviceState& d,
-                                Conn& c,
+    void CompleteTerminateBlock(ShadowDevice& d,
+                                ShadowConnection& c,
                                 ChimneyStatus status,
                                 const std::string& evidence);
-    void CheckReturnedState(DeviceState& d,
-                            Conn& c,
+    void CheckReturnedState(ShadowDevice& d,
+                            ShadowConnection& c,
                             const TcpOffloadBlock& block,
                             const std::string& evidence);
-    void EndConnection(DeviceState& d, OffloadHandle handle);
-    bool Aborted(const Conn& c) const;
-    void NodeDeviceRequest(DeviceState& d, uint64_t id, uint32_t flags);
-    void NodeDeviceCompletion(DeviceState& d, const std::string& op, uint64_t id);
-
-    /**
-     * \brief Report a finding.
-     * \param id invariant ID
-     * \param d the device (may be null)
-     * \param c the connection (may be null); repeats of an ID on it are suppressed
-     * \param handle the handle when there is no connection record
-     * \param description one line
-     * \param evidence the segment or call
-     */
-    void Report(const std::string& id,
-                const DeviceState* d,
-                Conn* c,
-                OffloadHandle handle,
-                const std::string& description,
-                const std::string& evidence);
 
     std::vector<std::pair<std::string, uint64_t>> SummaryFields() const;
 
-    // attributes
+    // attributes (the checkers read them by reference)
     Time m_ackTimeout;
     Time m_requestTimeout;
     uint32_t m_maxStored{10000};
     bool m_oncePerConnection{true};
     bool m_requireTerminated{true};
 
-    std::vector<std::unique_ptr<DeviceState>> m_devices;
-    std::unordered_map<const ChimneyNetDevice*, DeviceState*> m_byDevice;
-    std::map<uint32_t, std::unique_ptr<NodeState>> m_nodes;
-    std::vector<std::unique_ptr<LayerState>> m_layers;
+    // the shadow model
+    std::vector<std::unique_ptr<ShadowDevice>> m_devices;
+    std::unordered_map<const ChimneyNetDevice*, ShadowDevice*> m_byDevice;
+    std::map<uint32_t, std::unique_ptr<ShadowHost>> m_hosts; //!< by node id
+    std::vector<Ptr<ChimneyHostStack>> m_stacks;             //!< attached host stacks
+    std::vector<std::pair<Ptr<ChimneyIntermediateDriver>, LayerIssuers*>> m_layers;
+
+    // the checkers, one per invariant family
+    ChimneyVerifierWireChecker m_wire;
+    ChimneyVerifierInterfaceChecker m_interface;
+    ChimneyVerifierResourceChecker m_resources;
+    ChimneyVerifierEndToEndChecker m_endToEnd;
+    ChimneyVerifierMisuseChecker m_misuse;
+
     ChimneyFindingLog m_log;
     bool m_finished{false};
     Time m_finishTime; //!< when Finish() ran (reports written after the simulation is gone)

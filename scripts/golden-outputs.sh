@@ -3,7 +3,8 @@
 #   scripts/golden-outputs.sh BUILD_DIR OUT_DIR            write every output into OUT_DIR
 #   scripts/golden-outputs.sh --check BUILD_DIR            compare with test/golden/SHA256SUMS
 #   scripts/golden-outputs.sh --update BUILD_DIR           rewrite test/golden/SHA256SUMS
-# Outputs: every lifecycle example's stdout, exit status and pcaps over p2p and CSMA; the
+# Outputs (paths relative to OUT_DIR, so that two folders compare): every lifecycle example's
+# stdout, exit status and pcaps over p2p and CSMA; the
 # verifier report example's JSON for the clean run and for every seeded defect; the default
 # campaign's stdout and JSON report (its `wall` object removed: the one part that is not
 # deterministic). Only the SHA-256 of each file is kept in the repository; on a mismatch, run the
@@ -50,19 +51,18 @@ for entry in "${lifecycle[@]}"; do
         mkdir -p "$out/$name-$link"
         # shellcheck disable=SC2086 # the arguments are words
         run "$name-$link" "$ex/chimney-$name" $args --link=$link --allSegments --dataCalls \
-            --pcap="$out/$name-$link"
+            --pcap="$name-$link"
     done
 done
 mkdir -p "$out/p2p-baseline"
-run p2p-baseline "$ex/chimney-p2p-baseline" --pcap="$out/p2p-baseline"
+run p2p-baseline "$ex/chimney-p2p-baseline" --pcap=p2p-baseline
 
-# The verifier report, clean and with each seeded defect (the names come from the error that
-# an unknown --defect prints: "known defects: None FreeOnFin ...").
-# Relative report paths (run works in OUT_DIR): the example prints the path it wrote.
+# The verifier report, clean and with each seeded defect (the names come from the error message
+# for an unknown --defect, which lists them; "None" is the clean run).
 run verifier-clean "$ex/chimney-verifier-report" --report=verifier-clean.json
-defects=$("$ex/chimney-verifier-report" --defect=/ 2>&1 >/dev/null |
-    sed -n 's/.*known defects: *//p' | tr ' ' '\n' | grep -vx None | tr '\n' ' ') || true
-[ -n "$defects" ] || { echo "golden-outputs: no defect names from --defect=/" >&2; exit 1; }
+defects=$("$ex/chimney-verifier-report" --defect=golden-outputs-list 2>&1 >/dev/null |
+    sed -n 's/.*known defects: *//p' | tr ' ' '\n' | grep -vx 'None' | tr '\n' ' ' || true)
+[ -n "${defects// /}" ] || { echo "golden-outputs: no defect names from --defect" >&2; exit 1; }
 for d in $defects; do
     run "verifier-$d" "$ex/chimney-verifier-report" --defect="$d" --report="verifier-$d.json"
 done
@@ -75,12 +75,13 @@ path = os.path.join(out, "campaign.json")
 report = json.load(open(path))
 report.pop("wall", None)
 json.dump(report, open(path, "w"), indent=1, sort_keys=True)
-# Wall-clock time and memory in the campaign's and the baseline's stdout are not deterministic.
-for name in ("campaign.stdout", "p2p-baseline.stdout"):
-    text = open(os.path.join(out, name)).read()
-    text = re.sub(r"[0-9.]+ ?(s|ms) wall|wall[^\n]*", "<wall>", text)
-    text = re.sub(r"[0-9]+ MiB peak RSS", "<rss>", text)
-    open(os.path.join(out, name), "w").write(text)
+# Wall-clock figures (campaign, p2p-baseline) and peak memory are not deterministic either.
+for name in sorted(os.listdir(out)):
+    if name.endswith(".stdout"):
+        text = open(os.path.join(out, name)).read()
+        text = re.sub(r"[0-9.]+ ?(s|ms) wall|wall[^\n]*", "<wall>", text)
+        text = re.sub(r"[0-9.]+ ?[KMG]iB peak RSS", "<rss>", text)
+        open(os.path.join(out, name), "w").write(text)
 EOF
 rm -f "$out"/*.stderr
 

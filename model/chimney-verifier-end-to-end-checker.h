@@ -1,0 +1,163 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef CHIMNEY_VERIFIER_END_TO_END_CHECKER_H
+#define CHIMNEY_VERIFIER_END_TO_END_CHECKER_H
+
+#include "chimney-verifier-reporter.h"
+#include "chimney-verifier-shadow.h"
+#include "tcp-segment.h"
+
+#include "ns3/nstime.h"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+/**
+ * \file
+ * \ingroup chimney
+ * The end-to-end family (SPEC.md section 4, E), the streams' bytes compared across the target:
+ *  - E1 graceful close: the remote receives exactly the bytes posted, in order, once, including
+ *    across an upload; and the host receives exactly the remote's stream. Send direction: each
+ *    payload byte the target transmits is compared at once with the byte posted at that
+ *    sequence number (by reference to the posted NBLs); receive direction: a position-weighted
+ *    hash of the remote's stream on the wire against the same hash of the bytes delivered,
+ *    compared whenever the delivered end meets a segment boundary of the wire stream (always at
+ *    the remote FIN and at terminate); the state returned by the terminate continues both;
+ *  - E2 abortive close: the same comparison of the bytes sent (a prefix, then the RST), and an
+ *    abortive disconnect succeeds only with an RST on the wire;
+ *  - E3 after a hardware failure the target sends and delivers nothing, its terminate reports
+ *    FAILURE, and the host (when attached on the device) reports the connection failed.
+ */
+
+namespace ns3
+{
+
+/**
+ * \ingroup chimney
+ * \brief Checks the E invariants (see the file's description).
+ *
+ * Its own state: per host stack, the connections whose terminate reported FAILURE after a
+ * hardware failure, which the host must end as failed (E3).
+ */
+class ChimneyVerifierEndToEndChecker
+{
+  public:
+    /// \param reporter where findings go
+    explicit ChimneyVerifierEndToEndChecker(ChimneyVerifierReporter& reporter);
+
+    /**
+     * \brief E3: the target transmitted after its hardware failure.
+     * \param d the device \param c the record \param evidence the segment
+     */
+    void CheckTransmission(const ShadowDevice& d,
+                           const ShadowConnection& c,
+                           const std::string& evidence);
+
+    /**
+     * \brief E1 / E2: the target's payload is the data posted at the same offsets.
+     * \param d the device \param c the record \param s the segment \param o its send offset
+     * \param evidence the segment
+     */
+    void CheckSentBytes(const ShadowDevice& d,
+                        const ShadowConnection& c,
+                        const TcpSegment& s,
+                        int64_t o,
+                        const std::string& evidence);
+
+    /**
+     * \brief E1 / E3: a receive completion with bytes (before they count as delivered).
+     * \param d the device \param c the record \param r the request \param status status
+     * \param bytes bytes \param evidence the completion
+     * \returns false when the bytes are not delivered (nothing more to check)
+     */
+    bool CheckReceiveCompletion(const ShadowDevice& d,
+                                const ShadowConnection& c,
+                                const ShadowReceiveRequest& r,
+                                ChimneyStatus status,
+                                uint64_t bytes,
+                                const std::string& evidence);
+
+    /**
+     * \brief E1: the bytes delivered so far against the remote's stream on the wire.
+     * \param d the device \param c the record (its comparison points are used up)
+     * \param evidence the event
+     */
+    void CheckDelivered(const ShadowDevice& d, ShadowConnection& c, const std::string& evidence);
+
+    /**
+     * \brief E2: an abortive disconnect's completion.
+     * \param d the device \param c the record \param status status \param evidence completion
+     */
+    void CheckAbortiveCompletion(const ShadowDevice& d,
+                                 const ShadowConnection& c,
+                                 ChimneyStatus status,
+                                 const std::string& evidence);
+
+    /**
+     * \brief E3: a terminate block completion after a hardware failure.
+     * \param d the device \param c the record \param status status \param evidence completion
+     */
+    void CheckTerminateStatus(const ShadowDevice& d,
+                              const ShadowConnection& c,
+                              ChimneyStatus status,
+                              const std::string& evidence);
+
+    /**
+     * \brief E1: the send data returned by the terminate continues the data posted.
+     * \param d the device \param c the record \param s the returned state
+     * \param evidence the completion
+     */
+    void CheckReturnedSendData(const ShadowDevice& d,
+                               const ShadowConnection& c,
+                               const TcpDelegatedState& s,
+                               const std::string& evidence);
+
+    /**
+     * \brief E1: delivered plus returned receive data is the remote's stream.
+     * \param d the device \param c the record \param s the returned state
+     * \param evidence the completion
+     */
+    void CheckReturnedReceiveData(const ShadowDevice& d,
+                                  const ShadowConnection& c,
+                                  const TcpDelegatedState& s,
+                                  const std::string& evidence);
+
+    /**
+     * \brief The terminate block completed: after a hardware failure the host must now end the
+     *        connection as failed.
+     * \param d the device \param c the record
+     */
+    void OnTerminated(const ShadowDevice& d, const ShadowConnection& c);
+
+    /**
+     * \brief E3: the host stack's PhaseChange trace.
+     * \param h the host \param handle the connection \param to new phase \param detail detail
+     */
+    void OnHostPhase(const ShadowHost& h,
+                     OffloadHandle handle,
+                     const std::string& to,
+                     const std::string& detail);
+
+    /// E3 at the end of the run: connections the host never reported failed. \param h the host
+    void FinishHost(const ShadowHost& h);
+
+    /// Forget everything (the verifier is disposed).
+    void Clear();
+
+  private:
+    /// Connections that must end FAILED at the host: handle -> when the terminate completed.
+    using Failing = std::unordered_map<OffloadHandle, Time>;
+
+    /// \param h a host \returns its failing connections
+    Failing& FailingOf(const ShadowHost& h);
+
+    ChimneyVerifierReporter& m_reporter; //!< where findings go
+    std::vector<Failing> m_failing;      //!< by host index
+};
+
+} // namespace ns3
+
+#endif // CHIMNEY_VERIFIER_END_TO_END_CHECKER_H

@@ -1,0 +1,977 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "chimney-verifier-interface-checker.h"
+
+#include "tcp-seq.h"
+
+#include "ns3/simulator.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace ns3
+{
+
+ChimneyVerifierInterfaceChecker::ChimneyVerifierInterfaceChecker(ChimneyVerifierReporter& reporter,
+                                                                 const Time& requestTimeout)
+    : m_reporter(reporter),
+      m_requestTimeout(requestTimeout)
+{
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests and completions seen at the target
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyVerifierInterfaceChecker::CheckRefusal(const ShadowDevice& d,
+                                              const ShadowConnection* c,
+                                              const ShadowPendingCall& call,
+                                              ChimneyStatus returned,
+                                              bool misuseExpected,
+                                              const std::string& evidence)
+{
+    // Only host misuse may be refused, with a clear status.
+    if (returned != ChimneyStatus::INVALID_PARAMETER && returned != ChimneyStatus::INVALID_STATE)
+    {
+        m_reporter.Report("A1",
+                          &d,
+                          c,
+                          call.handle,
+                          std::string("request returned ") + ToString(returned) +
+                              " (only PENDING, or INVALID_PARAMETER / INVALID_STATE for host "
+                              "misuse)",
+                          evidence);
+    }
+    else if (call.misuse.empty() && !misuseExpected && call.valid)
+    {
+        m_reporter.Report("A1",
+                          &d,
+                          c,
+                          call.handle,
+                          std::string("valid request refused with ") + ToString(returned),
+                          evidence);
+    }
+}
+
+bool
+ChimneyVerifierInterfaceChecker::CheckListCompletion(const ShadowDevice& d,
+                                                     const std::string& op,
+                                                     const OffloadBlockList* list,
+                                                     ChimneyStatus status,
+                                                     const std::string& evidence)
+{
+    if (list == nullptr)
+    {
+        m_reporter.Report("A2",
+                          &d,
+                          nullptr,
+                          0,
+                          op + " completion of a block list that is not outstanding",
+                          evidence);
+        return false;
+    }
+    if (list->status != status)
+    {
+        m_reporter.Report("A2",
+                          &d,
+                          nullptr,
+                          0,
+                          "the completed block list is not the request's (status " +
+                              std::string(ToString(list->status)) + ")",
+                          evidence);
+    }
+    return true;
+}
+
+bool
+ChimneyVerifierInterfaceChecker::CheckCompletionConnection(const ShadowDevice& d,
+                                                           const ShadowConnection* c,
+                                                           OffloadHandle handle,
+                                                           const std::string& op,
+                                                           const std::string& evidence)
+{
+    if (c != nullptr && c->phase != ShadowConnection::TERMINATED)
+    {
+        return true;
+    }
+    if (c != nullptr || d.terminated.count(handle) != 0)
+    {
+        m_reporter.Report("A10",
+                          &d,
+                          c,
+                          handle,
+                          op + " completion after the connection's terminate completed",
+                          evidence);
+    }
+    else
+    {
+        m_reporter.Report("A2",
+                          &d,
+                          nullptr,
+                          handle,
+                          op + " completion for a connection never offloaded",
+                          evidence);
+    }
+    return false;
+}
+
+bool
+ChimneyVerifierInterfaceChecker::CheckIndicationConnection(const ShadowDevice& d,
+                                                           const ShadowConnection* c,
+                                                           OffloadHandle handle,
+                                                           const std::string& evidence)
+{
+    if (c != nullptr && c->phase != ShadowConnection::TERMINATED)
+    {
+        return true;
+    }
+    if (c != nullptr || d.terminated.count(handle) != 0)
+    {
+        m_reporter.Report("A10",
+                          &d,
+                          c,
+                          handle,
+                          "indication after the connection's terminate completed",
+                          evidence);
+    }
+    return false;
+}
+
+void
+ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
+                                                     const ShadowConnection& c,
+                                                     const ShadowSendRequest* r,
+                                                     bool inOrder,
+                                                     const std::string& op,
+                                                     ChimneyStatus status,
+                                                     uint64_t bytes,
+                                                     const std::string& evidence)
+{
+    if (r == nullptr)
+    {
+        m_reporter.Report("A2",
+                          &d,
+                          &c,
+                          c.handle,
+                          "completion of a send NBL that is not outstanding (never posted, or "
+                          "completed twice)",
+                          evidence);
+        return;
+    }
+    if (!inOrder && op == "Send")
+    {
+        m_reporter.Report("A4", &d, &c, c.handle, "send completed out of posting order", evidence);
+    }
+    CheckMatchedCompletion(d, c, "send", r->event, r->nbl, status, bytes, true, evidence);
+    if (op == "SendReturned")
+    {
+        if (!c.terminateRequested)
+        {
+            m_reporter.Report("A9",
+                              &d,
+                              &c,
+                              c.handle,
+                              "send NBL handed back without a terminate",
+                              evidence);
+        }
+        return;
+    }
+    const int64_t start = r->end - static_cast<int64_t>(r->length);
+    const uint64_t ackedIn = c.acked <= start ? 0 : std::min<uint64_t>(r->length, c.acked - start);
+    if (status == ChimneyStatus::SUCCESS)
+    {
+        if (!c.blind && !r->late && (c.acked < r->end || bytes != r->length))
+        {
+            std::ostringstream w;
+            w << "send SUCCESS with " << bytes << " of " << r->length << " bytes; the peer "
+              << "acknowledged " << ackedIn << " of them on the wire";
+            m_reporter.Report("A3", &d, &c, c.handle, w.str(), evidence);
+        }
+    }
+    else if (!CheckAbortedOrUploaded(d, c, "send", status, evidence))
+    {
+        m_reporter.Report("A2",
+                          &d,
+                          &c,
+                          c.handle,
+                          std::string("send completed with the unexpected status ") +
+                              ToString(status),
+                          evidence);
+    }
+    if (status != ChimneyStatus::SUCCESS && !c.blind && !r->late && bytes > ackedIn)
+    {
+        m_reporter.Report("A3",
+                          &d,
+                          &c,
+                          c.handle,
+                          "bytes reported exceed the bytes acknowledged",
+                          evidence);
+    }
+    CheckAbortIndicationCompletion(d, c, "send", r->mustAbortA8, status, evidence);
+    if (r->mustAbortA5 && status != ChimneyStatus::REQUEST_ABORTED &&
+        !(status == ChimneyStatus::SUCCESS && c.acked >= r->end))
+    {
+        m_reporter.Report(
+            "A5",
+            &d,
+            &c,
+            c.handle,
+            "send outstanding at the abortive disconnect did not complete REQUEST_ABORTED",
+            evidence);
+    }
+}
+
+bool
+ChimneyVerifierInterfaceChecker::CheckReceiveCompletion(const ShadowDevice& d,
+                                                        const ShadowConnection& c,
+                                                        const ShadowReceiveRequest* r,
+                                                        ChimneyStatus status,
+                                                        uint64_t bytes,
+                                                        const std::string& evidence)
+{
+    if (r == nullptr)
+    {
+        m_reporter.Report("A2",
+                          &d,
+                          &c,
+                          c.handle,
+                          "completion of a receive NBL that is not outstanding (never posted, or "
+                          "completed twice)",
+                          evidence);
+        return false;
+    }
+    CheckMatchedCompletion(d, c, "receive", r->event, r->nbl, status, bytes, false, evidence);
+    CheckAbortIndicationCompletion(d, c, "receive", r->mustAbortA8, status, evidence);
+    CheckAbortedOrUploaded(d, c, "receive", status, evidence);
+    return true;
+}
+
+bool
+ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d,
+                                                           const ShadowConnection& c,
+                                                           const ShadowDisconnectRequest* r,
+                                                           bool graceful,
+                                                           ChimneyStatus status,
+                                                           uint64_t bytes,
+                                                           const std::string& evidence)
+{
+    if (r == nullptr)
+    {
+        m_reporter.Report("A2",
+                          &d,
+                          &c,
+                          c.handle,
+                          "completion of a disconnect that is not outstanding (never requested, "
+                          "or completed twice)",
+                          evidence);
+        return false;
+    }
+    CheckMatchedCompletion(d, c, "disconnect", r->event, r->nbl, status, bytes, false, evidence);
+    // A6: a disconnect fails only because of an upload or an abort.
+    if (status == ChimneyStatus::UPLOAD_IN_PROGRESS)
+    {
+        if (!c.terminateRequested)
+        {
+            m_reporter.Report("A6",
+                              &d,
+                              &c,
+                              c.handle,
+                              "disconnect failed UPLOAD_IN_PROGRESS without a terminate",
+                              evidence);
+        }
+    }
+    else if (status == ChimneyStatus::REQUEST_ABORTED)
+    {
+        if (!c.Aborted() && !(graceful && c.abortiveIssued))
+        {
+            m_reporter.Report(
+                "A6",
+                &d,
+                &c,
+                c.handle,
+                "disconnect failed REQUEST_ABORTED on a connection that was not aborted",
+                evidence);
+        }
+    }
+    else if (status != ChimneyStatus::SUCCESS)
+    {
+        m_reporter.Report("A6",
+                          &d,
+                          &c,
+                          c.handle,
+                          std::string("disconnect failed with ") + ToString(status),
+                          evidence);
+    }
+    CheckAbortIndicationCompletion(d, c, "disconnect", r->mustAbortA8, status, evidence);
+    // A4 / A5: every send completes before the disconnect.
+    bool sendsLeft = false;
+    for (uint32_t i = c.sendHead; i < c.sends.size(); ++i)
+    {
+        sendsLeft = sendsLeft || !c.sends[i].done;
+    }
+    if (graceful)
+    {
+        if (sendsLeft)
+        {
+            m_reporter.Report("A4",
+                              &d,
+                              &c,
+                              c.handle,
+                              "graceful disconnect completed before every send completed",
+                              evidence);
+        }
+        if (status == ChimneyStatus::SUCCESS && !c.blind)
+        {
+            std::ostringstream w;
+            if (c.finOff < 0)
+            {
+                m_reporter.Report("A3",
+                                  &d,
+                                  &c,
+                                  c.handle,
+                                  "graceful disconnect SUCCESS but no FIN was seen on the wire",
+                                  evidence);
+            }
+            else if (c.acked < c.finOff + 1)
+            {
+                w << "graceful disconnect SUCCESS before the FIN was acknowledged (peer ACK at "
+                  << "offset " << c.acked << ", FIN at " << c.finOff << ")";
+                m_reporter.Report("A3", &d, &c, c.handle, w.str(), evidence);
+            }
+            else if (bytes != r->length)
+            {
+                w << "graceful disconnect reports " << bytes << " bytes, its data is " << r->length;
+                m_reporter.Report("A3", &d, &c, c.handle, w.str(), evidence);
+            }
+            // E1: the peer acknowledged the FIN, so it received every byte sent before it;
+            // each of those bytes was compared with the posted data when it went out.
+        }
+    }
+    else
+    {
+        if (sendsLeft)
+        {
+            m_reporter.Report("A5",
+                              &d,
+                              &c,
+                              c.handle,
+                              "abortive disconnect completed before every send completed",
+                              evidence);
+        }
+        if (c.graceful.outstanding)
+        {
+            m_reporter.Report(
+                "A5",
+                &d,
+                &c,
+                c.handle,
+                "abortive disconnect completed before the pending graceful disconnect",
+                evidence);
+        }
+    }
+    return true;
+}
+
+void
+ChimneyVerifierInterfaceChecker::CheckMatchedCompletion(const ShadowDevice& d,
+                                                        const ShadowConnection& c,
+                                                        const char* kind,
+                                                        uint64_t requestEvent,
+                                                        const Ptr<const NetBufferList>& nbl,
+                                                        ChimneyStatus status,
+                                                        uint64_t bytes,
+                                                        bool quoteNblStatus,
+                                                        const std::string& evidence)
+{
+    const uint64_t event = Simulator::GetEventCount();
+    if (event != 0 && event == requestEvent)
+    {
+        m_reporter.Report("A1",
+                          &d,
+                          &c,
+                          c.handle,
+                          std::string(kind) + " completed inside its request call",
+                          evidence);
+    }
+    if (nbl && (nbl->status != status || nbl->bytesTransferred != bytes))
+    {
+        std::string why = std::string("the completed ") + kind + " NBL is not the request's";
+        if (quoteNblStatus)
+        {
+            why += std::string(" (its status is ") + ToString(nbl->status) + ")";
+        }
+        m_reporter.Report("A2", &d, &c, c.handle, why, evidence);
+    }
+}
+
+void
+ChimneyVerifierInterfaceChecker::CheckAbortIndicationCompletion(const ShadowDevice& d,
+                                                                const ShadowConnection& c,
+                                                                const char* kind,
+                                                                bool mustAbort,
+                                                                ChimneyStatus status,
+                                                                const std::string& evidence)
+{
+    if (mustAbort && status != ChimneyStatus::REQUEST_ABORTED)
+    {
+        m_reporter.Report("A8",
+                          &d,
+                          &c,
+                          c.handle,
+                          std::string(kind) +
+                              " outstanding at the Abort indication did not complete "
+                              "REQUEST_ABORTED",
+                          evidence);
+    }
+}
+
+bool
+ChimneyVerifierInterfaceChecker::CheckAbortedOrUploaded(const ShadowDevice& d,
+                                                        const ShadowConnection& c,
+                                                        const char* kind,
+                                                        ChimneyStatus status,
+                                                        const std::string& evidence)
+{
+    if (status == ChimneyStatus::REQUEST_ABORTED)
+    {
+        if (!c.Aborted())
+        {
+            m_reporter.Report("A8",
+                              &d,
+                              &c,
+                              c.handle,
+                              std::string(kind) +
+                                  " completed REQUEST_ABORTED on a connection that was not aborted",
+                              evidence);
+        }
+        return true;
+    }
+    if (status == ChimneyStatus::UPLOAD_IN_PROGRESS)
+    {
+        if (!c.terminateRequested)
+        {
+            m_reporter.Report("A9",
+                              &d,
+                              &c,
+                              c.handle,
+                              std::string(kind) +
+                                  " completed UPLOAD_IN_PROGRESS without a terminate",
+                              evidence);
+        }
+        return true;
+    }
+    return false;
+}
+
+void
+ChimneyVerifierInterfaceChecker::ReportOffloadNotOutstanding(const ShadowDevice& d,
+                                                             const ShadowConnection* c,
+                                                             OffloadHandle handle,
+                                                             const std::string& evidence)
+{
+    m_reporter.Report("A2",
+                      &d,
+                      c,
+                      handle,
+                      "offload block completion for a connection whose offload is not outstanding",
+                      evidence);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terminate (A9)
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyVerifierInterfaceChecker::CheckTerminateBlockStatus(const ShadowDevice& d,
+                                                           const ShadowConnection& c,
+                                                           ChimneyStatus status,
+                                                           const std::string& evidence)
+{
+    if (c.phase != ShadowConnection::TERMINATING)
+    {
+        m_reporter.Report("A2",
+                          &d,
+                          &c,
+                          c.handle,
+                          "terminate block completion without a terminate request",
+                          evidence);
+    }
+    // A9: SUCCESS or FAILURE only; FAILURE means the state was lost (hardware failure).
+    if (status != ChimneyStatus::SUCCESS && status != ChimneyStatus::FAILURE)
+    {
+        m_reporter.Report("A9",
+                          &d,
+                          &c,
+                          c.handle,
+                          std::string("terminate block status ") + ToString(status) +
+                              " (only SUCCESS or FAILURE)",
+                          evidence);
+    }
+    if (status == ChimneyStatus::FAILURE && !c.hwFailure)
+    {
+        m_reporter.Report("A9",
+                          &d,
+                          &c,
+                          c.handle,
+                          "terminate FAILURE without a hardware failure",
+                          evidence);
+    }
+}
+
+void
+ChimneyVerifierInterfaceChecker::CheckTerminateOutstanding(const ShadowDevice& d,
+                                                           const ShadowConnection& c,
+                                                           const std::string& evidence)
+{
+    if (c.AnyOutstanding())
+    {
+        m_reporter.Report(
+            "A9",
+            &d,
+            &c,
+            c.handle,
+            "terminate completed while a request of the connection is still outstanding",
+            evidence);
+    }
+}
+
+bool
+ChimneyVerifierInterfaceChecker::CheckReturnedSendChain(const ShadowDevice& d,
+                                                        const ShadowConnection& c,
+                                                        const TcpOffloadBlock& block,
+                                                        const std::string& evidence)
+{
+    const TcpDelegatedState& s = block.delegated;
+    // The send chain is exactly the send NBLs not completed, original NBLs, original order.
+    std::vector<const NetBufferList*> expected;
+    for (const auto& n : c.returned)
+    {
+        expected.push_back(PeekPointer(n));
+    }
+    std::vector<const NetBufferList*> chain;
+    for (Ptr<const NetBufferList> n = block.sendDataHead; n && chain.size() <= expected.size() + 1;
+         n = n->next)
+    {
+        chain.push_back(PeekPointer(n));
+    }
+    if (chain != expected)
+    {
+        std::ostringstream w;
+        w << "returned send chain holds " << chain.size() << " NBLs; the target handed back "
+          << expected.size() << " (original NBLs in posting order expected, null when none)";
+        m_reporter.Report("A9", &d, &c, c.handle, w.str(), evidence);
+    }
+    // A dead connection's data does not continue anywhere.
+    return !(c.Aborted() || s.state == TcpState::Closed);
+}
+
+void
+ChimneyVerifierInterfaceChecker::CheckReturnedSendState(const ShadowDevice& d,
+                                                        const ShadowConnection& c,
+                                                        const TcpDelegatedState& s,
+                                                        const std::string& evidence)
+{
+    if (!(SeqLeq(s.sndUna, s.sndNxt) && SeqLeq(s.sndNxt, s.sndMax)))
+    {
+        std::ostringstream w;
+        w << "returned SndUna " << s.sndUna << ", SndNxt " << s.sndNxt << ", SndMax " << s.sndMax
+          << " not in order";
+        m_reporter.Report("A9", &d, &c, c.handle, w.str(), evidence);
+    }
+    const int64_t una = c.SendOff(s.sndUna);
+    const int64_t max = c.SendOff(s.sndMax);
+    if (una > c.acked)
+    {
+        m_reporter.Report("A9",
+                          &d,
+                          &c,
+                          c.handle,
+                          "returned SndUna is beyond the peer's ACK on the wire",
+                          evidence);
+    }
+    if (max < c.maxSent)
+    {
+        m_reporter.Report("A9",
+                          &d,
+                          &c,
+                          c.handle,
+                          "returned SndMax is below what the target sent on the wire",
+                          evidence);
+    }
+    const int64_t dataStart = c.SendOff(s.sendDataSeq);
+    // sendData[0] is the byte at SndUna; once the FIN is acknowledged SndUna is one beyond.
+    const bool finAcked = s.finRequested && s.sendData.empty() && SeqGt(s.sndUna, s.finSeq);
+    if (dataStart != una && !(finAcked && dataStart == una - 1))
+    {
+        m_reporter.Report("A9",
+                          &d,
+                          &c,
+                          c.handle,
+                          "returned send data does not start at SndUna",
+                          evidence);
+    }
+}
+
+bool
+ChimneyVerifierInterfaceChecker::CheckReturnedFin(const ShadowDevice& d,
+                                                  const ShadowConnection& c,
+                                                  const TcpDelegatedState& s,
+                                                  const std::string& evidence)
+{
+    if (c.gracefulActive || c.finAtOffload)
+    {
+        if (!s.finRequested)
+        {
+            m_reporter.Report("A9",
+                              &d,
+                              &c,
+                              c.handle,
+                              "returned state lost the FIN of the graceful disconnect",
+                              evidence);
+            return false;
+        }
+        return true;
+    }
+    if (s.finRequested)
+    {
+        m_reporter.Report("A9",
+                          &d,
+                          &c,
+                          c.handle,
+                          "returned state requests a FIN nobody asked for",
+                          evidence);
+    }
+    return false;
+}
+
+void
+ChimneyVerifierInterfaceChecker::CheckReturnedRcvNxt(const ShadowDevice& d,
+                                                     const ShadowConnection& c,
+                                                     const TcpDelegatedState& s,
+                                                     const std::string& evidence)
+{
+    if (c.RecvOff(s.rcvNxt) > c.maxRemoteEnd)
+    {
+        m_reporter.Report("A9",
+                          &d,
+                          &c,
+                          c.handle,
+                          "returned RcvNxt is beyond what the peer sent on the wire",
+                          evidence);
+    }
+}
+
+void
+ChimneyVerifierInterfaceChecker::CheckReturnedAck(const ShadowDevice& d,
+                                                  const ShadowConnection& c,
+                                                  const TcpDelegatedState& s,
+                                                  const std::string& evidence)
+{
+    // SPEC 3.6: the pending ACK goes out before the terminate completes.
+    const int64_t rcvNxt = c.RecvOff(s.rcvNxt);
+    if (rcvNxt != c.offloadRcvNxt && c.lastAck < rcvNxt)
+    {
+        m_reporter.Report("A9",
+                          &d,
+                          &c,
+                          c.handle,
+                          "terminate completed without acknowledging everything received "
+                          "(pending ACK not sent)",
+                          evidence);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Indications
+// ---------------------------------------------------------------------------------------------
+
+bool
+ChimneyVerifierInterfaceChecker::CheckDisconnectIndication(const ShadowDevice& d,
+                                                           const ShadowConnection& c,
+                                                           const std::string& evidence)
+{
+    if (c.disconnectIndicated || c.remoteFinAtOffload)
+    {
+        m_reporter.Report("A7", &d, &c, c.handle, "Disconnect indicated more than once", evidence);
+    }
+    else if (c.remoteFin < 0 || c.wire < c.remoteFin)
+    {
+        m_reporter.Report("A7",
+                          &d,
+                          &c,
+                          c.handle,
+                          "Disconnect indicated before the remote FIN arrived in order",
+                          evidence);
+    }
+    else if (!c.blind && c.delivered < c.remoteFin)
+    {
+        std::ostringstream w;
+        w << "Disconnect indicated with " << (c.remoteFin - c.delivered)
+          << " bytes before the FIN not delivered";
+        m_reporter.Report("A7", &d, &c, c.handle, w.str(), evidence);
+    }
+    else
+    {
+        return true;
+    }
+    return false;
+}
+
+void
+ChimneyVerifierInterfaceChecker::CheckAbortIndication(const ShadowDevice& d,
+                                                      const ShadowConnection& c,
+                                                      const std::string& evidence)
+{
+    if (!c.acceptableRst && !c.hwFailure)
+    {
+        m_reporter.Report("A8",
+                          &d,
+                          &c,
+                          c.handle,
+                          c.remoteRst ? "Abort indicated for an RST that was not acceptable"
+                                      : "Abort indicated without an RST from the remote",
+                          evidence);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host stack and intermediate drivers (A1 from the caller's side, A11)
+// ---------------------------------------------------------------------------------------------
+
+ChimneyVerifierInterfaceChecker::Tracks&
+ChimneyVerifierInterfaceChecker::TracksOf(const ShadowHost& h)
+{
+    if (h.index >= m_tracks.size())
+    {
+        m_tracks.resize(h.index + 1);
+    }
+    return m_tracks[h.index];
+}
+
+void
+ChimneyVerifierInterfaceChecker::OnDeviceRequest(const ShadowDevice& d, uint64_t id, uint32_t flags)
+{
+    if (d.host == nullptr)
+    {
+        return;
+    }
+    Track& t = TracksOf(*d.host)[id];
+    if (!t.hostCalled && !t.devSeen)
+    {
+        t.since = Simulator::Now();
+    }
+    t.devSeen = true;
+    t.devFlags = flags;
+    if (t.hostCalled && t.hostFlags != flags)
+    {
+        std::ostringstream w;
+        w << "request id " << id << " left the host with flags 0x" << std::hex << t.hostFlags
+          << " and reached the target with 0x" << flags;
+        m_reporter.Report("A11", &d, nullptr, 0, w.str(), "");
+    }
+}
+
+void
+ChimneyVerifierInterfaceChecker::OnDeviceCompletion(const ShadowDevice& d, uint64_t id)
+{
+    if (d.host == nullptr)
+    {
+        return;
+    }
+    Tracks& tracks = TracksOf(*d.host);
+    auto it = tracks.find(id);
+    if (it != tracks.end())
+    {
+        it->second.devCompleted = true;
+    }
+}
+
+void
+ChimneyVerifierInterfaceChecker::OnSendReturned(const ShadowDevice& d, uint64_t id)
+{
+    if (d.host != nullptr)
+    {
+        TracksOf(*d.host).erase(id); // handed back in the terminate's chain, not completed up
+    }
+}
+
+void
+ChimneyVerifierInterfaceChecker::OnHostCall(const ShadowHost& h,
+                                            const std::string& op,
+                                            OffloadHandle handle,
+                                            uint64_t id,
+                                            uint32_t flags,
+                                            ChimneyStatus returned)
+{
+    if (returned != ChimneyStatus::PENDING)
+    {
+        return;
+    }
+    const ShadowDevice* d = h.FirstDevice();
+    Tracks& tracks = TracksOf(h);
+    auto it = tracks.find(id);
+    if (it != tracks.end() && it->second.upcalled)
+    {
+        m_reporter.Report("A1",
+                          d,
+                          nullptr,
+                          handle,
+                          "the host received the completion before its request call returned",
+                          ShadowCallText(op, handle, id, flags, returned));
+        tracks.erase(it);
+        return;
+    }
+    Track& t = tracks[id];
+    if (!t.devSeen)
+    {
+        t.since = Simulator::Now();
+    }
+    t.hostCalled = true;
+    t.hostFlags = flags;
+    if (t.devSeen && t.devFlags != flags)
+    {
+        std::ostringstream w;
+        w << "request left the host with flags 0x" << std::hex << flags
+          << " and reached the target with 0x" << t.devFlags;
+        m_reporter.Report("A11",
+                          d,
+                          nullptr,
+                          handle,
+                          w.str(),
+                          ShadowCallText(op, handle, id, flags, returned));
+    }
+}
+
+void
+ChimneyVerifierInterfaceChecker::OnHostUpcall(const ShadowHost& h,
+                                              const std::string& op,
+                                              OffloadHandle handle,
+                                              uint64_t id,
+                                              ChimneyStatus status,
+                                              uint64_t bytes)
+{
+    const ShadowDevice* d = h.FirstDevice();
+    Tracks& tracks = TracksOf(h);
+    auto it = tracks.find(id);
+    if (it == tracks.end() || !it->second.hostCalled)
+    {
+        // Either completed inside the call (A1, seen when the call returns) or never issued.
+        Track& t = tracks[id];
+        t.upcalled = true;
+        t.since = Simulator::Now();
+        return;
+    }
+    Track& t = it->second;
+    const bool refusal =
+        status == ChimneyStatus::INVALID_PARAMETER || status == ChimneyStatus::INVALID_STATE;
+    if (!t.devCompleted && !refusal)
+    {
+        m_reporter.Report("A11",
+                          d,
+                          nullptr,
+                          handle,
+                          "the host received a completion the target never made",
+                          ShadowCompletionText(op, handle, id, status, bytes));
+    }
+    tracks.erase(it);
+}
+
+ChimneyVerifierInterfaceChecker::LayerIssuers*
+ChimneyVerifierInterfaceChecker::AddLayer()
+{
+    m_layers.push_back(std::make_unique<LayerIssuers>());
+    return m_layers.back().get();
+}
+
+void
+ChimneyVerifierInterfaceChecker::OnLayerRequest(LayerIssuers& l,
+                                                const std::string& upper,
+                                                uint64_t id,
+                                                ChimneyStatus returned)
+{
+    if (returned == ChimneyStatus::PENDING)
+    {
+        l.issuer[id] = upper;
+    }
+}
+
+void
+ChimneyVerifierInterfaceChecker::OnLayerCompletion(LayerIssuers& l,
+                                                   const std::string& upper,
+                                                   const std::string& op,
+                                                   OffloadHandle handle,
+                                                   uint64_t id,
+                                                   ChimneyStatus status)
+{
+    auto it = l.issuer.find(id);
+    if (it == l.issuer.end())
+    {
+        return;
+    }
+    if (it->second != upper)
+    {
+        m_reporter.Report("A11",
+                          nullptr,
+                          nullptr,
+                          handle,
+                          "an intermediate layer passed a completion to '" + upper + "', but '" +
+                              it->second + "' issued the request",
+                          ShadowCompletionText(op, handle, id, status, 0));
+    }
+    if (op != "OffloadBlock" && op != "TerminateBlock")
+    {
+        l.issuer.erase(it);
+    }
+}
+
+void
+ChimneyVerifierInterfaceChecker::FinishHost(const ShadowHost& h)
+{
+    const ShadowDevice* d = h.FirstDevice();
+    const Tracks& all = TracksOf(h);
+    std::vector<std::pair<uint64_t, Track>> tracks(all.begin(), all.end());
+    std::sort(tracks.begin(), tracks.end(), [](const auto& a, const auto& b) {
+        return a.first < b.first;
+    });
+    for (const auto& [id, t] : tracks)
+    {
+        const bool old = Simulator::Now() - t.since > m_requestTimeout;
+        const std::string what = "request id " + std::to_string(id);
+        if (t.upcalled && !t.hostCalled)
+        {
+            m_reporter.Report("A11",
+                              d,
+                              nullptr,
+                              0,
+                              "the host received a completion for a request it did not issue",
+                              what);
+        }
+        else if (t.hostCalled && t.devCompleted)
+        {
+            m_reporter.Report("A11",
+                              d,
+                              nullptr,
+                              0,
+                              "completed by the target but never delivered to the protocol that "
+                              "issued it",
+                              what);
+        }
+        else if (t.hostCalled && !t.devSeen && old)
+        {
+            m_reporter
+                .Report("A11", d, nullptr, 0, "the host's request never reached the target", what);
+        }
+    }
+}
+
+void
+ChimneyVerifierInterfaceChecker::Clear()
+{
+    m_tracks.clear();
+    m_layers.clear();
+}
+
+} // namespace ns3

@@ -1,0 +1,235 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "chimney-verifier-misuse-checker.h"
+
+#include "chimney-finding.h"
+
+#include <algorithm>
+#include <sstream>
+#include <vector>
+
+namespace ns3
+{
+
+ChimneyVerifierMisuseChecker::ChimneyVerifierMisuseChecker(ChimneyVerifierReporter& reporter)
+    : m_reporter(reporter)
+{
+}
+
+std::string
+ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
+                                             const ShadowPendingCall& call,
+                                             std::string* why) const
+{
+    // The same rules, in the same order, as SPEC section 4 H1-H7 (and the target's checks):
+    // decided from the request stream alone.
+    auto find = [&d](OffloadHandle h) -> const ShadowConnection* {
+        const ShadowConnection* c = d.Find(h);
+        return c == nullptr || c->phase == ShadowConnection::TERMINATED ? nullptr : c;
+    };
+    std::ostringstream w;
+    if (call.op == "InitiateOffload")
+    {
+        if (!call.blocks || call.blocks->TcpBlockCount() == 0)
+        {
+            *why = "offload request without a TCP block";
+            return "H7";
+        }
+        std::vector<OffloadHandle> handles;
+        std::vector<ShadowTuple> tuples;
+        for (const auto& n : call.blocks->neighbors)
+        {
+            for (const auto& p : n.paths)
+            {
+                for (const auto& t : p.connections)
+                {
+                    const ShadowTuple key{p.source.Get(),
+                                          p.destination.Get(),
+                                          t.localPort,
+                                          t.remotePort};
+                    if (t.handle == INVALID_OFFLOAD_HANDLE)
+                    {
+                        *why = "offload of the invalid handle 0";
+                        return "H1";
+                    }
+                    if (!IsOffloadableState(t.delegated.state))
+                    {
+                        w << "offload in the forbidden TCP state " << ToString(t.delegated.state);
+                        *why = w.str();
+                        return "H7";
+                    }
+                    if (find(t.handle) != nullptr || d.byTuple.count(key) != 0 ||
+                        std::count(handles.begin(), handles.end(), t.handle) != 0 ||
+                        std::count(tuples.begin(), tuples.end(), key) != 0)
+                    {
+                        w << "offload of handle " << t.handle << " which is already offloaded";
+                        *why = w.str();
+                        return "H7";
+                    }
+                    handles.push_back(t.handle);
+                    tuples.push_back(key);
+                }
+            }
+        }
+        return "";
+    }
+    if (call.op == "TerminateOffload")
+    {
+        if (!call.blocks || call.blocks->TcpBlockCount() == 0)
+        {
+            *why = "terminate without a TCP block";
+            return "H1";
+        }
+        std::vector<OffloadHandle> handles;
+        for (const auto& n : call.blocks->neighbors)
+        {
+            for (const auto& p : n.paths)
+            {
+                for (const auto& t : p.connections)
+                {
+                    const ShadowConnection* c = find(t.handle);
+                    if (c == nullptr || (c->phase == ShadowConnection::OFFLOADING && !c->allocated))
+                    {
+                        w << "terminate of handle " << t.handle
+                          << " which is unknown, not offloaded or already terminated";
+                        *why = w.str();
+                        return "H1";
+                    }
+                    if (c->terminateRequested ||
+                        std::count(handles.begin(), handles.end(), t.handle) != 0)
+                    {
+                        w << "second terminate of handle " << t.handle << " while one is pending";
+                        *why = w.str();
+                        return "H6";
+                    }
+                    handles.push_back(t.handle);
+                }
+            }
+        }
+        return "";
+    }
+    // NBL requests: a usable handle first (H1).
+    const ShadowConnection* c = find(call.handle);
+    if (c == nullptr || (c->phase == ShadowConnection::OFFLOADING && !c->allocated))
+    {
+        *why = call.op + " on an unknown, not (yet) offloaded or terminated handle";
+        return "H1";
+    }
+    if (call.op == "Send")
+    {
+        if (!call.nbl)
+        {
+            *why = "send without NBL";
+            return "H2";
+        }
+        if (c->gracefulIssued || c->finAtOffload)
+        {
+            *why = "send after a graceful disconnect was issued";
+            return "H5";
+        }
+        return "";
+    }
+    if (call.op == "Receive")
+    {
+        if (!call.nbl)
+        {
+            *why = "receive without NBL";
+            return "H2";
+        }
+        return "";
+    }
+    if (call.op == "Disconnect")
+    {
+        if (call.flags != TCP_DISCONNECT_GRACEFUL_CLOSE &&
+            call.flags != TCP_DISCONNECT_ABORTIVE_CLOSE)
+        {
+            w << "disconnect flags 0x" << std::hex << call.flags
+              << " are neither GRACEFUL_CLOSE nor ABORTIVE_CLOSE";
+            *why = w.str();
+            return "H3";
+        }
+        if (!call.nbl || call.nbl->buffers.size() != 1 || call.nbl->next)
+        {
+            *why = "disconnect NBL without exactly one NET_BUFFER";
+            return "H2";
+        }
+        if (call.flags == TCP_DISCONNECT_ABORTIVE_CLOSE && call.nbl->DataLength() > 0)
+        {
+            *why = "abortive disconnect carrying data";
+            return "H2";
+        }
+        if (c->abortiveIssued)
+        {
+            *why = "disconnect after an abortive disconnect";
+            return "H4";
+        }
+        if (call.flags == TCP_DISCONNECT_GRACEFUL_CLOSE && (c->gracefulIssued || c->finAtOffload))
+        {
+            *why = "second graceful disconnect";
+            return "H4";
+        }
+        return "";
+    }
+    return "";
+}
+
+void
+ChimneyVerifierMisuseChecker::CheckAccepted(const ShadowDevice& d,
+                                            const std::string& expected,
+                                            const std::string& why,
+                                            OffloadHandle handle,
+                                            const std::string& evidence)
+{
+    if (!expected.empty())
+    {
+        m_reporter.Report(expected,
+                          &d,
+                          nullptr,
+                          handle,
+                          "host misuse accepted by the target: " + why,
+                          evidence);
+    }
+}
+
+void
+ChimneyVerifierMisuseChecker::CheckRefused(const ShadowDevice& d,
+                                           const ShadowPendingCall& call,
+                                           ChimneyStatus returned,
+                                           const std::string& expected,
+                                           const std::string& why,
+                                           const std::string& evidence)
+{
+    const bool clearRefusal =
+        returned == ChimneyStatus::INVALID_PARAMETER || returned == ChimneyStatus::INVALID_STATE;
+    if (clearRefusal && call.misuse.empty() && !expected.empty())
+    {
+        m_reporter.Report(expected,
+                          &d,
+                          nullptr,
+                          call.handle,
+                          "host misuse refused without a HostMisuse report: " + why,
+                          evidence);
+    }
+}
+
+std::string
+ChimneyVerifierMisuseChecker::Relay(const ShadowDevice& d,
+                                    const ShadowConnection* c,
+                                    std::string id,
+                                    OffloadHandle handle,
+                                    const std::string& text)
+{
+    if (!IsChimneyInvariantId(id) || id[0] != 'H')
+    {
+        id = "H1"; // a report we cannot classify still is host misuse
+    }
+    const std::string evidence =
+        d.call.valid ? d.call.op + "(h=" + std::to_string(d.call.handle) + ")" : "";
+    // Host misuse is reported per call, never suppressed as a repeat on a connection.
+    m_reporter.ReportEveryTime(id, &d, c, handle, "target refused host misuse: " + text, evidence);
+    return id;
+}
+
+} // namespace ns3

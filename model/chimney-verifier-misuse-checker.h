@@ -1,0 +1,97 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef CHIMNEY_VERIFIER_MISUSE_CHECKER_H
+#define CHIMNEY_VERIFIER_MISUSE_CHECKER_H
+
+#include "chimney-verifier-reporter.h"
+#include "chimney-verifier-shadow.h"
+
+#include <string>
+
+/**
+ * \file
+ * \ingroup chimney
+ * The host misuse family (SPEC.md section 4, H), decided independently from the request
+ * stream, in the same order as the SPEC and the target's checks; a misuse the target accepts,
+ * or refuses without its HostMisuse report, is reported, and every HostMisuse report of the
+ * target is relayed (once per call, never suppressed as a repeat):
+ *  - H1 unknown, never-offloaded or already-terminated handle;
+ *  - H2 disconnect NBL without exactly one NET_BUFFER; abortive disconnect carrying data;
+ *    send or receive without an NBL;
+ *  - H3 disconnect flags other than GRACEFUL or ABORTIVE;
+ *  - H4 a second graceful disconnect, or any disconnect after an abortive one;
+ *  - H5 send after a graceful disconnect was issued;
+ *  - H6 a second terminate while one is pending (a terminate inside a disconnect or receive
+ *    call is not visible in the traces: only relayed from the target);
+ *  - H7 offload without a TCP block, in a forbidden TCP state, or while the same connection is
+ *    already offloaded.
+ */
+
+namespace ns3
+{
+
+/**
+ * \ingroup chimney
+ * \brief Checks the H invariants (see the file's description). It keeps no state of its own:
+ *        every rule is decided from the shadow's records.
+ */
+class ChimneyVerifierMisuseChecker
+{
+  public:
+    /// \param reporter where findings go
+    explicit ChimneyVerifierMisuseChecker(ChimneyVerifierReporter& reporter);
+
+    /**
+     * \brief Which rule, if any, a request breaks.
+     * \param d the device \param call the call and its objects
+     * \param why set to the reason when one is broken
+     * \returns the H-ID, or empty
+     */
+    std::string ExpectedMisuse(const ShadowDevice& d,
+                               const ShadowPendingCall& call,
+                               std::string* why) const;
+
+    /**
+     * \brief H: the target accepted a misuse.
+     * \param d the device \param expected the H-ID (empty: none) \param why the reason
+     * \param handle the handle \param evidence the call
+     */
+    void CheckAccepted(const ShadowDevice& d,
+                       const std::string& expected,
+                       const std::string& why,
+                       OffloadHandle handle,
+                       const std::string& evidence);
+
+    /**
+     * \brief H: the target refused a misuse without its HostMisuse report.
+     * \param d the device \param call the call \param returned the status
+     * \param expected the H-ID (empty: none) \param why the reason \param evidence the call
+     */
+    void CheckRefused(const ShadowDevice& d,
+                      const ShadowPendingCall& call,
+                      ChimneyStatus returned,
+                      const std::string& expected,
+                      const std::string& why,
+                      const std::string& evidence);
+
+    /**
+     * \brief Relay the target's HostMisuse report.
+     * \param d the device \param c the record (or null) \param id the target's H-ID
+     * \param handle the handle \param text its description
+     * \returns the H-ID reported (H1 when the target's cannot be classified)
+     */
+    std::string Relay(const ShadowDevice& d,
+                      const ShadowConnection* c,
+                      std::string id,
+                      OffloadHandle handle,
+                      const std::string& text);
+
+  private:
+    ChimneyVerifierReporter& m_reporter; //!< where findings go
+};
+
+} // namespace ns3
+
+#endif // CHIMNEY_VERIFIER_MISUSE_CHECKER_H

@@ -1,0 +1,687 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+// ChimneyVerifier's routing: each trace sink updates the shadow model
+// (chimney-verifier-shadow.h) and hands the event to the checkers of the invariant families
+// (chimney-verifier-*-checker.h). The order of the calls is the order of the checks, so that
+// findings come out in a fixed order; a check that reads a fact as it was before the event runs
+// before the shadow records the event.
+
+#include "chimney-intermediate-driver.h"
+#include "chimney-net-device.h"
+#include "chimney-verifier.h"
+
+#include "ns3/simulator.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace ns3
+{
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
+                                     std::string op,
+                                     OffloadHandle handle,
+                                     Ptr<const NetBufferList> nbl,
+                                     Ptr<const OffloadBlockList> blocks,
+                                     uint32_t flags)
+{
+    d->call = ShadowPendingCall();
+    d->call.valid = true;
+    d->call.op = op;
+    d->call.handle = handle;
+    d->call.nbl = nbl;
+    d->call.blocks = blocks;
+    d->call.flags = flags;
+}
+
+void
+ChimneyVerifier::TraceHostMisuse(ShadowDevice* d,
+                                 std::string id,
+                                 OffloadHandle handle,
+                                 std::string text)
+{
+    d->call.misuse = m_misuse.Relay(*d, d->Find(handle), id, handle, text);
+}
+
+void
+ChimneyVerifier::TraceRequest(ShadowDevice* d,
+                              std::string op,
+                              OffloadHandle handle,
+                              uint64_t id,
+                              uint32_t flags,
+                              ChimneyStatus returned)
+{
+    ++m_requests;
+    ShadowPendingCall call;
+    if (d->call.valid && d->call.op == op && d->call.handle == handle)
+    {
+        call = d->call;
+    }
+    else
+    {
+        call.op = op;
+        call.handle = handle;
+        call.flags = flags;
+        call.misuse = d->call.misuse;
+    }
+    d->call = ShadowPendingCall();
+    const std::string evidence = ShadowCallText(op, handle, id, flags, returned);
+    const ShadowConnection* c = d->Find(handle);
+    std::string why;
+    const std::string expected = call.valid ? m_misuse.ExpectedMisuse(*d, call, &why) : "";
+    if (returned == ChimneyStatus::PENDING)
+    {
+        m_misuse.CheckAccepted(*d, expected, why, handle, evidence);
+        m_connections += d->ApplyRequest(call, id);
+        m_interface.OnDeviceRequest(*d, id, flags);
+        return;
+    }
+    // A refusal: only host misuse may be refused, with a clear status (A1, H).
+    m_interface.CheckRefusal(*d, c, call, returned, !expected.empty(), evidence);
+    m_misuse.CheckRefused(*d, call, returned, expected, why, evidence);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completions
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyVerifier::TraceCompletion(ShadowDevice* d,
+                                 std::string op,
+                                 OffloadHandle handle,
+                                 uint64_t id,
+                                 ChimneyStatus status,
+                                 uint64_t bytes)
+{
+    ++m_completions;
+    const std::string evidence = ShadowCompletionText(op, handle, id, status, bytes);
+    if (op == "InitiateOffload" || op == "TerminateOffload")
+    {
+        Ptr<const OffloadBlockList> list;
+        auto range = d->lists.equal_range(id);
+        if (range.first != range.second)
+        {
+            list = range.first->second;
+            d->lists.erase(range.first);
+        }
+        if (!m_interface.CheckListCompletion(*d, op, PeekPointer(list), status, evidence))
+        {
+            return;
+        }
+        m_interface.OnDeviceCompletion(*d, id);
+        if (op == "TerminateOffload")
+        {
+            ForEachListedConnection(*list, [&](const auto&, const auto& t) {
+                const ShadowConnection* c = d->Find(t.handle);
+                if (c == nullptr || c->phase != ShadowConnection::TERMINATED)
+                {
+                    return;
+                }
+                m_resources.CheckTerminateCompleted(*d, *c, evidence);
+                m_resources.OnConnectionEnded(*d, *c);
+                m_wire.CancelAckObligation(*c); // the record goes
+                d->EndConnection(t.handle);
+            });
+        }
+        return;
+    }
+    if (op == "OffloadBlock")
+    {
+        CompleteOffloadBlock(*d, handle, status, evidence);
+        return;
+    }
+    ShadowConnection* c = d->Find(handle);
+    if (!m_interface.CheckCompletionConnection(*d, c, handle, op, evidence))
+    {
+        return;
+    }
+    m_wire.PollAckObligation(*d, *c);
+    if (op == "TerminateBlock")
+    {
+        CompleteTerminateBlock(*d, *c, status, evidence);
+        return;
+    }
+    CompleteNbl(*d, *c, op, id, status, bytes, evidence);
+    if (op != "SendReturned")
+    {
+        m_interface.OnDeviceCompletion(*d, id);
+    }
+    else
+    {
+        m_interface.OnSendReturned(*d, id);
+    }
+    c->Compact();
+}
+
+void
+ChimneyVerifier::CompleteNbl(ShadowDevice& d,
+                             ShadowConnection& c,
+                             const std::string& op,
+                             uint64_t id,
+                             ChimneyStatus status,
+                             uint64_t bytes,
+                             const std::string& evidence)
+{
+    if (op == "Send" || op == "SendReturned")
+    {
+        bool inOrder = true;
+        ShadowSendRequest* r = c.FindSend(id, &inOrder);
+        m_interface.CheckSendCompletion(d, c, r, inOrder, op, status, bytes, evidence);
+        if (r != nullptr)
+        {
+            c.CompleteSend(*r, op == "SendReturned");
+        }
+        return;
+    }
+    if (op == "Receive")
+    {
+        ShadowReceiveRequest* r = c.FindReceive(id);
+        if (!m_interface.CheckReceiveCompletion(d, c, r, status, bytes, evidence))
+        {
+            return;
+        }
+        r->done = true;
+        if (bytes == 0 || !m_endToEnd.CheckReceiveCompletion(d, c, *r, status, bytes, evidence))
+        {
+            return;
+        }
+        m_wire.CheckDeliveredAfterRst(d, c, bytes, evidence);
+        if (!r->nbl || c.blind)
+        {
+            c.delivered += static_cast<int64_t>(bytes);
+            c.blind = true;
+            return;
+        }
+        c.AddDelivered(*r->nbl, bytes);
+        m_endToEnd.CheckDelivered(d, c, evidence);
+        return;
+    }
+    if (op == "Disconnect")
+    {
+        ShadowDisconnectRequest* r = c.FindDisconnect(id);
+        const bool graceful = r == &c.graceful;
+        if (r != nullptr)
+        {
+            r->outstanding = false;
+        }
+        if (m_interface.CheckDisconnectCompletion(d, c, r, graceful, status, bytes, evidence) &&
+            !graceful)
+        {
+            m_endToEnd.CheckAbortiveCompletion(d, c, status, evidence);
+        }
+    }
+}
+
+void
+ChimneyVerifier::CompleteOffloadBlock(ShadowDevice& d,
+                                      OffloadHandle handle,
+                                      ChimneyStatus status,
+                                      const std::string& evidence)
+{
+    ShadowConnection* c = d.Find(handle);
+    if (c == nullptr || c->phase != ShadowConnection::OFFLOADING)
+    {
+        m_interface.ReportOffloadNotOutstanding(d, c, handle, evidence);
+        return;
+    }
+    if (status == ChimneyStatus::SUCCESS)
+    {
+        c->phase = ShadowConnection::OFFLOADED;
+        return;
+    }
+    // SPEC 3.1: the connection stays in software, untouched.
+    m_resources.OnOffloadFailed(d, *c, status, evidence);
+    m_wire.CancelAckObligation(*c); // the record goes
+    d.DropFailedOffload(handle);
+}
+
+void
+ChimneyVerifier::CompleteTerminateBlock(ShadowDevice& d,
+                                        ShadowConnection& c,
+                                        ChimneyStatus status,
+                                        const std::string& evidence)
+{
+    m_interface.CheckTerminateBlockStatus(d, c, status, evidence);
+    m_endToEnd.CheckTerminateStatus(d, c, status, evidence);
+    m_interface.CheckTerminateOutstanding(d, c, evidence);
+    if (status == ChimneyStatus::SUCCESS && c.terminateList && !c.blind)
+    {
+        const TcpOffloadBlock* block = nullptr;
+        ForEachListedConnection(*c.terminateList, [&](const auto&, const TcpOffloadBlock& t) {
+            if (t.handle == c.handle)
+            {
+                block = &t;
+            }
+        });
+        if (block != nullptr)
+        {
+            CheckReturnedState(d, c, *block, evidence);
+        }
+    }
+    c.phase = ShadowConnection::TERMINATED;
+    m_wire.CancelAckObligation(c);
+    m_endToEnd.OnTerminated(d, c);
+}
+
+void
+ChimneyVerifier::CheckReturnedState(ShadowDevice& d,
+                                    ShadowConnection& c,
+                                    const TcpOffloadBlock& block,
+                                    const std::string& evidence)
+{
+    if (!m_interface.CheckReturnedSendChain(d, c, block, evidence))
+    {
+        return; // the connection is dead: its data does not continue anywhere
+    }
+    const TcpDelegatedState& s = block.delegated;
+    m_interface.CheckReturnedSendState(d, c, s, evidence);
+    m_endToEnd.CheckReturnedSendData(d, c, s, evidence);
+    if (m_interface.CheckReturnedFin(d, c, s, evidence))
+    {
+        m_wire.CheckReturnedFin(d, c, s, evidence);
+    }
+    // Receive side: everything received was delivered or is handed back (E1), and is
+    // acknowledged (A9).
+    m_interface.CheckReturnedRcvNxt(d, c, s, evidence);
+    m_endToEnd.CheckReturnedReceiveData(d, c, s, evidence);
+    m_interface.CheckReturnedAck(d, c, s, evidence);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Indications, ledger
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyVerifier::TraceIndication(ShadowDevice* d,
+                                 OffloadHandle handle,
+                                 ChimneyEvent event,
+                                 ChimneyUploadReason reason)
+{
+    ++m_indications;
+    std::ostringstream e;
+    e << ToString(event) << " indication (h=" << handle << ")";
+    if (event == ChimneyEvent::RETRIEVE)
+    {
+        e << " reason " << ToString(reason);
+    }
+    const std::string evidence = e.str();
+    ShadowConnection* found = d->Find(handle);
+    if (!m_interface.CheckIndicationConnection(*d, found, handle, evidence))
+    {
+        return;
+    }
+    ShadowConnection& c = *found;
+    m_wire.PollAckObligation(*d, c);
+    switch (event)
+    {
+    case ChimneyEvent::DISCONNECT:
+        if (m_interface.CheckDisconnectIndication(*d, c, evidence))
+        {
+            m_endToEnd.CheckDelivered(*d, c, evidence);
+        }
+        c.disconnectIndicated = true;
+        break;
+    case ChimneyEvent::ABORT:
+        m_interface.CheckAbortIndication(*d, c, evidence);
+        c.OnAbortIndicated();
+        break;
+    case ChimneyEvent::RETRIEVE:
+        if (reason == ChimneyUploadReason::HARDWARE_FAILURE)
+        {
+            c.hwFailure = true;
+        }
+        else if (reason == ChimneyUploadReason::TIMEOUT_EXPIRATION ||
+                 reason == ChimneyUploadReason::INVALID_STATE)
+        {
+            c.closedByTarget = true;
+        }
+        break;
+    }
+}
+
+void
+ChimneyVerifier::TraceAllocated(ShadowDevice* d,
+                                OffloadHandle handle,
+                                Ipv4Address local,
+                                uint16_t localPort,
+                                Ipv4Address remote,
+                                uint16_t remotePort,
+                                uint64_t /* bytes */)
+{
+    std::ostringstream e;
+    e << "ResourceAllocated(h=" << handle << " " << local << ":" << localPort << " > " << remote
+      << ":" << remotePort << ")";
+    ShadowConnection* c = d->Find(handle);
+    if (c != nullptr && c->phase == ShadowConnection::TERMINATED)
+    {
+        c = nullptr; // held by nobody
+    }
+    if (m_resources.OnAllocated(*d, c, handle, e.str()))
+    {
+        c->allocated = true;
+        c->freed = false;
+    }
+}
+
+void
+ChimneyVerifier::TraceFreed(ShadowDevice* d,
+                            OffloadHandle handle,
+                            Ipv4Address local,
+                            uint16_t localPort,
+                            Ipv4Address remote,
+                            uint16_t remotePort,
+                            uint64_t /* bytes */)
+{
+    std::ostringstream e;
+    e << "ResourceFreed(h=" << handle << " " << local << ":" << localPort << " > " << remote << ":"
+      << remotePort << ")";
+    ShadowConnection* c = d->Find(handle);
+    if (m_resources.OnFreed(*d, c, handle, e.str()))
+    {
+        c->freed = true;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The wire
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyVerifier::TraceHostSend(ShadowDevice* d, Ptr<const Packet> packet)
+{
+    // The inner device's MacTx for this packet follows at once, inside the same call.
+    d->lastHostUid = packet->GetUid();
+}
+
+void
+ChimneyVerifier::TraceMacTx(ShadowDevice* d, Ptr<const Packet> frame)
+{
+    const bool host = frame->GetUid() == d->lastHostUid;
+    DoFrame(*d, frame, host ? FrameDirection::HOST_TX : FrameDirection::TARGET_TX);
+}
+
+void
+ChimneyVerifier::TraceMacRx(ShadowDevice* d, Ptr<const Packet> frame)
+{
+    DoFrame(*d, frame, FrameDirection::RX);
+}
+
+void
+ChimneyVerifier::DoFrame(ShadowDevice& d, Ptr<const Packet> frame, FrameDirection direction)
+{
+    // Cheap look at the tuple first: most frames belong to connections nobody tracks.
+    uint8_t b[96];
+    const uint32_t n = frame->CopyData(b, sizeof(b));
+    size_t ip = SIZE_MAX;
+    if (d.link == WireLinkType::PPP && n >= 2 && b[0] == 0x00 && b[1] == 0x21)
+    {
+        ip = 2;
+    }
+    else if (d.link == WireLinkType::ETHERNET && n >= 14)
+    {
+        const uint16_t type = static_cast<uint16_t>(b[12] << 8 | b[13]);
+        if (type == 0x0800)
+        {
+            ip = 14;
+        }
+        else if (type <= 1500 && n >= 22 && b[14] == 0xaa && b[20] == 0x08 && b[21] == 0x00)
+        {
+            ip = 22;
+        }
+    }
+    if (ip == SIZE_MAX && n >= 1 && (b[0] >> 4) == 4)
+    {
+        ip = 0; // a bare IPv4 datagram (SimpleNetDevice, synthetic frames)
+    }
+    if (ip == SIZE_MAX || n < ip + 24 || (b[ip] >> 4) != 4 || b[ip + 9] != 6)
+    {
+        return;
+    }
+    const size_t ihl = (b[ip] & 0x0f) * 4u;
+    if (n < ip + ihl + 4)
+    {
+        return;
+    }
+    auto u32 = [&b](size_t o) {
+        return static_cast<uint32_t>(b[o]) << 24 | static_cast<uint32_t>(b[o + 1]) << 16 |
+               static_cast<uint32_t>(b[o + 2]) << 8 | b[o + 3];
+    };
+    const uint32_t src = u32(ip + 12);
+    const uint32_t dst = u32(ip + 16);
+    const uint16_t sport = static_cast<uint16_t>(b[ip + ihl] << 8 | b[ip + ihl + 1]);
+    const uint16_t dport = static_cast<uint16_t>(b[ip + ihl + 2] << 8 | b[ip + ihl + 3]);
+    if (direction == FrameDirection::HOST_TX)
+    {
+        return; // the host's own frames: not the target's behaviour
+    }
+    const bool tx = direction != FrameDirection::RX;
+    const ShadowTuple key =
+        tx ? ShadowTuple{src, dst, sport, dport} : ShadowTuple{dst, src, dport, sport};
+    if (d.byTuple.count(key) == 0 &&
+        (direction != FrameDirection::TARGET_TX ||
+         (d.terminatedTuples.count(key) == 0 && d.failedTuples.count(key) == 0)))
+    {
+        return;
+    }
+    WireSegment w;
+    bool parsed = false;
+    if (ip == 0)
+    {
+        std::vector<uint8_t> bytes(frame->GetSize());
+        frame->CopyData(bytes.data(), bytes.size());
+        parsed = ParseIpv4TcpDatagram(bytes.data(), bytes.size(), w);
+    }
+    else
+    {
+        parsed = ParseWireFrame(frame, d.link, w);
+    }
+    if (parsed)
+    {
+        DoSegment(d, w, direction);
+    }
+}
+
+void
+ChimneyVerifier::DoSegment(ShadowDevice& d, const WireSegment& w, FrameDirection direction)
+{
+    ++m_segments;
+    const bool tx = direction != FrameDirection::RX;
+    const ShadowTuple key =
+        tx ? ShadowTuple{w.srcAddress, w.dstAddress, w.tcp.srcPort, w.tcp.dstPort}
+           : ShadowTuple{w.dstAddress, w.srcAddress, w.tcp.dstPort, w.tcp.srcPort};
+    auto it = d.byTuple.find(key);
+    if (it == d.byTuple.end())
+    {
+        if (direction != FrameDirection::TARGET_TX)
+        {
+            return;
+        }
+        // The target transmitting for a connection it does not hold.
+        auto term = d.terminatedTuples.find(key);
+        if (term != d.terminatedTuples.end())
+        {
+            m_wire.CheckTransmittedAfterTerminate(d,
+                                                  nullptr,
+                                                  term->second,
+                                                  "target sent " + w.tcp.ToString());
+            return;
+        }
+        auto failed = d.failedTuples.find(key);
+        if (failed != d.failedTuples.end())
+        {
+            m_resources.CheckTransmissionAfterFailedOffload(d,
+                                                            failed->second,
+                                                            "target sent " + w.tcp.ToString());
+        }
+        return;
+    }
+    ShadowConnection& c = *it->second;
+    if (direction == FrameDirection::HOST_TX)
+    {
+        return; // the host's own frames: not the target's behaviour
+    }
+    m_wire.PollAckObligation(d, c);
+    if (direction == FrameDirection::TARGET_TX)
+    {
+        TargetSegment(d, c, w.tcp);
+    }
+    else if (c.allocated || c.phase != ShadowConnection::OFFLOADING)
+    {
+        // Frames before the target took the connection went to the host (dropped there).
+        RemoteSegment(d, c, w.tcp);
+    }
+}
+
+void
+ChimneyVerifier::TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s)
+{
+    const std::string evidence = "target sent " + s.ToString();
+    m_resources.CheckTransmission(d, c, evidence);
+    if (c.phase == ShadowConnection::TERMINATED)
+    {
+        m_wire.CheckTransmittedAfterTerminate(d, &c, c.handle, evidence);
+        return;
+    }
+    m_endToEnd.CheckTransmission(d, c, evidence);
+    if (!m_wire.CheckTargetSegment(d, c, s, evidence))
+    {
+        return; // after the target's RST
+    }
+    const int64_t o = c.SendOff(s.seq);
+    const int64_t len = static_cast<int64_t>(s.payload.size());
+    if (s.Has(TcpSegment::RST))
+    {
+        m_wire.CheckTargetRst(d, c, o, evidence);
+        c.OnTargetRst();
+    }
+    if (len > 0 && !c.blind)
+    {
+        m_wire.CheckTargetPayload(d, c, o, len, evidence);
+        m_endToEnd.CheckSentBytes(d, c, s, o, evidence);
+    }
+    if (s.Has(TcpSegment::FIN))
+    {
+        const int64_t f = o + len;
+        m_wire.CheckTargetFin(d, c, f, evidence);
+        if (c.finOff < 0)
+        {
+            c.finOff = f;
+        }
+    }
+    c.maxSent = std::max(c.maxSent, o + static_cast<int64_t>(s.SeqLen()));
+    if (s.Has(TcpSegment::ACK))
+    {
+        const int64_t a = c.RecvOff(s.ack);
+        m_wire.CheckTargetAck(d, c, a, evidence);
+        if (c.OnTargetAck(a, s.window))
+        {
+            m_wire.DischargeAckObligation(c);
+        }
+    }
+}
+
+void
+ChimneyVerifier::RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s)
+{
+    const std::string evidence = "remote sent " + s.ToString();
+    if (s.Has(TcpSegment::ACK))
+    {
+        c.OnPeerAck(c.SendOff(s.ack));
+    }
+    const int64_t o = c.RecvOff(s.seq);
+    if (s.Has(TcpSegment::RST))
+    {
+        c.remoteRst = true;
+        // RFC 5961: acceptable when it is exactly RCV.NXT.
+        if (o == c.RcvNxt() || (c.lastAck >= 0 && o == c.lastAck))
+        {
+            c.acceptableRst = true;
+        }
+        return;
+    }
+    if (!s.payload.empty())
+    {
+        c.AddRemoteData(o, s.payload.data(), s.payload.size());
+    }
+    if (s.Has(TcpSegment::FIN))
+    {
+        const int64_t f = o + static_cast<int64_t>(s.payload.size());
+        if (m_wire.CheckRemoteFin(d, c, f, evidence))
+        {
+            c.remoteFin = f;
+        }
+    }
+    c.maxRemoteEnd = std::max(c.maxRemoteEnd, o + static_cast<int64_t>(s.SeqLen()));
+    if (!s.payload.empty())
+    {
+        m_wire.ArmAckObligation(c);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host stack and intermediate drivers
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyVerifier::TraceHostCall(ShadowHost* h,
+                               std::string op,
+                               OffloadHandle handle,
+                               uint64_t id,
+                               uint32_t flags,
+                               ChimneyStatus returned)
+{
+    m_interface.OnHostCall(*h, op, handle, id, flags, returned);
+}
+
+void
+ChimneyVerifier::TraceHostUpcall(ShadowHost* h,
+                                 std::string op,
+                                 OffloadHandle handle,
+                                 uint64_t id,
+                                 ChimneyStatus status,
+                                 uint64_t bytes)
+{
+    m_interface.OnHostUpcall(*h, op, handle, id, status, bytes);
+}
+
+void
+ChimneyVerifier::TraceHostPhase(ShadowHost* h,
+                                OffloadHandle handle,
+                                std::string /* from */,
+                                std::string to,
+                                std::string detail)
+{
+    m_endToEnd.OnHostPhase(*h, handle, to, detail);
+}
+
+void
+ChimneyVerifier::TraceLayerRequest(LayerIssuers* l,
+                                   std::string upper,
+                                   std::string /* op */,
+                                   OffloadHandle /* handle */,
+                                   uint64_t id,
+                                   uint32_t /* flags */,
+                                   ChimneyStatus returned)
+{
+    m_interface.OnLayerRequest(*l, upper, id, returned);
+}
+
+void
+ChimneyVerifier::TraceLayerCompletion(LayerIssuers* l,
+                                      std::string upper,
+                                      std::string op,
+                                      OffloadHandle handle,
+                                      uint64_t id,
+                                      ChimneyStatus status)
+{
+    m_interface.OnLayerCompletion(*l, upper, op, handle, id, status);
+}
+
+} // namespace ns3

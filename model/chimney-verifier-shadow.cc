@@ -1,0 +1,651 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "chimney-verifier-shadow.h"
+
+#include "tcp-seq.h"
+
+#include "ns3/simulator.h"
+
+#include <cstdio>
+
+namespace ns3
+{
+
+namespace
+{
+
+constexpr uint64_t kMod = (1ULL << 61) - 1;
+constexpr uint64_t kBase = 0x0f3a5c6d7e8f9a1bULL % kMod;
+
+uint64_t
+MulMod(uint64_t a, uint64_t b)
+{
+    const unsigned __int128 p = static_cast<unsigned __int128>(a) * b;
+    uint64_t r = static_cast<uint64_t>(p & kMod) + static_cast<uint64_t>(p >> 61);
+    return r >= kMod ? r - kMod : r;
+}
+
+uint64_t
+PowBase(uint64_t e)
+{
+    uint64_t result = 1;
+    uint64_t b = kBase;
+    while (e != 0)
+    {
+        if (e & 1)
+        {
+            result = MulMod(result, b);
+        }
+        b = MulMod(b, b);
+        e >>= 1;
+    }
+    return result;
+}
+
+} // namespace
+
+uint64_t
+ShadowHashAdd(uint64_t a, uint64_t b)
+{
+    const uint64_t r = a + b;
+    return r >= kMod ? r - kMod : r;
+}
+
+// Every payload byte goes through here, so it is the verifier's hottest loop: Horner's rule
+// (one multiply per byte) in four interleaved lanes of base^4, whose multiplies overlap.
+// All values stay fully reduced, so the result is the same number as the plain sum.
+uint64_t
+ShadowHashRange(const uint8_t* data, size_t n, uint64_t offset)
+{
+    static const uint64_t kBase4 = MulMod(MulMod(kBase, kBase), MulMod(kBase, kBase));
+    // lane[k] = sum over j of (data[4j + k] + 1) * base^(4j), for the first n - n % 4 bytes
+    uint64_t lane[4] = {0, 0, 0, 0};
+    const size_t whole = n - n % 4;
+    for (size_t i = whole; i >= 4; i -= 4)
+    {
+        for (size_t k = 0; k < 4; ++k)
+        {
+            lane[k] =
+                ShadowHashAdd(MulMod(lane[k], kBase4), static_cast<uint64_t>(data[i - 4 + k]) + 1);
+        }
+    }
+    uint64_t h = lane[3];
+    for (size_t k = 3; k-- > 0;)
+    {
+        h = ShadowHashAdd(MulMod(h, kBase), lane[k]);
+    }
+    uint64_t pw = PowBase(whole);
+    for (size_t i = whole; i < n; ++i)
+    {
+        h = ShadowHashAdd(h, MulMod(static_cast<uint64_t>(data[i]) + 1, pw));
+        pw = MulMod(pw, kBase);
+    }
+    return MulMod(h, PowBase(offset));
+}
+
+int64_t
+ShadowOffset(uint32_t seq, uint32_t base, int64_t ref)
+{
+    const uint32_t refSeq = base + static_cast<uint32_t>(ref);
+    return ref + static_cast<int32_t>(seq - refSeq);
+}
+
+std::string
+ShadowCallText(const std::string& op,
+               OffloadHandle handle,
+               uint64_t id,
+               uint32_t flags,
+               ChimneyStatus returned)
+{
+    // Built for every request (findings quote it): plain appends, no ostringstream.
+    std::string s;
+    s.reserve(64);
+    s.append(op).append("(h=").append(std::to_string(handle));
+    s.append(" id=").append(std::to_string(id));
+    if (flags != 0)
+    {
+        char hex[16];
+        std::snprintf(hex, sizeof(hex), "%x", flags);
+        s.append(" flags=0x").append(hex);
+    }
+    s.append(") -> ").append(ToString(returned));
+    return s;
+}
+
+std::string
+ShadowCompletionText(const std::string& op,
+                     OffloadHandle handle,
+                     uint64_t id,
+                     ChimneyStatus status,
+                     uint64_t bytes)
+{
+    // Built for every completion (findings quote it): plain appends, no ostringstream.
+    std::string s;
+    s.reserve(64);
+    s.append(op).append(" completion (h=").append(std::to_string(handle));
+    s.append(" id=").append(std::to_string(id)).append(") ").append(ToString(status));
+    s.append(" bytes=").append(std::to_string(bytes));
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ShadowConnection
+// ---------------------------------------------------------------------------------------------
+
+int64_t
+ShadowConnection::SendOff(uint32_t seq) const
+{
+    return ShadowOffset(seq, sendSeq0, maxSent);
+}
+
+int64_t
+ShadowConnection::RecvOff(uint32_t seq) const
+{
+    return ShadowOffset(seq, recvSeq0, wire);
+}
+
+bool
+ShadowConnection::AnyOutstanding() const
+{
+    for (uint32_t i = sendHead; i < sends.size(); ++i)
+    {
+        if (!sends[i].done)
+        {
+            return true;
+        }
+    }
+    for (uint32_t i = recvHead; i < receives.size(); ++i)
+    {
+        if (!receives[i].done)
+        {
+            return true;
+        }
+    }
+    return graceful.outstanding || abortive.outstanding;
+}
+
+void
+ShadowConnection::Compact()
+{
+    while (sendHead < sends.size() && sends[sendHead].done)
+    {
+        sends[sendHead].nbl = nullptr;
+        ++sendHead;
+    }
+    if (sendHead == sends.size())
+    {
+        std::vector<ShadowSendRequest>().swap(sends);
+        sendHead = 0;
+    }
+    while (recvHead < receives.size() && receives[recvHead].done)
+    {
+        receives[recvHead].nbl = nullptr;
+        ++recvHead;
+    }
+    if (recvHead == receives.size())
+    {
+        std::vector<ShadowReceiveRequest>().swap(receives);
+        recvHead = 0;
+    }
+}
+
+void
+ShadowConnection::AddRemoteData(int64_t offset, const uint8_t* data, size_t n)
+{
+    int64_t start = offset;
+    const int64_t end = offset + static_cast<int64_t>(n);
+    if (end <= wire)
+    {
+        return;
+    }
+    start = std::max(start, wire);
+    // Insert the parts of [start, end) not already held beyond the hole.
+    int64_t pos = start;
+    auto it = ooo.upper_bound(pos);
+    if (it != ooo.begin())
+    {
+        auto prev = std::prev(it);
+        if (prev->second.first > pos)
+        {
+            pos = prev->second.first;
+        }
+    }
+    while (pos < end)
+    {
+        it = ooo.lower_bound(pos);
+        const int64_t gapEnd = (it == ooo.end()) ? end : std::min(end, it->first);
+        if (pos < gapEnd)
+        {
+            const uint64_t h = ShadowHashRange(data + (pos - offset),
+                                               static_cast<size_t>(gapEnd - pos),
+                                               static_cast<uint64_t>(pos));
+            ooo.emplace(pos, std::make_pair(gapEnd, h));
+        }
+        if (it == ooo.end() || it->first >= end)
+        {
+            break;
+        }
+        pos = it->second.first;
+    }
+    // Merge what became contiguous into the wire stream.
+    bool advanced = false;
+    for (auto f = ooo.begin(); f != ooo.end() && f->first <= wire;)
+    {
+        if (f->second.first > wire)
+        {
+            wire = f->second.first;
+            wireHash = ShadowHashAdd(wireHash, f->second.second);
+            advanced = true;
+        }
+        f = ooo.erase(f);
+    }
+    if (advanced)
+    {
+        if (snaps.size() - snapHead > 65536)
+        {
+            ++snapHead; // bounded: the oldest comparison point is given up
+        }
+        if (snapHead > 1024 && snapHead * 2 > snaps.size())
+        {
+            snaps.erase(snaps.begin(), snaps.begin() + snapHead);
+            snapHead = 0;
+        }
+        snaps.emplace_back(wire, wireHash);
+    }
+}
+
+void
+ShadowConnection::OnPeerAck(int64_t a)
+{
+    if (a <= acked)
+    {
+        return;
+    }
+    acked = a;
+    // References to acknowledged posted data are no longer needed.
+    while (chunkHead < chunks.size() &&
+           chunks[chunkHead].start + static_cast<int64_t>(chunks[chunkHead].length) <= acked)
+    {
+        chunks[chunkHead].nbl = nullptr;
+        ++chunkHead;
+    }
+    if (chunkHead == chunks.size())
+    {
+        std::vector<ShadowChunk>().swap(chunks);
+        chunkHead = 0;
+        offloadList = nullptr;
+    }
+}
+
+ShadowSendRequest*
+ShadowConnection::FindSend(uint64_t id, bool* inOrder)
+{
+    // A4: sends complete in posting order; a returned one is the next not completed too.
+    *inOrder = true;
+    for (uint32_t i = sendHead; i < sends.size(); ++i)
+    {
+        ShadowSendRequest& s = sends[i];
+        if (s.done)
+        {
+            continue;
+        }
+        if (s.id == id && (!s.nbl || s.nbl->id == id))
+        {
+            return &s;
+        }
+        *inOrder = false;
+    }
+    return nullptr;
+}
+
+ShadowReceiveRequest*
+ShadowConnection::FindReceive(uint64_t id)
+{
+    for (uint32_t i = recvHead; i < receives.size(); ++i)
+    {
+        ShadowReceiveRequest& q = receives[i];
+        if (!q.done && q.id == id && (!q.nbl || q.nbl->id == id))
+        {
+            return &q;
+        }
+    }
+    return nullptr;
+}
+
+ShadowDisconnectRequest*
+ShadowConnection::FindDisconnect(uint64_t id)
+{
+    if (graceful.outstanding && graceful.id == id)
+    {
+        return &graceful;
+    }
+    if (abortive.outstanding && abortive.id == id)
+    {
+        return &abortive;
+    }
+    return nullptr;
+}
+
+void
+ShadowConnection::CompleteSend(ShadowSendRequest& r, bool isReturned)
+{
+    r.done = true;
+    if (isReturned)
+    {
+        r.returned = true;
+        returned.push_back(r.nbl);
+    }
+}
+
+void
+ShadowConnection::AddDelivered(const NetBufferList& nbl, uint64_t bytes)
+{
+    uint64_t offset = static_cast<uint64_t>(delivered);
+    ForEachNblRun(nbl, bytes, [this, &offset](const uint8_t* p, size_t n) {
+        deliveredHash = ShadowHashAdd(deliveredHash, ShadowHashRange(p, n, offset));
+        offset += n;
+    });
+    delivered += static_cast<int64_t>(bytes);
+}
+
+void
+ShadowConnection::OnTargetRst()
+{
+    rstSent = true;
+    rcvLimit = wire;
+    for (uint32_t i = sendHead; i < sends.size(); ++i)
+    {
+        sends[i].mustAbortA5 = !sends[i].done && !sends[i].late;
+    }
+}
+
+bool
+ShadowConnection::OnTargetAck(int64_t a, uint16_t window)
+{
+    const int64_t shift = windowScaling ? rcvWndShift : 0;
+    rightEdge = a + (static_cast<int64_t>(window) << shift);
+    if (a > lastAck)
+    {
+        lastAck = a;
+        return true;
+    }
+    return false;
+}
+
+void
+ShadowConnection::OnAbortIndicated()
+{
+    abortIndicated = true;
+    for (uint32_t i = sendHead; i < sends.size(); ++i)
+    {
+        sends[i].mustAbortA8 = !sends[i].done;
+    }
+    for (uint32_t i = recvHead; i < receives.size(); ++i)
+    {
+        receives[i].mustAbortA8 = !receives[i].done;
+    }
+    graceful.mustAbortA8 = graceful.outstanding;
+    abortive.mustAbortA8 = abortive.outstanding;
+}
+
+const std::pair<int64_t, uint64_t>*
+ShadowConnection::SnapshotAtDelivered()
+{
+    while (snapHead < snaps.size() && snaps[snapHead].first < delivered)
+    {
+        ++snapHead;
+    }
+    if (snapHead < snaps.size() && snaps[snapHead].first == delivered)
+    {
+        return &snaps[snapHead];
+    }
+    return nullptr;
+}
+
+void
+ShadowConnection::ReleaseSnapshots(bool compared)
+{
+    if (compared)
+    {
+        ++snapHead;
+    }
+    if (snapHead == snaps.size())
+    {
+        std::vector<std::pair<int64_t, uint64_t>>().swap(snaps);
+        snapHead = 0;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ShadowDevice
+// ---------------------------------------------------------------------------------------------
+
+ShadowConnection*
+ShadowDevice::Find(OffloadHandle handle) const
+{
+    auto it = byHandle.find(handle);
+    return it == byHandle.end() ? nullptr : it->second.get();
+}
+
+uint32_t
+ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
+{
+    const uint64_t event = Simulator::GetEventCount();
+    if (call.op == "InitiateOffload")
+    {
+        if (!call.blocks)
+        {
+            return 0; // nothing to learn without the list
+        }
+        lists.emplace(id, call.blocks);
+        uint32_t created = 0;
+        ForEachListedConnection(*call.blocks, [&](const auto& p, const TcpOffloadBlock& t) {
+            if (byHandle.count(t.handle) != 0)
+            {
+                return; // misuse accepted: the existing record stays authoritative
+            }
+            auto c = std::make_unique<ShadowConnection>();
+            c->handle = t.handle;
+            c->tuple = ShadowTuple{p.source.Get(), p.destination.Get(), t.localPort, t.remotePort};
+            const TcpDelegatedState& s = t.delegated;
+            c->offloadList = call.blocks;
+            c->finAtOffload = s.finRequested;
+            c->windowScaling = s.windowScaling;
+            c->rcvWndShift = s.windowScaling ? s.rcvWndShift : 0;
+            // Send stream: offset 0 is sendData[0]; the offload's data is posted data.
+            c->sendSeq0 = s.sendDataSeq;
+            c->posted = static_cast<int64_t>(s.sendData.size());
+            c->maxSent = ShadowOffset(s.sndMax, c->sendSeq0, 0);
+            c->acked = ShadowOffset(s.sndUna, c->sendSeq0, 0);
+            if (!s.sendData.empty())
+            {
+                c->chunks.push_back(ShadowChunk{0, s.sendData.size(), nullptr, &s.sendData});
+            }
+            if (s.finRequested)
+            {
+                c->expectedFin = ShadowOffset(s.finSeq, c->sendSeq0, 0);
+                if (SeqLt(s.finSeq, s.sndMax))
+                {
+                    c->finOff = c->expectedFin; // the host sent the FIN already
+                }
+            }
+            // Receive stream: offset 0 is the first byte handed over undelivered.
+            const uint32_t dataEnd = s.rcvNxt - (s.remoteFinReceived ? 1 : 0);
+            c->recvSeq0 = dataEnd - static_cast<uint32_t>(s.receiveData.size());
+            c->wire = static_cast<int64_t>(s.receiveData.size());
+            c->wireHash = ShadowHashRange(s.receiveData.data(), s.receiveData.size(), 0);
+            c->snaps.emplace_back(c->wire, c->wireHash);
+            c->maxRemoteEnd = ShadowOffset(s.rcvNxt, c->recvSeq0, c->wire);
+            c->offloadRcvNxt = c->maxRemoteEnd;
+            if (s.remoteFinReceived)
+            {
+                c->remoteFin = c->wire;
+                c->remoteFinAtOffload = true;
+            }
+            for (const auto& seg : s.outOfOrder)
+            {
+                c->AddRemoteData(c->RecvOff(seg.seq), seg.data.data(), seg.data.size());
+            }
+            ShadowConnection* raw = c.get();
+            byTuple[c->tuple] = raw;
+            byHandle[t.handle] = std::move(c);
+            failedTuples.erase(raw->tuple);
+            ++created;
+        });
+        return created;
+    }
+    if (call.op == "TerminateOffload")
+    {
+        if (!call.blocks)
+        {
+            return 0;
+        }
+        lists.emplace(id, call.blocks);
+        ForEachListedConnection(*call.blocks, [&](const auto&, const TcpOffloadBlock& t) {
+            ShadowConnection* c = Find(t.handle);
+            if (c == nullptr)
+            {
+                return;
+            }
+            c->terminateRequested = true;
+            c->terminateList = call.blocks;
+            if (c->phase == ShadowConnection::OFFLOADED || c->phase == ShadowConnection::OFFLOADING)
+            {
+                c->phase = ShadowConnection::TERMINATING;
+            }
+        });
+        return 0;
+    }
+    ShadowConnection* found = Find(call.handle);
+    if (found == nullptr)
+    {
+        return 0;
+    }
+    ShadowConnection& c = *found;
+    if (!call.valid)
+    {
+        c.blind = true; // lengths unknown from here on: data checks stop
+    }
+    const bool late = c.terminateRequested;
+    if (call.op == "Send")
+    {
+        if (!call.nbl)
+        {
+            ShadowSendRequest r;
+            r.id = id;
+            r.event = event;
+            r.late = late;
+            r.end = c.posted;
+            c.sends.push_back(r);
+            return 0;
+        }
+        for (Ptr<const NetBufferList> n = call.nbl; n; n = n->next)
+        {
+            ShadowSendRequest r;
+            r.nbl = n;
+            r.id = n->id;
+            r.length = n->DataLength();
+            r.event = event;
+            r.late = late;
+            if (!late)
+            {
+                if (r.length > 0)
+                {
+                    c.chunks.push_back(ShadowChunk{c.posted, r.length, n, nullptr});
+                }
+                c.posted += static_cast<int64_t>(r.length);
+            }
+            r.end = c.posted;
+            c.sends.push_back(r);
+        }
+        return 0;
+    }
+    if (call.op == "Receive")
+    {
+        if (!call.nbl)
+        {
+            ShadowReceiveRequest r;
+            r.id = id;
+            r.event = event;
+            c.receives.push_back(r);
+            return 0;
+        }
+        for (Ptr<const NetBufferList> n = call.nbl; n; n = n->next)
+        {
+            ShadowReceiveRequest r;
+            r.nbl = n;
+            r.id = n->id;
+            r.event = event;
+            c.receives.push_back(r);
+        }
+        return 0;
+    }
+    if (call.op == "Disconnect")
+    {
+        const bool graceful = call.flags == TCP_DISCONNECT_GRACEFUL_CLOSE;
+        ShadowDisconnectRequest& r = graceful ? c.graceful : c.abortive;
+        r = ShadowDisconnectRequest();
+        r.nbl = call.nbl;
+        r.id = id;
+        r.event = event;
+        r.outstanding = true;
+        r.late = late;
+        r.length = call.nbl ? call.nbl->DataLength() : 0;
+        if (graceful)
+        {
+            c.gracefulIssued = true;
+            if (!late)
+            {
+                c.gracefulActive = true;
+                if (r.length > 0 && call.nbl)
+                {
+                    c.chunks.push_back(ShadowChunk{c.posted, r.length, call.nbl, nullptr});
+                }
+                c.posted += static_cast<int64_t>(r.length);
+                c.expectedFin = c.posted;
+            }
+        }
+        else if (call.flags == TCP_DISCONNECT_ABORTIVE_CLOSE)
+        {
+            c.abortiveIssued = true;
+            c.abortiveActive = !late;
+        }
+    }
+    return 0;
+}
+
+void
+ShadowDevice::DropFailedOffload(OffloadHandle handle)
+{
+    auto it = byHandle.find(handle);
+    if (it == byHandle.end())
+    {
+        return;
+    }
+    failedTuples[it->second->tuple] = handle;
+    byTuple.erase(it->second->tuple);
+    byHandle.erase(it);
+}
+
+void
+ShadowDevice::EndConnection(OffloadHandle handle)
+{
+    auto it = byHandle.find(handle);
+    if (it == byHandle.end())
+    {
+        return;
+    }
+    ShadowConnection& c = *it->second;
+    terminated[handle] = c.tuple;
+    terminatedTuples[c.tuple] = handle;
+    auto t = byTuple.find(c.tuple);
+    if (t != byTuple.end() && t->second == &c)
+    {
+        byTuple.erase(t);
+    }
+    byHandle.erase(it);
+}
+
+} // namespace ns3

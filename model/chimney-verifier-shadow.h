@@ -1,0 +1,425 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef CHIMNEY_VERIFIER_SHADOW_H
+#define CHIMNEY_VERIFIER_SHADOW_H
+
+#include "chimney-status.h"
+#include "chimney-types.h"
+#include "net-buffer-list.h"
+#include "offload-state.h"
+#include "wire-segment.h"
+
+#include "ns3/nstime.h"
+#include "ns3/ptr.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+/**
+ * \file
+ * \ingroup chimney
+ * The verifier's shadow model: what the three observed streams (the frames on the link, the
+ * interface traces, the resource ledger) say about each offloaded connection. It holds facts
+ * only and reports nothing; the checkers (chimney-verifier-*-checker.h) read it and decide.
+ * ChimneyVerifier updates it as each event arrives, between the checks that read the facts as
+ * they were before the event and those that read them after.
+ */
+
+namespace ns3
+{
+
+class ChimneyNetDevice;
+
+/// \ingroup chimney
+/// 4-tuple as seen from the target.
+struct ShadowTuple
+{
+    uint32_t local = 0;      //!< local address
+    uint32_t remote = 0;     //!< remote address
+    uint16_t localPort = 0;  //!< local port
+    uint16_t remotePort = 0; //!< remote port
+
+    /// \param o other \returns true if equal
+    bool operator==(const ShadowTuple& o) const
+    {
+        return local == o.local && remote == o.remote && localPort == o.localPort &&
+               remotePort == o.remotePort;
+    }
+};
+
+/// \ingroup chimney
+/// splitmix64 over the packed tuple.
+struct ShadowTupleHash
+{
+    /// \param t the tuple \returns its hash
+    size_t operator()(const ShadowTuple& t) const
+    {
+        uint64_t x = (static_cast<uint64_t>(t.local) << 32) ^ t.remote;
+        x ^= (static_cast<uint64_t>(t.localPort) << 48) ^ (static_cast<uint64_t>(t.remotePort));
+        x += 0x9e3779b97f4a7c15ULL;
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+        return static_cast<size_t>(x ^ (x >> 31));
+    }
+};
+
+/// \ingroup chimney
+/// Posted send data, by reference: [start, start + length) of the send stream.
+struct ShadowChunk
+{
+    int64_t start = 0;                    //!< stream offset of the first byte
+    uint64_t length = 0;                  //!< bytes
+    Ptr<const NetBufferList> nbl;         //!< the posting NBL (or null)
+    const std::vector<uint8_t>* raw = {}; //!< the offload's delegated send data (or null)
+};
+
+/// \ingroup chimney
+/// A send NBL posted and not yet completed.
+struct ShadowSendRequest
+{
+    Ptr<const NetBufferList> nbl; //!< the request's NBL (null when unknown)
+    uint64_t id = 0;              //!< its id
+    int64_t end = 0;              //!< stream offset after its last byte
+    uint64_t length = 0;          //!< bytes
+    uint64_t event = 0;           //!< simulator event of the request (A1)
+    bool late = false;            //!< accepted after the terminate request
+    bool done = false;            //!< completed or returned
+    bool returned = false;        //!< handed back in the terminate's send chain
+    bool mustAbortA8 = false;     //!< outstanding at an Abort indication
+    bool mustAbortA5 = false;     //!< outstanding when the target's RST went out
+};
+
+/// \ingroup chimney
+/// A receive NBL posted and not yet completed.
+struct ShadowReceiveRequest
+{
+    Ptr<const NetBufferList> nbl; //!< the request's NBL (null when unknown)
+    uint64_t id = 0;              //!< its id
+    uint64_t event = 0;           //!< simulator event of the request (A1)
+    bool done = false;            //!< completed
+    bool mustAbortA8 = false;     //!< outstanding at an Abort indication
+};
+
+/// \ingroup chimney
+/// A disconnect request.
+struct ShadowDisconnectRequest
+{
+    Ptr<const NetBufferList> nbl; //!< the request's NBL (null when unknown)
+    uint64_t id = 0;              //!< its id
+    uint64_t length = 0;          //!< graceful data bytes
+    uint64_t event = 0;           //!< simulator event of the request (A1)
+    bool outstanding = false;     //!< accepted, not completed
+    bool late = false;            //!< accepted after the terminate request
+    bool mustAbortA8 = false;     //!< outstanding at an Abort indication
+};
+
+/// \ingroup chimney
+/// One offload of one connection, from the offload request to the terminate completion.
+struct ShadowConnection
+{
+    /// Where the offload is.
+    enum Phase : uint8_t
+    {
+        OFFLOADING,
+        OFFLOADED,
+        TERMINATING,
+        TERMINATED, //!< TerminateBlock completed; record kept until the list completes
+    };
+
+    OffloadHandle handle = INVALID_OFFLOAD_HANDLE; //!< device-level handle
+    ShadowTuple tuple;                             //!< 4-tuple
+    Phase phase = OFFLOADING;                      //!< where it is
+    /// Catalog IDs already reported on it (bits): the finding collector's repeat suppression,
+    /// not a fact; mutable so that checkers can report on a record they only read.
+    mutable uint64_t reported = 0;
+
+    // interface facts
+    bool blind = false;               //!< a request came without its objects: no data checks
+    bool allocated = false;           //!< ledger entry allocated
+    bool freed = false;               //!< ledger entry freed
+    bool finAtOffload = false;        //!< the FIN was requested before the offload
+    bool remoteFinAtOffload = false;  //!< the remote FIN was received before the offload
+    bool gracefulIssued = false;      //!< a graceful disconnect was accepted (H4, H5)
+    bool abortiveIssued = false;      //!< an abortive disconnect was accepted (H4)
+    bool gracefulActive = false;      //!< ... before the terminate request (the target acts)
+    bool abortiveActive = false;      //!< ... before the terminate request
+    bool terminateRequested = false;  //!< a terminate was accepted
+    bool disconnectIndicated = false; //!< Disconnect indicated
+    bool abortIndicated = false;      //!< Abort indicated
+    bool hwFailure = false;           //!< Retrieve(HardwareFailure) indicated
+    bool closedByTarget = false;      //!< Retrieve(TimeoutExpiration / InvalidState) indicated
+    bool windowScaling = false;       //!< window scaling negotiated
+    uint8_t rcvWndShift = 0;          //!< the target's window scale
+
+    // send direction (offsets from sendSeq0)
+    uint32_t sendSeq0 = 0;           //!< sequence number of stream offset 0
+    int64_t posted = 0;              //!< end of the data posted (offload data + non-late posts)
+    int64_t expectedFin = -1;        //!< FIN offset owed (W2), -1: none
+    int64_t finOff = -1;             //!< FIN offset seen on the wire, -1: none
+    int64_t maxSent = 0;             //!< highest sequence end the target sent (SND.MAX)
+    int64_t acked = 0;               //!< highest ACK from the peer
+    bool rstSent = false;            //!< the target's RST went out
+    std::vector<ShadowChunk> chunks; //!< posted data not yet acknowledged, by reference
+    uint32_t chunkHead = 0;          //!< first live chunk
+    Ptr<const OffloadBlockList> offloadList; //!< the offload request (delegated send data)
+
+    // receive direction (offsets from recvSeq0)
+    uint32_t recvSeq0 = 0;      //!< sequence number of offset 0 (first byte handed over)
+    int64_t wire = 0;           //!< contiguous end of the remote's data seen on the wire
+    uint64_t wireHash = 0;      //!< hash of [0, wire)
+    int64_t delivered = 0;      //!< bytes delivered in receive completions (+ handed over)
+    uint64_t deliveredHash = 0; //!< hash of [0, delivered)
+    int64_t maxRemoteEnd = 0;   //!< highest sequence end the remote sent (FIN included)
+    int64_t remoteFin = -1;     //!< the remote's FIN offset, -1: none
+    bool acceptableRst = false; //!< an acceptable RST arrived from the remote
+    bool remoteRst = false;     //!< any RST arrived from the remote
+    int64_t lastAck = -1;       //!< the target's last ACK number sent, -1: none
+    int64_t rightEdge = -1;     //!< the target's last advertised window edge, -1: unknown
+    int64_t rcvLimit = -1;      //!< wire end when the target's RST went out (W6)
+    int64_t offloadRcvNxt = 0;  //!< RcvNxt handed over at offload
+    /// Data beyond a hole on the wire: start -> (end, hash).
+    std::map<int64_t, std::pair<int64_t, uint64_t>> ooo;
+    /// (wire end, hash) at each advance of the contiguous end, not yet passed by delivery.
+    std::vector<std::pair<int64_t, uint64_t>> snaps;
+    uint32_t snapHead = 0; //!< first live snapshot
+
+    // requests
+    std::vector<ShadowSendRequest> sends;           //!< send NBLs in posting order, from sendHead
+    uint32_t sendHead = 0;                          //!< first not done
+    std::vector<ShadowReceiveRequest> receives;     //!< receive NBLs, from recvHead
+    uint32_t recvHead = 0;                          //!< first not done
+    ShadowDisconnectRequest graceful;               //!< the graceful disconnect
+    ShadowDisconnectRequest abortive;               //!< the abortive disconnect
+    Ptr<const OffloadBlockList> terminateList;      //!< the terminate request
+    std::vector<Ptr<const NetBufferList>> returned; //!< sends handed back, in trace order
+
+    /// \param seq a sequence number \returns the 64-bit send offset
+    int64_t SendOff(uint32_t seq) const;
+    /// \param seq a sequence number \returns the 64-bit receive offset
+    int64_t RecvOff(uint32_t seq) const;
+
+    /// \returns the remote's RCV.NXT as the target should see it (FIN included)
+    int64_t RcvNxt() const
+    {
+        return wire + (remoteFin >= 0 && remoteFin == wire ? 1 : 0);
+    }
+
+    /// \returns true when the connection was reset or lost, by either side or the target
+    bool Aborted() const
+    {
+        return rstSent || abortIndicated || hwFailure || closedByTarget;
+    }
+
+    /// \returns true when a request is still outstanding
+    bool AnyOutstanding() const;
+
+    /// Drop completed requests from the front of the queues.
+    void Compact();
+
+    /// Remote data seen on the wire: held beyond a hole, merged into the contiguous stream
+    /// (wire, wireHash, snaps) once the hole is filled.
+    /// \param offset receive offset of data[0] \param data the bytes \param n how many
+    void AddRemoteData(int64_t offset, const uint8_t* data, size_t n);
+
+    /// The peer acknowledged up to offset a: posted data before it is no longer referenced.
+    /// \param a the ACK as a send offset
+    void OnPeerAck(int64_t a);
+
+    /// The target's RST went out: requests outstanding now must complete REQUEST_ABORTED (A5)
+    /// and nothing received from now on may be delivered (W6).
+    void OnTargetRst();
+
+    /// The target acknowledged up to a with window win.
+    /// \param a the ACK as a receive offset \param window the raw window field
+    /// \returns true when its ACK advanced
+    bool OnTargetAck(int64_t a, uint16_t window);
+
+    /// \param id a send NBL's id \param inOrder set: false when an earlier send is still
+    /// outstanding \returns the outstanding send it completes, or null (A2)
+    ShadowSendRequest* FindSend(uint64_t id, bool* inOrder);
+    /// \param id a receive NBL's id \returns the outstanding receive it completes, or null
+    ShadowReceiveRequest* FindReceive(uint64_t id);
+    /// \param id a disconnect's id \returns the outstanding disconnect it completes, or null
+    ShadowDisconnectRequest* FindDisconnect(uint64_t id);
+    /// A send completed, or was handed back in the terminate's send chain.
+    /// \param r the request \param isReturned true: handed back
+    void CompleteSend(ShadowSendRequest& r, bool isReturned);
+    /// Bytes delivered by a receive completion: the delivered stream's end and hash.
+    /// \param nbl the receive NBL \param bytes bytes delivered
+    void AddDelivered(const NetBufferList& nbl, uint64_t bytes);
+
+    /// The Abort indication: every request outstanding now must complete REQUEST_ABORTED (A8).
+    void OnAbortIndicated();
+
+    /// \returns the first live snapshot, after skipping those before the delivered end
+    /// (advances snapHead; the E1 receive comparison points)
+    const std::pair<int64_t, uint64_t>* SnapshotAtDelivered();
+
+    /// After the comparison at the delivered end: drop the snapshot compared (if any), and the
+    /// list once nothing is left.
+    /// \param compared true when SnapshotAtDelivered() returned one
+    void ReleaseSnapshots(bool compared);
+};
+
+/// \ingroup chimney
+/// A request call between its objects (RequestObjects) and its return (Request).
+struct ShadowPendingCall
+{
+    bool valid = false;                 //!< objects seen
+    std::string op;                     //!< the operation
+    OffloadHandle handle = 0;           //!< the handle
+    Ptr<const NetBufferList> nbl;       //!< the NBL (chain)
+    Ptr<const OffloadBlockList> blocks; //!< the list
+    uint32_t flags = 0;                 //!< flags
+    std::string misuse;                 //!< H-ID the target reported for it
+};
+
+struct ShadowHost;
+
+/// \ingroup chimney
+/// One attached offload target and the connections it holds.
+struct ShadowDevice
+{
+    Ptr<ChimneyNetDevice> device;          //!< the target
+    uint32_t index = 0;                    //!< position in attach order (checkers' tables)
+    std::string name;                      //!< for findings
+    uint32_t nodeId = 0;                   //!< its node
+    WireLinkType link = WireLinkType::PPP; //!< framing of its link
+    uint32_t capacity = 0;                 //!< MaxOffloadedConnections
+    uint64_t lastHostUid = UINT64_MAX;     //!< uid of the last frame from the host
+    ShadowPendingCall call;                //!< the request call in progress
+    /// Live records.
+    std::unordered_map<OffloadHandle, std::unique_ptr<ShadowConnection>> byHandle;
+    /// Same, by tuple.
+    std::unordered_map<ShadowTuple, ShadowConnection*, ShadowTupleHash> byTuple;
+    /// Handles whose terminate completed.
+    std::unordered_map<OffloadHandle, ShadowTuple> terminated;
+    /// Same, by tuple.
+    std::unordered_map<ShadowTuple, OffloadHandle, ShadowTupleHash> terminatedTuples;
+    /// Offloads that failed.
+    std::unordered_map<ShadowTuple, OffloadHandle, ShadowTupleHash> failedTuples;
+    std::multimap<uint64_t, Ptr<const OffloadBlockList>> lists; //!< list requests by id
+    ShadowHost* host = nullptr;                                 //!< its node's host stack
+
+    /// \param handle a handle \returns its live record, or null
+    ShadowConnection* Find(OffloadHandle handle) const;
+
+    /// An accepted request (returned PENDING): the records, requests and posted data it adds.
+    /// \param call the call and its objects \param id the NBL's or list's id
+    /// \returns the number of connection records created (offload requests)
+    uint32_t ApplyRequest(const ShadowPendingCall& call, uint64_t id);
+
+    /// A failed offload: the record goes; the tuple is remembered (R5).
+    /// \param handle the handle
+    void DropFailedOffload(OffloadHandle handle);
+
+    /// The terminate list completed: the record goes; handle and tuple are remembered (W8, A10).
+    /// \param handle the handle
+    void EndConnection(OffloadHandle handle);
+};
+
+/// \ingroup chimney
+/// An attached host stack and the targets on its node.
+struct ShadowHost
+{
+    uint32_t index = 0;                 //!< position in attach order (checkers' tables)
+    uint32_t nodeId = 0;                //!< its node
+    std::vector<ShadowDevice*> devices; //!< attached targets on the node
+
+    /// \returns the device findings from the host's traces name (null when none)
+    ShadowDevice* FirstDevice() const
+    {
+        return devices.empty() ? nullptr : devices.front();
+    }
+};
+
+/// \ingroup chimney
+/// Every connection of a block list, as f(path, TCP block).
+/// \param list the list \param f the function
+template <typename F>
+void
+ForEachListedConnection(const OffloadBlockList& list, F f)
+{
+    for (const auto& n : list.neighbors)
+    {
+        for (const auto& p : n.paths)
+        {
+            for (const auto& t : p.connections)
+            {
+                f(p, t);
+            }
+        }
+    }
+}
+
+/// \ingroup chimney
+/// Bytes [0, n) of an NBL's buffers, in order, handed to f(ptr, len).
+/// \param nbl the NBL \param n bytes \param f the function
+template <typename F>
+void
+ForEachNblRun(const NetBufferList& nbl, uint64_t n, F f)
+{
+    for (const NetBuffer& b : nbl.buffers)
+    {
+        if (n == 0)
+        {
+            return;
+        }
+        const size_t take = static_cast<size_t>(std::min<uint64_t>(n, b.data.size()));
+        if (take > 0)
+        {
+            f(b.data.data(), take);
+        }
+        n -= take;
+    }
+}
+
+/**
+ * \ingroup chimney
+ * Position-weighted hash mod 2^61-1 of stream bytes (E1/E2 receive direction): sum over i of
+ * (data[i] + 1) * base^(offset + i), additive over disjoint ranges.
+ * \param data the bytes \param n how many \param offset stream offset of data[0]
+ * \returns the hash
+ */
+uint64_t ShadowHashRange(const uint8_t* data, size_t n, uint64_t offset);
+
+/// \ingroup chimney
+/// \param a a hash \param b another \returns their sum mod 2^61-1
+uint64_t ShadowHashAdd(uint64_t a, uint64_t b);
+
+/// \ingroup chimney
+/// \param seq a 32-bit sequence number \param base offset 0's \param ref a nearby offset
+/// \returns the 64-bit offset from base nearest to ref
+int64_t ShadowOffset(uint32_t seq, uint32_t base, int64_t ref);
+
+/// \ingroup chimney
+/// Evidence text of a request call (findings quote it).
+/// \param op operation \param handle handle \param id id \param flags flags
+/// \param returned what it returned \returns the text
+std::string ShadowCallText(const std::string& op,
+                           OffloadHandle handle,
+                           uint64_t id,
+                           uint32_t flags,
+                           ChimneyStatus returned);
+
+/// \ingroup chimney
+/// Evidence text of a completion (findings quote it).
+/// \param op operation \param handle handle \param id id \param status status
+/// \param bytes bytesTransferred \returns the text
+std::string ShadowCompletionText(const std::string& op,
+                                 OffloadHandle handle,
+                                 uint64_t id,
+                                 ChimneyStatus status,
+                                 uint64_t bytes);
+
+} // namespace ns3
+
+#endif // CHIMNEY_VERIFIER_SHADOW_H

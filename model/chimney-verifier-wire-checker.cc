@@ -1,0 +1,357 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#include "chimney-verifier-wire-checker.h"
+
+#include "ns3/simulator.h"
+
+#include <sstream>
+
+namespace ns3
+{
+
+// ---------------------------------------------------------------------------------------------
+// ChimneyAckObligation (W7)
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyAckObligation::Arm(int64_t owed, Time now)
+{
+    if (m_owed < 0)
+    {
+        m_since = now;
+    }
+    m_owed = std::max(m_owed, owed);
+}
+
+bool
+ChimneyAckObligation::Discharge(int64_t ack, Time now)
+{
+    if (m_owed < 0)
+    {
+        return true;
+    }
+    if (ack >= m_owed)
+    {
+        m_owed = -1;
+        return true;
+    }
+    m_since = now; // progress: the deadline restarts
+    return false;
+}
+
+void
+ChimneyAckObligation::Cancel()
+{
+    m_owed = -1;
+}
+
+bool
+ChimneyAckObligation::Poll(Time now, Time timeout)
+{
+    if (m_owed < 0 || now - m_since <= timeout)
+    {
+        return false;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ChimneyVerifierWireChecker
+// ---------------------------------------------------------------------------------------------
+
+ChimneyVerifierWireChecker::ChimneyVerifierWireChecker(ChimneyVerifierReporter& reporter,
+                                                       const Time& ackTimeout)
+    : m_reporter(reporter),
+      m_ackTimeout(ackTimeout)
+{
+}
+
+void
+ChimneyVerifierWireChecker::CheckTransmittedAfterTerminate(const ShadowDevice& d,
+                                                           const ShadowConnection* c,
+                                                           OffloadHandle handle,
+                                                           const std::string& evidence)
+{
+    m_reporter.Report("W8",
+                      &d,
+                      c,
+                      handle,
+                      "the target transmitted after the connection's terminate completed",
+                      evidence);
+}
+
+bool
+ChimneyVerifierWireChecker::CheckTargetSegment(const ShadowDevice& d,
+                                               const ShadowConnection& c,
+                                               const TcpSegment& s,
+                                               const std::string& evidence)
+{
+    if (s.Has(TcpSegment::SYN))
+    {
+        m_reporter.Report("W9", &d, &c, c.handle, "the target sent a SYN", evidence);
+    }
+    if (!c.rstSent)
+    {
+        return true;
+    }
+    const bool pureAck =
+        s.payload.empty() && (s.flags & (TcpSegment::SYN | TcpSegment::FIN | TcpSegment::RST)) == 0;
+    if (pureAck)
+    {
+        m_reporter.Report("W6",
+                          &d,
+                          &c,
+                          c.handle,
+                          "the target acknowledged a segment after its abortive disconnect",
+                          evidence);
+    }
+    else
+    {
+        m_reporter
+            .Report("W5", &d, &c, c.handle, "the target sent a segment after its RST", evidence);
+    }
+    return false;
+}
+
+void
+ChimneyVerifierWireChecker::CheckTargetRst(const ShadowDevice& d,
+                                           const ShadowConnection& c,
+                                           int64_t o,
+                                           const std::string& evidence)
+{
+    if (!c.abortiveActive)
+    {
+        m_reporter.Report("W4",
+                          &d,
+                          &c,
+                          c.handle,
+                          "the target sent RST without an abortive disconnect",
+                          evidence);
+    }
+    if (o < c.acked || o > c.maxSent)
+    {
+        std::ostringstream w;
+        w << "RST sequence at offset " << o << " is outside [peer ACK " << c.acked << ", SND.MAX "
+          << c.maxSent << "]: not acceptable at the peer";
+        m_reporter.Report("W10", &d, &c, c.handle, w.str(), evidence);
+    }
+}
+
+void
+ChimneyVerifierWireChecker::CheckTargetPayload(const ShadowDevice& d,
+                                               const ShadowConnection& c,
+                                               int64_t o,
+                                               int64_t len,
+                                               const std::string& evidence)
+{
+    if (c.finOff >= 0 && o + len > c.finOff)
+    {
+        std::ostringstream w;
+        w << "payload up to offset " << (o + len) << " beyond the FIN at " << c.finOff;
+        m_reporter.Report("W1", &d, &c, c.handle, w.str(), evidence);
+    }
+    if (o + len > c.posted)
+    {
+        std::ostringstream w;
+        w << "payload up to offset " << (o + len) << " but only " << c.posted
+          << " bytes were posted";
+        m_reporter.Report("W9", &d, &c, c.handle, w.str(), evidence);
+    }
+    if (o < 0)
+    {
+        m_reporter.Report("W9",
+                          &d,
+                          &c,
+                          c.handle,
+                          "payload before the data handed over at offload",
+                          evidence);
+    }
+}
+
+void
+ChimneyVerifierWireChecker::CheckTargetFin(const ShadowDevice& d,
+                                           const ShadowConnection& c,
+                                           int64_t f,
+                                           const std::string& evidence)
+{
+    if (c.finOff >= 0 && f != c.finOff)
+    {
+        std::ostringstream w;
+        w << "FIN at offset " << f << ", an earlier FIN was at " << c.finOff;
+        m_reporter.Report("W3", &d, &c, c.handle, w.str(), evidence);
+    }
+    else if (c.finOff < 0)
+    {
+        if (!c.gracefulActive && !c.finAtOffload)
+        {
+            m_reporter.Report("W2",
+                              &d,
+                              &c,
+                              c.handle,
+                              "the target sent FIN without a graceful disconnect",
+                              evidence);
+        }
+        else if (!c.blind && f != c.expectedFin)
+        {
+            std::ostringstream w;
+            w << "FIN at offset " << f << ", the data posted ends at " << c.expectedFin << " ("
+              << (f < c.expectedFin ? "bytes skipped" : "bytes added") << ")";
+            m_reporter.Report("W2", &d, &c, c.handle, w.str(), evidence);
+        }
+    }
+}
+
+void
+ChimneyVerifierWireChecker::CheckTargetAck(const ShadowDevice& d,
+                                           const ShadowConnection& c,
+                                           int64_t a,
+                                           const std::string& evidence)
+{
+    if (a > c.maxRemoteEnd)
+    {
+        std::ostringstream w;
+        w << "ACK for offset " << a << " but the remote sent only up to " << c.maxRemoteEnd;
+        m_reporter.Report("W9", &d, &c, c.handle, w.str(), evidence);
+    }
+}
+
+bool
+ChimneyVerifierWireChecker::CheckRemoteFin(const ShadowDevice& d,
+                                           const ShadowConnection& c,
+                                           int64_t f,
+                                           const std::string& evidence)
+{
+    if (c.remoteFin >= 0 && f != c.remoteFin)
+    {
+        m_reporter.Report("W3",
+                          &d,
+                          &c,
+                          c.handle,
+                          "the remote's FINs carry different sequence numbers",
+                          evidence);
+        return false;
+    }
+    return true;
+}
+
+void
+ChimneyVerifierWireChecker::CheckDeliveredAfterRst(const ShadowDevice& d,
+                                                   const ShadowConnection& c,
+                                                   uint64_t bytes,
+                                                   const std::string& evidence)
+{
+    if (c.rcvLimit >= 0 && c.delivered + static_cast<int64_t>(bytes) > c.rcvLimit)
+    {
+        m_reporter.Report("W6",
+                          &d,
+                          &c,
+                          c.handle,
+                          "data received after the abortive disconnect was delivered",
+                          evidence);
+    }
+}
+
+void
+ChimneyVerifierWireChecker::CheckReturnedFin(const ShadowDevice& d,
+                                             const ShadowConnection& c,
+                                             const TcpDelegatedState& s,
+                                             const std::string& evidence)
+{
+    if (c.SendOff(s.finSeq) != c.expectedFin)
+    {
+        m_reporter.Report("W2",
+                          &d,
+                          &c,
+                          c.handle,
+                          "returned FIN sequence is not the end of the data posted",
+                          evidence);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// W7
+// ---------------------------------------------------------------------------------------------
+
+namespace
+{
+
+/// W7 holds "until remote FIN/RST, terminate or abort": once one of these facts is true (they
+/// never become false again) nothing is owed any more, and nothing new can be armed.
+bool
+AckObligationEnded(const ShadowConnection& c)
+{
+    return c.acceptableRst || c.terminateRequested || c.Aborted();
+}
+
+} // namespace
+
+void
+ChimneyVerifierWireChecker::ArmAckObligation(const ShadowConnection& c)
+{
+    // After the target's FIN, remote data within its window must be acknowledged (any RST
+    // from the remote, acceptable or not, stops new obligations).
+    if (c.finOff < 0 || c.remoteRst || AckObligationEnded(c))
+    {
+        return;
+    }
+    int64_t owed = c.wire;
+    if (c.rightEdge >= 0)
+    {
+        owed = std::min(owed, c.rightEdge);
+    }
+    if (owed > c.lastAck)
+    {
+        m_owed[&c].Arm(owed, Simulator::Now());
+    }
+}
+
+void
+ChimneyVerifierWireChecker::DischargeAckObligation(const ShadowConnection& c)
+{
+    auto it = m_owed.find(&c);
+    if (it != m_owed.end() && it->second.Discharge(c.lastAck, Simulator::Now()))
+    {
+        m_owed.erase(it);
+    }
+}
+
+void
+ChimneyVerifierWireChecker::CancelAckObligation(const ShadowConnection& c)
+{
+    m_owed.erase(&c);
+}
+
+void
+ChimneyVerifierWireChecker::PollAckObligation(const ShadowDevice& d, const ShadowConnection& c)
+{
+    auto it = m_owed.find(&c);
+    if (it == m_owed.end())
+    {
+        return;
+    }
+    if (AckObligationEnded(c))
+    {
+        m_owed.erase(it); // cancelled by the connection's own facts (RST, abort, terminate)
+        return;
+    }
+    if (!it->second.Poll(Simulator::Now(), m_ackTimeout))
+    {
+        return;
+    }
+    std::ostringstream w;
+    w << "remote data up to offset " << it->second.GetOwed() << " received after the target's "
+      << "FIN was not acknowledged within " << m_ackTimeout.As(Time::MS) << " (last ACK at "
+      << c.lastAck << ")";
+    m_owed.erase(it);
+    m_reporter.Report("W7", &d, &c, c.handle, w.str(), "");
+}
+
+void
+ChimneyVerifierWireChecker::Clear()
+{
+    m_owed.clear();
+}
+
+} // namespace ns3
