@@ -35,6 +35,7 @@ def build(bld):
         "model/chimney-intermediate-driver.cc",
         "model/chimney-link-fault-model.cc",
         "model/chimney-net-device.cc",
+        "model/chimney-net-device-requests.cc",
         "model/chimney-defect-registry.cc",
         "model/chimney-offload-connection.cc",
         "model/defects/ack-after-abort.cc",
