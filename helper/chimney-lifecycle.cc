@@ -4,6 +4,7 @@
 
 #include "chimney-lifecycle.h"
 
+#include "ns3/chimney-defect-registry.h"
 #include "ns3/chimney-intermediate-driver.h"
 #include "ns3/chimney-net-device.h"
 #include "ns3/chimney-pair-builder.h"
@@ -16,7 +17,6 @@
 #include "ns3/uinteger.h"
 
 #include <algorithm>
-#include <map>
 #include <memory>
 
 namespace ns3
@@ -41,30 +41,13 @@ ChimneyLifecycleScenarios()
 std::string
 ChimneyLifecycleScenarioForDefect(const std::string& defect)
 {
-    // The scenario in which each seeded defect acts (ChimneyNetDevice::Defect); the verifier
-    // defect test (test/chimney-verifier-defect-test.cc) holds the IDs each must produce.
-    static const std::map<std::string, std::string> scenarios = {
-        {"None", "graceful"},
-        {"FreeOnFin", "graceful"},
-        {"FreeOnRst", "abortive"},
-        {"DataAfterFin", "graceful"},
-        {"DropDisconnectData", "graceful"},
-        {"CompleteGracefulOnFinSent", "graceful"},
-        {"DoubleCompletion", "graceful"},
-        {"CompletionInsideCall", "graceful"},
-        {"RstOnGraceful", "graceful"},
-        {"AckAfterAbort", "abort-receiving"},
-        {"TransmitAfterTerminate", "terminate"},
-        {"LeakOnTerminate", "terminate"},
-        {"LoseSendDataOnTerminate", "terminate"},
-        {"WrongSndUnaOnTerminate", "terminate"},
-        {"DisconnectBeforeSends", "graceful"},
-        {"DropRemoteDataAfterFin", "half-close"},
-        {"IndicateFinBeforeData", "slow-receiver"},
-        {"OffloadBeyondCapacity", "capacity"},
-    };
-    auto it = scenarios.find(defect);
-    return it == scenarios.end() ? std::string() : it->second;
+    // The scenario in which each seeded defect acts: ChimneyDefectRegistry's row.
+    if (defect == "None")
+    {
+        return "graceful";
+    }
+    const ChimneyDefectInfo* info = ChimneyDefectRegistry::Find(defect);
+    return info == nullptr ? std::string() : info->scenario;
 }
 
 namespace

@@ -4,6 +4,9 @@
 
 #include "chimney-net-device.h"
 
+#include "chimney-defect-registry.h"
+#include "chimney-defect.h"
+#include "chimney-offload-connection.h"
 #include "tcp-segment-packet.h"
 
 #include "ns3/boolean.h"
@@ -24,6 +27,13 @@ namespace ns3
 
 NS_LOG_COMPONENT_DEFINE("ChimneyNetDevice");
 
+/// The device's log component, shared with chimney-net-device-requests.cc.
+LogComponent&
+ChimneyNetDeviceLogComponent()
+{
+    return g_log;
+}
+
 NS_OBJECT_ENSURE_REGISTERED(ChimneyNetDevice);
 
 namespace
@@ -32,50 +42,11 @@ namespace
 constexpr uint16_t kIpv4EtherType = 0x0800;
 constexpr uint8_t kTcpProtocol = 6;
 
-int64_t
-NowNs()
-{
-    return Simulator::Now().GetNanoSeconds();
-}
-
-/// Split a chain into its NBLs, unlinking them (each completes on its own, A2).
-std::vector<Ptr<NetBufferList>>
-Unchain(Ptr<NetBufferList> head)
-{
-    std::vector<Ptr<NetBufferList>> out;
-    while (head)
-    {
-        Ptr<NetBufferList> next = head->next;
-        head->next = nullptr;
-        out.push_back(head);
-        head = next;
-    }
-    return out;
-}
-
-/// Append the bytes of an NBL from offset on.
-void
-AppendFrom(const NetBufferList& nbl, uint64_t offset, std::vector<uint8_t>& out)
-{
-    for (const NetBuffer& buffer : nbl.buffers)
-    {
-        if (offset >= buffer.data.size())
-        {
-            offset -= buffer.data.size();
-            continue;
-        }
-        out.insert(out.end(),
-                   buffer.data.begin() + static_cast<ptrdiff_t>(offset),
-                   buffer.data.end());
-        offset = 0;
-    }
-}
-
 /// The Defect attribute's checker: every name of GetDefectNames(), "None" the default.
 Ptr<const AttributeChecker>
 MakeDefectChecker()
 {
-    const std::vector<std::string> names = ChimneyNetDevice::GetDefectNames();
+    const std::vector<std::string> names = ChimneyNetDevice::GetDefectNames(); // the registry
     Ptr<EnumChecker> checker = Create<EnumChecker>();
     checker->AddDefault(0, names[0]);
     for (size_t i = 1; i < names.size(); ++i)
@@ -86,77 +57,6 @@ MakeDefectChecker()
 }
 
 } // namespace
-
-/// One offloaded connection: the engine and the requests it is working on. Kept small (no
-/// per-connection ns-3 Object, no std::function): GetConnectionStateSize() reports its cost.
-struct ChimneyNetDevice::Connection
-{
-    /// \param e the imported engine
-    explicit Connection(TcpEngine&& e)
-        : engine(std::move(e))
-    {
-    }
-
-    TcpEngine engine;    //!< the TOE's TCP engine for this connection
-    EventId timer;       //!< the one event for engine.NextDeadline()
-    Address linkAddress; //!< neighbor's link-layer address
-    uint64_t serial = 0; //!< unique per offload (a handle may be reused after terminate)
-    FourTuple tuple{};   //!< the 4-tuple
-    OffloadHandle handle = INVALID_OFFLOAD_HANDLE; //!< host's handle
-    uint8_t ttl = 64;                              //!< cached
-    uint8_t tos = 0;                               //!< cached
-
-    // Request-time flags (set when a request is accepted, for H4-H6).
-    bool gracefulIssued = false;   //!< a graceful disconnect was accepted
-    bool abortiveIssued = false;   //!< an abortive disconnect was accepted
-    bool terminatePending = false; //!< a terminate was accepted
-    // Target-side state.
-    bool finIssued = false;            //!< the engine was told to send FIN
-    bool finAcked = false;             //!< the engine reported our FIN acknowledged
-    bool abortSent = false;            //!< abortive disconnect done (RST sent)
-    bool resetReceived = false;        //!< acceptable RST received
-    bool timedOut = false;             //!< retransmission limit reached
-    bool hwFailed = false;             //!< hardware failure
-    bool remoteFin = false;            //!< peer's FIN accepted
-    bool disconnectIndicated = false;  //!< Disconnect indicated (A7: at most once)
-    bool disconnectDelivered = false;  //!< the host has received that indication
-    bool timeWaitEntered = false;      //!< the engine entered TIME_WAIT
-    bool timeWaitRetrieved = false;    //!< Retrieve(UploadRequested) indicated for it
-    bool synClosed = false;            //!< closed by an in-order SYN (SPEC 3.5)
-    bool lowActivityIndicated = false; //!< Retrieve(LowActivity) indicated (at most once)
-    bool uploading = false;            //!< terminate acted on: detached, awaiting completion
-    int64_t lastActivityNs = 0;        //!< last segment sent or received (LowActivityTimeout)
-    bool finSent = false;              //!< a FIN of ours went on the wire
-    bool ledgerFreed = false;          //!< seeded FreeOnFin / FreeOnRst: ledger entry already freed
-    bool defectFired = false;          //!< a one-shot seeded defect acted on this connection
-
-    /// \returns true when the connection is dead on the target: requests fail REQUEST_ABORTED
-    bool Aborted() const
-    {
-        return hwFailed || abortSent || resetReceived || timedOut || synClosed;
-    }
-
-    // Send side: NBLs in posting order; [sendHead, handIndex) handed to the engine (the one at
-    // handIndex possibly in part); byte offsets are cumulative since the offload.
-    std::vector<Ptr<NetBufferList>> sends; //!< send NBLs not yet completed, from sendHead
-    uint32_t sendHead = 0;                 //!< first not completed
-    uint32_t handIndex = 0;                //!< first not fully handed to the engine
-    uint64_t handOffset = 0;               //!< bytes of sends[handIndex] handed
-    uint64_t headStart = 0;                //!< stream offset of sends[sendHead]
-    uint64_t acked = 0;                    //!< stream bytes acknowledged
-    Ptr<NetBufferList> graceful;           //!< pending graceful disconnect
-    uint64_t gracefulOffset = 0;           //!< its bytes handed to the engine
-
-    // Receive side: posted NBLs, filled FIFO.
-    std::vector<Ptr<NetBufferList>> receives; //!< posted receive NBLs, from recvHead
-    uint32_t recvHead = 0;                    //!< first not completed
-    uint64_t recvFill = 0;                    //!< bytes written into receives[recvHead]
-
-    /// Requests accepted after the terminate: completed just before it (UPLOAD_IN_PROGRESS).
-    std::vector<std::pair<const char*, Ptr<NetBufferList>>> late;
-    /// Seeded CompletionInsideCall: the send NBL already completed inside its call.
-    Ptr<NetBufferList> completedInCall;
-};
 
 size_t
 ChimneyNetDevice::FourTupleHash::operator()(const FourTuple& t) const
@@ -275,6 +175,12 @@ ChimneyNetDevice::GetTypeId()
                             "list (read-only), before any validation.",
                             MakeTraceSourceAccessor(&ChimneyNetDevice::m_requestObjectsTrace),
                             "ns3::ChimneyNetDevice::RequestObjectsTracedCallback")
+            .AddTraceSource("ConnectionState",
+                            "An offloaded connection's lifecycle state changed: "
+                            "\"<connection>/<send half>\" before and after "
+                            "(ChimneyOffloadConnection).",
+                            MakeTraceSourceAccessor(&ChimneyNetDevice::m_connectionStateTrace),
+                            "ns3::ChimneyNetDevice::ConnectionStateTracedCallback")
             .AddTraceSource("HostSend",
                             "Observation only: a packet of the node's own stack, before it goes "
                             "to the inner device (other transmitted frames are the target's).",
@@ -284,6 +190,7 @@ ChimneyNetDevice::GetTypeId()
 }
 
 ChimneyNetDevice::ChimneyNetDevice()
+    : m_defect(std::make_unique<ChimneyDefect>())
 {
     NS_LOG_FUNCTION(this);
 }
@@ -563,7 +470,7 @@ ChimneyNetDevice::Lookup(Ptr<const Packet> packet, uint16_t protocol, uint8_t& t
 bool
 ChimneyNetDevice::TakesFrame(const Connection& c, uint8_t tcpFlags) const
 {
-    if (c.hwFailed || c.abortSent)
+    if (c.HardwareFailed() || c.ResetSent())
     {
         return true; // dropped: a dead NIC, or W6 after our RST
     }
@@ -584,13 +491,9 @@ ChimneyNetDevice::ReceiveFromInner(Ptr<NetDevice> /* device */,
     Connection* c = Lookup(packet, protocol, tcpFlags);
     if (c != nullptr && TakesFrame(*c, tcpFlags))
     {
-        if (!c->hwFailed && !c->abortSent)
+        if (!c->HardwareFailed() && (!c->ResetSent() || m_defect->TakesSegmentsAfterReset()))
         {
             DeliverToEngine(*c, packet);
-        }
-        if (m_defect == Defect::AckAfterAbort && c->abortSent && !c->hwFailed)
-        {
-            DeliverToEngine(*c, packet); // W6/W5 broken: FeedSegment acknowledges it
         }
         return true;
     }
@@ -660,89 +563,19 @@ ChimneyNetDevice::DeliverToEngine(Connection& c, Ptr<const Packet> packet)
                             std::move(segment));
         return;
     }
-    FeedSegment(c, segment);
+    c.FeedSegment(segment);
 }
 
 void
 ChimneyNetDevice::ProcessSegment(OffloadHandle handle, uint64_t serial, TcpSegment segment)
 {
     Connection* c = Find(handle, serial);
-    if (m_defect == Defect::AckAfterAbort && c != nullptr && !c->uploading && !c->hwFailed &&
-        c->abortSent)
+    if (c == nullptr || c->Uploading() || c->HardwareFailed() ||
+        (c->ResetSent() && !m_defect->TakesSegmentsAfterReset()))
     {
-        FeedSegment(*c, segment); // W6/W5 broken: acknowledged after our RST
-        return;
+        return; // W6: nothing taken in after our RST
     }
-    if (c == nullptr || c->uploading || c->hwFailed || c->abortSent)
-    {
-        return;
-    }
-    FeedSegment(*c, segment);
-}
-
-void
-ChimneyNetDevice::FeedSegment(Connection& c, const TcpSegment& segment)
-{
-    if (m_defect == Defect::AckAfterAbort && c.abortSent)
-    {
-        // W6/W5 broken: after the abortive RST, received data is still acknowledged.
-        if (!segment.payload.empty())
-        {
-            TcpSegment ack;
-            ack.srcPort = c.engine.LocalPort();
-            ack.dstPort = c.engine.RemotePort();
-            ack.seq = c.engine.SndMax();
-            ack.ack = segment.seq + segment.SeqLen();
-            ack.flags = TcpSegment::ACK;
-            ack.window = 65535;
-            Transmit(c, ack);
-        }
-        return;
-    }
-    const TcpState state = c.engine.State();
-    if (state == TcpState::Closed)
-    {
-        // Closed while the segment waited for processing: a closed engine would answer with a
-        // RST, which the target never sends on its own (W4).
-        return;
-    }
-    c.lastActivityNs = NowNs();
-    if (m_defect == Defect::DropRemoteDataAfterFin && c.finSent && !segment.payload.empty())
-    {
-        // W7 broken: after our FIN, remote data is neither acknowledged nor delivered; only the
-        // segment's ACK field is processed (as a pure ACK at RCV.NXT).
-        TcpSegment stripped = segment;
-        stripped.payload.clear();
-        stripped.flags &= static_cast<uint8_t>(~TcpSegment::FIN);
-        stripped.seq = c.engine.RcvNxt();
-        c.engine.OnSegment(c.lastActivityNs, stripped);
-        Pump(c);
-        return;
-    }
-    if (segment.Has(TcpSegment::SYN) && !segment.Has(TcpSegment::RST) &&
-        state != TcpState::TimeWait && segment.seq == c.engine.RcvNxt())
-    {
-        CloseOnInOrderSyn(c);
-        return;
-    }
-    // Any other SYN: the engine's RFC 5961 challenge ACK.
-    c.engine.OnSegment(c.lastActivityNs, segment);
-    Pump(c);
-}
-
-void
-ChimneyNetDevice::CloseOnInOrderSyn(Connection& c)
-{
-    // SPEC 3.5 [model choice]: an in-order SYN means the peer restarted; the target uploads the
-    // connection in Closed state. The engine is closed without the RST its ABORT would send
-    // (W4: the target sends RST only after an abortive disconnect); what the peer is told is
-    // the host's decision after the upload. Requests now fail REQUEST_ABORTED (Aborted()).
-    c.synClosed = true;
-    c.engine.Abort(NowNs());
-    c.engine.TakeSegments();
-    c.timer.Cancel();
-    Indicate(c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::INVALID_STATE);
-    Pump(c);
+    c->FeedSegment(segment);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -761,250 +594,26 @@ ChimneyNetDevice::Find(OffloadHandle handle, uint64_t serial)
 }
 
 void
-ChimneyNetDevice::Pump(Connection& c)
+ChimneyNetDevice::Detach(Connection& c)
 {
-    if (c.uploading || c.hwFailed)
+    auto it = m_table.find(KeyOf(c));
+    if (it != m_table.end() && it->second == &c)
     {
-        return;
-    }
-    const int64_t now = NowNs();
-    for (int round = 0; round < 1000; ++round)
-    {
-        if (!c.abortSent)
-        {
-            FeedSend(c, now);
-            DeliverReceives(c, now);
-        }
-        bool any = false;
-        for (const TcpSegment& segment : c.engine.TakeSegments())
-        {
-            Transmit(c, segment);
-            any = true;
-        }
-        for (const TcpEvent& event : c.engine.TakeEvents())
-        {
-            HandleEvent(c, event);
-            any = true;
-        }
-        CompleteAckedSends(c);
-        if (m_defect == Defect::CompleteGracefulOnFinSent && c.graceful && c.finSent &&
-            c.sendHead == c.sends.size())
-        {
-            // A3 broken: SUCCESS as soon as the FIN is on the wire, before it is acknowledged.
-            Ptr<NetBufferList> nbl = c.graceful;
-            c.graceful = nullptr;
-            CompleteDisconnect(c, nbl, ChimneyStatus::SUCCESS, nbl->DataLength());
-        }
-        if (c.graceful && c.finIssued && c.finAcked && c.sendHead == c.sends.size())
-        {
-            Ptr<NetBufferList> nbl = c.graceful;
-            c.graceful = nullptr;
-            CompleteDisconnect(c, nbl, ChimneyStatus::SUCCESS, nbl->DataLength());
-        }
-        if (!any && !c.engine.HasOutput())
-        {
-            break;
-        }
-    }
-    if (m_defect == Defect::IndicateFinBeforeData && c.remoteFin && !c.disconnectIndicated &&
-        !c.resetReceived && !c.abortSent && c.engine.BytesReadable() > 0)
-    {
-        // A7 broken: Disconnect indicated while data received before the FIN is undelivered.
-        c.disconnectIndicated = true;
-        Indicate(c, ChimneyEvent::DISCONNECT, ChimneyUploadReason::NONE);
-    }
-    // A7: Disconnect once, after every byte before the FIN reached posted receive buffers.
-    if (c.remoteFin && !c.disconnectIndicated && !c.resetReceived && !c.abortSent &&
-        c.engine.BytesReadable() == 0)
-    {
-        c.disconnectIndicated = true;
-        Indicate(c, ChimneyEvent::DISCONNECT, ChimneyUploadReason::NONE);
-        // Receives still posted can never be filled: they complete empty (end of stream).
-        while (c.recvHead < c.receives.size())
-        {
-            CompleteReceive(c, c.receives[c.recvHead], ChimneyStatus::SUCCESS);
-        }
-    }
-    // SPEC 3.5: on entering TIME_WAIT the target requests termination (once).
-    if (c.timeWaitEntered && !c.timeWaitRetrieved)
-    {
-        c.timeWaitRetrieved = true;
-        Indicate(c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::UPLOAD_REQUESTED);
-    }
-    ArmTimer(c);
-}
-
-void
-ChimneyNetDevice::FeedSend(Connection& c, int64_t now)
-{
-    while (c.handIndex < c.sends.size())
-    {
-        const NetBufferList& nbl = *c.sends[c.handIndex];
-        uint64_t skip = c.handOffset;
-        for (const NetBuffer& buffer : nbl.buffers)
-        {
-            if (skip >= buffer.data.size())
-            {
-                skip -= buffer.data.size();
-                continue;
-            }
-            const size_t want = buffer.data.size() - skip;
-            const size_t n = c.engine.Send(now, buffer.data.data() + skip, want);
-            c.handOffset += n;
-            if (n < want)
-            {
-                return; // the engine's send buffer is full
-            }
-            skip = 0;
-        }
-        ++c.handIndex;
-        c.handOffset = 0;
-    }
-    if (c.graceful && !c.finIssued)
-    {
-        const uint64_t length = c.graceful->DataLength();
-        if (m_defect == Defect::DropDisconnectData)
-        {
-            c.gracefulOffset = length; // W2/E1 broken: the disconnect's data is never sent
-        }
-        if (c.gracefulOffset < length)
-        {
-            std::vector<uint8_t> rest;
-            AppendFrom(*c.graceful, c.gracefulOffset, rest);
-            c.gracefulOffset += c.engine.Send(now, rest.data(), rest.size());
-        }
-        if (c.gracefulOffset == length)
-        {
-            if (m_defect == Defect::RstOnGraceful)
-            {
-                // W4 broken: the graceful disconnect ends with RST instead of FIN (outstanding
-                // sends REQUEST_ABORTED, the disconnect SUCCESS).
-                c.engine.Abort(now);
-                c.abortSent = true;
-                c.finIssued = true;
-                Ptr<NetBufferList> nbl = c.graceful;
-                c.graceful = nullptr;
-                AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
-                CompleteDisconnect(c, nbl, ChimneyStatus::SUCCESS, 0);
-                return;
-            }
-            c.engine.ShutdownSend(now); // SPEC 3.4: FIN after all data, without waiting for ACKs
-            c.finIssued = true;
-        }
+        m_table.erase(it);
     }
 }
 
-void
-ChimneyNetDevice::DeliverReceives(Connection& c, int64_t now)
+ChimneyNetDevice::FourTuple
+ChimneyNetDevice::KeyOf(const Connection& c)
 {
-    while (c.recvHead < c.receives.size())
-    {
-        Ptr<NetBufferList> nbl = c.receives[c.recvHead];
-        const uint64_t capacity = nbl->DataLength();
-        uint64_t offset = c.recvFill;
-        for (NetBuffer& buffer : nbl->buffers)
-        {
-            if (c.engine.BytesReadable() == 0)
-            {
-                break;
-            }
-            if (offset >= buffer.data.size())
-            {
-                offset -= buffer.data.size();
-                continue;
-            }
-            const size_t n = c.engine.Read(now,
-                                           buffer.data.data() + offset,
-                                           buffer.data.size() - static_cast<size_t>(offset));
-            c.recvFill += n;
-            offset = 0;
-        }
-        // Complete when full, when it holds data and nothing more is readable, or when empty.
-        if (c.recvFill == capacity || (c.recvFill > 0 && c.engine.BytesReadable() == 0))
-        {
-            CompleteReceive(c, nbl, ChimneyStatus::SUCCESS);
-            continue;
-        }
-        break;
-    }
+    return FourTuple{c.localAddress, c.remoteAddress, c.engine.LocalPort(), c.engine.RemotePort()};
 }
 
 void
-ChimneyNetDevice::CompleteAckedSends(Connection& c)
+ChimneyNetDevice::SendSegment(Connection& c, const TcpSegment& segment)
 {
-    if (m_defect == Defect::DisconnectBeforeSends && c.graceful)
-    {
-        // A4 broken: acknowledged sends are held back until the disconnect has completed.
-        if (!c.finIssued || !c.finAcked)
-        {
-            return;
-        }
-        Ptr<NetBufferList> nbl = c.graceful;
-        c.graceful = nullptr;
-        CompleteDisconnect(c, nbl, ChimneyStatus::SUCCESS, nbl->DataLength());
-    }
-    // A4: in posting order, each once the peer acknowledged all of it.
-    while (c.sendHead < c.handIndex)
-    {
-        Ptr<NetBufferList> nbl = c.sends[c.sendHead];
-        const uint64_t length = nbl->DataLength();
-        if (c.acked < c.headStart + length)
-        {
-            break;
-        }
-        CompleteSend(c, nbl, ChimneyStatus::SUCCESS);
-    }
-}
-
-void
-ChimneyNetDevice::HandleEvent(Connection& c, const TcpEvent& event)
-{
-    switch (event.kind)
-    {
-    case TcpEvent::Kind::BytesAcked:
-        c.acked += event.bytes;
-        break;
-    case TcpEvent::Kind::FinAcked:
-        c.finAcked = true;
-        break;
-    case TcpEvent::Kind::RemoteFin:
-        c.remoteFin = true;
-        break;
-    case TcpEvent::Kind::Reset:
-        // A8: acceptable RST: Abort, then every outstanding request REQUEST_ABORTED.
-        c.resetReceived = true;
-        if (m_defect == Defect::FreeOnRst)
-        {
-            FreeLedgerEntryEarly(c); // R1 broken: freed when an RST is received
-        }
-        Indicate(c, ChimneyEvent::ABORT, ChimneyUploadReason::NONE);
-        AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
-        break;
-    case TcpEvent::Kind::TimedOut:
-        c.timedOut = true;
-        Indicate(c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::TIMEOUT_EXPIRATION);
-        break;
-    case TcpEvent::Kind::StateChanged:
-        if (event.newState == TcpState::TimeWait)
-        {
-            c.timeWaitEntered = true; // Retrieve after the Disconnect indication (end of Pump)
-        }
-        break;
-    default:
-        break;
-    }
-}
-
-void
-ChimneyNetDevice::Transmit(Connection& c, const TcpSegment& segment)
-{
-    if (c.uploading || c.hwFailed || c.synClosed || !m_inner)
-    {
-        return; // W8, hardware failure, closed by a SYN: nothing more on the wire
-    }
-    c.lastActivityNs = NowNs();
-    const Ipv4Address local(c.tuple.localAddress);
-    const Ipv4Address remote(c.tuple.remoteAddress);
+    const Ipv4Address local(c.localAddress);
+    const Ipv4Address remote(c.remoteAddress);
     Ptr<Packet> packet = ToPacket(segment, local, remote);
     Ipv4Header ip;
     ip.SetSource(local);
@@ -1021,206 +630,6 @@ ChimneyNetDevice::Transmit(Connection& c, const TcpSegment& segment)
     }
     packet->AddHeader(ip);
     m_inner->Send(packet, c.linkAddress, kIpv4EtherType);
-    if (segment.Has(TcpSegment::FIN) && !c.finSent)
-    {
-        c.finSent = true;
-        if (m_defect == Defect::FreeOnFin)
-        {
-            FreeLedgerEntryEarly(c); // R1 broken: freed when our FIN is sent
-        }
-        if (m_defect == Defect::DataAfterFin)
-        {
-            // W1 broken: one payload byte at the FIN's sequence number, after the FIN.
-            TcpSegment extra = segment;
-            extra.flags = TcpSegment::ACK | TcpSegment::PSH;
-            extra.seq = segment.seq + static_cast<uint32_t>(segment.payload.size());
-            extra.payload.assign(1, 0x58);
-            Transmit(c, extra);
-        }
-    }
-    if (m_defect == Defect::FreeOnRst && segment.Has(TcpSegment::RST))
-    {
-        FreeLedgerEntryEarly(c); // R1 broken: freed when our RST is sent
-    }
-}
-
-void
-ChimneyNetDevice::ArmTimer(Connection& c)
-{
-    c.timer.Cancel();
-    if (c.uploading || c.hwFailed || c.abortSent)
-    {
-        return;
-    }
-    // One event per connection: the engine's deadline or the low-activity one.
-    int64_t deadline = c.engine.NextDeadline();
-    const int64_t idle = LowActivityDeadline(c);
-    if (idle >= 0 && (deadline < 0 || idle < deadline))
-    {
-        deadline = idle;
-    }
-    if (deadline >= 0)
-    {
-        const int64_t delay = std::max<int64_t>(0, deadline - NowNs());
-        c.timer = Simulator::Schedule(NanoSeconds(delay), &ChimneyNetDevice::OnTimer, this, &c);
-    }
-}
-
-int64_t
-ChimneyNetDevice::LowActivityDeadline(const Connection& c) const
-{
-    // SPEC 3.5: LowActivity is optional: asked once, only on a fully open connection (never
-    // half-closed), and not once the host is terminating it anyway.
-    if (!m_lowActivityTimeout.IsStrictlyPositive() || c.lowActivityIndicated ||
-        c.terminatePending || c.Aborted() || c.engine.State() != TcpState::Established)
-    {
-        return -1;
-    }
-    return c.lastActivityNs + m_lowActivityTimeout.GetNanoSeconds();
-}
-
-void
-ChimneyNetDevice::OnTimer(Connection* c)
-{
-    const int64_t now = NowNs();
-    const int64_t idle = LowActivityDeadline(*c);
-    if (idle >= 0 && now >= idle)
-    {
-        // The host may ignore it: nothing else changes, the connection keeps working.
-        c->lowActivityIndicated = true;
-        Indicate(*c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::LOW_ACTIVITY);
-    }
-    const int64_t due = c->engine.NextDeadline();
-    if (due >= 0 && now >= due)
-    {
-        c->engine.OnTimer(now);
-    }
-    Pump(*c);
-}
-
-void
-ChimneyNetDevice::AbortOutstanding(Connection& c, ChimneyStatus status)
-{
-    while (c.sendHead < c.sends.size())
-    {
-        CompleteSend(c, c.sends[c.sendHead], status);
-    }
-    if (c.graceful)
-    {
-        Ptr<NetBufferList> nbl = c.graceful;
-        c.graceful = nullptr;
-        CompleteDisconnect(c, nbl, status, 0);
-    }
-    while (c.recvHead < c.receives.size())
-    {
-        CompleteReceive(c, c.receives[c.recvHead], status);
-    }
-}
-
-void
-ChimneyNetDevice::CompleteSend(Connection& c, Ptr<NetBufferList> nbl, ChimneyStatus status)
-{
-    // Always the head of the queue.
-    const uint64_t length = nbl->DataLength();
-    const uint64_t acked = c.acked > c.headStart ? c.acked - c.headStart : 0;
-    nbl->status = status;
-    nbl->bytesTransferred = std::min(acked, length);
-    c.headStart += length;
-    c.sends[c.sendHead] = nullptr;
-    ++c.sendHead;
-    if (c.handIndex < c.sendHead)
-    {
-        c.handIndex = c.sendHead;
-        c.handOffset = 0;
-    }
-    if (c.sendHead == c.sends.size())
-    {
-        std::vector<Ptr<NetBufferList>>().swap(c.sends);
-        c.sendHead = c.handIndex = 0;
-        c.handOffset = 0;
-    }
-    const OffloadHandle handle = c.handle;
-    const uint64_t bytes = nbl->bytesTransferred;
-    if (m_defect == Defect::CompletionInsideCall && c.completedInCall == nbl)
-    {
-        c.completedInCall = nullptr; // the seeded defect completed it inside its call already
-        return;
-    }
-    auto upcall = [this, handle, nbl, status, bytes]() {
-        m_completionTrace("Send", handle, nbl->id, status, bytes);
-        if (m_client != nullptr)
-        {
-            m_client->TcpOffloadSendComplete(handle, nbl);
-        }
-    };
-    Upcall(m_completionLatency, upcall);
-    if (m_defect == Defect::DoubleCompletion && !c.defectFired)
-    {
-        c.defectFired = true;
-        Upcall(m_completionLatency, upcall); // A2 broken: the same NBL completed twice
-    }
-}
-
-void
-ChimneyNetDevice::CompleteReceive(Connection& c, Ptr<NetBufferList> nbl, ChimneyStatus status)
-{
-    // Always the head of the queue.
-    nbl->status = status;
-    nbl->bytesTransferred = c.recvFill;
-    c.recvFill = 0;
-    c.receives[c.recvHead] = nullptr;
-    ++c.recvHead;
-    if (c.recvHead == c.receives.size())
-    {
-        std::vector<Ptr<NetBufferList>>().swap(c.receives);
-        c.recvHead = 0;
-    }
-    const OffloadHandle handle = c.handle;
-    const uint64_t bytes = nbl->bytesTransferred;
-    Upcall(m_completionLatency, [this, handle, nbl, status, bytes]() {
-        m_completionTrace("Receive", handle, nbl->id, status, bytes);
-        if (m_client != nullptr)
-        {
-            m_client->TcpOffloadReceiveComplete(handle, nbl);
-        }
-    });
-}
-
-void
-ChimneyNetDevice::CompleteDisconnect(Connection& c,
-                                     Ptr<NetBufferList> nbl,
-                                     ChimneyStatus status,
-                                     uint64_t bytes)
-{
-    nbl->status = status;
-    nbl->bytesTransferred = bytes;
-    const OffloadHandle handle = c.handle;
-    Upcall(m_completionLatency, [this, handle, nbl, status, bytes]() {
-        m_completionTrace("Disconnect", handle, nbl->id, status, bytes);
-        if (m_client != nullptr)
-        {
-            m_client->TcpOffloadDisconnectComplete(handle, nbl);
-        }
-    });
-}
-
-void
-ChimneyNetDevice::Indicate(Connection& c, ChimneyEvent event, ChimneyUploadReason reason)
-{
-    const OffloadHandle handle = c.handle;
-    const uint64_t serial = c.serial;
-    Upcall(m_indicationLatency, [this, handle, serial, event, reason]() {
-        if (Connection* delivered = Find(handle, serial);
-            delivered != nullptr && event == ChimneyEvent::DISCONNECT)
-        {
-            delivered->disconnectDelivered = true;
-        }
-        m_indicationTrace(handle, event, reason);
-        if (m_client != nullptr)
-        {
-            m_client->TcpOffloadEvent(handle, event, reason);
-        }
-    });
 }
 
 TcpEngineConfig
@@ -1241,18 +650,6 @@ ChimneyNetDevice::EngineConfig(const TcpOffloadBlock& block) const
 }
 
 void
-ChimneyNetDevice::StopConnection(Connection& c)
-{
-    c.timer.Cancel();
-    auto it = m_table.find(c.tuple);
-    if (it != m_table.end() && it->second == &c)
-    {
-        m_table.erase(it);
-    }
-    c.uploading = true;
-}
-
-void
 ChimneyNetDevice::InjectHardwareFailure()
 {
     NS_LOG_FUNCTION(this);
@@ -1264,14 +661,14 @@ ChimneyNetDevice::InjectHardwareFailure()
     for (auto& entry : m_connections)
     {
         Connection& c = *entry.second;
-        if (c.uploading)
+        if (c.Uploading())
         {
             continue;
         }
-        c.hwFailed = true;
+        c.Abort(Connection::AbortReason::HardwareFailure);
         c.timer.Cancel();
-        Indicate(c, ChimneyEvent::RETRIEVE, ChimneyUploadReason::HARDWARE_FAILURE);
-        Indicate(c, ChimneyEvent::ABORT, ChimneyUploadReason::NONE);
+        c.Indicate(ChimneyEvent::RETRIEVE, ChimneyUploadReason::HARDWARE_FAILURE);
+        c.Indicate(ChimneyEvent::ABORT, ChimneyUploadReason::NONE);
     }
 }
 
@@ -1292,7 +689,7 @@ ChimneyNetDevice::IndicateRetrieve(OffloadHandle handle, ChimneyUploadReason rea
         return false;
     }
     Connection& c = *it->second;
-    if (c.uploading || c.terminatePending || c.Aborted())
+    if (c.Uploading() || c.terminatePending || c.Aborted())
     {
         return false;
     }
@@ -1300,7 +697,7 @@ ChimneyNetDevice::IndicateRetrieve(OffloadHandle handle, ChimneyUploadReason rea
     {
         return false; // SPEC 3.5: optional reasons never on a half-closed connection
     }
-    Indicate(c, ChimneyEvent::RETRIEVE, reason);
+    c.Indicate(ChimneyEvent::RETRIEVE, reason);
     return true;
 }
 
@@ -1351,25 +748,11 @@ ChimneyNetDevice::GetConnectionStateSize()
 std::vector<std::string>
 ChimneyNetDevice::GetDefectNames()
 {
-    // Indexed by the Defect value.
-    static const std::vector<std::string> names{"None",
-                                                "FreeOnFin",
-                                                "FreeOnRst",
-                                                "DataAfterFin",
-                                                "DropDisconnectData",
-                                                "CompleteGracefulOnFinSent",
-                                                "DoubleCompletion",
-                                                "CompletionInsideCall",
-                                                "RstOnGraceful",
-                                                "AckAfterAbort",
-                                                "TransmitAfterTerminate",
-                                                "LeakOnTerminate",
-                                                "LoseSendDataOnTerminate",
-                                                "WrongSndUnaOnTerminate",
-                                                "DisconnectBeforeSends",
-                                                "DropRemoteDataAfterFin",
-                                                "IndicateFinBeforeData",
-                                                "OffloadBeyondCapacity"};
+    std::vector<std::string> names{"None"};
+    for (const ChimneyDefectInfo& info : ChimneyDefectRegistry::All())
+    {
+        names.emplace_back(info.name);
+    }
     NS_ASSERT(names.size() == static_cast<size_t>(Defect::OffloadBeyondCapacity) + 1);
     return names;
 }
@@ -1377,34 +760,24 @@ ChimneyNetDevice::GetDefectNames()
 void
 ChimneyNetDevice::SetDefect(Defect defect)
 {
-    m_defect = defect;
+    m_defectId = defect;
+    const ChimneyDefectInfo* info =
+        defect == Defect::None
+            ? nullptr
+            : ChimneyDefectRegistry::Find(GetDefectNames()[static_cast<size_t>(defect)]);
+    m_defect = info != nullptr ? info->create() : std::make_unique<ChimneyDefect>();
 }
 
 ChimneyNetDevice::Defect
 ChimneyNetDevice::GetDefect() const
 {
-    return m_defect;
+    return m_defectId;
 }
 
 int
 ChimneyNetDevice::GetDefectValue() const
 {
-    return static_cast<int>(m_defect);
-}
-
-void
-ChimneyNetDevice::FreeLedgerEntryEarly(Connection& c)
-{
-    if (c.ledgerFreed)
-    {
-        return;
-    }
-    c.ledgerFreed = true;
-    FreeLedgerEntry(c.handle,
-                    Ipv4Address(c.tuple.localAddress),
-                    c.tuple.localPort,
-                    Ipv4Address(c.tuple.remoteAddress),
-                    c.tuple.remotePort);
+    return static_cast<int>(m_defectId);
 }
 
 void
@@ -1418,866 +791,6 @@ ChimneyNetDevice::FreeLedgerEntry(OffloadHandle handle,
     --m_resourcesHeld;
     m_resourceBytesHeld -= bytes;
     m_resourceFreedTrace(handle, local, localPort, remote, remotePort, bytes);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Requests (host -> NIC)
-// ---------------------------------------------------------------------------------------------
-
-void
-ChimneyNetDevice::SetOffloadClient(ChimneyOffloadClient* client)
-{
-    m_client = client;
-}
-
-ChimneyStatus
-ChimneyNetDevice::CheckHandle(const char* operation,
-                              OffloadHandle handle,
-                              uint64_t id,
-                              uint32_t flags,
-                              Connection*& connection)
-{
-    // H1: a request needs a connection whose offload has completed and that is not terminated.
-    if (m_offloadsInProgress.count(handle) != 0)
-    {
-        return Refuse(operation,
-                      "H1",
-                      handle,
-                      id,
-                      flags,
-                      ChimneyStatus::INVALID_STATE,
-                      std::string(operation) + " while the offload is in progress");
-    }
-    connection = FindForRequest(handle);
-    if (connection == nullptr)
-    {
-        return Refuse(operation,
-                      "H1",
-                      handle,
-                      id,
-                      flags,
-                      ChimneyStatus::INVALID_STATE,
-                      std::string(operation) + " on an unknown or terminated handle");
-    }
-    return ChimneyStatus::PENDING;
-}
-
-ChimneyStatus
-ChimneyNetDevice::CheckNblRequest(const char* operation,
-                                  OffloadHandle handle,
-                                  Ptr<NetBufferList> nbls,
-                                  const char* withoutNbl,
-                                  Connection*& connection)
-{
-    m_requestObjectsTrace(operation, handle, nbls, nullptr, 0);
-    const uint64_t id = nbls ? nbls->id : 0;
-    if (ChimneyStatus refusal = CheckHandle(operation, handle, id, 0, connection);
-        refusal != ChimneyStatus::PENDING)
-    {
-        return refusal;
-    }
-    if (!nbls)
-    {
-        return Refuse(operation, "H2", handle, id, 0, ChimneyStatus::INVALID_PARAMETER, withoutNbl);
-    }
-    return ChimneyStatus::PENDING;
-}
-
-ChimneyStatus
-ChimneyNetDevice::Refuse(const char* operation,
-                         const char* rule,
-                         OffloadHandle handle,
-                         uint64_t id,
-                         uint32_t flags,
-                         ChimneyStatus status,
-                         const std::string& description)
-{
-    NS_LOG_WARN("host misuse " << rule << " (" << operation << ", handle " << handle
-                               << "): " << description);
-    m_hostMisuseTrace(rule, handle, description);
-    m_requestTrace(operation, handle, id, flags, status);
-    return status;
-}
-
-ChimneyNetDevice::Connection*
-ChimneyNetDevice::FindForRequest(OffloadHandle handle)
-{
-    auto it = m_connections.find(handle);
-    return it == m_connections.end() ? nullptr : it->second.get();
-}
-
-void
-ChimneyNetDevice::Upcall(Time latency, std::function<void()> call)
-{
-    // Completions and indications reach the host in the order the target decided them.
-    const Time now = Simulator::Now();
-    const Time at = Max(now + latency, m_lastUpcall);
-    m_lastUpcall = at;
-    Simulator::Schedule(at - now, std::move(call));
-}
-
-ChimneyStatus
-ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
-{
-    NS_LOG_FUNCTION(this << blocks);
-    m_requestObjectsTrace("InitiateOffload", 0, nullptr, blocks, 0);
-    const char* op = "InitiateOffload";
-    if (!blocks || blocks->TcpBlockCount() == 0)
-    {
-        return Refuse(op,
-                      "H7",
-                      0,
-                      blocks ? blocks->id : 0,
-                      0,
-                      ChimneyStatus::INVALID_PARAMETER,
-                      "offload request without a TCP block");
-    }
-    std::unordered_set<OffloadHandle> handles;
-    std::unordered_set<FourTuple, FourTupleHash> tuples;
-    for (const auto& neighbor : blocks->neighbors)
-    {
-        for (const auto& path : neighbor.paths)
-        {
-            for (const auto& tcp : path.connections)
-            {
-                std::ostringstream why;
-                if (tcp.handle == INVALID_OFFLOAD_HANDLE)
-                {
-                    return Refuse(op,
-                                  "H1",
-                                  tcp.handle,
-                                  blocks->id,
-                                  0,
-                                  ChimneyStatus::INVALID_PARAMETER,
-                                  "offload of the invalid handle 0");
-                }
-                if (!IsOffloadableState(tcp.delegated.state))
-                {
-                    why << "offload in the forbidden TCP state " << ToString(tcp.delegated.state);
-                    return Refuse(op,
-                                  "H7",
-                                  tcp.handle,
-                                  blocks->id,
-                                  0,
-                                  ChimneyStatus::INVALID_STATE,
-                                  why.str());
-                }
-                const FourTuple key{path.source.Get(),
-                                    path.destination.Get(),
-                                    tcp.localPort,
-                                    tcp.remotePort};
-                if (m_connections.count(tcp.handle) != 0 ||
-                    m_offloadsInProgress.count(tcp.handle) != 0 ||
-                    !handles.insert(tcp.handle).second || m_table.count(key) != 0 ||
-                    !tuples.insert(key).second)
-                {
-                    why << "offload of handle " << tcp.handle << " (" << path.source << ":"
-                        << tcp.localPort << " > " << path.destination << ":" << tcp.remotePort
-                        << ") which is already offloaded";
-                    return Refuse(op,
-                                  "H7",
-                                  tcp.handle,
-                                  blocks->id,
-                                  0,
-                                  ChimneyStatus::INVALID_STATE,
-                                  why.str());
-                }
-            }
-        }
-    }
-    m_offloadsInProgress.insert(handles.begin(), handles.end());
-    m_requestTrace(op, 0, blocks->id, 0, ChimneyStatus::PENDING);
-    Simulator::Schedule(m_requestLatency, &ChimneyNetDevice::DoInitiateOffload, this, blocks);
-    return ChimneyStatus::PENDING;
-}
-
-void
-ChimneyNetDevice::DoInitiateOffload(Ptr<OffloadBlockList> blocks)
-{
-    const int64_t now = NowNs();
-    std::vector<Connection*> created;
-    ChimneyStatus overall = ChimneyStatus::SUCCESS;
-    for (auto& neighbor : blocks->neighbors)
-    {
-        neighbor.status = ChimneyStatus::SUCCESS;
-        for (auto& path : neighbor.paths)
-        {
-            path.status = ChimneyStatus::SUCCESS;
-            for (auto& tcp : path.connections)
-            {
-                m_offloadsInProgress.erase(tcp.handle);
-                const FourTuple key{path.source.Get(),
-                                    path.destination.Get(),
-                                    tcp.localPort,
-                                    tcp.remotePort};
-                bool full = m_connections.size() >= m_maxConnections;
-                if (m_defect == Defect::OffloadBeyondCapacity)
-                {
-                    full = false; // R5 broken: offloads accepted beyond the capacity
-                }
-                if (m_failed)
-                {
-                    tcp.status = ChimneyStatus::FAILURE;
-                }
-                else if (full)
-                {
-                    tcp.status = ChimneyStatus::OFFLOAD_TCP_ENTRIES; // R5: left untouched
-                }
-                else if (m_table.count(key) != 0 || m_connections.count(tcp.handle) != 0)
-                {
-                    tcp.status = ChimneyStatus::INVALID_STATE; // raced with another offload
-                }
-                else
-                {
-                    auto c = std::make_unique<Connection>(TcpEngine::Import(EngineConfig(tcp),
-                                                                            tcp.localPort,
-                                                                            tcp.remotePort,
-                                                                            tcp.delegated,
-                                                                            now));
-                    c->linkAddress = neighbor.linkAddress;
-                    c->serial = m_nextSerial++;
-                    c->tuple = key;
-                    c->handle = tcp.handle;
-                    c->ttl = tcp.cached.ttl;
-                    c->tos = tcp.cached.tos;
-                    c->lastActivityNs = now;
-                    // Data the host sent before the offload is acknowledged first.
-                    c->headStart = tcp.delegated.sendData.size();
-                    c->gracefulIssued = tcp.delegated.finRequested;
-                    c->finIssued = tcp.delegated.finRequested;
-                    c->remoteFin = tcp.delegated.remoteFinReceived;
-                    c->disconnectIndicated = tcp.delegated.remoteFinReceived;
-                    Connection* raw = c.get();
-                    m_table.emplace(key, raw);
-                    m_connections.emplace(tcp.handle, std::move(c));
-                    const uint64_t bytes = GetConnectionStateSize();
-                    ++m_resourcesHeld;
-                    m_resourceBytesHeld += bytes;
-                    m_resourceAllocatedTrace(tcp.handle,
-                                             path.source,
-                                             tcp.localPort,
-                                             path.destination,
-                                             tcp.remotePort,
-                                             bytes);
-                    created.push_back(raw);
-                    tcp.status = ChimneyStatus::SUCCESS;
-                }
-                if (tcp.status != ChimneyStatus::SUCCESS && overall == ChimneyStatus::SUCCESS)
-                {
-                    overall = tcp.status;
-                }
-            }
-        }
-    }
-    blocks->status = overall;
-    Upcall(m_completionLatency, [this, blocks]() {
-        blocks->ForEachTcp(
-            [this, &blocks](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
-                m_completionTrace("OffloadBlock", tcp.handle, blocks->id, tcp.status, 0);
-            });
-        m_completionTrace("InitiateOffload", 0, blocks->id, blocks->status, 0);
-        if (m_client != nullptr)
-        {
-            m_client->InitiateOffloadComplete(blocks);
-        }
-    });
-    for (Connection* c : created)
-    {
-        Pump(*c);
-    }
-}
-
-ChimneyStatus
-ChimneyNetDevice::TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls)
-{
-    NS_LOG_FUNCTION(this << handle << nbls);
-    const char* op = "Send";
-    const uint64_t id = nbls ? nbls->id : 0;
-    Connection* c = nullptr;
-    if (ChimneyStatus refusal = CheckNblRequest(op, handle, nbls, "send without NBL", c);
-        refusal != ChimneyStatus::PENDING)
-    {
-        return refusal;
-    }
-    if (c->gracefulIssued)
-    {
-        return Refuse(op,
-                      "H5",
-                      handle,
-                      id,
-                      0,
-                      ChimneyStatus::INVALID_STATE,
-                      "send after a graceful disconnect was issued");
-    }
-    m_requestTrace(op, handle, id, 0, ChimneyStatus::PENDING);
-    std::vector<Ptr<NetBufferList>> list = Unchain(nbls);
-    if (c->terminatePending)
-    {
-        for (auto& nbl : list)
-        {
-            c->late.emplace_back("Send", nbl);
-        }
-        return ChimneyStatus::PENDING;
-    }
-    if (m_defect == Defect::CompletionInsideCall && !c->defectFired && !list.empty())
-    {
-        // A1 broken: the connection's first send NBL completes from inside this call (its data
-        // is still sent; its later completion is suppressed).
-        c->defectFired = true;
-        Ptr<NetBufferList> first = list.front();
-        c->completedInCall = first;
-        first->status = ChimneyStatus::SUCCESS;
-        first->bytesTransferred = first->DataLength();
-        m_completionTrace("Send", handle, first->id, first->status, first->bytesTransferred);
-        if (m_client != nullptr)
-        {
-            m_client->TcpOffloadSendComplete(handle, first);
-        }
-    }
-    Simulator::Schedule(m_requestLatency,
-                        &ChimneyNetDevice::DoSend,
-                        this,
-                        handle,
-                        c->serial,
-                        std::move(list));
-    return ChimneyStatus::PENDING;
-}
-
-void
-ChimneyNetDevice::DoSend(OffloadHandle handle,
-                         uint64_t serial,
-                         std::vector<Ptr<NetBufferList>> nbls)
-{
-    Connection* c = Find(handle, serial);
-    if (c == nullptr)
-    {
-        return;
-    }
-    const bool aborted = c->Aborted();
-    for (auto& nbl : nbls)
-    {
-        c->sends.push_back(nbl);
-        if (c->uploading || aborted)
-        {
-            // Completed at once: 3.2 (REQUEST_ABORTED after abort, UPLOAD_IN_PROGRESS).
-            while (c->sendHead < c->sends.size())
-            {
-                CompleteSend(*c,
-                             c->sends[c->sendHead],
-                             c->uploading ? ChimneyStatus::UPLOAD_IN_PROGRESS
-                                          : ChimneyStatus::REQUEST_ABORTED);
-            }
-        }
-    }
-    Pump(*c);
-}
-
-ChimneyStatus
-ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbls)
-{
-    NS_LOG_FUNCTION(this << handle << nbls);
-    const char* op = "Receive";
-    const uint64_t id = nbls ? nbls->id : 0;
-    Connection* c = nullptr;
-    if (ChimneyStatus refusal = CheckNblRequest(op, handle, nbls, "receive without NBL", c);
-        refusal != ChimneyStatus::PENDING)
-    {
-        return refusal;
-    }
-    ++m_callDepth;
-    m_requestTrace(op, handle, id, 0, ChimneyStatus::PENDING);
-    std::vector<Ptr<NetBufferList>> list = Unchain(nbls);
-    if (c->terminatePending)
-    {
-        for (auto& nbl : list)
-        {
-            c->late.emplace_back("Receive", nbl);
-        }
-    }
-    else
-    {
-        Simulator::Schedule(m_requestLatency,
-                            &ChimneyNetDevice::DoReceive,
-                            this,
-                            handle,
-                            c->serial,
-                            std::move(list),
-                            c->disconnectDelivered);
-    }
-    --m_callDepth;
-    return ChimneyStatus::PENDING;
-}
-
-void
-ChimneyNetDevice::DoReceive(OffloadHandle handle,
-                            uint64_t serial,
-                            std::vector<Ptr<NetBufferList>> nbls,
-                            bool postedAfterFinIndication)
-{
-    Connection* c = Find(handle, serial);
-    if (c == nullptr)
-    {
-        return;
-    }
-    for (auto& nbl : nbls)
-    {
-        ChimneyStatus status = ChimneyStatus::PENDING;
-        if (c->uploading)
-        {
-            status = ChimneyStatus::UPLOAD_IN_PROGRESS;
-        }
-        else if (c->Aborted())
-        {
-            status = ChimneyStatus::REQUEST_ABORTED;
-        }
-        else if (c->disconnectIndicated && c->engine.BytesReadable() == 0)
-        {
-            // SPEC 3.3: INVALID_STATE only for a receive posted after the host got the
-            // Disconnect indication; one posted while it was on its way is end of stream.
-            status =
-                postedAfterFinIndication ? ChimneyStatus::INVALID_STATE : ChimneyStatus::SUCCESS;
-        }
-        c->receives.push_back(nbl);
-        // In these states no posted buffer can be filled any more: complete them in order.
-        while (status != ChimneyStatus::PENDING && c->recvHead < c->receives.size())
-        {
-            CompleteReceive(*c, c->receives[c->recvHead], status);
-        }
-    }
-    Pump(*c);
-}
-
-ChimneyStatus
-ChimneyNetDevice::TcpOffloadDisconnect(OffloadHandle handle, Ptr<NetBufferList> nbl, uint32_t flags)
-{
-    NS_LOG_FUNCTION(this << handle << nbl << flags);
-    m_requestObjectsTrace("Disconnect", handle, nbl, nullptr, flags);
-    const char* op = "Disconnect";
-    const uint64_t id = nbl ? nbl->id : 0;
-    Connection* c = nullptr;
-    if (ChimneyStatus refusal = CheckHandle(op, handle, id, flags, c);
-        refusal != ChimneyStatus::PENDING)
-    {
-        return refusal;
-    }
-    if (flags != TCP_DISCONNECT_GRACEFUL_CLOSE && flags != TCP_DISCONNECT_ABORTIVE_CLOSE)
-    {
-        std::ostringstream why;
-        why << "disconnect flags 0x" << std::hex << flags
-            << " are neither GRACEFUL_CLOSE nor ABORTIVE_CLOSE";
-        return Refuse(op, "H3", handle, id, flags, ChimneyStatus::INVALID_PARAMETER, why.str());
-    }
-    if (!nbl || nbl->buffers.size() != 1 || nbl->next)
-    {
-        return Refuse(op,
-                      "H2",
-                      handle,
-                      id,
-                      flags,
-                      ChimneyStatus::INVALID_PARAMETER,
-                      "disconnect NBL without exactly one NET_BUFFER");
-    }
-    if (flags == TCP_DISCONNECT_ABORTIVE_CLOSE && nbl->DataLength() > 0)
-    {
-        return Refuse(op,
-                      "H2",
-                      handle,
-                      id,
-                      flags,
-                      ChimneyStatus::INVALID_PARAMETER,
-                      "abortive disconnect carrying data");
-    }
-    if (c->abortiveIssued)
-    {
-        return Refuse(op,
-                      "H4",
-                      handle,
-                      id,
-                      flags,
-                      ChimneyStatus::INVALID_STATE,
-                      "disconnect after an abortive disconnect");
-    }
-    if (flags == TCP_DISCONNECT_GRACEFUL_CLOSE && c->gracefulIssued)
-    {
-        return Refuse(op,
-                      "H4",
-                      handle,
-                      id,
-                      flags,
-                      ChimneyStatus::INVALID_STATE,
-                      "second graceful disconnect");
-    }
-    ++m_callDepth;
-    if (flags == TCP_DISCONNECT_GRACEFUL_CLOSE)
-    {
-        c->gracefulIssued = true;
-    }
-    else
-    {
-        c->abortiveIssued = true;
-    }
-    m_requestTrace(op, handle, id, flags, ChimneyStatus::PENDING);
-    if (c->terminatePending)
-    {
-        c->late.emplace_back("Disconnect", nbl);
-    }
-    else
-    {
-        Simulator::Schedule(m_requestLatency,
-                            &ChimneyNetDevice::DoDisconnect,
-                            this,
-                            handle,
-                            c->serial,
-                            nbl,
-                            flags);
-    }
-    --m_callDepth;
-    return ChimneyStatus::PENDING;
-}
-
-void
-ChimneyNetDevice::DoDisconnect(OffloadHandle handle,
-                               uint64_t serial,
-                               Ptr<NetBufferList> nbl,
-                               uint32_t flags)
-{
-    Connection* c = Find(handle, serial);
-    if (c == nullptr)
-    {
-        return;
-    }
-    // A6: a disconnect fails only because of an upload or an abort.
-    if (c->uploading)
-    {
-        CompleteDisconnect(*c, nbl, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
-        return;
-    }
-    if (c->Aborted())
-    {
-        CompleteDisconnect(*c, nbl, ChimneyStatus::REQUEST_ABORTED, 0);
-        return;
-    }
-    if (flags == TCP_DISCONNECT_GRACEFUL_CLOSE)
-    {
-        c->graceful = nbl;
-        c->gracefulOffset = 0;
-        Pump(*c);
-        return;
-    }
-    // Abortive (SPEC 3.4): RST now, then stop processing received segments (W6); outstanding
-    // sends and a pending graceful disconnect complete REQUEST_ABORTED before this one (A5).
-    c->engine.Abort(NowNs());
-    c->abortSent = true;
-    Pump(*c); // transmits the RST
-    c->timer.Cancel();
-    AbortOutstanding(*c, ChimneyStatus::REQUEST_ABORTED);
-    CompleteDisconnect(*c, nbl, ChimneyStatus::SUCCESS, 0);
-}
-
-ChimneyStatus
-ChimneyNetDevice::TerminateOffload(Ptr<OffloadBlockList> blocks)
-{
-    NS_LOG_FUNCTION(this << blocks);
-    m_requestObjectsTrace("TerminateOffload", 0, nullptr, blocks, 0);
-    const char* op = "TerminateOffload";
-    const uint64_t id = blocks ? blocks->id : 0;
-    if (!blocks || blocks->TcpBlockCount() == 0)
-    {
-        return Refuse(op,
-                      "H1",
-                      0,
-                      id,
-                      0,
-                      ChimneyStatus::INVALID_PARAMETER,
-                      "terminate without a TCP block");
-    }
-    if (m_callDepth > 0)
-    {
-        return Refuse(op,
-                      "H6",
-                      0,
-                      id,
-                      0,
-                      ChimneyStatus::INVALID_STATE,
-                      "terminate while a disconnect or receive call is inside its call");
-    }
-    std::unordered_set<OffloadHandle> handles;
-    std::vector<Connection*> targets;
-    for (const auto& neighbor : blocks->neighbors)
-    {
-        for (const auto& path : neighbor.paths)
-        {
-            for (const auto& tcp : path.connections)
-            {
-                std::ostringstream why;
-                Connection* c = m_offloadsInProgress.count(tcp.handle) != 0
-                                    ? nullptr
-                                    : FindForRequest(tcp.handle);
-                if (c == nullptr)
-                {
-                    why << "terminate of handle " << tcp.handle
-                        << " which is unknown, not offloaded or already terminated";
-                    return Refuse(op,
-                                  "H1",
-                                  tcp.handle,
-                                  id,
-                                  0,
-                                  ChimneyStatus::INVALID_STATE,
-                                  why.str());
-                }
-                if (c->terminatePending || !handles.insert(tcp.handle).second)
-                {
-                    why << "second terminate of handle " << tcp.handle << " while one is pending";
-                    return Refuse(op,
-                                  "H6",
-                                  tcp.handle,
-                                  id,
-                                  0,
-                                  ChimneyStatus::INVALID_STATE,
-                                  why.str());
-                }
-                targets.push_back(c);
-            }
-        }
-    }
-    for (Connection* c : targets)
-    {
-        c->terminatePending = true;
-    }
-    m_requestTrace(op, 0, id, 0, ChimneyStatus::PENDING);
-    Simulator::Schedule(m_requestLatency, &ChimneyNetDevice::DoTerminate, this, blocks);
-    return ChimneyStatus::PENDING;
-}
-
-void
-ChimneyNetDevice::DoTerminate(Ptr<OffloadBlockList> blocks)
-{
-    for (auto& neighbor : blocks->neighbors)
-    {
-        neighbor.status = ChimneyStatus::SUCCESS;
-        for (auto& path : neighbor.paths)
-        {
-            path.status = ChimneyStatus::SUCCESS;
-            for (auto& tcp : path.connections)
-            {
-                Connection* c = FindForRequest(tcp.handle);
-                NS_ABORT_MSG_IF(c == nullptr || c->uploading,
-                                "ChimneyNetDevice: terminate of a connection that vanished");
-                TerminateOne(*c, tcp);
-            }
-        }
-    }
-    blocks->status = ChimneyStatus::SUCCESS;
-    Upcall(m_completionLatency, [this, blocks]() { CompleteTerminate(blocks); });
-}
-
-void
-ChimneyNetDevice::TerminateOne(Connection& c, TcpOffloadBlock& block)
-{
-    // SPEC 3.6: status, delegated state, send chain; every outstanding request completed first.
-    block.sendDataHead = nullptr;
-    if (c.hwFailed)
-    {
-        block.status = ChimneyStatus::FAILURE; // the state is lost; the host may abort
-        AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
-        StopConnection(c);
-        return;
-    }
-    const int64_t now = NowNs();
-    // SPEC 3.6: the delayed-ACK timer stops and a pending ACK goes on the wire now, so the
-    // returned state owes none (a closed engine owes none).
-    c.engine.FlushPendingAck(now);
-    for (const TcpSegment& segment : c.engine.TakeSegments())
-    {
-        Transmit(c, segment);
-    }
-    TcpDelegatedState d = c.engine.Export(now);
-    if (m_defect == Defect::WrongSndUnaOnTerminate)
-    {
-        d.sndUna += 1; // A9 broken: SndUna reported one too high
-    }
-    if (c.Aborted())
-    {
-        AbortOutstanding(c, ChimneyStatus::REQUEST_ABORTED);
-    }
-    else
-    {
-        // Outstanding sends go back as a chain of the original NBLs, in posting order (A9);
-        // sendData holds every byte from SndUna: the engine's, then what it did not take yet.
-        Ptr<NetBufferList> head;
-        NetBufferList* tail = nullptr;
-        for (uint32_t i = c.sendHead; i < c.sends.size(); ++i)
-        {
-            Ptr<NetBufferList> nbl = c.sends[i];
-            if (m_defect == Defect::LoseSendDataOnTerminate && i + 1 == c.sends.size())
-            {
-                // A9/E1 broken: the last NBL is neither returned nor completed, and its bytes
-                // are cut out of sendData (the engine's part; the rest is not appended).
-                const uint64_t length = nbl->DataLength();
-                const uint64_t ackedHead = c.acked > c.headStart ? c.acked - c.headStart : 0;
-                uint64_t pos = c.headStart > c.acked ? c.headStart - c.acked : 0;
-                for (uint32_t j = c.sendHead; j < i; ++j)
-                {
-                    pos += c.sends[j]->DataLength();
-                }
-                uint64_t inEngine =
-                    i < c.handIndex ? length : (i == c.handIndex ? c.handOffset : 0);
-                if (i == c.sendHead)
-                {
-                    inEngine -= std::min(inEngine, ackedHead);
-                }
-                else
-                {
-                    pos -= std::min(ackedHead, c.sends[c.sendHead]->DataLength());
-                }
-                const uint64_t from = std::min<uint64_t>(pos, d.sendData.size());
-                const uint64_t to = std::min<uint64_t>(pos + inEngine, d.sendData.size());
-                d.sendData.erase(d.sendData.begin() + static_cast<ptrdiff_t>(from),
-                                 d.sendData.begin() + static_cast<ptrdiff_t>(to));
-                break;
-            }
-            if (i == c.handIndex)
-            {
-                AppendFrom(*nbl, c.handOffset, d.sendData);
-            }
-            else if (i > c.handIndex)
-            {
-                AppendFrom(*nbl, 0, d.sendData);
-            }
-            const uint64_t acked = c.acked > c.headStart ? c.acked - c.headStart : 0;
-            nbl->status = ChimneyStatus::UPLOAD_IN_PROGRESS;
-            nbl->bytesTransferred = i == c.sendHead ? std::min(acked, nbl->DataLength()) : 0;
-            nbl->next = nullptr;
-            m_completionTrace("SendReturned",
-                              c.handle,
-                              nbl->id,
-                              nbl->status,
-                              nbl->bytesTransferred);
-            if (tail == nullptr)
-            {
-                head = nbl;
-            }
-            else
-            {
-                tail->next = nbl;
-            }
-            tail = PeekPointer(nbl);
-        }
-        std::vector<Ptr<NetBufferList>>().swap(c.sends);
-        c.sendHead = c.handIndex = 0;
-        c.handOffset = 0;
-        if (c.graceful)
-        {
-            if (!c.finIssued)
-            {
-                // The FIN was not queued yet: hand the rest of the disconnect data and the FIN
-                // back as the engine would hold them after ShutdownSend().
-                AppendFrom(*c.graceful, c.gracefulOffset, d.sendData);
-                d.finRequested = true;
-                d.finSeq = d.sendDataSeq + static_cast<uint32_t>(d.sendData.size());
-                if (d.state == TcpState::Established)
-                {
-                    d.state = TcpState::FinWait1;
-                }
-                else if (d.state == TcpState::CloseWait)
-                {
-                    d.state = TcpState::LastAck;
-                }
-            }
-            Ptr<NetBufferList> nbl = c.graceful;
-            c.graceful = nullptr;
-            CompleteDisconnect(c, nbl, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
-        }
-        while (c.recvHead < c.receives.size())
-        {
-            CompleteReceive(c, c.receives[c.recvHead], ChimneyStatus::UPLOAD_IN_PROGRESS);
-        }
-        block.sendDataHead = head;
-    }
-    block.delegated = std::move(d);
-    block.status = ChimneyStatus::SUCCESS;
-    StopConnection(c);
-}
-
-void
-ChimneyNetDevice::CompleteTerminate(Ptr<OffloadBlockList> blocks)
-{
-    blocks->ForEachTcp(
-        [this, &blocks](NeighborOffloadBlock&, PathOffloadBlock& path, TcpOffloadBlock& tcp) {
-            auto it = m_connections.find(tcp.handle);
-            if (it == m_connections.end())
-            {
-                return;
-            }
-            Connection& c = *it->second;
-            // Requests accepted after the terminate complete before it (3.2: UPLOAD_IN_PROGRESS).
-            const ChimneyStatus late =
-                c.Aborted() ? ChimneyStatus::REQUEST_ABORTED : ChimneyStatus::UPLOAD_IN_PROGRESS;
-            for (auto& entry : c.late)
-            {
-                Ptr<NetBufferList> nbl = entry.second;
-                nbl->status = late;
-                nbl->bytesTransferred = 0;
-                m_completionTrace(entry.first, c.handle, nbl->id, late, 0);
-                if (m_client == nullptr)
-                {
-                    continue;
-                }
-                const std::string kind = entry.first;
-                if (kind == "Send")
-                {
-                    m_client->TcpOffloadSendComplete(c.handle, nbl);
-                }
-                else if (kind == "Receive")
-                {
-                    m_client->TcpOffloadReceiveComplete(c.handle, nbl);
-                }
-                else
-                {
-                    m_client->TcpOffloadDisconnectComplete(c.handle, nbl);
-                }
-            }
-            m_completionTrace("TerminateBlock", tcp.handle, blocks->id, tcp.status, 0);
-            // R2: every resource of the connection is freed when its terminate completes.
-            bool freeNow = !c.ledgerFreed; // a seeded FreeOnFin / FreeOnRst freed it already
-            if (m_defect == Defect::LeakOnTerminate)
-            {
-                freeNow = false; // R2/R4 broken: the ledger entry is never freed
-            }
-            if (freeNow)
-            {
-                FreeLedgerEntry(tcp.handle,
-                                path.source,
-                                tcp.localPort,
-                                path.destination,
-                                tcp.remotePort);
-            }
-            c.timer.Cancel();
-            if (m_defect == Defect::TransmitAfterTerminate)
-            {
-                // W8 broken: a pure ACK for the connection 1 ms after its terminate completed.
-                TcpSegment ack;
-                ack.srcPort = c.tuple.localPort;
-                ack.dstPort = c.tuple.remotePort;
-                ack.seq = c.engine.SndMax();
-                ack.ack = c.engine.RcvNxt();
-                ack.flags = TcpSegment::ACK;
-                ack.window = 65535;
-                std::shared_ptr<Connection> dead(std::move(it->second));
-                m_connections.erase(it);
-                Simulator::Schedule(MilliSeconds(1), [this, dead, ack]() {
-                    dead->uploading = false;
-                    Transmit(*dead, ack);
-                });
-                return;
-            }
-            m_connections.erase(it);
-        });
-    m_completionTrace("TerminateOffload", 0, blocks->id, blocks->status, 0);
-    if (m_client != nullptr)
-    {
-        m_client->TerminateOffloadComplete(blocks);
-    }
 }
 
 } // namespace ns3

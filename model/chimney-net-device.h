@@ -26,6 +26,9 @@
 namespace ns3
 {
 
+class ChimneyDefect;
+class ChimneyOffloadConnection;
+
 /**
  * \ingroup chimney
  * \brief The offload target: a NIC with its own TCP engine (NDIS miniport side of TCP chimney).
@@ -47,6 +50,10 @@ namespace ns3
  * SPEC H-ID, nothing changed), otherwise returns PENDING and acts after RequestLatency.
  * Completions and indications reach the client after CompletionLatency / IndicationLatency,
  * never from inside a call (A1), and in the order they were decided.
+ *
+ * Each offloaded connection's lifecycle and its requests live in a ChimneyOffloadConnection;
+ * this device keeps the NetDevice face, the demultiplexing, the request validation, the ledger
+ * and the attributes.
  *
  * Every offloaded connection holds one resource-ledger entry from offload success until its
  * terminate completes (R1, R2), observable through ResourceAllocated / ResourceFreed.
@@ -124,6 +131,8 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     /**
      * Seeded defects (attribute Defect): each makes the target break one SPEC rule in one way,
      * so that a verifier can be shown to catch it. None (the default) is the correct target.
+     * Each is a ChimneyDefect subclass in model/defects/; ChimneyDefectRegistry lists them in
+     * this order with the scenario that exposes each and the invariant IDs it must trip.
      */
     enum class Defect : uint8_t
     {
@@ -280,6 +289,18 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
                                                  uint32_t flags);
 
     /**
+     * TracedCallback signature of ConnectionState: an offloaded connection's lifecycle state
+     * changed (ChimneyOffloadConnection), written "<connection>/<send half>", e.g.
+     * "Live/Open" -> "Live/FinIssued", "Live/FinAcked" -> "Aborted(ResetReceived)/FinAcked".
+     * \param handle the connection
+     * \param before the state before
+     * \param after the state after
+     */
+    typedef void (*ConnectionStateTracedCallback)(OffloadHandle handle,
+                                                  std::string before,
+                                                  std::string after);
+
+    /**
      * TracedCallback signature of HostSend (observation only): a packet the node's own stack
      * handed to this device (Send / SendFrom), just before it goes to the inner device; every
      * other frame the inner device transmits is the offload target's.
@@ -292,7 +313,8 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     void DoDispose() override;
 
   private:
-    struct Connection;
+    friend class ChimneyOffloadConnection; // completes, indicates and transmits through us
+    using Connection = ChimneyOffloadConnection;
 
     /// 4-tuple of an offloaded connection, as seen from this node.
     struct FourTuple
@@ -341,32 +363,20 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     bool TakesFrame(const Connection& c, uint8_t tcpFlags) const;
     void DeliverToEngine(Connection& c, Ptr<const Packet> packet);
     void ProcessSegment(OffloadHandle handle, uint64_t serial, TcpSegment segment);
-    void FeedSegment(Connection& c, const TcpSegment& segment);
-    void CloseOnInOrderSyn(Connection& c);
 
     // --- connection machinery ---
     Connection* Find(OffloadHandle handle, uint64_t serial);
-    void Pump(Connection& c);
-    void FeedSend(Connection& c, int64_t now);
-    void DeliverReceives(Connection& c, int64_t now);
-    void CompleteAckedSends(Connection& c);
-    void HandleEvent(Connection& c, const TcpEvent& event);
-    void Transmit(Connection& c, const TcpSegment& segment);
-    void ArmTimer(Connection& c);
-    int64_t LowActivityDeadline(const Connection& c) const;
-    void OnTimer(Connection* c);
-    void AbortOutstanding(Connection& c, ChimneyStatus status);
-    void CompleteSend(Connection& c, Ptr<NetBufferList> nbl, ChimneyStatus status);
-    void CompleteReceive(Connection& c, Ptr<NetBufferList> nbl, ChimneyStatus status);
-    void CompleteDisconnect(Connection& c,
-                            Ptr<NetBufferList> nbl,
-                            ChimneyStatus status,
-                            uint64_t bytes);
-    void Indicate(Connection& c, ChimneyEvent event, ChimneyUploadReason reason);
+    /// \param c a connection leaving the offload table (terminate acted on)
+    void Detach(Connection& c);
+    /// \param c a connection \returns its offload-table key
+    static FourTuple KeyOf(const Connection& c);
+    /**
+     * \brief Put one of an offloaded connection's segments on the wire (IPv4 header built here).
+     * \param c the connection
+     * \param segment the segment
+     */
+    void SendSegment(Connection& c, const TcpSegment& segment);
     TcpEngineConfig EngineConfig(const TcpOffloadBlock& block) const;
-    void StopConnection(Connection& c);
-    /// Seeded defects only: free the connection's ledger entry now (at most once).
-    void FreeLedgerEntryEarly(Connection& c);
     /// R2: release one connection's ledger entry and report it through ResourceFreed.
     void FreeLedgerEntry(OffloadHandle handle,
                          Ipv4Address local,
@@ -388,9 +398,6 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
                       Ptr<NetBufferList> nbl,
                       uint32_t flags);
     void DoTerminate(Ptr<OffloadBlockList> blocks);
-    void TerminateOne(Connection& c, TcpOffloadBlock& block);
-    void RequestActed(Connection& c);
-    void FinishTerminate(PendingTerminate* pending);
     void CompleteTerminate(Ptr<OffloadBlockList> blocks);
 
     // --- upcalls ---
@@ -451,7 +458,9 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     Time m_delayedAckTimeout;
     Time m_lowActivityTimeout;
     Time m_hardwareFailureTime;
-    Defect m_defect{Defect::None}; //!< seeded defect (attribute Defect)
+    Defect m_defectId{Defect::None}; //!< seeded defect (attribute Defect)
+    /// Its hooks (the no-op base class for None); never null.
+    std::unique_ptr<ChimneyDefect> m_defect;
 
     /// Owner of every connection from offload success to terminate completion, by handle.
     std::unordered_map<OffloadHandle, std::unique_ptr<Connection>> m_connections;
@@ -486,6 +495,8 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
                    Ptr<const OffloadBlockList>,
                    uint32_t>
         m_requestObjectsTrace;
+    /// Lifecycle state changes of offloaded connections (ConnectionState).
+    TracedCallback<OffloadHandle, std::string, std::string> m_connectionStateTrace;
     /// Observation only: packets of the node's own stack (HostSend).
     TracedCallback<Ptr<const Packet>> m_hostSendTrace;
 };

@@ -15,7 +15,8 @@ import os
 import re
 import sys
 
-FILE_RE = re.compile(r"\b((?:model|helper|test)/[A-Za-z0-9_.-]+\.(?:cc|h))\b")
+FILE_RE = re.compile(
+    r"\b((?:(?:model|helper)/(?:[A-Za-z0-9_-]+/)?|test/)[A-Za-z0-9_.-]+\.(?:cc|h))\b")
 EXAMPLES_RE = re.compile(r"set\(\s*chimney_examples\s+([^)]*)\)", re.S)
 
 
@@ -39,10 +40,17 @@ def files_on_disk(root):
         path = os.path.join(root, folder)
         if not os.path.isdir(path):
             continue
-        for name in os.listdir(path):
-            # Headers under test/ are included by test sources, not compiled or installed.
-            if name.endswith(".cc") or (name.endswith(".h") and folder != "test"):
-                found.add(f"{folder}/{name}")
+        # model/ and helper/ may have one level of subfolders (model/defects/); test/ has none
+        # that is built (test/fuzz/ is its own build).
+        subfolders = [""]
+        if folder != "test":
+            subfolders += [d + "/" for d in sorted(os.listdir(path))
+                           if os.path.isdir(os.path.join(path, d))]
+        for sub in subfolders:
+            for name in os.listdir(os.path.join(path, sub)):
+                # Headers under test/ are included by test sources, not compiled or installed.
+                if name.endswith(".cc") or (name.endswith(".h") and folder != "test"):
+                    found.add(f"{folder}/{sub}{name}")
     examples = set()
     path = os.path.join(root, "examples")
     if os.path.isdir(path):

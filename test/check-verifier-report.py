@@ -13,6 +13,7 @@ a correct run must be valid and clean; --self-test proves the validator rejects 
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -84,18 +85,31 @@ def run(examples, *options):
             return json.load(f), done.returncode
 
 
-# Seeded defects run by the example (it picks the scenario), and IDs their report must list:
-# a sample of the table in test/chimney-verifier-defect-test.cc, one per scenario family.
-DEFECTS = [("FreeOnFin", "p2p", {"R1", "R3"}),
-           ("AckAfterAbort", "csma", {"W6"}),
-           ("LeakOnTerminate", "csma", {"R2", "R4"}),
-           ("IndicateFinBeforeData", "p2p", {"A7"}),
-           ("OffloadBeyondCapacity", "p2p", {"R5"})]
+def registry_ids():
+    """Defect name -> the invariant IDs it must trip, read from ChimneyDefectRegistry's rows
+    (model/chimney-defect-registry.cc: {"Name", "summary", "scenario", {"ID", ...}, &Make...})."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "model",
+                        "chimney-defect-registry.cc")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    rows = re.findall(r'\{"(\w+)",\s*"[^"]*",\s*"[\w-]+",\s*\{([^}]*)\}', text)
+    return {name: set(re.findall(r'"(\w+)"', ids)) for name, ids in rows}
+
+
+# Seeded defects run by the example (it picks the scenario), one per scenario family, with the
+# IDs their report must list: their rows of the registry.
+DEFECT_SAMPLE = [("FreeOnFin", "p2p"), ("AckAfterAbort", "csma"), ("LeakOnTerminate", "csma"),
+                 ("IndicateFinBeforeData", "p2p"), ("OffloadBeyondCapacity", "p2p")]
 
 
 def check_defects(examples):
     failures = 0
-    for defect, link, expected in DEFECTS:
+    ids = registry_ids()
+    if len(ids) < len(DEFECT_SAMPLE) or any(not ids.get(d) for d, _ in DEFECT_SAMPLE):
+        print(f"FAIL the registry's rows were not read: {sorted(ids)}")
+        return 1
+    for defect, link in DEFECT_SAMPLE:
+        expected = ids[defect]
         report, rc = run(examples, f"--defect={defect}", f"--link={link}")
         if report is None:
             print(f"FAIL {defect}/{link}: no report (exit {rc})")

@@ -504,6 +504,54 @@ TYPED_TEST(ChimneyDeviceTest, GracefulDisconnectSendsDataThenFinAndCompletesAfte
     EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
 }
 
+/// ConnectionState sink: "before -> after" into the vector.
+void
+RecordState(std::vector<std::string>* out, OffloadHandle, std::string before, std::string after)
+{
+    out->push_back(before + " -> " + after);
+}
+
+// The offloaded connection's lifecycle as explicit states (ChimneyOffloadConnection): each
+// change reported once, in order, through the ConnectionState trace source.
+TYPED_TEST(ChimneyDeviceTest, ConnectionStateTracesAGracefulLifecycle)
+{
+    this->Build();
+    std::vector<std::string> states;
+    this->target->TraceConnectWithoutContext("ConnectionState",
+                                             MakeBoundCallback(&RecordState, &states));
+    this->Establish();
+    EXPECT_EQ(this->Send(Pattern(5000, 1), 1), ChimneyStatus::PENDING);
+    EXPECT_EQ(this->Disconnect(Pattern(700, 2), TCP_DISCONNECT_GRACEFUL_CLOSE, 2),
+              ChimneyStatus::PENDING);
+    this->Run(Seconds(5));
+    this->Terminate();
+    this->Run(Seconds(6));
+    EXPECT_EQ(states,
+              (std::vector<std::string>{"Live/Open -> Live/GracefulPending",
+                                        "Live/GracefulPending -> Live/FinIssued",
+                                        "Live/FinIssued -> Live/FinAcked",
+                                        "Live/FinAcked -> Uploading/FinAcked"}));
+}
+
+TYPED_TEST(ChimneyDeviceTest, ConnectionStateTracesAnAbortiveLifecycle)
+{
+    this->Build();
+    std::vector<std::string> states;
+    this->target->TraceConnectWithoutContext("ConnectionState",
+                                             MakeBoundCallback(&RecordState, &states));
+    this->Establish();
+    EXPECT_EQ(this->Send(Pattern(5000, 1), 1), ChimneyStatus::PENDING);
+    EXPECT_EQ(this->Disconnect({}, TCP_DISCONNECT_ABORTIVE_CLOSE, 2), ChimneyStatus::PENDING);
+    this->Run(Seconds(5));
+    this->Terminate();
+    this->Run(Seconds(6));
+    EXPECT_EQ(states,
+              (std::vector<std::string>{
+                  "Live/Open -> Live/Reset",
+                  "Live/Reset -> Aborted(AbortiveDisconnect)/Reset",
+                  "Aborted(AbortiveDisconnect)/Reset -> Uploading(AbortiveDisconnect)/Reset"}));
+}
+
 TYPED_TEST(ChimneyDeviceTest, ReceiveHalfStaysOpenAfterOurFin_W7_A7)
 {
     this->Build();

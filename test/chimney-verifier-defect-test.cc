@@ -4,12 +4,13 @@
 
 // The ChimneyVerifier proven by the target's seeded defects (ChimneyNetDevice attribute Defect):
 //  * every defect, run in the lifecycle scenario that exposes it, over point-to-point and CSMA,
-//    on seeds 1..3, is reported with (at least) the invariant IDs of its row in kDefectTable;
+//    on seeds 1..3, is reported with (at least) the invariant IDs of its ChimneyDefectRegistry
+//    row (model/chimney-defect-registry.cc);
 //  * the defect-free target gives zero findings, and the applications' own E1/E2 check passes,
 //    on every lifecycle scenario, both links, seeds 1..3 — so each ID above comes from the
 //    defect, not from the scenario;
-//  * the table covers every defect the device knows, and agrees with the scenario the helper
-//    (and the chimney-verifier-report example) picks for it.
+//  * the registry covers every defect the device knows, names known scenarios and invariant
+//    IDs, and is what the helper (and the chimney-verifier-report example) picks scenarios from.
 
 #include "ns3/chimney-module.h"
 
@@ -26,46 +27,18 @@ using namespace ns3;
 namespace
 {
 
-/// One row: a seeded defect, the scenario in which it acts, and the IDs that must be reported.
-struct DefectRow
-{
-    const char* defect;
-    const char* scenario;
-    std::set<std::string> ids;
-};
-
-/// The defect table (also in doc/chimney.rst, "Validation").
-const std::vector<DefectRow> kDefectTable = {
-    {"FreeOnFin", "graceful", {"R1", "R3"}},
-    {"FreeOnRst", "abortive", {"R1"}},
-    {"DataAfterFin", "graceful", {"W1", "W9"}},
-    {"DropDisconnectData", "graceful", {"W2", "E1"}},
-    {"CompleteGracefulOnFinSent", "graceful", {"A3"}},
-    {"DoubleCompletion", "graceful", {"A2"}},
-    {"CompletionInsideCall", "graceful", {"A1"}},
-    {"RstOnGraceful", "graceful", {"W4", "A3"}},
-    {"AckAfterAbort", "abort-receiving", {"W6"}},
-    {"TransmitAfterTerminate", "terminate", {"W8"}},
-    {"LeakOnTerminate", "terminate", {"R2", "R4"}},
-    {"LoseSendDataOnTerminate", "terminate", {"A9", "E1"}},
-    {"WrongSndUnaOnTerminate", "terminate", {"A9"}},
-    {"DisconnectBeforeSends", "graceful", {"A4"}},
-    {"DropRemoteDataAfterFin", "half-close", {"W7"}},
-    {"IndicateFinBeforeData", "slow-receiver", {"A7"}},
-    {"OffloadBeyondCapacity", "capacity", {"R5"}},
-};
-
-const DefectRow*
+/// The registry row of a defect (nullptr when unknown).
+const ChimneyDefectInfo*
 FindRow(const std::string& defect)
 {
-    for (const DefectRow& row : kDefectTable)
-    {
-        if (defect == row.defect)
-        {
-            return &row;
-        }
-    }
-    return nullptr;
+    return ChimneyDefectRegistry::Find(defect);
+}
+
+/// The IDs a defect must trip, as a sorted set.
+std::set<std::string>
+IdsOf(const ChimneyDefectInfo& row)
+{
+    return std::set<std::string>(row.ids.begin(), row.ids.end());
 }
 
 std::string
@@ -109,9 +82,9 @@ std::vector<std::string>
 DefectNames()
 {
     std::vector<std::string> names;
-    for (const DefectRow& row : kDefectTable)
+    for (const ChimneyDefectInfo& row : ChimneyDefectRegistry::All())
     {
-        names.emplace_back(row.defect);
+        names.emplace_back(row.name);
     }
     return names;
 }
@@ -143,36 +116,36 @@ class VerifierDefectTest : public ::testing::TestWithParam<RunParam>
 
 TEST_P(VerifierDefectTest, IsCaught)
 {
-    const DefectRow* row = FindRow(std::get<0>(GetParam()));
+    const ChimneyDefectInfo* row = FindRow(std::get<0>(GetParam()));
     ASSERT_NE(row, nullptr);
+    const std::set<std::string> ids = IdsOf(*row);
     ChimneyLifecycleOptions options;
     options.scenario = row->scenario;
     options.link = std::get<1>(GetParam());
     options.seed = std::get<2>(GetParam());
-    options.deviceAttributes = {{"Defect", row->defect}};
+    options.deviceAttributes = {{"Defect", row->name}};
     ChimneyLifecycleResult result = RunChimneyLifecycle(options);
     ASSERT_TRUE(result.built) << result.endToEnd;
     ASSERT_TRUE(result.verifier);
 
     const std::set<std::string> reported = Reported(*result.verifier);
     std::set<std::string> missing;
-    std::set_difference(row->ids.begin(),
-                        row->ids.end(),
+    std::set_difference(ids.begin(),
+                        ids.end(),
                         reported.begin(),
                         reported.end(),
                         std::inserter(missing, missing.begin()));
     std::set<std::string> extra;
     std::set_difference(reported.begin(),
                         reported.end(),
-                        row->ids.begin(),
-                        row->ids.end(),
+                        ids.begin(),
+                        ids.end(),
                         std::inserter(extra, extra.begin()));
-    EXPECT_TRUE(missing.empty()) << row->defect << " in scenario " << row->scenario << " over "
+    EXPECT_TRUE(missing.empty()) << row->name << " in scenario " << row->scenario << " over "
                                  << options.link << ", seed " << options.seed
                                  << ": not reported: " << Join(missing)
-                                 << "; expected: " << Join(row->ids)
-                                 << "; reported: " << Join(reported) << " (extra: " << Join(extra)
-                                 << ")\n"
+                                 << "; expected: " << Join(ids) << "; reported: " << Join(reported)
+                                 << " (extra: " << Join(extra) << ")\n"
                                  << result.endToEnd << "\n"
                                  << Describe(*result.verifier);
 }
@@ -233,28 +206,35 @@ TEST(VerifierDefectTable, CoversEveryDefectOfTheDevice)
     {
         EXPECT_NE(FindRow(names[i]), nullptr) << "defect " << names[i] << " has no row";
     }
-    EXPECT_EQ(kDefectTable.size() + 1, names.size());
-    for (const DefectRow& row : kDefectTable)
+    EXPECT_EQ(ChimneyDefectRegistry::All().size() + 1, names.size());
+    EXPECT_EQ(FindRow("None"), nullptr) << "None is the correct target, not a defect";
+    std::set<std::string> seen;
+    for (const ChimneyDefectInfo& row : ChimneyDefectRegistry::All())
     {
-        EXPECT_NE(std::find(names.begin(), names.end(), row.defect), names.end())
-            << "row for an unknown defect " << row.defect;
-        EXPECT_FALSE(row.ids.empty()) << row.defect;
+        EXPECT_TRUE(seen.insert(row.name).second) << "two rows for " << row.name;
+        EXPECT_NE(std::find(names.begin(), names.end(), row.name), names.end())
+            << "row for an unknown defect " << row.name;
+        EXPECT_FALSE(row.ids.empty()) << row.name;
         for (const std::string& id : row.ids)
         {
-            EXPECT_TRUE(IsChimneyInvariantId(id)) << row.defect << ": " << id;
+            EXPECT_TRUE(IsChimneyInvariantId(id)) << row.name << ": " << id;
         }
+        EXPECT_NE(std::string(row.summary), "") << row.name;
+        ASSERT_NE(row.create, nullptr) << row.name;
+        EXPECT_NE(row.create(), nullptr) << row.name;
     }
 }
 
-TEST(VerifierDefectTable, HelperPicksTheScenarioOfTheTable)
+TEST(VerifierDefectTable, HelperPicksTheScenarioOfTheRegistry)
 {
     const auto& scenarios = ChimneyLifecycleScenarios();
-    for (const DefectRow& row : kDefectTable)
+    for (const ChimneyDefectInfo& row : ChimneyDefectRegistry::All())
     {
-        EXPECT_EQ(ChimneyLifecycleScenarioForDefect(row.defect), row.scenario) << row.defect;
+        EXPECT_EQ(ChimneyLifecycleScenarioForDefect(row.name), row.scenario) << row.name;
         EXPECT_NE(std::find(scenarios.begin(), scenarios.end(), row.scenario), scenarios.end())
             << row.scenario;
     }
+    EXPECT_EQ(ChimneyLifecycleScenarioForDefect("None"), "graceful");
     EXPECT_EQ(ChimneyLifecycleScenarioForDefect("NoSuchDefect"), "");
 }
 
