@@ -6,6 +6,7 @@
 
 #include "chimney-defect-registry.h"
 #include "chimney-defect.h"
+#include "chimney-ns3-compat.h"
 #include "chimney-offload-connection.h"
 #include "tcp-segment-packet.h"
 
@@ -46,14 +47,27 @@ constexpr uint8_t kTcpProtocol = 6;
 Ptr<const AttributeChecker>
 MakeDefectChecker()
 {
+    using Defect = ChimneyNetDevice::Defect;
     const std::vector<std::string> names = ChimneyNetDevice::GetDefectNames(); // the registry
-    Ptr<EnumChecker> checker = Create<EnumChecker>();
-    checker->AddDefault(0, names[0]);
+    auto checker = Create<CHIMNEY_ENUM_CHECKER(Defect)>();
+    checker->AddDefault(ChimneyEnumArgument(Defect::None), names[0]);
     for (size_t i = 1; i < names.size(); ++i)
     {
-        checker->Add(static_cast<int>(i), names[i]);
+        checker->Add(ChimneyEnumArgument(static_cast<Defect>(i)), names[i]);
     }
     return checker;
+}
+
+/// The Defect attribute's accessor (an EnumValue of the enum itself from ns-3 3.41 on).
+Ptr<const AttributeAccessor>
+MakeDefectAccessor()
+{
+#if CHIMNEY_NS3_VERSION_MINOR >= 41
+    return MakeEnumAccessor<ChimneyNetDevice::Defect>(&ChimneyNetDevice::SetDefect,
+                                                      &ChimneyNetDevice::GetDefect);
+#else
+    return MakeEnumAccessor(&ChimneyNetDevice::SetDefect, &ChimneyNetDevice::GetDefectValue);
+#endif
 }
 
 } // namespace
@@ -139,13 +153,12 @@ ChimneyNetDevice::GetTypeId()
                           TimeValue(Time(0)),
                           MakeTimeAccessor(&ChimneyNetDevice::m_hardwareFailureTime),
                           MakeTimeChecker(Time(0)))
-            .AddAttribute(
-                "Defect",
-                "Seeded defect for verifier tests: the target breaks one SPEC rule in "
-                "one way (see ChimneyNetDevice::Defect). None: correct behaviour.",
-                EnumValue(static_cast<int>(Defect::None)),
-                MakeEnumAccessor(&ChimneyNetDevice::SetDefect, &ChimneyNetDevice::GetDefectValue),
-                MakeDefectChecker())
+            .AddAttribute("Defect",
+                          "Seeded defect for verifier tests: the target breaks one SPEC rule in "
+                          "one way (see ChimneyNetDevice::Defect). None: correct behaviour.",
+                          CHIMNEY_ENUM_VALUE(Defect)(ChimneyEnumArgument(Defect::None)),
+                          MakeDefectAccessor(),
+                          MakeDefectChecker())
             .AddTraceSource("HostMisuse",
                             "A refused host request: SPEC rule H1..H7 and a description.",
                             MakeTraceSourceAccessor(&ChimneyNetDevice::m_hostMisuseTrace),

@@ -64,4 +64,26 @@ using ChimneyOptionCallback = Callback<bool, std::string>;
 #define CHIMNEY_ENUM_VALUE(T) EnumValue
 #endif
 
+namespace ns3
+{
+
+/**
+ * \ingroup chimney
+ * An enum value as EnumValue, EnumChecker::Add and MakeEnumChecker take it: the value itself
+ * from ns-3 3.41 on, its int before (a scoped enum does not convert by itself).
+ * \param v the value \returns v, or its int
+ */
+template <typename T>
+constexpr auto
+ChimneyEnumArgument(T v)
+{
+#if CHIMNEY_NS3_VERSION_MINOR >= 41
+    return v;
+#else
+    return static_cast<int>(v);
+#endif
+}
+
+} // namespace ns3
+
 #endif // CHIMNEY_NS3_COMPAT_H

@@ -18,6 +18,7 @@
 #include "ns3/applications-module.h"
 #include "ns3/chimney-helper.h"
 #include "ns3/chimney-net-device.h"
+#include "ns3/chimney-ns3-compat.h"
 #include "ns3/core-module.h"
 #include "ns3/csma-module.h"
 #include "ns3/internet-module.h"
@@ -1412,7 +1413,9 @@ class DefectRun : public ChimneyDeviceTest<Link>
      */
     bool Observe(Defect scenario, Defect configured, std::string& seen)
     {
-        this->chimneyHelper.SetDeviceAttribute("Defect", EnumValue(static_cast<int>(configured)));
+        this->chimneyHelper.SetDeviceAttribute(
+            "Defect",
+            CHIMNEY_ENUM_VALUE(Defect)(ChimneyEnumArgument(configured)));
         const bool symptom = Scenario(scenario, seen);
         Simulator::Destroy();
         return symptom;
@@ -1802,9 +1805,9 @@ TEST(ChimneyDeviceDefectAttribute, NamesMatchTheEnumAndSetTheAttribute)
     {
         device->SetAttribute("Defect", StringValue(names[i]));
         EXPECT_EQ(device->GetDefect(), static_cast<Defect>(i)) << names[i];
-        EnumValue value;
+        CHIMNEY_ENUM_VALUE(Defect) value;
         device->GetAttribute("Defect", value);
-        EXPECT_EQ(value.Get(), static_cast<int>(i)) << names[i];
+        EXPECT_EQ(value.Get(), ChimneyEnumArgument(static_cast<Defect>(i))) << names[i];
     }
     EXPECT_FALSE(device->SetAttributeFailSafe("Defect", StringValue("NoSuchDefect")));
 }
