@@ -11,7 +11,7 @@ def configure(conf):
 
 def build(bld):
     module = bld.create_ns3_module("chimney", ["internet", "point-to-point", "csma",
-                                               "applications"])
+                                               "applications", "fd-net-device"])
     module.source = [
         "helper/chimney-campaign-report.cc",
         "helper/chimney-helper.cc",
@@ -25,6 +25,7 @@ def build(bld):
         "helper/chimney-scenario-workload.cc",
         "helper/chimney-stack-helper.cc",
         "helper/chimney-stream-endpoint.cc",
+        "helper/chimney-tap-link.cc",
         "helper/chimney-timeline.cc",
         "helper/chimney-verifier-helper.cc",
         "model/chimney-finding.cc",
@@ -62,6 +63,7 @@ def build(bld):
         "helper/chimney-scenario-workload.h",
         "helper/chimney-stack-helper.h",
         "helper/chimney-stream-endpoint.h",
+        "helper/chimney-tap-link.h",
         "helper/chimney-timeline.h",
         "helper/chimney-verifier-helper.h",
         "model/chimney-finding.h",
