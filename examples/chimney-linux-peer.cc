@@ -325,7 +325,7 @@ main(int argc, char* argv[])
     {
         const std::vector<uint8_t> expected = ChimneyStreamEndpoint::Pattern(bytes, salt);
         expect(endpoint.CheckE1(expected, &e1Why), "E1 on our side: " + e1Why);
-        expect(has("DISCONNECT"), "no Disconnect indication");
+        expect(has("Disconnect"), "no Disconnect indication");
         expect(outcome == "CLOSED", "outcome " + outcome + ", expected CLOSED");
     }
     else if (scenario == "graceful" || scenario == "terminate")
@@ -339,7 +339,7 @@ main(int argc, char* argv[])
     }
     else if (scenario == "remote-abort")
     {
-        expect(has("ABORT"), "no Abort indication");
+        expect(has("Abort"), "no Abort indication");
         expect(abortedCompletions > 0, "no request completed REQUEST_ABORTED");
         expect(outcome == "RESET", "outcome " + outcome + ", expected RESET");
     }

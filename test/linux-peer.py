@@ -23,7 +23,11 @@ import time
 
 
 def pattern(n, salt):
-    return bytes(((i * 131 + (i >> 8) * 7 + salt) & 0xFF) for i in range(n))
+    """ChimneyStreamEndpoint::Pattern: byte i is (i * 131 + (i >> 8) * 7 + salt) mod 256, built
+    256 bytes at a time (block k is the first block shifted by 7 k)."""
+    blocks = [bytes((j * 131 + c) & 0xFF for j in range(256)) for c in range(256)]
+    whole = b"".join(blocks[(k * 7 + salt) & 0xFF] for k in range((n + 255) // 256))
+    return whole[:n]
 
 
 def read_all(sock, into):
