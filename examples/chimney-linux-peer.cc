@@ -185,6 +185,19 @@ main(int argc, char* argv[])
                 abortedCompletions += status == ChimneyStatus::REQUEST_ABORTED ? 1 : 0;
             }));
 
+    // The host stack's phases, e.g. "TERMINATING->SOFTWARE (resumed in TIME_WAIT)".
+    std::vector<std::string> phases;
+    stack->TraceConnectWithoutContext(
+        "PhaseChange",
+        Callback<void, OffloadHandle, std::string, std::string, std::string>(
+            [&](OffloadHandle, std::string from, std::string to, std::string detail) {
+                phases.push_back(from + "->" + to + " (" + detail + ")");
+            }));
+    const auto resumedIn = [&](const std::string& state) {
+        const std::string prefix = "TERMINATING->SOFTWARE (resumed in " + state + ")";
+        return std::find(phases.begin(), phases.end(), prefix) != phases.end();
+    };
+
     const uint8_t salt = SaltOf(scenario);
     const bool weSend = scenario == "graceful" || scenario == "abortive" ||
                         scenario == "terminate" || scenario == "remote-abort";
@@ -332,9 +345,20 @@ main(int argc, char* argv[])
     {
         expect(outcome == "CLOSED", "outcome " + outcome + ", expected CLOSED");
     }
+    if (scenario == "graceful")
+    {
+        // Terminated after our FIN was acknowledged: the host finishes the close in software.
+        expect(resumedIn("FIN_WAIT_2") || resumedIn("TIME_WAIT"),
+               "not resumed in software in FIN_WAIT_2 or TIME_WAIT");
+    }
+    else if (scenario == "terminate")
+    {
+        expect(resumedIn("ESTABLISHED"), "not resumed in software mid-transfer (ESTABLISHED)");
+    }
     else if (scenario == "abortive")
     {
         expect(acted, "never aborted");
+        expect(abortedCompletions > 0, "no send outstanding when aborting (REQUEST_ABORTED)");
         expect(outcome == "ABORTED", "outcome " + outcome + ", expected ABORTED");
     }
     else if (scenario == "remote-abort")
@@ -381,6 +405,11 @@ main(int argc, char* argv[])
         for (size_t i = 0; i < indications.size(); ++i)
         {
             out << (i ? ", " : "") << JsonString(indications[i]);
+        }
+        out << "], \"phases\": [";
+        for (size_t i = 0; i < phases.size(); ++i)
+        {
+            out << (i ? ", " : "") << JsonString(phases[i]);
         }
         out << "], \"failures\": [";
         for (size_t i = 0; i < failures.size(); ++i)

@@ -9,7 +9,7 @@ findings), what Linux read and how its stream ended (E1 / E2), and the pcap in t
 does not explain, no challenge ACK after a RST). The namespace is removed even on failure,
 timeout or SIGINT / SIGTERM.
 
-  check-linux-peer.py EXAMPLES_DIR [--only NAME ...] [--keep DIR] [--list]
+  check-linux-peer.py EXAMPLES_DIR [--only NAME ...] [--keep DIR] [--list] [--self-test]
 
 Exit status: 0 all passed, 1 a run failed, 77 skipped (not root, no /dev/net/tun, no `ip`);
 ctest reports 77 as skipped, not passed.
@@ -198,7 +198,7 @@ def run_one(examples, run, workdir, index, timeout):
                            "--address", LINUX_ADDRESS if role == "linux-server" else OUR_ADDRESS,
                            "--port", str(PORT), "--part", part, "--bytes", str(nbytes),
                            "--salt", str(salt), "--received", rx_path,
-                           "--timeout", str(timeout / 2))
+                           "--stall", "2", "--timeout", str(timeout / 2))
         ours_cmd = ns.exec(os.path.join(examples, "chimney-linux-peer"), f"--scenario={scenario}",
                            f"--role={role}", f"--bytes={nbytes}", f"--finalBytes={FINAL_BYTES}",
                            f"--pcap={workdir}", f"--report={ours_path}", f"--tap={TAP}",
@@ -244,6 +244,56 @@ def run_one(examples, run, workdir, index, timeout):
     return problems, ours_report, linux
 
 
+def self_test():
+    """The judge must reject wrong outcomes (needs no root): 0 when every wrong case is caught."""
+    ok_ours = {"failures": [], "findings": 0, "received": 0, "end": "FIN"}
+    graceful = pattern(200000, 1) + pattern(FINAL_BYTES, 2)
+    cases = [  # (scenario, ours, linux, received, must be judged clean)
+        ("graceful", ok_ours, {"end": "EOF", "sent": 0}, graceful, True),
+        ("graceful", ok_ours, {"end": "EOF", "sent": 0}, graceful[:-1], False),
+        ("graceful", ok_ours, {"end": "ECONNRESET", "sent": 0}, graceful, False),
+        ("graceful", dict(ok_ours, findings=1), {"end": "EOF", "sent": 0}, graceful, False),
+        ("graceful", dict(ok_ours, failures=["x"]), {"end": "EOF", "sent": 0}, graceful, False),
+        ("terminate", ok_ours, {"end": "EOF", "sent": 0},
+         pattern(1000000, 4) + pattern(1000000, 4)[:1000000], False),
+        ("abortive", ok_ours, {"end": "ECONNRESET", "sent": 0}, pattern(5000, 3), True),
+        ("abortive", ok_ours, {"end": "EOF", "sent": 0}, pattern(5000, 3), False),
+        ("abortive", ok_ours, {"end": "ECONNRESET", "sent": 0}, pattern(5000, 1), False),
+        ("abortive", ok_ours, {"end": "ECONNRESET", "sent": 0}, pattern(4000000, 3), False),
+        ("half-close", dict(ok_ours, received=1048576), {"end": "EOF", "sent": 1048576}, b"",
+         True),
+        ("half-close", dict(ok_ours, received=1048575), {"end": "EOF", "sent": 1048576}, b"",
+         False),
+        ("half-close", dict(ok_ours, received=1048576, end="RESET"),
+         {"end": "EOF", "sent": 1048576}, b"", False),
+        ("remote-close", dict(ok_ours, received=200000), {"end": "EOF", "sent": 200000}, b"x",
+         False),
+        ("remote-abort", ok_ours, {"end": "EOF", "sent": 0}, b"", False),
+    ]
+    wrong = 0
+    for scenario, ours, linux, received, clean in cases:
+        problems = judge(scenario, ours, linux, received)
+        if bool(problems) == clean:
+            wrong += 1
+            print(f"self-test: {scenario} judged {'clean' if not problems else problems}, "
+                  f"expected {'clean' if clean else 'a problem'}")
+    print(f"self-test: {len(cases) - wrong} of {len(cases)} cases judged right")
+    return 1 if wrong else 0
+
+
+def remove_stale_namespaces():
+    """Namespaces of an earlier run killed with SIGKILL (its pid is gone) are removed."""
+    listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
+                             timeout=20).stdout
+    for line in listing.splitlines():
+        name = line.split()[0] if line.split() else ""
+        if name.startswith("chimney") and "x" in name:
+            pid = name[len("chimney"):].split("x")[0]
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                subprocess.run(["ip", "netns", "del", name], stderr=subprocess.DEVNULL,
+                               timeout=20)
+
+
 def skip_reason():
     if os.geteuid() != 0:
         return "not root (a TAP and a network namespace need CAP_NET_ADMIN)"
@@ -262,7 +312,10 @@ def main():
     parser.add_argument("--keep", help="keep reports and pcaps in this directory")
     parser.add_argument("--timeout", type=float, default=60, help="wall seconds per run")
     parser.add_argument("--list", action="store_true", help="list the run names and exit")
+    parser.add_argument("--self-test", action="store_true", help="check the judge, no root")
     args = parser.parse_args()
+    if args.self_test:
+        return self_test()
     selected = [r for r in runs() if not args.only or r[0] in args.only]
     if args.list:
         print("\n".join(r[0] for r in runs()))
@@ -276,6 +329,7 @@ def main():
         return 77
     # SIGTERM (ctest's timeout) becomes an exception, so every namespace's `with` cleans up.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    remove_stale_namespaces()
     workdir = args.keep or tempfile.mkdtemp(prefix="chimney-linux-")
     os.makedirs(workdir, exist_ok=True)
     failed = 0
