@@ -42,7 +42,8 @@ class ChimneyTapLink
     ChimneyTapLink();
     ~ChimneyTapLink();
 
-    /// Select RealtimeSimulatorImpl (hard limit) and turn checksums on; call first.
+    /// Select RealtimeSimulatorImpl (best effort: a loaded machine runs late, never aborts) and
+    /// turn checksums on; call before any other ns-3 object is made.
     static void Configure();
 
     /**
