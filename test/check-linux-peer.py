@@ -305,6 +305,10 @@ def skip_reason():
     return None
 
 
+def interrupted(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("examples", help="directory holding chimney-linux-peer")
@@ -328,7 +332,7 @@ def main():
         print(f"SKIPPED: {why}")
         return 77
     # SIGTERM (ctest's timeout) becomes an exception, so every namespace's `with` cleans up.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, interrupted)
     remove_stale_namespaces()
     workdir = args.keep or tempfile.mkdtemp(prefix="chimney-linux-")
     os.makedirs(workdir, exist_ok=True)
@@ -351,6 +355,9 @@ def main():
                   flush=True)
             for p in problems:
                 print(f"    {p}", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted: the namespace of the current run was removed", flush=True)
+        return 130
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
