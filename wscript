@@ -3,6 +3,10 @@
 # CMakeLists.txt lists the same files; test/check-build-lists.py keeps the two in agreement.
 
 
+# Programs with their own main(), built by CMakeLists.txt only (test-runner has the main here).
+STANDALONE_ONLY = ["test/chimney-test-main.cc", "test/chimney-ns3-test-runner.cc"]
+
+
 def configure(conf):
     conf.env.append_value("DEFINES", "NS3_LOG_ENABLE")
     conf.check_cfg(package="gtest", args=["--cflags", "--libs"], uselib_store="GTEST",
@@ -75,6 +79,7 @@ def build(bld):
         "model/chimney-intermediate-driver.h",
         "model/chimney-link-fault-model.h",
         "model/chimney-net-device.h",
+        "model/chimney-ns3-compat.h",
         "model/chimney-socket.h",
         "model/chimney-socket-factory.h",
         "model/chimney-status.h",
@@ -94,8 +99,9 @@ def build(bld):
         tests = bld.create_ns3_module_test_library("chimney")
         tests.use = ["GTEST"]
         tests.source = [
-            "test/chimney-test-main.cc",
+            "test/chimney-ns3-test-suites.cc",
             # unit
+            "test/chimney-test-adapter-test.cc",
             "test/chimney-fault-plan-test.cc",
             "test/chimney-interface-types-test.cc",
             "test/chimney-status-test.cc",

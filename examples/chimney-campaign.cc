@@ -120,7 +120,7 @@ main(int argc, char* argv[])
     if (!CheckOptionNames(argc, argv, known, &error))
     {
         std::cerr << "chimney-campaign: " << error << "\n";
-        return 2;
+        return 1;
     }
     cmd.Parse(argc, argv);
     if (!pcap.empty())
@@ -130,13 +130,13 @@ main(int argc, char* argv[])
     if (!config.FinishCommandLine(&error))
     {
         std::cerr << "chimney-campaign: bad option: " << error << "\n";
-        return 2;
+        return 1;
     }
     if (seeds == 0 || static_cast<uint64_t>(config.seed) + seeds - 1 > 0xffffffffULL)
     {
         std::cerr << "chimney-campaign: bad option: --seeds must be at least 1 and seed+seeds-1 "
                      "must fit in 32 bits\n";
-        return 2;
+        return 1;
     }
 
     ChimneyCampaignReport campaign(records);
@@ -181,7 +181,7 @@ main(int argc, char* argv[])
         if (!out)
         {
             std::cerr << "chimney-campaign: cannot write " << report << "\n";
-            return 2;
+            return 1;
         }
         campaign.WriteJson(out);
     }

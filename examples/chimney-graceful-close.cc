@@ -43,7 +43,7 @@ main(int argc, char* argv[])
     pair.Stacks().SetStackAttribute("TimeWait", TimeValue(Seconds(2)));
     if (!options.Build(pair, false))
     {
-        return 2;
+        return 1;
     }
     ChimneyTimeline timeline(&std::cout);
     options.Configure(timeline);

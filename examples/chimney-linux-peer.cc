@@ -22,8 +22,8 @@
 //                 third is queued and finishes the stream in software (E1)
 // --role=linux-server: we connect to Linux; --role=linux-client: Linux connects to our
 // listener. --loss and --reorder fault the emulated link in both directions.
-// Exit status: 0 our side as expected and zero findings, 1 otherwise, 2 bad options,
-// 77 cannot open a TAP here (not root or no /dev/net/tun).
+// Exit status: 0 our side as expected and zero findings, 1 otherwise (or bad options, or the
+// TAP cannot be set up), 77 cannot open a TAP here (not root or no /dev/net/tun).
 //
 //   ip netns exec NS ./build/examples/chimney-linux-peer --scenario=graceful --tap=chtap0
 
@@ -139,7 +139,7 @@ main(int argc, char* argv[])
         seed == 0)
     {
         std::cerr << "error: bad options (see --PrintHelp)\n";
-        return 2;
+        return 1;
     }
     std::string why;
     if (!ChimneyTapLink::CanOpenTap(&why))
@@ -156,7 +156,7 @@ main(int argc, char* argv[])
     if (!tap.Build(tapName, Ipv4Address(local.c_str()), Ipv4Mask("255.255.255.0"), &why))
     {
         std::cerr << "error: " << why << "\n";
-        return 2;
+        return 1;
     }
     if (!pcapDir.empty())
     {

@@ -46,7 +46,7 @@ main(int argc, char* argv[])
     if (pairs == 0 || bytes == 0 || seed == 0)
     {
         std::cerr << "error: --pairs, --bytes and --seed must be positive" << std::endl;
-        return 2;
+        return 1;
     }
     RngSeedManager::SetSeed(seed);
     RngSeedManager::SetRun(run);

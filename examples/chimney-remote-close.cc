@@ -37,13 +37,13 @@ main(int argc, char* argv[])
     if (closeAt <= 0.5)
     {
         std::cerr << "error: --closeAt must be after 0.5 s\n";
-        return 2;
+        return 1;
     }
 
     ChimneyPairBuilder pair;
     if (!options.Build(pair, false))
     {
-        return 2;
+        return 1;
     }
     ChimneyTimeline timeline(&std::cout);
     options.Configure(timeline);

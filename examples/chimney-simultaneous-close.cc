@@ -36,7 +36,7 @@ main(int argc, char* argv[])
     if (closeAt <= 0.5)
     {
         std::cerr << "error: --closeAt must be after 0.5 s\n";
-        return 2;
+        return 1;
     }
 
     ChimneyPairBuilder pair;
@@ -44,7 +44,7 @@ main(int argc, char* argv[])
     pair.Stacks().SetStackAttribute("TimeWait", TimeValue(Seconds(2)));
     if (!options.Build(pair, true))
     {
-        return 2;
+        return 1;
     }
     ChimneyTimeline timeline(&std::cout);
     options.Configure(timeline);

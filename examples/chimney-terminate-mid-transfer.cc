@@ -36,7 +36,7 @@ main(int argc, char* argv[])
     if (terminateAt <= 0.2)
     {
         std::cerr << "error: --terminateAt must be after 0.2 s\n";
-        return 2;
+        return 1;
     }
 
     ChimneyPairBuilder pair;
@@ -44,7 +44,7 @@ main(int argc, char* argv[])
     pair.Stacks().SetStackAttribute("TimeWait", TimeValue(Seconds(2)));
     if (!options.Build(pair, false))
     {
-        return 2;
+        return 1;
     }
     ChimneyTimeline timeline(&std::cout);
     options.Configure(timeline);

@@ -69,7 +69,7 @@ main(int argc, char* argv[])
         if (eq == std::string::npos || eq == 0)
         {
             std::cerr << "error: --deviceAttr wants Name=Value, got '" << item << "'\n";
-            return 2;
+            return 1;
         }
         options.deviceAttributes.emplace_back(item.substr(0, eq), item.substr(eq + 1));
     }
@@ -84,7 +84,7 @@ main(int argc, char* argv[])
                 std::cerr << " " << name;
             }
             std::cerr << "\n";
-            return 2;
+            return 1;
         }
         options.deviceAttributes.emplace_back("Defect", defect);
         if (options.scenario.empty())
@@ -105,7 +105,7 @@ main(int argc, char* argv[])
     if (!result.built)
     {
         std::cerr << "error: " << result.endToEnd << "\n";
-        return 2;
+        return 1;
     }
     std::cout << "scenario " << options.scenario << " over " << options.link << ", seed "
               << options.seed << (defect.empty() ? "" : ", defect " + defect) << "\n"
@@ -117,7 +117,7 @@ main(int argc, char* argv[])
         if (!out)
         {
             std::cerr << "error: cannot write " << report << "\n";
-            return 2;
+            return 1;
         }
         result.verifier->WriteJson(out);
         std::cout << "report written to " << report << "\n";

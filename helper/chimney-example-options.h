@@ -27,7 +27,7 @@ class CommandLine;
  *   options.AddTo(cmd);           // then the example's own options
  *   cmd.Parse(argc, argv);
  *   ChimneyPairBuilder pair;      // set device / stack attributes here
- *   if (!options.Build(pair, false)) { return 2; }
+ *   if (!options.Build(pair, false)) { return 1; }
  *   ChimneyTimeline timeline(&std::cout);
  *   options.Configure(timeline);
  * \endcode
@@ -46,7 +46,7 @@ class ChimneyExampleOptions
      *        Prints "error: ..." to stderr when something is wrong.
      * \param pair the builder, its attributes already set
      * \param chimneyPeer host 1 is a chimney host too
-     * \returns false (exit status 2 for the example) on a bad option
+     * \returns false (exit status 1 for the example, as ns-3's CommandLine) on a bad option
      */
     bool Build(ChimneyPairBuilder& pair, bool chimneyPeer) const;
 

@@ -29,7 +29,7 @@ namespace ns3
  *   ChimneyPairBuilder pair;
  *   pair.Stacks().SetStackAttribute("TimeWait", TimeValue(Seconds(2)));
  *   std::string error;
- *   if (!pair.Build("csma", false, &error)) { std::cerr << error; return 2; }
+ *   if (!pair.Build("csma", false, &error)) { std::cerr << error; return 1; }
  *   Ptr<Socket> s = Socket::CreateSocket(pair.GetNode(0), pair.GetSocketFactory(0));
  * \endcode
  */

@@ -9,6 +9,7 @@
 #include "chimney-scenario.h"
 
 #include "ns3/chimney-net-device.h"
+#include "ns3/chimney-ns3-compat.h"
 #include "ns3/command-line.h"
 
 #include <algorithm>
@@ -520,7 +521,7 @@ ChimneyScenarioConfig::AddToCommandLine(CommandLine& cmd)
         const Field* field = &f;
         cmd.AddValue(f.name,
                      f.help,
-                     Callback<bool, std::string>([this, field](std::string value) {
+                     ChimneyOptionCallback([this, field](std::string value) {
                          std::string why;
                          if (field->name == "pcapHosts")
                          {
@@ -537,7 +538,7 @@ ChimneyScenarioConfig::AddToCommandLine(CommandLine& cmd)
     }
     cmd.AddValue("faults",
                  "JSON fault plan file (keys: the fault options below)",
-                 Callback<bool, std::string>([this](std::string value) {
+                 ChimneyOptionCallback([this](std::string value) {
                      m_faultsFile = value;
                      return true;
                  }),
@@ -545,7 +546,7 @@ ChimneyScenarioConfig::AddToCommandLine(CommandLine& cmd)
     cmd.AddValue("everything",
                  "start the fault plan from ChimneyFaultPlan::Everything() (false: from no "
                  "faults)",
-                 Callback<bool, std::string>([this](std::string value) {
+                 ChimneyOptionCallback([this](std::string value) {
                      bool b = false;
                      if (!ParseBool(value, &b) && m_optionError.empty())
                      {
@@ -561,7 +562,7 @@ ChimneyScenarioConfig::AddToCommandLine(CommandLine& cmd)
         const std::string key = it.key();
         cmd.AddValue(key,
                      "fault plan: " + key,
-                     Callback<bool, std::string>([this, key](std::string value) {
+                     ChimneyOptionCallback([this, key](std::string value) {
                          m_faultOptions.emplace_back(key, value);
                          return true;
                      }),

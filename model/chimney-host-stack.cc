@@ -5,6 +5,7 @@
 #include "chimney-host-stack.h"
 
 #include "chimney-net-device.h"
+#include "chimney-ns3-compat.h"
 #include "chimney-socket.h"
 #include "tcp-segment-packet.h"
 
@@ -110,13 +111,13 @@ ChimneyHostStack::GetTypeId()
             .AddConstructor<ChimneyHostStack>()
             .AddAttribute("OffloadPolicy",
                           "When a connection established in software is offloaded.",
-                          EnumValue(static_cast<int>(OffloadPolicy::AT_ESTABLISHED)),
-                          MakeEnumAccessor(&ChimneyHostStack::m_policy),
-                          MakeEnumChecker(static_cast<int>(OffloadPolicy::AT_ESTABLISHED),
+                          EnumValue(OffloadPolicy::AT_ESTABLISHED),
+                          CHIMNEY_MAKE_ENUM_ACCESSOR(OffloadPolicy, &ChimneyHostStack::m_policy),
+                          MakeEnumChecker(OffloadPolicy::AT_ESTABLISHED,
                                           "AtEstablished",
-                                          static_cast<int>(OffloadPolicy::AFTER_BYTES),
+                                          OffloadPolicy::AFTER_BYTES,
                                           "AfterBytes",
-                                          static_cast<int>(OffloadPolicy::NEVER),
+                                          OffloadPolicy::NEVER,
                                           "Never"))
             .AddAttribute("OffloadAfterBytes",
                           "Policy AfterBytes: offload once this many bytes were acknowledged "
