@@ -134,12 +134,13 @@ def check_pcap(pcap, ours, faulty):
             problems.append(f"{len(retrans)} retransmissions for {faults} faulted frames")
     # After Linux's RST we must send nothing (Linux would answer with another RST).
     linux_rsts = tshark_fields(pcap, f"tcp.flags.reset == 1 && ip.src == {LINUX_ADDRESS}",
-                               ["frame.number"])
-    if linux_rsts:
-        after = tshark_fields(pcap, f"frame.number > {linux_rsts[0][0]} && ip.src == "
-                              f"{OUR_ADDRESS} && tcp", ["frame.number"])
+                               ["frame.number", "tcp.stream"])
+    for frame, stream in {r[1]: r for r in reversed(linux_rsts)}.values():  # first per stream
+        after = tshark_fields(pcap, f"frame.number > {frame} && tcp.stream == {stream} && "
+                              f"ip.src == {OUR_ADDRESS}", ["frame.number"])
         if after:
-            problems.append(f"we sent {len(after)} segments after Linux's RST")
+            problems.append(f"we sent {len(after)} segments on TCP stream {stream} after "
+                            f"Linux's RST (frame {frame})")
     return problems
 
 

@@ -64,11 +64,14 @@ def open_socket(args):
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if small_buffer:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.settimeout(1.0)
+        # One attempt waits as long as the run may: until the simulation reads the TAP, SYNs are
+        # lost and retransmitted by the kernel; abandoning the attempt would leave a SYN in
+        # flight whose SYN-ACK Linux then resets, and a second connection.
+        sock.settimeout(max(1.0, deadline - time.monotonic()))
         try:
             sock.connect((args.address, args.port))
             return sock
-        except OSError:
+        except OSError:  # refused: not listening yet
             sock.close()
             if time.monotonic() > deadline:
                 raise
