@@ -131,12 +131,13 @@ main(int argc, char* argv[])
     cmd.AddValue("timeout", "wall-clock seconds before the run is called a failure", timeout);
     cmd.AddValue("report", "write what our side saw as JSON to this file", report);
     cmd.AddValue("loss", "probability a frame is lost on the TAP, each direction", loss);
-    cmd.AddValue("reorder", "probability a frame is held behind the next one", reorder);
+    cmd.AddValue("reorder",
+                 "probability a frame is held 5 ms, behind later ones (loss + reorder < 1)",
+                 reorder);
     cmd.AddValue("seed", "seed of the link faults (positive)", seed);
     cmd.Parse(argc, argv);
     if (kScenarios.count(scenario) == 0 || (role != "linux-server" && role != "linux-client") ||
-        bytes == 0 || timeout <= 0 || loss < 0 || loss >= 1 || reorder < 0 || reorder >= 1 ||
-        seed == 0)
+        bytes == 0 || timeout <= 0 || loss < 0 || reorder < 0 || loss + reorder >= 1 || seed == 0)
     {
         std::cerr << "error: bad options (see --PrintHelp)\n";
         return 1;
