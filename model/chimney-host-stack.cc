@@ -696,7 +696,11 @@ ChimneyHostStack::HandleEngineEvent(Connection& c, const TcpEvent& event)
         }
         break;
     case TcpEvent::Kind::Reset:
-        c.reset = true;
+        // A RST in TIME_WAIT ends the wait (RFC 9293; Linux does the same with tcp_rfc1337=0),
+        // but both halves had already closed normally: the outcome stays CLOSED. Seen against
+        // Linux when a delayed old ACK draws our TIME_WAIT ACK and Linux, already CLOSED,
+        // answers it with RST (issue 17).
+        c.reset = c.lastState != TcpState::TimeWait;
         break;
     case TcpEvent::Kind::TimedOut:
         c.timedOut = true;

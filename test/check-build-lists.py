@@ -30,8 +30,11 @@ def listed_files(text):
 
 
 def listed_examples(text):
-    m = EXAMPLES_RE.search(strip_comments(text))
-    return set(m.group(1).split()) if m else set()
+    """The examples, plus the example-support sources they name (e.g. chimney-tap-link.cc)."""
+    text = strip_comments(text)
+    m = EXAMPLES_RE.search(text)
+    support = set(re.findall(r"\b([A-Za-z0-9_-]+)\.cc\b", text)) - {"${example}"}
+    return (set(m.group(1).split()) if m else set()) | support
 
 
 def files_on_disk(root):
