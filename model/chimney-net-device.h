@@ -168,6 +168,8 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
 
     /// \returns the seeded defect (attribute Defect)
     Defect GetDefect() const;
+    /// \returns the seeded defect as an int (the Defect attribute's value before ns-3 3.41)
+    int GetDefectValue() const;
 
     // ChimneyOffloadProvider
     void SetOffloadClient(ChimneyOffloadClient* client) override;
@@ -383,9 +385,6 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
                          uint16_t localPort,
                          Ipv4Address remote,
                          uint16_t remotePort);
-    /// \returns m_defect as the attribute's integer
-    int GetDefectValue() const;
-
     // --- request actions (after RequestLatency) ---
     void DoInitiateOffload(Ptr<OffloadBlockList> blocks);
     void DoSend(OffloadHandle handle, uint64_t serial, std::vector<Ptr<NetBufferList>> nbls);
