@@ -4,6 +4,7 @@
 
 #include "chimney-stream-endpoint.h"
 
+#include "ns3/chimney-pattern.h"
 #include "ns3/packet.h"
 #include "ns3/simulator.h"
 
@@ -16,12 +17,7 @@ namespace ns3
 std::vector<uint8_t>
 ChimneyStreamEndpoint::Pattern(size_t n, uint8_t salt)
 {
-    std::vector<uint8_t> v(n);
-    for (size_t i = 0; i < n; ++i)
-    {
-        v[i] = static_cast<uint8_t>((i * 131 + (i >> 8) * 7 + salt) & 0xff);
-    }
-    return v;
+    return ChimneyPattern(n, salt);
 }
 
 void

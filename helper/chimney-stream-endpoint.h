@@ -39,8 +39,8 @@ class ChimneyStreamEndpoint
     };
 
     /**
-     * \brief Pattern data whose every byte depends on its offset, so loss, duplication and
-     *        reordering all show.
+     * \brief Pattern data (ChimneyPattern()): every byte depends on its offset, so loss,
+     *        duplication and reordering all show.
      * \param n bytes
      * \param salt varies the pattern between streams
      * \returns the bytes
