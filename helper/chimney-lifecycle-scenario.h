@@ -32,10 +32,10 @@ struct ChimneyLifecycleRun
     /// One end-to-end check made after the run (SPEC 4 E).
     struct StreamCheck
     {
-        std::string rule;                      //!< e.g. "E1 host0 -> host1"
-        const ChimneyStreamEndpoint* receiver; //!< the application that received the stream
-        const std::vector<uint8_t>* sent;      //!< what the other application sent
-        bool graceful;                         //!< true: E1, false: E2
+        std::string rule;                          //!< e.g. "E1 host0 -> host1"
+        Ptr<const ChimneyStreamEndpoint> receiver; //!< the application that received the stream
+        const std::vector<uint8_t>* sent;          //!< what the other application sent
+        bool graceful;                             //!< true: E1, false: E2
     };
 
     /**
@@ -47,19 +47,24 @@ struct ChimneyLifecycleRun
                         Ptr<ChimneyVerifier> verifier,
                         ChimneyTimeline* timeline);
 
-    ChimneyPairBuilder& pair;        //!< the two hosts
-    Ptr<ChimneyVerifier> verifier;   //!< attach further layers to it
-    ChimneyTimeline* timeline;       //!< null: none
-    ChimneyStreamEndpoint server;    //!< host 1, first connection
-    ChimneyStreamEndpoint client;    //!< host 0, first connection
-    ChimneyStreamEndpoint server2;   //!< host 1, second connection (two-connection scenarios)
-    ChimneyStreamEndpoint client2;   //!< host 0, second connection
-    std::vector<uint8_t> up;         //!< client -> server
-    std::vector<uint8_t> down;       //!< server -> client
-    std::vector<uint8_t> up2;        //!< client2 -> server2
-    Ptr<Socket> socket;              //!< host 0's first socket
-    Time stop{Seconds(30)};          //!< when the simulation stops
-    std::vector<StreamCheck> checks; //!< in the order they are reported
+    ChimneyPairBuilder& pair;      //!< the two hosts
+    Ptr<ChimneyVerifier> verifier; //!< attach further layers to it
+    ChimneyTimeline* timeline;     //!< null: none
+    Ptr<ChimneyStreamEndpoint> server{
+        CreateObject<ChimneyStreamEndpoint>()}; //!< host 1, first connection
+    Ptr<ChimneyStreamEndpoint> client{
+        CreateObject<ChimneyStreamEndpoint>()}; //!< host 0, first connection
+    Ptr<ChimneyStreamEndpoint> server2{
+        CreateObject<ChimneyStreamEndpoint>()}; //!< host 1, second connection (two-connection
+                                                //!< scenarios)
+    Ptr<ChimneyStreamEndpoint> client2{
+        CreateObject<ChimneyStreamEndpoint>()}; //!< host 0, second connection
+    std::vector<uint8_t> up;                    //!< client -> server
+    std::vector<uint8_t> down;                  //!< server -> client
+    std::vector<uint8_t> up2;                   //!< client2 -> server2
+    Ptr<Socket> socket;                         //!< host 0's first socket
+    Time stop{Seconds(30)};                     //!< when the simulation stops
+    std::vector<StreamCheck> checks;            //!< in the order they are reported
 };
 
 /**

@@ -44,19 +44,19 @@ void
 StartGraceful(ChimneyLifecycleRun& r)
 {
     r.pair.Listen(1, 9, r.server);
-    r.server.onEnd = CloseOnEnd;
+    r.server->SetEndCallback(CloseOnEnd);
     r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
     const std::vector<uint8_t> data = Endpoint::Pattern(20000, 1);
     const std::vector<uint8_t> finalData = Endpoint::Pattern(1000, 2);
     Simulator::Schedule(Seconds(0.5), [&r, data, finalData]() {
-        r.client.SendAll(data, [&r, finalData]() {
+        r.client->SendAll(data, [&r, finalData]() {
             DynamicCast<ChimneySocket>(r.socket)->Disconnect(finalData);
         });
     });
     r.up = data;
     r.up.insert(r.up.end(), finalData.begin(), finalData.end());
     r.stop = Seconds(60);
-    r.checks.push_back({"E1 host0 -> host1", &r.server, &r.up, true});
+    r.checks.push_back({"E1 host0 -> host1", r.server, &r.up, true});
 }
 
 // Graceful, with host 0's stack reaching its device through two intermediate driver layers:
@@ -91,9 +91,9 @@ StartAbortive(ChimneyLifecycleRun& r)
     r.pair.Listen(1, 9, r.server);
     r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
     r.up = Endpoint::Pattern(400000, 3);
-    Simulator::Schedule(Seconds(0.5), [&r]() { r.client.SendAll(r.up); });
+    Simulator::Schedule(Seconds(0.5), [&r]() { r.client->SendAll(r.up); });
     Simulator::Schedule(Seconds(0.6), [&r]() { DynamicCast<ChimneySocket>(r.socket)->Abort(); });
-    r.checks.push_back({"E2 host0 -> host1", &r.server, &r.up, false});
+    r.checks.push_back({"E2 host0 -> host1", r.server, &r.up, false});
 }
 
 // Upload mid-transfer; the connection finishes in software.
@@ -101,17 +101,17 @@ void
 StartTerminate(ChimneyLifecycleRun& r)
 {
     r.pair.Listen(1, 9, r.server);
-    r.server.onEnd = CloseOnEnd;
+    r.server->SetEndCallback(CloseOnEnd);
     r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
     r.up = Endpoint::Pattern(400000, 4);
     Simulator::Schedule(Seconds(0.5),
-                        [&r]() { r.client.SendAll(r.up, [&r]() { r.socket->Close(); }); });
+                        [&r]() { r.client->SendAll(r.up, [&r]() { r.socket->Close(); }); });
     Ptr<ChimneyHostStack> stack = r.pair.GetStack(0);
     Simulator::Schedule(Seconds(0.7), [&r, stack]() {
         stack->Terminate(DynamicCast<ChimneySocket>(r.socket)->GetHandle());
     });
     r.stop = Seconds(60);
-    r.checks.push_back({"E1 host0 -> host1", &r.server, &r.up, true});
+    r.checks.push_back({"E1 host0 -> host1", r.server, &r.up, true});
 }
 
 // The remote sends, then FIN; host 0 answers with data; the remote closes with unread data
@@ -119,21 +119,21 @@ StartTerminate(ChimneyLifecycleRun& r)
 void
 StartRemoteClose(ChimneyLifecycleRun& r)
 {
-    r.server.read = false;
+    r.server->SetRead(false);
     r.pair.Listen(1, 9, r.server);
     r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
     r.down = Endpoint::Pattern(100000, 5);
     Simulator::Schedule(Seconds(0.5), [&r]() {
-        r.server.SendAll(r.down, [&r]() { r.server.GetSocket()->ShutdownSend(); });
+        r.server->SendAll(r.down, [&r]() { r.server->GetSocket()->ShutdownSend(); });
     });
-    r.client.onEnd = [](Endpoint& e) {
+    r.client->SetEndCallback([](Endpoint& e) {
         if (e.GetEnd() == Endpoint::End::FIN)
         {
             e.SendAll(Endpoint::Pattern(20000, 6));
         }
-    };
-    Simulator::Schedule(Seconds(1.5), [&r]() { r.server.GetSocket()->Close(); });
-    r.checks.push_back({"E1 host1 -> host0", &r.client, &r.down, true});
+    });
+    Simulator::Schedule(Seconds(1.5), [&r]() { r.server->GetSocket()->Close(); });
+    r.checks.push_back({"E1 host1 -> host0", r.client, &r.down, true});
 }
 
 // Both hosts offload, send, and close at the same time.
@@ -145,15 +145,15 @@ StartSimultaneous(ChimneyLifecycleRun& r)
     r.up = Endpoint::Pattern(50000, 7);
     r.down = Endpoint::Pattern(50000, 8);
     Simulator::Schedule(Seconds(0.5), [&r]() {
-        r.client.SendAll(r.up);
-        r.server.SendAll(r.down);
+        r.client->SendAll(r.up);
+        r.server->SendAll(r.down);
     });
     Simulator::Schedule(Seconds(1.0), [&r]() {
-        r.client.GetSocket()->Close();
-        r.server.GetSocket()->Close();
+        r.client->GetSocket()->Close();
+        r.server->GetSocket()->Close();
     });
-    r.checks.push_back({"E1 host0 -> host1", &r.server, &r.up, true});
-    r.checks.push_back({"E1 host1 -> host0", &r.client, &r.down, true});
+    r.checks.push_back({"E1 host0 -> host1", r.server, &r.up, true});
+    r.checks.push_back({"E1 host1 -> host0", r.client, &r.down, true});
 }
 
 // The host sees the abortive disconnect's completion, and terminates, only 5 ms after the RST:
@@ -175,11 +175,11 @@ StartAbortReceiving(ChimneyLifecycleRun& r)
     r.up = Endpoint::Pattern(5000, 9);
     r.down = Endpoint::Pattern(1000000, 10);
     Simulator::Schedule(Seconds(0.5), [&r]() {
-        r.client.SendAll(r.up);
-        r.server.SendAll(r.down);
+        r.client->SendAll(r.up);
+        r.server->SendAll(r.down);
     });
     Simulator::Schedule(Seconds(0.6), [&r]() { DynamicCast<ChimneySocket>(r.socket)->Abort(); });
-    r.checks.push_back({"E2 host0 -> host1", &r.server, &r.up, false});
+    r.checks.push_back({"E2 host0 -> host1", r.server, &r.up, false});
 }
 
 // Host 0 sends, then closes its send half (FIN); the remote answers only after that FIN, then
@@ -191,16 +191,16 @@ StartHalfClose(ChimneyLifecycleRun& r)
     r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
     r.up = Endpoint::Pattern(20000, 11);
     r.down = Endpoint::Pattern(50000, 12);
-    r.server.onEnd = [&r](Endpoint& e) {
+    r.server->SetEndCallback([&r](Endpoint& e) {
         if (e.GetEnd() == Endpoint::End::FIN)
         {
             e.SendAll(r.down, [&e]() { e.GetSocket()->Close(); });
         }
-    };
+    });
     Simulator::Schedule(Seconds(0.5),
-                        [&r]() { r.client.SendAll(r.up, [&r]() { r.socket->ShutdownSend(); }); });
-    r.checks.push_back({"E1 host0 -> host1", &r.server, &r.up, true});
-    r.checks.push_back({"E1 host1 -> host0", &r.client, &r.down, true});
+                        [&r]() { r.client->SendAll(r.up, [&r]() { r.socket->ShutdownSend(); }); });
+    r.checks.push_back({"E1 host0 -> host1", r.server, &r.up, true});
+    r.checks.push_back({"E1 host1 -> host0", r.client, &r.down, true});
 }
 
 // One small receive buffer at a time and a host slow to see completions: the remote's data
@@ -222,10 +222,10 @@ StartSlowReceiver(ChimneyLifecycleRun& r)
     r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
     r.down = Endpoint::Pattern(30000, 13);
     Simulator::Schedule(Seconds(0.5), [&r]() {
-        r.server.SendAll(r.down, [&r]() { r.server.GetSocket()->Close(); });
+        r.server->SendAll(r.down, [&r]() { r.server->GetSocket()->Close(); });
     });
-    r.client.onEnd = CloseOnEnd;
-    r.checks.push_back({"E1 host1 -> host0", &r.client, &r.down, true});
+    r.client->SetEndCallback(CloseOnEnd);
+    r.checks.push_back({"E1 host1 -> host0", r.client, &r.down, true});
 }
 
 // Room for one offloaded connection: the second stays in software (R5).
@@ -246,16 +246,16 @@ StartCapacity(ChimneyLifecycleRun& r)
     r.pair.Connect(0, 10, r.client2, Seconds(0.2));
     r.up = Endpoint::Pattern(30000, 14);
     r.up2 = Endpoint::Pattern(30000, 15);
-    for (Endpoint* e : {&r.server, &r.server2})
+    for (const Ptr<Endpoint>& e : {r.server, r.server2})
     {
-        e->onEnd = CloseOnEnd;
+        e->SetEndCallback(CloseOnEnd);
     }
     Simulator::Schedule(Seconds(0.5), [&r]() {
-        r.client.SendAll(r.up, [&r]() { r.client.GetSocket()->Close(); });
-        r.client2.SendAll(r.up2, [&r]() { r.client2.GetSocket()->Close(); });
+        r.client->SendAll(r.up, [&r]() { r.client->GetSocket()->Close(); });
+        r.client2->SendAll(r.up2, [&r]() { r.client2->GetSocket()->Close(); });
     });
-    r.checks.push_back({"E1 host0 -> host1", &r.server, &r.up, true});
-    r.checks.push_back({"E1 host0 -> host1 (second connection)", &r.server2, &r.up2, true});
+    r.checks.push_back({"E1 host0 -> host1", r.server, &r.up, true});
+    r.checks.push_back({"E1 host0 -> host1 (second connection)", r.server2, &r.up2, true});
 }
 
 } // namespace
