@@ -39,13 +39,20 @@ CloseOnEnd(Endpoint& e)
     e.GetSocket()->Close();
 }
 
+// The first connection: host 1 listens on port 9, host 0 connects at 0.1 s.
+void
+OpenConnection(ChimneyLifecycleRun& r)
+{
+    r.pair.Listen(1, 9, r.server);
+    r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
+}
+
 // Sends, then a graceful disconnect whose data is the last 1,000 bytes.
 void
 StartGraceful(ChimneyLifecycleRun& r)
 {
-    r.pair.Listen(1, 9, r.server);
+    OpenConnection(r);
     r.server->SetEndCallback(CloseOnEnd);
-    r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
     const std::vector<uint8_t> data = Endpoint::Pattern(20000, 1);
     const std::vector<uint8_t> finalData = Endpoint::Pattern(1000, 2);
     Simulator::Schedule(Seconds(0.5), [&r, data, finalData]() {
@@ -88,8 +95,7 @@ StartIntermediate(ChimneyLifecycleRun& r)
 void
 StartAbortive(ChimneyLifecycleRun& r)
 {
-    r.pair.Listen(1, 9, r.server);
-    r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
+    OpenConnection(r);
     r.up = Endpoint::Pattern(400000, 3);
     Simulator::Schedule(Seconds(0.5), [&r]() { r.client->SendAll(r.up); });
     Simulator::Schedule(Seconds(0.6), [&r]() { DynamicCast<ChimneySocket>(r.socket)->Abort(); });
@@ -100,9 +106,8 @@ StartAbortive(ChimneyLifecycleRun& r)
 void
 StartTerminate(ChimneyLifecycleRun& r)
 {
-    r.pair.Listen(1, 9, r.server);
+    OpenConnection(r);
     r.server->SetEndCallback(CloseOnEnd);
-    r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
     r.up = Endpoint::Pattern(400000, 4);
     Simulator::Schedule(Seconds(0.5),
                         [&r]() { r.client->SendAll(r.up, [&r]() { r.socket->Close(); }); });
@@ -120,8 +125,7 @@ void
 StartRemoteClose(ChimneyLifecycleRun& r)
 {
     r.server->SetRead(false);
-    r.pair.Listen(1, 9, r.server);
-    r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
+    OpenConnection(r);
     r.down = Endpoint::Pattern(100000, 5);
     Simulator::Schedule(Seconds(0.5), [&r]() {
         r.server->SendAll(r.down, [&r]() { r.server->GetSocket()->ShutdownSend(); });
@@ -170,8 +174,7 @@ ConfigureAbortReceiving(ChimneyPairBuilder& pair)
 void
 StartAbortReceiving(ChimneyLifecycleRun& r)
 {
-    r.pair.Listen(1, 9, r.server);
-    r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
+    OpenConnection(r);
     r.up = Endpoint::Pattern(5000, 9);
     r.down = Endpoint::Pattern(1000000, 10);
     Simulator::Schedule(Seconds(0.5), [&r]() {
@@ -187,8 +190,7 @@ StartAbortReceiving(ChimneyLifecycleRun& r)
 void
 StartHalfClose(ChimneyLifecycleRun& r)
 {
-    r.pair.Listen(1, 9, r.server);
-    r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
+    OpenConnection(r);
     r.up = Endpoint::Pattern(20000, 11);
     r.down = Endpoint::Pattern(50000, 12);
     r.server->SetEndCallback([&r](Endpoint& e) {
@@ -218,8 +220,7 @@ ConfigureSlowReceiver(ChimneyPairBuilder& pair)
 void
 StartSlowReceiver(ChimneyLifecycleRun& r)
 {
-    r.pair.Listen(1, 9, r.server);
-    r.socket = r.pair.Connect(0, 9, r.client, Seconds(0.1));
+    OpenConnection(r);
     r.down = Endpoint::Pattern(30000, 13);
     Simulator::Schedule(Seconds(0.5), [&r]() {
         r.server->SendAll(r.down, [&r]() { r.server->GetSocket()->Close(); });
