@@ -48,14 +48,14 @@ main(int argc, char* argv[])
     options.Configure(timeline);
     timeline.Attach("chimney", pair.GetStack(0));
 
-    ChimneyStreamEndpoint server;
+    Ptr<ChimneyStreamEndpoint> server = CreateObject<ChimneyStreamEndpoint>();
     pair.Listen(1, 9, server);
-    ChimneyStreamEndpoint client;
+    Ptr<ChimneyStreamEndpoint> client = CreateObject<ChimneyStreamEndpoint>();
     Ptr<Socket> socket = pair.Connect(0, 9, client, Seconds(0.1));
     const std::vector<uint8_t> data = ChimneyStreamEndpoint::Pattern(bytes, 3);
-    Simulator::Schedule(Seconds(0.5), [&]() { client.SendAll(data); });
+    Simulator::Schedule(Seconds(0.5), [&]() { client->SendAll(data); });
     Simulator::Schedule(Seconds(abortAt), [&]() {
-        std::cout << "   application aborts with " << client.BytesQueued()
+        std::cout << "   application aborts with " << client->BytesQueued()
                   << " bytes queued so far\n";
         DynamicCast<ChimneySocket>(socket)->Abort();
     });
@@ -64,8 +64,8 @@ main(int argc, char* argv[])
     Simulator::Run();
 
     std::string why;
-    const bool e2 = server.CheckE2(data, &why);
-    std::cout << "\nE2 (ns-3 host received a prefix of the stream, " << server.Received().size()
+    const bool e2 = server->CheckE2(data, &why);
+    std::cout << "\nE2 (ns-3 host received a prefix of the stream, " << server->Received().size()
               << " of " << data.size()
               << " bytes, then the reset): " << (e2 ? "OK" : "FAILED: " + why)
               << "\nconnection outcome: "

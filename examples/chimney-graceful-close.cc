@@ -50,17 +50,17 @@ main(int argc, char* argv[])
     timeline.Attach("chimney", pair.GetStack(0));
 
     // ns-3 side: accept, read everything, close our half when the peer's FIN arrives.
-    ChimneyStreamEndpoint server;
+    Ptr<ChimneyStreamEndpoint> server = CreateObject<ChimneyStreamEndpoint>();
     pair.Listen(1, 9, server);
-    server.onEnd = [](ChimneyStreamEndpoint& e) { e.GetSocket()->Close(); };
+    server->SetEndCallback([](ChimneyStreamEndpoint& e) { e.GetSocket()->Close(); });
 
     // Chimney side: send, then the graceful disconnect carrying the final data.
     const std::vector<uint8_t> data = ChimneyStreamEndpoint::Pattern(bytes, 1);
     const std::vector<uint8_t> finalData = ChimneyStreamEndpoint::Pattern(finalBytes, 2);
-    ChimneyStreamEndpoint client;
+    Ptr<ChimneyStreamEndpoint> client = CreateObject<ChimneyStreamEndpoint>();
     Ptr<Socket> socket = pair.Connect(0, 9, client, Seconds(0.1));
     Simulator::Schedule(Seconds(sendAt), [&]() {
-        client.SendAll(data, [&]() { DynamicCast<ChimneySocket>(socket)->Disconnect(finalData); });
+        client->SendAll(data, [&]() { DynamicCast<ChimneySocket>(socket)->Disconnect(finalData); });
     });
 
     Simulator::Stop(Seconds(60));
@@ -69,7 +69,7 @@ main(int argc, char* argv[])
     std::vector<uint8_t> sent = data;
     sent.insert(sent.end(), finalData.begin(), finalData.end());
     std::string why;
-    const bool e1 = server.CheckE1(sent, &why);
+    const bool e1 = server->CheckE1(sent, &why);
     std::cout << "\nE1 (ns-3 host received the " << sent.size()
               << " bytes sent, in order, once, then FIN): " << (e1 ? "OK" : "FAILED: " + why)
               << "\nconnection outcome: "

@@ -66,15 +66,15 @@ main(int argc, char* argv[])
     timeline.AttachLayer("filter", filter);
     timeline.AttachLayer("lbfo", lbfo);
 
-    ChimneyStreamEndpoint server;
+    Ptr<ChimneyStreamEndpoint> server = CreateObject<ChimneyStreamEndpoint>();
     pair.Listen(1, 9, server);
-    server.onEnd = [](ChimneyStreamEndpoint& e) { e.GetSocket()->Close(); };
-    ChimneyStreamEndpoint client;
+    server->SetEndCallback([](ChimneyStreamEndpoint& e) { e.GetSocket()->Close(); });
+    Ptr<ChimneyStreamEndpoint> client = CreateObject<ChimneyStreamEndpoint>();
     Ptr<Socket> socket = pair.Connect(0, 9, client, Seconds(0.1));
     const std::vector<uint8_t> data = ChimneyStreamEndpoint::Pattern(bytes, 9);
     const std::vector<uint8_t> finalData = ChimneyStreamEndpoint::Pattern(finalBytes, 10);
     Simulator::Schedule(Seconds(0.5), [&]() {
-        client.SendAll(data, [&]() { DynamicCast<ChimneySocket>(socket)->Disconnect(finalData); });
+        client->SendAll(data, [&]() { DynamicCast<ChimneySocket>(socket)->Disconnect(finalData); });
     });
 
     Simulator::Stop(Seconds(30));
@@ -83,7 +83,7 @@ main(int argc, char* argv[])
     std::vector<uint8_t> sent = data;
     sent.insert(sent.end(), finalData.begin(), finalData.end());
     std::string why;
-    const bool e1 = server.CheckE1(sent, &why);
+    const bool e1 = server->CheckE1(sent, &why);
     std::cout << "\nE1 (ns-3 host received the " << sent.size()
               << " bytes, in order, once, then FIN): " << (e1 ? "OK" : "FAILED: " + why)
               << "\nconnection outcome: " << ChimneyHostStack::ToString(stack->GetOutcome(1))

@@ -207,7 +207,7 @@ main(int argc, char* argv[])
     const std::vector<uint8_t> data = ChimneyStreamEndpoint::Pattern(weSend ? bytes : 0, salt);
     const std::vector<uint8_t> finalData =
         ChimneyStreamEndpoint::Pattern(scenario == "graceful" ? finalBytes : 0, 2);
-    ChimneyStreamEndpoint endpoint;
+    Ptr<ChimneyStreamEndpoint> endpoint = CreateObject<ChimneyStreamEndpoint>();
     Ptr<Socket> socket;
     Ptr<Socket> listener;
     OffloadHandle handle = 0;
@@ -220,7 +220,7 @@ main(int argc, char* argv[])
         {
             return;
         }
-        const uint64_t queued = endpoint.BytesQueued();
+        const uint64_t queued = endpoint->BytesQueued();
         if (scenario == "abortive" && queued >= bytes / 2)
         {
             acted = true;
@@ -245,12 +245,12 @@ main(int argc, char* argv[])
         handle = DynamicCast<ChimneySocket>(s)->GetHandle();
         if (scenario == "graceful")
         {
-            endpoint.SendAll(data,
-                             [&]() { DynamicCast<ChimneySocket>(socket)->Disconnect(finalData); });
+            endpoint->SendAll(data,
+                              [&]() { DynamicCast<ChimneySocket>(socket)->Disconnect(finalData); });
         }
         else if (scenario == "abortive" || scenario == "terminate")
         {
-            endpoint.SendAll(data, [&]() {
+            endpoint->SendAll(data, [&]() {
                 if (scenario == "terminate")
                 {
                     socket->Close();
@@ -260,7 +260,7 @@ main(int argc, char* argv[])
         }
         else if (scenario == "remote-abort")
         {
-            endpoint.SendAll(data);
+            endpoint->SendAll(data);
         }
         else if (scenario == "half-close")
         {
@@ -268,18 +268,18 @@ main(int argc, char* argv[])
         }
         // remote-close: read; close our half when Linux's FIN arrives (onEnd)
     };
-    endpoint.onEnd = [&](ChimneyStreamEndpoint& e) {
+    endpoint->SetEndCallback([&](ChimneyStreamEndpoint& e) {
         if (e.GetEnd() == ChimneyStreamEndpoint::End::FIN &&
             (scenario == "remote-close" || scenario == "half-close"))
         {
             e.GetSocket()->Close();
         }
-    };
+    });
 
     if (role == "linux-server")
     {
         Ptr<Socket> client = Socket::CreateSocket(tap.GetNode(), ChimneySocketFactory::GetTypeId());
-        endpoint.Attach(client);
+        endpoint->Attach(client);
         client->SetConnectCallback(
             Callback<void, Ptr<Socket>>([&](Ptr<Socket> s) { start(s); }),
             Callback<void, Ptr<Socket>>([](Ptr<Socket>) { std::cout << "   connect failed\n"; }));
@@ -303,7 +303,7 @@ main(int argc, char* argv[])
                     DynamicCast<ChimneySocket>(s)->Abort();
                     return;
                 }
-                endpoint.Accept(s, from);
+                endpoint->Accept(s, from);
                 start(s);
             }));
     }
@@ -344,7 +344,7 @@ main(int argc, char* argv[])
     if (scenario == "remote-close" || scenario == "half-close")
     {
         const std::vector<uint8_t> expected = ChimneyStreamEndpoint::Pattern(bytes, salt);
-        expect(endpoint.CheckE1(expected, &e1Why), "E1 on our side: " + e1Why);
+        expect(endpoint->CheckE1(expected, &e1Why), "E1 on our side: " + e1Why);
         expect(has("Disconnect"), "no Disconnect indication");
         expect(outcome == "CLOSED", "outcome " + outcome + ", expected CLOSED");
     }
@@ -381,8 +381,8 @@ main(int argc, char* argv[])
     }
 
     std::cout << "\nscenario " << scenario << " (" << role << "): outcome " << outcome
-              << ", received " << endpoint.Received().size() << " bytes, end "
-              << ChimneyStreamEndpoint::ToString(endpoint.GetEnd()) << ", indications";
+              << ", received " << endpoint->Received().size() << " bytes, end "
+              << ChimneyStreamEndpoint::ToString(endpoint->GetEnd()) << ", indications";
     for (const auto& i : indications)
     {
         std::cout << " " << i;
@@ -401,10 +401,10 @@ main(int argc, char* argv[])
         std::ofstream out(report);
         out << "{\"scenario\": " << JsonString(scenario) << ", \"role\": " << JsonString(role)
             << ", \"outcome\": " << JsonString(outcome)
-            << ", \"received\": " << endpoint.Received().size()
-            << ", \"end\": " << JsonString(ChimneyStreamEndpoint::ToString(endpoint.GetEnd()))
+            << ", \"received\": " << endpoint->Received().size()
+            << ", \"end\": " << JsonString(ChimneyStreamEndpoint::ToString(endpoint->GetEnd()))
             << ", \"sent\": " << data.size() + finalData.size()
-            << ", \"queued\": " << endpoint.BytesQueued()
+            << ", \"queued\": " << endpoint->BytesQueued()
             << ", \"abortedCompletions\": " << abortedCompletions
             << ", \"findings\": " << verifier->GetFindingCount()
             << ", \"framesLost\": " << faults.first << ", \"framesHeld\": " << faults.second

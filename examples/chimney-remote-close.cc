@@ -49,32 +49,34 @@ main(int argc, char* argv[])
     options.Configure(timeline);
     timeline.Attach("chimney", pair.GetStack(0));
 
-    ChimneyStreamEndpoint remote; // ns-3: sends, half-closes, never reads
-    remote.read = false;
+    // ns-3: sends, half-closes, never reads
+    Ptr<ChimneyStreamEndpoint> remote = CreateObject<ChimneyStreamEndpoint>();
+    remote->SetRead(false);
     pair.Listen(1, 9, remote);
-    ChimneyStreamEndpoint local; // chimney: reads, and keeps sending after the remote FIN
+    // chimney: reads, and keeps sending after the remote FIN
+    Ptr<ChimneyStreamEndpoint> local = CreateObject<ChimneyStreamEndpoint>();
     Ptr<Socket> socket = pair.Connect(0, 9, local, Seconds(0.1));
     const std::vector<uint8_t> data = ChimneyStreamEndpoint::Pattern(bytes, 5);
     Simulator::Schedule(Seconds(0.5), [&]() {
-        remote.SendAll(data, [&]() { remote.GetSocket()->ShutdownSend(); });
+        remote->SendAll(data, [&]() { remote->GetSocket()->ShutdownSend(); });
     });
-    local.onEnd = [&](ChimneyStreamEndpoint& e) {
+    local->SetEndCallback([&](ChimneyStreamEndpoint& e) {
         if (e.GetEnd() == ChimneyStreamEndpoint::End::FIN)
         {
             std::cout << "   chimney application saw end of stream; sends 20000 bytes more\n";
             e.SendAll(ChimneyStreamEndpoint::Pattern(20000, 6));
         }
-    };
+    });
     Simulator::Schedule(Seconds(closeAt), [&]() {
         std::cout << "   ns-3 application closes with unread data (ns-3 sends RST)\n";
-        remote.GetSocket()->Close();
+        remote->GetSocket()->Close();
     });
 
     Simulator::Stop(Seconds(30));
     Simulator::Run();
 
     std::string why;
-    const bool e1 = local.CheckE1(data, &why);
+    const bool e1 = local->CheckE1(data, &why);
     std::cout << "\nE1 (chimney host received the " << data.size()
               << " bytes, in order, once, then FIN): " << (e1 ? "OK" : "FAILED: " + why)
               << "\nconnection outcome: "

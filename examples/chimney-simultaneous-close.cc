@@ -51,19 +51,19 @@ main(int argc, char* argv[])
     timeline.Attach("host0", pair.GetStack(0));
     timeline.Attach("host1", pair.GetStack(1));
 
-    ChimneyStreamEndpoint server;
+    Ptr<ChimneyStreamEndpoint> server = CreateObject<ChimneyStreamEndpoint>();
     pair.Listen(1, 9, server);
-    ChimneyStreamEndpoint client;
+    Ptr<ChimneyStreamEndpoint> client = CreateObject<ChimneyStreamEndpoint>();
     pair.Connect(0, 9, client, Seconds(0.1));
     const std::vector<uint8_t> up = ChimneyStreamEndpoint::Pattern(bytes, 7);
     const std::vector<uint8_t> down = ChimneyStreamEndpoint::Pattern(bytes, 8);
     Simulator::Schedule(Seconds(0.5), [&]() {
-        client.SendAll(up);
-        server.SendAll(down);
+        client->SendAll(up);
+        server->SendAll(down);
     });
     Simulator::Schedule(Seconds(closeAt), [&]() {
-        client.GetSocket()->Close();
-        server.GetSocket()->Close();
+        client->GetSocket()->Close();
+        server->GetSocket()->Close();
     });
 
     Simulator::Stop(Seconds(30));
@@ -71,8 +71,8 @@ main(int argc, char* argv[])
 
     std::string whyUp;
     std::string whyDown;
-    const bool e1Up = server.CheckE1(up, &whyUp);
-    const bool e1Down = client.CheckE1(down, &whyDown);
+    const bool e1Up = server->CheckE1(up, &whyUp);
+    const bool e1Down = client->CheckE1(down, &whyDown);
     std::cout << "\nE1 host0 -> host1: " << (e1Up ? "OK" : "FAILED: " + whyUp)
               << "\nE1 host1 -> host0: " << (e1Down ? "OK" : "FAILED: " + whyDown)
               << "\nconnection outcomes: "

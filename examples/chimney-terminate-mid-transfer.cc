@@ -50,13 +50,13 @@ main(int argc, char* argv[])
     options.Configure(timeline);
     timeline.Attach("chimney", pair.GetStack(0));
 
-    ChimneyStreamEndpoint server;
+    Ptr<ChimneyStreamEndpoint> server = CreateObject<ChimneyStreamEndpoint>();
     pair.Listen(1, 9, server);
-    server.onEnd = [](ChimneyStreamEndpoint& e) { e.GetSocket()->Close(); };
-    ChimneyStreamEndpoint client;
+    server->SetEndCallback([](ChimneyStreamEndpoint& e) { e.GetSocket()->Close(); });
+    Ptr<ChimneyStreamEndpoint> client = CreateObject<ChimneyStreamEndpoint>();
     Ptr<Socket> socket = pair.Connect(0, 9, client, Seconds(0.1));
     const std::vector<uint8_t> data = ChimneyStreamEndpoint::Pattern(bytes, 4);
-    Simulator::Schedule(Seconds(0.5), [&]() { client.SendAll(data, [&]() { socket->Close(); }); });
+    Simulator::Schedule(Seconds(0.5), [&]() { client->SendAll(data, [&]() { socket->Close(); }); });
     Ptr<ChimneyHostStack> stack = pair.GetStack(0);
     Simulator::Schedule(Seconds(terminateAt), [&]() {
         const OffloadHandle h = DynamicCast<ChimneySocket>(socket)->GetHandle();
@@ -67,7 +67,7 @@ main(int argc, char* argv[])
     Simulator::Run();
 
     std::string why;
-    const bool e1 = server.CheckE1(data, &why);
+    const bool e1 = server->CheckE1(data, &why);
     std::cout << "\nE1 (ns-3 host received the " << data.size()
               << " bytes, in order, once, then FIN): " << (e1 ? "OK" : "FAILED: " + why)
               << "\nconnection outcome: " << ChimneyHostStack::ToString(stack->GetOutcome(1))

@@ -19,8 +19,8 @@
 //   ./build/examples/chimney-verifier-report --defect=FreeOnFin
 //   ./build/examples/chimney-verifier-report --deviceAttr=SegmentProcessingTime=10us
 //
-// Scenarios: graceful, abortive, terminate, remote-close, simultaneous, intermediate,
-// abort-receiving, half-close, slow-receiver, capacity.
+// Scenarios: the entries of ChimneyLifecycleScenarioRegistry()
+// (helper/chimney-lifecycle-scenarios.cc); --help lists them.
 
 #include "ns3/chimney-module.h"
 #include "ns3/core-module.h"
@@ -42,11 +42,20 @@ main(int argc, char* argv[])
     std::string deviceAttr;
     bool timeline = false;
 
+    const std::string defaultScenario = ChimneyLifecycleOptions().scenario;
+    // "graceful (default), abortive, ... or capacity", from the registry
+    std::string scenarios;
+    const auto& registry = ChimneyLifecycleScenarioRegistry();
+    for (size_t i = 0; i < registry.size(); ++i)
+    {
+        scenarios += (i == 0                     ? ""
+                      : i + 1 == registry.size() ? " or "
+                                                 : ", ") +
+                     registry[i].name + (registry[i].name == defaultScenario ? " (default)" : "");
+    }
+
     CommandLine cmd(__FILE__);
-    cmd.AddValue("scenario",
-                 "graceful (default), abortive, terminate, remote-close, simultaneous, "
-                 "intermediate, abort-receiving, half-close, slow-receiver or capacity",
-                 options.scenario);
+    cmd.AddValue("scenario", scenarios, options.scenario);
     cmd.AddValue("link", "p2p or csma", options.link);
     cmd.AddValue("seed", "RNG seed (positive)", options.seed);
     cmd.AddValue("report", "write the JSON report to this file (empty: none)", report);
@@ -94,7 +103,7 @@ main(int argc, char* argv[])
     }
     if (options.scenario.empty())
     {
-        options.scenario = "graceful";
+        options.scenario = defaultScenario;
     }
     if (timeline)
     {

@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_LIFECYCLE_H
 #define CHIMNEY_LIFECYCLE_H
 
+#include "ns3/chimney-lifecycle-scenario.h"
 #include "ns3/chimney-verifier.h"
 
 #include <cstdint>
@@ -22,15 +23,8 @@ namespace ns3
  */
 struct ChimneyLifecycleOptions
 {
-    /// One of ChimneyLifecycleScenarios(): "graceful" (sends, then a graceful disconnect with
-    /// data), "abortive" (abort with sends outstanding), "terminate" (upload mid-transfer,
-    /// finished in software), "remote-close" (remote FIN, then RST), "simultaneous"
-    /// (chimney-to-chimney simultaneous close), "intermediate" (graceful through two
-    /// intermediate driver layers), "abort-receiving" (abort while the remote is sending:
-    /// its data arrives after the RST), "half-close" (our FIN, then the remote sends before
-    /// its own FIN), "slow-receiver" (one small receive buffer posted at a time and slow
-    /// completions: the remote FIN arrives before its data is delivered), "capacity" (two
-    /// connections, MaxOffloadedConnections 1: the second stays in software).
+    /// A name of ChimneyLifecycleScenarioRegistry() (helper/chimney-lifecycle-scenarios.cc,
+    /// one entry per scenario with its description).
     std::string scenario = "graceful";
     std::string link = "p2p"; //!< "p2p" or "csma"
     uint32_t seed = 1;        //!< RngSeedManager seed (positive)
@@ -53,7 +47,8 @@ struct ChimneyLifecycleResult
 
 /**
  * \ingroup chimney
- * \brief The scenario names RunChimneyLifecycle() knows.
+ * \brief The scenario names RunChimneyLifecycle() knows, in registry order
+ *        (ChimneyLifecycleScenarioRegistry()).
  * \returns the names
  */
 const std::vector<std::string>& ChimneyLifecycleScenarios();

@@ -119,7 +119,7 @@ ChimneyPairBuilder::GetLinkDevices() const
 }
 
 Ptr<Socket>
-ChimneyPairBuilder::Listen(uint32_t host, uint16_t port, ChimneyStreamEndpoint& endpoint) const
+ChimneyPairBuilder::Listen(uint32_t host, uint16_t port, Ptr<ChimneyStreamEndpoint> endpoint) const
 {
     Ptr<Socket> listener = Socket::CreateSocket(GetNode(host), GetSocketFactory(host));
     NS_ABORT_MSG_IF(listener->Bind(InetSocketAddress(Ipv4Address::GetAny(), port)) != 0 ||
@@ -127,18 +127,18 @@ ChimneyPairBuilder::Listen(uint32_t host, uint16_t port, ChimneyStreamEndpoint& 
                     "ChimneyPairBuilder::Listen: port " << port << " of host " << host
                                                         << " is not available");
     listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
-                                MakeCallback(&ChimneyStreamEndpoint::Accept, &endpoint));
+                                MakeCallback(&ChimneyStreamEndpoint::Accept, endpoint));
     return listener;
 }
 
 Ptr<Socket>
 ChimneyPairBuilder::Connect(uint32_t host,
                             uint16_t port,
-                            ChimneyStreamEndpoint& endpoint,
+                            Ptr<ChimneyStreamEndpoint> endpoint,
                             Time at) const
 {
     Ptr<Socket> socket = Socket::CreateSocket(GetNode(host), GetSocketFactory(host));
-    endpoint.Attach(socket);
+    endpoint->Attach(socket);
     const Address remote = InetSocketAddress(GetAddress(1 - host), port);
     Simulator::Schedule(at - Simulator::Now(), [socket, remote]() { socket->Connect(remote); });
     return socket;

@@ -80,7 +80,7 @@ class ChimneyPairBuilder
      * \param endpoint receives the accepted socket
      * \returns the listening socket
      */
-    Ptr<Socket> Listen(uint32_t host, uint16_t port, ChimneyStreamEndpoint& endpoint) const;
+    Ptr<Socket> Listen(uint32_t host, uint16_t port, Ptr<ChimneyStreamEndpoint> endpoint) const;
 
     /**
      * \brief Open a connection from a host to the other host's port, at a time.
@@ -92,7 +92,7 @@ class ChimneyPairBuilder
      */
     Ptr<Socket> Connect(uint32_t host,
                         uint16_t port,
-                        ChimneyStreamEndpoint& endpoint,
+                        Ptr<ChimneyStreamEndpoint> endpoint,
                         Time at) const;
 
     /**

@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_SCENARIO_WORKLOAD_H
 #define CHIMNEY_SCENARIO_WORKLOAD_H
 
+#include "ns3/chimney-pattern.h"
 #include "ns3/chimney-scenario-topology.h"
 #include "ns3/chimney-scenario.h"
 #include "ns3/chimney-status.h"
@@ -21,47 +22,6 @@
 
 namespace ns3
 {
-
-/**
- * \ingroup chimney
- * \brief Byte `offset` of the pattern stream `salt`: the same bytes as
- *        ChimneyStreamEndpoint::Pattern(), computed one at a time so that a receiver can check
- *        a stream without storing it.
- * \param offset position in the stream
- * \param salt the stream's salt
- * \returns the byte
- */
-uint8_t ChimneyPatternByte(uint64_t offset, uint8_t salt);
-
-/**
- * \ingroup chimney
- * \brief Checks a received stream against its pattern as it arrives (nothing stored): how
- *        many bytes, and the first byte that differs. E1/E2 are decided from these and how the
- *        stream ended.
- */
-class ChimneyPatternCheck
-{
-  public:
-    /// \param salt the stream's salt
-    explicit ChimneyPatternCheck(uint8_t salt = 0);
-    /**
-     * \brief Account received bytes.
-     * \param data the bytes
-     * \param size how many
-     */
-    void Add(const uint8_t* data, uint32_t size);
-    /// \returns bytes received so far
-    uint64_t Received() const;
-    /// \returns true while every byte matched its pattern byte
-    bool Intact() const;
-    /// \returns the offset of the first wrong byte (-1: none)
-    int64_t FirstMismatch() const;
-
-  private:
-    uint8_t m_salt;
-    uint64_t m_received{0};
-    int64_t m_firstMismatch{-1};
-};
 
 /**
  * \ingroup chimney

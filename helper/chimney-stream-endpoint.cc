@@ -4,6 +4,8 @@
 
 #include "chimney-stream-endpoint.h"
 
+#include "ns3/boolean.h"
+#include "ns3/chimney-pattern.h"
 #include "ns3/packet.h"
 #include "ns3/simulator.h"
 
@@ -13,15 +15,78 @@
 namespace ns3
 {
 
+NS_OBJECT_ENSURE_REGISTERED(ChimneyStreamEndpoint);
+
+TypeId
+ChimneyStreamEndpoint::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::ChimneyStreamEndpoint")
+            .SetParent<Application>()
+            .SetGroupName("Chimney")
+            .AddConstructor<ChimneyStreamEndpoint>()
+            .AddAttribute("Read",
+                          "Read received data (false: leave it unread; an ns-3 socket then "
+                          "closes with RST).",
+                          BooleanValue(true),
+                          MakeBooleanAccessor(&ChimneyStreamEndpoint::m_read),
+                          MakeBooleanChecker())
+            .AddTraceSource("Rx",
+                            "A packet of the stream was read.",
+                            MakeTraceSourceAccessor(&ChimneyStreamEndpoint::m_rxTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("Tx",
+                            "Bytes were queued on the socket.",
+                            MakeTraceSourceAccessor(&ChimneyStreamEndpoint::m_txTrace),
+                            "ns3::TracedValueCallback::Uint32")
+            .AddTraceSource("End",
+                            "The peer's half of the stream ended (FIN, reset or close).",
+                            MakeTraceSourceAccessor(&ChimneyStreamEndpoint::m_endTrace),
+                            "ns3::ChimneyStreamEndpoint::EndTracedCallback");
+    return tid;
+}
+
+ChimneyStreamEndpoint::ChimneyStreamEndpoint() = default;
+
+ChimneyStreamEndpoint::~ChimneyStreamEndpoint() = default;
+
+void
+ChimneyStreamEndpoint::DoDispose()
+{
+    // What was received and how it ended stay readable (E1/E2 after Simulator::Destroy()).
+    m_socket = nullptr;
+    m_onEnd = nullptr;
+    m_done = nullptr;
+    Application::DoDispose();
+}
+
+void
+ChimneyStreamEndpoint::StartApplication()
+{
+    // The socket comes from Attach() / Accept(): nothing starts on a timer.
+}
+
+void
+ChimneyStreamEndpoint::StopApplication()
+{
+}
+
 std::vector<uint8_t>
 ChimneyStreamEndpoint::Pattern(size_t n, uint8_t salt)
 {
-    std::vector<uint8_t> v(n);
-    for (size_t i = 0; i < n; ++i)
-    {
-        v[i] = static_cast<uint8_t>((i * 131 + (i >> 8) * 7 + salt) & 0xff);
-    }
-    return v;
+    return ChimneyPattern(n, salt);
+}
+
+void
+ChimneyStreamEndpoint::SetRead(bool read)
+{
+    m_read = read;
+}
+
+void
+ChimneyStreamEndpoint::SetEndCallback(std::function<void(ChimneyStreamEndpoint&)> onEnd)
+{
+    m_onEnd = std::move(onEnd);
 }
 
 void
@@ -88,6 +153,7 @@ ChimneyStreamEndpoint::OnSendSpace(Ptr<Socket> socket, uint32_t /* available */)
             return;
         }
         m_offset += static_cast<size_t>(sent);
+        m_txTrace(static_cast<uint32_t>(sent));
     }
     if (m_done)
     {
@@ -100,7 +166,7 @@ ChimneyStreamEndpoint::OnSendSpace(Ptr<Socket> socket, uint32_t /* available */)
 void
 ChimneyStreamEndpoint::OnRecv(Ptr<Socket> socket)
 {
-    if (!read)
+    if (!m_read)
     {
         return;
     }
@@ -113,6 +179,7 @@ ChimneyStreamEndpoint::OnRecv(Ptr<Socket> socket)
         const size_t old = m_received.size();
         m_received.resize(old + p->GetSize());
         p->CopyData(m_received.data() + old, p->GetSize());
+        m_rxTrace(p);
     }
 }
 
@@ -125,9 +192,10 @@ ChimneyStreamEndpoint::SetEnd(End e)
     }
     m_end = e;
     m_endTime = Simulator::Now();
-    if (onEnd)
+    m_endTrace(e);
+    if (m_onEnd)
     {
-        onEnd(*this);
+        m_onEnd(*this);
     }
 }
 

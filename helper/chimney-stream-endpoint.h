@@ -5,9 +5,11 @@
 #ifndef CHIMNEY_STREAM_ENDPOINT_H
 #define CHIMNEY_STREAM_ENDPOINT_H
 
+#include "ns3/application.h"
 #include "ns3/nstime.h"
 #include "ns3/socket.h"
 #include "ns3/tcp-socket.h"
+#include "ns3/traced-callback.h"
 
 #include <cstdint>
 #include <functional>
@@ -19,14 +21,17 @@ namespace ns3
 
 /**
  * \ingroup chimney
- * \brief One end of a TCP stream in an example or test: sends pattern data as the socket's
- *        buffer allows, records every byte it receives and how the stream ended, and checks
- *        the SPEC's end-to-end rules E1 (graceful: exactly the bytes sent, in order, once,
- *        then end of stream) and E2 (abortive: a prefix, then a reset).
+ * \brief One end of a TCP stream in an example or test, as an ns-3 Application: sends
+ *        pattern data (ChimneyPattern()) as the socket's buffer allows, records every byte it
+ *        receives and how the stream ended, and checks the SPEC's end-to-end rules E1
+ *        (graceful: exactly the bytes sent, in order, once, then end of stream) and E2
+ *        (abortive: a prefix, then a reset).
  *
- * Works on any ns-3 stream socket: ChimneySocket and TcpSocketBase alike.
+ * Works on any ns-3 stream socket: ChimneySocket and TcpSocketBase alike. The socket is given
+ * by Attach() or Accept() (ChimneyPairBuilder::Listen / Connect do it); installing the
+ * application on a node is not needed.
  */
-class ChimneyStreamEndpoint
+class ChimneyStreamEndpoint : public Application
 {
   public:
     /// How the peer's half of the stream ended, as this endpoint saw it.
@@ -39,8 +44,20 @@ class ChimneyStreamEndpoint
     };
 
     /**
-     * \brief Pattern data whose every byte depends on its offset, so loss, duplication and
-     *        reordering all show.
+     * \brief Get the type ID.
+     * \returns the object TypeId
+     */
+    static TypeId GetTypeId();
+
+    ChimneyStreamEndpoint();
+    ~ChimneyStreamEndpoint() override;
+
+    /// TracedCallback signature of the "End" trace source.
+    typedef void (*EndTracedCallback)(End end);
+
+    /**
+     * \brief Pattern data (ChimneyPattern()): every byte depends on its offset, so loss,
+     *        duplication and reordering all show.
      * \param n bytes
      * \param salt varies the pattern between streams
      * \returns the bytes
@@ -67,11 +84,17 @@ class ChimneyStreamEndpoint
      */
     void SendAll(std::vector<uint8_t> data, std::function<void()> done = {});
 
-    /// false: leave received data unread (an ns-3 socket then closes with RST).
-    bool read = true;
+    /**
+     * \brief Read received data or leave it unread (attribute "Read").
+     * \param read false: leave it unread (an ns-3 socket then closes with RST)
+     */
+    void SetRead(bool read);
 
-    /// Called after each end (FIN / reset); e.g. close our half when the peer closed.
-    std::function<void(ChimneyStreamEndpoint&)> onEnd;
+    /**
+     * \brief Set what to do once the peer's half ended (FIN or reset), e.g. close our half.
+     * \param onEnd called once, after the "End" trace source
+     */
+    void SetEndCallback(std::function<void(ChimneyStreamEndpoint&)> onEnd);
 
     /// \returns the socket
     Ptr<Socket> GetSocket() const;
@@ -102,7 +125,12 @@ class ChimneyStreamEndpoint
      */
     bool CheckE2(const std::vector<uint8_t>& sent, std::string* why) const;
 
+  protected:
+    void DoDispose() override;
+
   private:
+    void StartApplication() override;
+    void StopApplication() override;
     void OnRecv(Ptr<Socket> socket);
     void OnSendSpace(Ptr<Socket> socket, uint32_t available);
     void OnNormalClose(Ptr<Socket> socket);
@@ -112,6 +140,11 @@ class ChimneyStreamEndpoint
     void SetEnd(End e);
     bool IsPrefix(const std::vector<uint8_t>& sent, std::string* why) const;
 
+    bool m_read{true}; //!< attribute "Read"
+    std::function<void(ChimneyStreamEndpoint&)> m_onEnd;
+    TracedCallback<Ptr<const Packet>> m_rxTrace; //!< "Rx": every packet read
+    TracedCallback<uint32_t> m_txTrace;          //!< "Tx": bytes queued by each Send
+    TracedCallback<End> m_endTrace;              //!< "End": how the peer's half ended
     Ptr<Socket> m_socket;
     std::vector<uint8_t> m_received;
     std::vector<uint8_t> m_toSend;

@@ -70,8 +70,8 @@ class FaultRun
     std::vector<CallRecord> upcalls;
     std::vector<TcpSegment> hostTx; //!< TCP segments host 0 sent (MacTx)
     std::vector<std::vector<uint8_t>> sent;
-    std::vector<std::unique_ptr<ChimneyStreamEndpoint>> clients;
-    std::vector<std::unique_ptr<ChimneyStreamEndpoint>> servers;
+    std::vector<Ptr<ChimneyStreamEndpoint>> clients;
+    std::vector<Ptr<ChimneyStreamEndpoint>> servers;
     std::vector<OffloadHandle> handles;
     std::vector<ChimneyHostStack::Outcome> outcomes;
     uint64_t findings = 0;
@@ -127,14 +127,15 @@ class FaultRun
         std::vector<Ptr<Socket>> sockets;
         for (uint32_t i = 0; i < connections; ++i)
         {
-            clients.push_back(std::make_unique<ChimneyStreamEndpoint>());
-            servers.push_back(std::make_unique<ChimneyStreamEndpoint>());
+            clients.push_back(CreateObject<ChimneyStreamEndpoint>());
+            servers.push_back(CreateObject<ChimneyStreamEndpoint>());
             ChimneyStreamEndpoint& server = *servers.back();
             ChimneyStreamEndpoint& client = *clients.back();
             const uint16_t port = static_cast<uint16_t>(9 + i);
-            pair.Listen(1, port, server);
-            server.onEnd = [](ChimneyStreamEndpoint& e) { e.GetSocket()->Close(); };
-            Ptr<Socket> socket = pair.Connect(0, port, client, Seconds(0.1) + MilliSeconds(i));
+            pair.Listen(1, port, servers.back());
+            server.SetEndCallback([](ChimneyStreamEndpoint& e) { e.GetSocket()->Close(); });
+            Ptr<Socket> socket =
+                pair.Connect(0, port, clients.back(), Seconds(0.1) + MilliSeconds(i));
             sockets.push_back(socket);
             auto data = ChimneyStreamEndpoint::Pattern(bytes, static_cast<uint8_t>(2 * i + 1));
             auto last = ChimneyStreamEndpoint::Pattern(finalBytes, static_cast<uint8_t>(2 * i + 2));

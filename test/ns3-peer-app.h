@@ -8,6 +8,7 @@
 // The ns-3 side of the system tests: an application on ns-3's own TcpSocketBase that records
 // what it receives and how its socket closes, and pattern data to send through it.
 
+#include "ns3/chimney-pattern.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
@@ -136,16 +137,11 @@ ListenTcp(Ptr<Node> node, uint16_t port, Callback<void, Ptr<Socket>, const Addre
 }
 
 /// Pattern data whose bytes depend on their offset, so any loss, duplication or reordering
-/// of the stream shows.
+/// of the stream shows (the module's one pattern, ChimneyPattern()).
 inline std::vector<uint8_t>
 Pattern(size_t n, uint8_t salt)
 {
-    std::vector<uint8_t> v(n);
-    for (size_t i = 0; i < n; ++i)
-    {
-        v[i] = static_cast<uint8_t>((i * 131 + (i >> 8) * 7 + salt) & 0xff);
-    }
-    return v;
+    return ChimneyPattern(n, salt);
 }
 
 } // namespace ns3
