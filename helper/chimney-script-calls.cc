@@ -430,7 +430,7 @@ ScriptRun::ReadState(const ScriptEvent& e, OffloadHandle h)
         {
             m_device->GetTcpState(h, state);
         }
-        static const std::map<TcpState, std::string> linux{
+        static const std::map<TcpState, std::string> linuxNames{
             {TcpState::Closed, "TCP_CLOSE"},
             {TcpState::Listen, "TCP_LISTEN"},
             {TcpState::SynSent, "TCP_SYN_SENT"},
@@ -442,7 +442,7 @@ ScriptRun::ReadState(const ScriptEvent& e, OffloadHandle h)
             {TcpState::Closing, "TCP_CLOSING"},
             {TcpState::LastAck, "TCP_LAST_ACK"},
             {TcpState::TimeWait, "TCP_TIME_WAIT"}};
-        got = linux.at(state);
+        got = linuxNames.at(state);
     }
     return got;
 }
