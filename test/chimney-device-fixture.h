@@ -46,6 +46,7 @@ class ChimneyDeviceFixture : public testing::Test
         target = DynamicCast<ChimneyNetDevice>(targets.Get(0));
         InternetStackHelper internet;
         internet.Install(nodes);
+        internet.AssignStreams(nodes, 2000); // independent of earlier tests (see test-links.h)
         Ipv4AddressHelper address("10.1.1.0", "255.255.255.0");
         NetDeviceContainer ipDevices(target);
         ipDevices.Add(links.Get(1));

@@ -111,6 +111,7 @@ class HostStackTest : public testing::Test
         targets = chimneyHelper.Install(chimneyPeer ? links : NetDeviceContainer(links.Get(0)));
         InternetStackHelper internet;
         internet.Install(nodes);
+        internet.AssignStreams(nodes, 2000); // independent of earlier tests (see test-links.h)
         Ipv4AddressHelper address("10.1.1.0", "255.255.255.0");
         NetDeviceContainer ipDevices(targets.Get(0));
         ipDevices.Add(chimneyPeer ? targets.Get(1) : links.Get(1));

@@ -42,7 +42,11 @@ struct CsmaLink
         CsmaHelper csma;
         csma.SetChannelAttribute("DataRate", StringValue("10Mbps"));
         csma.SetChannelAttribute("Delay", StringValue("50us"));
-        return csma.Install(nodes);
+        NetDeviceContainer devices = csma.Install(nodes);
+        // Fixed streams: a test's backoffs must not depend on the tests run before it in the
+        // same process (ns-3's test runner and test.py run every case in one process).
+        csma.AssignStreams(devices, 1000);
+        return devices;
     }
 };
 
