@@ -149,6 +149,13 @@ main(int argc, char* argv[])
         }
         else if (arg.rfind("--defect=", 0) == 0)
         {
+            const auto names = ChimneyNetDevice::GetDefectNames();
+            if (std::find(names.begin(), names.end(), arg.substr(9)) == names.end())
+            {
+                std::cerr << "chimney-script: unknown defect '" << arg.substr(9)
+                          << "' (--list-defects lists them)\n";
+                return 2;
+            }
             runner.SetDefect(arg.substr(9));
         }
         else if (arg == "--list-defects")

@@ -353,6 +353,16 @@ ScriptRun::ChimneyCall(const ScriptEvent& e)
                                            how == "graceful" ? TCP_DISCONNECT_GRACEFUL_CLOSE
                                                              : TCP_DISCONNECT_ABORTIVE_CLOSE);
         }
+        else if (c.name == "post_receive")
+        {
+            unsigned size = 0;
+            if (c.args.size() != 2 || std::sscanf(c.args[1].text.c_str(), "%u", &size) != 1 ||
+                size == 0 || size > 16777216)
+            {
+                Bad(e, "post_receive arguments: (fd, BYTES), 1 to 16777216 bytes");
+            }
+            returned = m_stack->PostReceive(h, size);
+        }
         else if (c.name == "retrieve")
         {
             ChimneyUploadReason reason = ChimneyUploadReason::UPLOAD_REQUESTED;

@@ -11,6 +11,7 @@
 #include "chimney-script-tap.h"
 
 #include "ns3/chimney-host-stack.h"
+#include "ns3/chimney-intermediate-driver.h"
 #include "ns3/chimney-net-device.h"
 #include "ns3/chimney-socket.h"
 #include "ns3/chimney-verifier.h"
@@ -130,12 +131,14 @@ class ScriptRun
     bool m_audit{false};
     std::string m_linkDelay{"0ms"};
     std::string m_linkRate{"1Gbps"};
+    uint32_t m_layers{0}; //!< intermediate drivers between the device and the host (--layers)
     std::vector<std::pair<std::string, std::string>> m_stackAttributes;
     std::vector<std::pair<std::string, std::string>> m_deviceAttributes;
 
     // the simulation
     NodeContainer m_nodes;
     Ptr<ChimneyNetDevice> m_device;
+    std::vector<Ptr<ChimneyIntermediateDriver>> m_layerDrivers; //!< --layers, lowest first
     Ptr<NetDevice> m_peerDevice;
     Ptr<ChimneyHostStack> m_stack;
     Ptr<ChimneyVerifier> m_verifier;

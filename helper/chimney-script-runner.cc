@@ -170,6 +170,17 @@ ScriptRun::Configure()
         {
             m_linkRate = value;
         }
+        else if (key == "layers")
+        {
+            const double n = number(value);
+            if (n != static_cast<uint32_t>(n) || n > 8)
+            {
+                throw ScriptStop{ChimneyScriptResult::BAD_SCRIPT,
+                                 0,
+                                 m_script.name + ": --layers takes 0 to 8, not '" + value + "'"};
+            }
+            m_layers = static_cast<uint32_t>(n);
+        }
         else if (key == "defect")
         {
             m_defect = m_defect.empty() ? value : m_defect;
@@ -206,6 +217,14 @@ ScriptRun::Build()
     p2p.SetChannelAttribute("Delay", StringValue(m_linkDelay));
     NetDeviceContainer links = p2p.Install(m_nodes);
     ChimneyHelper chimney;
+    const auto defects = ChimneyNetDevice::GetDefectNames();
+    if (!m_defect.empty() && std::find(defects.begin(), defects.end(), m_defect) == defects.end())
+    {
+        throw ScriptStop{ChimneyScriptResult::BAD_SCRIPT,
+                         0,
+                         m_script.name + ": unknown defect '" + m_defect +
+                             "' (chimney-script --list-defects lists them)"};
+    }
     if (!m_defect.empty())
     {
         chimney.SetDeviceAttribute("Defect", StringValue(m_defect));
@@ -229,9 +248,20 @@ ScriptRun::Build()
     }
     stacks.Install(devices);
     m_stack = ChimneyStackHelper::GetStack(m_nodes.Get(0));
-    // The tap sits between stack and device and changes nothing: it records for the script.
+    // --layers=N: N intermediate drivers between the device and the tap (the first above the
+    // device); they pass everything through (A11), so the script reads the same.
+    ChimneyOffloadProvider* lower = PeekPointer(m_device);
+    for (uint32_t i = 0; i < m_layers; ++i)
+    {
+        Ptr<ChimneyIntermediateDriver> layer = CreateObject<ChimneyIntermediateDriver>();
+        layer->SetLowerLayer(lower);
+        lower = layer->AddUpperProtocol(nullptr, i + 1 == m_layers ? "tcpip" : "layer");
+        m_layerDrivers.push_back(layer);
+    }
+    // The tap sits between stack and layers or device and changes nothing: it records for the
+    // script what the host sees.
     m_tap.SetOffloadClient(PeekPointer(m_stack));
-    m_tap.SetLowerLayer(PeekPointer(m_device));
+    m_tap.SetLowerLayer(lower);
     m_stack->SetLowerLayer(&m_tap);
     m_tap.SetNotify([this]() {
         if (m_verbose)
@@ -258,6 +288,10 @@ ScriptRun::Build()
                 }));
     }
     m_verifier = ChimneyVerifierHelper().Install(devices);
+    for (const auto& layer : m_layerDrivers)
+    {
+        m_verifier->AttachIntermediateDriver(layer);
+    }
     m_verifier->TraceConnectWithoutContext(
         "Finding",
         Callback<void, const ChimneyFinding&>([this](const ChimneyFinding& f) {

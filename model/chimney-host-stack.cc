@@ -147,10 +147,11 @@ ChimneyHostStack::GetTypeId()
                           MakeUintegerAccessor(&ChimneyHostStack::m_receiveBufferSize),
                           MakeUintegerChecker<uint32_t>(1))
             .AddAttribute("ReceiveBuffersPosted",
-                          "Receive NBLs kept posted to an offloaded connection.",
+                          "Receive NBLs kept posted to an offloaded connection (0: none, "
+                          "only those posted with PostReceive).",
                           UintegerValue(4),
                           MakeUintegerAccessor(&ChimneyHostStack::m_receiveBuffersPosted),
-                          MakeUintegerChecker<uint32_t>(1))
+                          MakeUintegerChecker<uint32_t>(0))
             .AddAttribute("TimeWait",
                           "TIME_WAIT duration (2*MSL) in software.",
                           TimeValue(Seconds(120)),
@@ -1287,6 +1288,29 @@ ChimneyHostStack::PostReceives(Connection& c)
             break;
         }
     }
+}
+
+ChimneyStatus
+ChimneyHostStack::PostReceive(OffloadHandle handle, uint32_t size)
+{
+    Connection* c = Get(handle);
+    if (!c || size == 0)
+    {
+        return ChimneyStatus::INVALID_PARAMETER;
+    }
+    if (c->phase != Phase::OFFLOADED)
+    {
+        return ChimneyStatus::INVALID_STATE;
+    }
+    Ptr<NetBufferList> nbl = NewReceiveNbl(size, NextNblId());
+    ++c->receivesPosted;
+    const ChimneyStatus status = m_lower->TcpOffloadReceive(c->handle, nbl);
+    m_callTrace("Receive", c->handle, nbl->id, 0, status);
+    if (status != ChimneyStatus::PENDING)
+    {
+        --c->receivesPosted;
+    }
+    return status;
 }
 
 void

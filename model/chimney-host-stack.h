@@ -160,6 +160,17 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     ChimneyStatus Terminate(OffloadHandle handle);
 
     /**
+     * \brief Post one receive NBL of \p size bytes to an offloaded connection, besides the
+     *        ReceiveBuffersPosted the stack keeps posted itself (0 there: only these). Its
+     *        data reaches the socket as any receive completion's.
+     * \param handle the connection
+     * \param size bytes of the buffer (1 or more)
+     * \returns PENDING if the TcpOffloadReceive request was made, else why not
+     *          (INVALID_STATE: not offloaded; INVALID_PARAMETER: unknown handle, size 0)
+     */
+    ChimneyStatus PostReceive(OffloadHandle handle, uint32_t size);
+
+    /**
      * \brief Close the send half: graceful (FIN after data, which may be non-empty) or
      *        abortive (RST; data must be empty). Works in every phase: offloaded it is a
      *        TcpOffloadDisconnect, in software the engine's close, in between it is issued

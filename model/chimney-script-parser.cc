@@ -50,6 +50,7 @@ ChimneyCalls()
     static const std::set<std::string> calls{"offload",
                                              "terminate",
                                              "disconnect",
+                                             "post_receive",
                                              "retrieve",
                                              "hardware_failure"};
     return calls;
