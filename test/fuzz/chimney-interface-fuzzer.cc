@@ -67,14 +67,13 @@ constexpr size_t kMaxOps = 96;
 constexpr OffloadHandle kUnknownHandle = 9999;
 
 bool g_trace = false;
-/// CHIMNEY_FUZZ_KNOWN=1: also make the valid calls that still give known findings (doc/
-/// chimney-mutation.rst, "Interface fuzzer"): a send after an abortive disconnect or an Abort
-/// indication (A5, A4: it completes after the disconnect), an abortive disconnect after a
-/// graceful one (E2: SUCCESS but no RST once the engine is in LAST_ACK, TIME_WAIT or CLOSED) or
-/// after a Retrieve, e.g. an in-order SYN closed the
-/// connection with sends outstanding (A5); a hardware failure while a disconnect is pending
-/// (A4: the disconnect completes at once, the sends only at the terminate); a peer ACK of data
-/// never sent (W10 takes it as the peer's highest ACK).
+/// CHIMNEY_FUZZ_KNOWN=1: also make the valid calls that still give findings (BENCHMARKS.md,
+/// "Interface fuzzer"): a send after an abortive disconnect or an Abort indication (A5, A4: it
+/// completes after the disconnect); an abortive disconnect after a graceful one (E2: SUCCESS
+/// but no RST once the engine is in LAST_ACK, TIME_WAIT or CLOSED) or after a Retrieve (A5); a
+/// disconnect after an Abort indication or after, or pending at, a hardware failure (A4: it
+/// completes at once, earlier sends only at the terminate); a peer ACK of data never sent (W10
+/// takes it as the peer's ACK).
 bool g_known = false;
 
 [[noreturn]] void
@@ -1119,7 +1118,8 @@ Harness::RunOps(Reader& in)
             }
             break;
         case GRACEFUL:
-            if (s && s->phase == Slot::Phase::Offloaded && !s->graceful && !s->abortive)
+            if (s && s->phase == Slot::Phase::Offloaded && !s->graceful && !s->abortive &&
+                (!(m_target->HasFailed() || s->aborted) || g_known))
             {
                 auto nbl = NetBufferList::CreateSend(Data(in.U8() % 4 == 0 ? 0 : in.U8() * 3u),
                                                      m_nextId++);
@@ -1136,7 +1136,7 @@ Harness::RunOps(Reader& in)
             break;
         case ABORTIVE:
             if (s && s->phase == Slot::Phase::Offloaded && !s->abortive &&
-                (!(s->graceful || s->retrieved) || g_known))
+                (!(s->graceful || s->retrieved || m_target->HasFailed()) || g_known))
             {
                 auto nbl = NetBufferList::CreateSend({}, m_nextId++);
                 m_keep.push_back(nbl);
