@@ -65,5 +65,5 @@ if [ "$rc" -ne 0 ]; then
     grep -E 'Test unit written to' "$log" || true
     echo "fuzz.sh: the fuzzer found a failure (exit $rc)" >&2
 fi
-echo "fuzz.sh: $(find "$build/fuzz-corpus" -type f | wc -l) inputs in build/fuzz-corpus/"
+echo "fuzz.sh: $(find "$build/fuzz-corpus" -type f | wc -l) inputs in ${build#"$root"/}/fuzz-corpus/"
 exit "$rc"

@@ -1179,7 +1179,8 @@ Harness::RunOps(Reader& in)
             {
                 PeerApp* p = PeerFor(s->port);
                 Trace("peer sends on port " + std::to_string(s->port));
-                p->socket->Send(Create<Packet>(Data(1 + in.U8() * 20u).data(), 1 + (a >> 2) * 20u));
+                const std::vector<uint8_t> bytes = Data(1 + in.U8() * 20u);
+                p->socket->Send(Create<Packet>(bytes.data(), static_cast<uint32_t>(bytes.size())));
             }
             break;
         case PEER_CLOSE:
