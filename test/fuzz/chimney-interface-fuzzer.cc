@@ -333,6 +333,7 @@ Harness::Build(uint32_t connections)
         csma.SetChannelAttribute("DataRate", StringValue("10Mbps"));
         csma.SetChannelAttribute("Delay", StringValue("50us"));
         m_links = csma.Install(m_nodes);
+        csma.AssignStreams(m_links, 1000); // backoffs independent of earlier inputs
     }
     else
     {
@@ -351,6 +352,7 @@ Harness::Build(uint32_t connections)
         DynamicCast<ChimneyNetDevice>(chimney.Install(NetDeviceContainer(m_links.Get(0))).Get(0));
     InternetStackHelper internet;
     internet.Install(m_nodes);
+    internet.AssignStreams(m_nodes, 2000); // independent of earlier inputs (libFuzzer: one process)
     Ipv4AddressHelper address("10.1.1.0", "255.255.255.0");
     NetDeviceContainer ipDevices(m_target);
     ipDevices.Add(m_links.Get(1));
