@@ -135,6 +135,7 @@ ScriptRun::Configure()
 {
     for (const auto& [key, value] : m_script.options)
     {
+        const std::string& option = key; // clang < 16 cannot capture a structured binding
         auto number = [&](const std::string& v) {
             char* end = nullptr;
             const double d = std::strtod(v.c_str(), &end);
@@ -142,7 +143,7 @@ ScriptRun::Configure()
             {
                 throw ScriptStop{ChimneyScriptResult::BAD_SCRIPT,
                                  0,
-                                 m_script.name + ": bad value '" + v + "' for --" + key};
+                                 m_script.name + ": bad value '" + v + "' for --" + option};
             }
             return d;
         };
