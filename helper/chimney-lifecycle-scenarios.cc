@@ -11,8 +11,11 @@
 #include "ns3/chimney-host-stack.h"
 #include "ns3/chimney-intermediate-driver.h"
 #include "ns3/chimney-net-device.h"
+#include "ns3/chimney-probe-protocol.h"
 #include "ns3/chimney-socket.h"
 #include "ns3/chimney-timeline.h"
+#include "ns3/error-model.h"
+#include "ns3/pointer.h"
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
 
@@ -259,6 +262,91 @@ StartCapacity(ChimneyLifecycleRun& r)
     r.checks.push_back({"E1 host0 -> host1 (second connection)", r.server2, &r.up2, true});
 }
 
+/// Drops the n-th frame of more than minSize bytes it sees (a data segment): a hole on the wire.
+class DropNthLongFrame : public ErrorModel
+{
+  public:
+    /// \param n which frame (1: the first) \param minSize longer than this
+    void Set(uint32_t n, uint32_t minSize)
+    {
+        m_n = n;
+        m_minSize = minSize;
+    }
+
+  private:
+    bool DoCorrupt(Ptr<Packet> p) override
+    {
+        return p->GetSize() > m_minSize && ++m_seen == m_n;
+    }
+
+    void DoReset() override
+    {
+        m_seen = 0;
+    }
+
+    uint32_t m_n{0};       //!< which frame
+    uint32_t m_minSize{0}; //!< longer than this
+    uint32_t m_seen{0};    //!< long frames seen
+};
+
+// Host 0 writes 1,000 bytes per send call, so that many send NBLs are outstanding at once (A4:
+// each acknowledgement completes several, in posting order); the remote sends too, and its
+// fifth data segment is lost on the way in (a hole, W9); the host terminates mid-transfer with
+// sends outstanding (A9: the send chain returns them in posting order) and finishes in
+// software (E1 both ways).
+void
+StartSeveralSends(ChimneyLifecycleRun& r)
+{
+    OpenConnection(r);
+    r.client->SetAttribute("WriteSize", UintegerValue(1000));
+    r.server->SetEndCallback(CloseOnEnd);
+    Ptr<DropNthLongFrame> drop = CreateObject<DropNthLongFrame>();
+    drop->Set(5, 300);
+    r.pair.GetLinkDevices().Get(0)->SetAttribute("ReceiveErrorModel", PointerValue(drop));
+    r.up = Endpoint::Pattern(400000, 16);
+    r.down = Endpoint::Pattern(100000, 17);
+    Simulator::Schedule(Seconds(0.5), [&r]() {
+        r.client->SendAll(r.up, [&r]() { r.socket->Close(); });
+        r.server->SendAll(r.down);
+    });
+    Ptr<ChimneyHostStack> stack = r.pair.GetStack(0);
+    Simulator::Schedule(Seconds(0.7), [&r, stack]() {
+        stack->Terminate(DynamicCast<ChimneySocket>(r.socket)->GetHandle());
+    });
+    r.stop = Seconds(60);
+    r.checks.push_back({"E1 host0 -> host1", r.server, &r.up, true});
+    r.checks.push_back({"E1 host1 -> host0", r.client, &r.down, true});
+}
+
+// Graceful, with host 0's stack and a second upper protocol (ChimneyProbeProtocol, an idle
+// offloaded connection of its own with receives posted) on one intermediate driver: both
+// number their NBLs from 1, so the driver must route every completion by the context stored
+// with the NBL (A11). The probe terminates its connection at 5 s, after the host's is done.
+void
+StartTwoUppers(ChimneyLifecycleRun& r)
+{
+    Ptr<ChimneyNetDevice> device = DynamicCast<ChimneyNetDevice>(r.pair.GetChimneyDevices().Get(0));
+    Ptr<ChimneyIntermediateDriver> layer = CreateObject<ChimneyIntermediateDriver>();
+    r.verifier->AttachIntermediateDriver(layer);
+    layer->SetLowerLayer(PeekPointer(device));
+    Ptr<ChimneyHostStack> stack = r.pair.GetStack(0);
+    stack->SetLowerLayer(layer->AddUpperProtocol(PeekPointer(stack), "tcpip"));
+    Ptr<ChimneyProbeProtocol> probe = Create<ChimneyProbeProtocol>();
+    probe->SetLower(layer->AddUpperProtocol(PeekPointer(probe), "probe"));
+    if (r.timeline)
+    {
+        r.timeline->AttachLayer("layer", layer);
+    }
+    const Address remoteLink = r.pair.GetLinkDevices().Get(1)->GetAddress();
+    Simulator::Schedule(Seconds(0.3), [&r, probe, remoteLink]() {
+        probe->Offload(r.pair.GetAddress(0), 7000, r.pair.GetAddress(1), 7001, remoteLink, 3, 1000);
+    });
+    Simulator::Schedule(Seconds(5), [probe]() { probe->Terminate(); });
+    // Keeps the probe alive as long as the simulation (the layer holds it by raw pointer).
+    Simulator::Schedule(Seconds(100000), [probe]() {});
+    StartGraceful(r);
+}
+
 } // namespace
 
 const std::vector<ChimneyLifecycleScenario>&
@@ -297,6 +385,17 @@ ChimneyLifecycleScenarioRegistry()
          false,
          ConfigureCapacity,
          StartCapacity},
+        {"several-sends",
+         "1,000-byte writes (many send NBLs outstanding), a remote segment lost, upload "
+         "mid-transfer",
+         false,
+         {},
+         StartSeveralSends},
+        {"two-uppers",
+         "graceful through an intermediate driver with a second upper protocol on it",
+         false,
+         {},
+         StartTwoUppers},
     };
     return registry;
 }

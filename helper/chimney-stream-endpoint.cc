@@ -8,6 +8,7 @@
 #include "ns3/chimney-pattern.h"
 #include "ns3/packet.h"
 #include "ns3/simulator.h"
+#include "ns3/uinteger.h"
 
 #include <algorithm>
 #include <sstream>
@@ -31,6 +32,13 @@ ChimneyStreamEndpoint::GetTypeId()
                           BooleanValue(true),
                           MakeBooleanAccessor(&ChimneyStreamEndpoint::m_read),
                           MakeBooleanChecker())
+            .AddAttribute("WriteSize",
+                          "Bytes per socket Send() call of SendAll (0: as much as the socket "
+                          "takes). Small writes on an offloaded chimney socket are one send NBL "
+                          "each, so that several are outstanding at once.",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&ChimneyStreamEndpoint::m_writeSize),
+                          MakeUintegerChecker<uint32_t>())
             .AddTraceSource("Rx",
                             "A packet of the stream was read.",
                             MakeTraceSourceAccessor(&ChimneyStreamEndpoint::m_rxTrace),
@@ -146,7 +154,11 @@ ChimneyStreamEndpoint::OnSendSpace(Ptr<Socket> socket, uint32_t /* available */)
         {
             return; // retried on the next send callback
         }
-        const uint32_t n = std::min<uint32_t>(room, m_toSend.size() - m_offset);
+        uint32_t n = std::min<uint32_t>(room, m_toSend.size() - m_offset);
+        if (m_writeSize > 0)
+        {
+            n = std::min(n, m_writeSize);
+        }
         const int sent = socket->Send(m_toSend.data() + m_offset, n, 0);
         if (sent <= 0)
         {

@@ -140,7 +140,8 @@ class ChimneyStreamEndpoint : public Application
     void SetEnd(End e);
     bool IsPrefix(const std::vector<uint8_t>& sent, std::string* why) const;
 
-    bool m_read{true}; //!< attribute "Read"
+    bool m_read{true};       //!< attribute "Read"
+    uint32_t m_writeSize{0}; //!< attribute "WriteSize" (0: as much as the socket takes)
     std::function<void(ChimneyStreamEndpoint&)> m_onEnd;
     TracedCallback<Ptr<const Packet>> m_rxTrace; //!< "Rx": every packet read
     TracedCallback<uint32_t> m_txTrace;          //!< "Tx": bytes queued by each Send

@@ -52,6 +52,16 @@ ChimneyDefectRegistry::All()
          "slow-receiver",   {"A7"},       &MakeIndicateFinBeforeDataDefect},
         {"OffloadBeyondCapacity",     "R5: offloads accepted beyond MaxOffloadedConnections",
          "capacity",        {"R5"},       &MakeOffloadBeyondCapacityDefect},
+        {"RstBelowSndNxt",            "W10: the abortive RST carries SND.UNA, not SND.NXT",
+         "abortive",        {"W10"},      &MakeRstBelowSndNxtDefect},
+        {"AckAcrossHole",             "W9: data beyond a hole, then one ACK across the hole",
+         "several-sends",   {"W9"},       &MakeAckAcrossHoleDefect},
+        {"SendChainOutOfOrder",       "A9: the terminate's send chain, first two NBLs swapped",
+         "several-sends",   {"A9"},       &MakeSendChainOutOfOrderDefect},
+        {"CopyNblThroughLayer",       "A11: layers pass a copy of each completed NBL up",
+         "intermediate",    {"A11"},      &MakeCopyNblThroughLayerDefect},
+        {"CompletionToWrongUpper",    "A11: a layer routes completions by request id",
+         "two-uppers",      {"A11"},      &MakeCompletionToWrongUpperDefect},
     };
     // clang-format on
     return rows;

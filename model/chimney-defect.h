@@ -122,6 +122,23 @@ class ChimneyDefect
     {
     }
 
+    /// \returns true when RewriteTransmitted() must see every segment before it goes out
+    virtual bool RewritesTransmitted() const
+    {
+        return false;
+    }
+
+    /**
+     * \brief A segment of the connection is about to go on the wire (only if
+     *        RewritesTransmitted()).
+     * \param c the connection
+     * \param segment the segment, which the defect may change
+     */
+    virtual void RewriteTransmitted(const ChimneyOffloadConnection& /* c */,
+                                    TcpSegment& /* segment */)
+    {
+    }
+
     /**
      * \brief An RST went on the wire, or an acceptable one was received.
      * \param c the connection
@@ -180,6 +197,37 @@ class ChimneyDefect
                              TcpDelegatedState& /* state */)
     {
         return true;
+    }
+
+    /**
+     * \brief The send NBLs of the terminate's send chain, in posting order (their status,
+     *        bytes and returned data already set), about to be linked into the chain.
+     * \param c the connection
+     * \param chain the NBLs; the defect may reorder them (A9)
+     */
+    virtual void OrderSendChain(const ChimneyOffloadConnection& /* c */,
+                                std::vector<Ptr<NetBufferList>>& /* chain */)
+    {
+    }
+
+    // --- intermediate drivers above the device (ChimneyIntermediateDriver takes the defect of
+    // the device it is stacked on) ---
+
+    /**
+     * \brief A send or receive NBL completion is about to be passed up by a layer.
+     * \param nbl the NBL (chain) the layer received from below
+     * \returns what the layer passes up instead (nbl itself when correct, A11)
+     */
+    virtual Ptr<NetBufferList> PassedUpByLayer(Ptr<NetBufferList> nbl)
+    {
+        return nbl;
+    }
+
+    /// \returns true when a layer routes NBL completions by request id, not by the context
+    /// stored with the NBL (A11)
+    virtual bool LayerRoutesById() const
+    {
+        return false;
     }
 
     /**

@@ -197,6 +197,14 @@ ChimneyHostStack::GetTypeId()
                             "A completion this stack received.",
                             MakeTraceSourceAccessor(&ChimneyHostStack::m_upcallTrace),
                             "ns3::ChimneyHostStack::UpcallTracedCallback")
+            .AddTraceSource("NblCall",
+                            "Observation only: each NBL object of a request, before the call.",
+                            MakeTraceSourceAccessor(&ChimneyHostStack::m_nblCallTrace),
+                            "ns3::ChimneyHostStack::NblTracedCallback")
+            .AddTraceSource("NblUpcall",
+                            "Observation only: each NBL object of a completion received.",
+                            MakeTraceSourceAccessor(&ChimneyHostStack::m_nblUpcallTrace),
+                            "ns3::ChimneyHostStack::NblTracedCallback")
             .AddTraceSource("Event",
                             "An indication (Disconnect, Abort, Retrieve) this stack received.",
                             MakeTraceSourceAccessor(&ChimneyHostStack::m_eventTrace),
@@ -1254,6 +1262,7 @@ ChimneyHostStack::PostSend(Connection& c, std::vector<uint8_t> data)
     const uint64_t size = data.size();
     Ptr<NetBufferList> nbl = NetBufferList::CreateSend(std::move(data), NextNblId());
     c.postedSendBytes += size;
+    m_nblCallTrace("Send", c.handle, nbl);
     const ChimneyStatus status = m_lower->TcpOffloadSend(c.handle, nbl);
     m_callTrace("Send", c.handle, nbl->id, 0, status);
     if (status != ChimneyStatus::PENDING)
@@ -1280,6 +1289,7 @@ ChimneyHostStack::PostReceives(Connection& c)
     {
         Ptr<NetBufferList> nbl = NewReceiveNbl(m_receiveBufferSize, NextNblId());
         ++c.receivesPosted;
+        m_nblCallTrace("Receive", c.handle, nbl);
         const ChimneyStatus status = m_lower->TcpOffloadReceive(c.handle, nbl);
         m_callTrace("Receive", c.handle, nbl->id, 0, status);
         if (status != ChimneyStatus::PENDING)
@@ -1324,6 +1334,7 @@ ChimneyHostStack::IssueDisconnect(Connection& c)
     {
         c.abortIssued = true;
         c.abortNbl = NetBufferList::CreateSend({}, NextNblId());
+        m_nblCallTrace("Disconnect", c.handle, c.abortNbl);
         const ChimneyStatus status =
             m_lower->TcpOffloadDisconnect(c.handle, c.abortNbl, TCP_DISCONNECT_ABORTIVE_CLOSE);
         m_callTrace("Disconnect", c.handle, c.abortNbl->id, TCP_DISCONNECT_ABORTIVE_CLOSE, status);
@@ -1340,6 +1351,7 @@ ChimneyHostStack::IssueDisconnect(Connection& c)
         c.gracefulIssued = true;
         c.gracefulNbl = NetBufferList::CreateSend(std::move(c.closeData), NextNblId());
         c.closeData.clear();
+        m_nblCallTrace("Disconnect", c.handle, c.gracefulNbl);
         const ChimneyStatus status =
             m_lower->TcpOffloadDisconnect(c.handle, c.gracefulNbl, TCP_DISCONNECT_GRACEFUL_CLOSE);
         m_callTrace("Disconnect",
@@ -1369,6 +1381,7 @@ ChimneyHostStack::TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList
     for (Ptr<NetBufferList> nbl = nbls; nbl; nbl = nbl->next)
     {
         m_upcallTrace("Send", handle, nbl->id, nbl->status, nbl->bytesTransferred);
+        m_nblUpcallTrace("Send", handle, nbl);
         if (!c)
         {
             continue;
@@ -1408,6 +1421,7 @@ ChimneyHostStack::TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferL
     for (Ptr<NetBufferList> nbl = nbls; nbl; nbl = nbl->next)
     {
         m_upcallTrace("Receive", handle, nbl->id, nbl->status, nbl->bytesTransferred);
+        m_nblUpcallTrace("Receive", handle, nbl);
         if (!c)
         {
             continue;
@@ -1450,6 +1464,7 @@ void
 ChimneyHostStack::TcpOffloadDisconnectComplete(OffloadHandle handle, Ptr<NetBufferList> nbl)
 {
     m_upcallTrace("Disconnect", handle, nbl->id, nbl->status, nbl->bytesTransferred);
+    m_nblUpcallTrace("Disconnect", handle, nbl);
     Connection* c = Get(handle);
     if (!c)
     {
@@ -1598,6 +1613,11 @@ ChimneyHostStack::TerminateOffloadComplete(Ptr<OffloadBlockList> blocks)
     blocks->ForEachTcp(
         [&tcp](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& t) { tcp = &t; });
     const ChimneyStatus status = tcp ? tcp->status : ChimneyStatus::FAILURE;
+    for (NetBufferList* n = tcp ? PeekPointer(tcp->sendDataHead) : nullptr; n != nullptr;
+         n = PeekPointer(n->next))
+    {
+        m_nblUpcallTrace("SendReturned", handle, Ptr<const NetBufferList>(n));
+    }
     m_upcallTrace("Terminate", handle, blocks->id, status, 0);
     Connection* c = Get(handle);
     if (!c || c->phase != Phase::TERMINATING)

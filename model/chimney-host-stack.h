@@ -305,6 +305,19 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     DownTargetCallback6 GetDownTarget6() const override;
 
     /**
+     * TracedCallback signature of NblCall and NblUpcall (observation only, for verifiers: NBL
+     * identity, A11): one NBL object of a request, just before the call (every NBL of a send
+     * or receive chain, the disconnect NBL), or of a completion this stack received ("Send",
+     * "Receive", "Disconnect"; "SendReturned" for each NBL of a terminate's send chain).
+     * \param operation the operation
+     * \param handle the connection
+     * \param nbl the NBL object
+     */
+    typedef void (*NblTracedCallback)(std::string operation,
+                                      OffloadHandle handle,
+                                      Ptr<const NetBufferList> nbl);
+
+    /**
      * TracedCallback signature of Call: a request this stack made of the layer below.
      * \param operation "InitiateOffload", "Send", "Receive", "Disconnect", "Terminate"
      * \param handle the connection
@@ -432,6 +445,9 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     TracedCallback<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_upcallTrace;
     TracedCallback<OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_eventTrace;
     TracedCallback<OffloadHandle, std::string, std::string, std::string> m_phaseTrace;
+    /// Observation only: each NBL object of a request (NblCall) and of a completion (NblUpcall).
+    TracedCallback<std::string, OffloadHandle, Ptr<const NetBufferList>> m_nblCallTrace;
+    TracedCallback<std::string, OffloadHandle, Ptr<const NetBufferList>> m_nblUpcallTrace;
 };
 
 /**

@@ -4,6 +4,9 @@
 
 #include "chimney-intermediate-driver.h"
 
+#include "chimney-defect.h"
+#include "chimney-net-device.h"
+
 #include "ns3/abort.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
@@ -126,7 +129,16 @@ ChimneyIntermediateDriver::GetTypeId()
             .AddTraceSource("Indication",
                             "Every event indication, when it is passed to the upper protocol.",
                             MakeTraceSourceAccessor(&ChimneyIntermediateDriver::m_indicationTrace),
-                            "ns3::ChimneyIntermediateDriver::IndicationTracedCallback");
+                            "ns3::ChimneyIntermediateDriver::IndicationTracedCallback")
+            .AddTraceSource("NblRequest",
+                            "Observation only: each NBL object as it enters from an upper.",
+                            MakeTraceSourceAccessor(&ChimneyIntermediateDriver::m_nblRequestTrace),
+                            "ns3::ChimneyIntermediateDriver::NblTracedCallback")
+            .AddTraceSource(
+                "NblCompletion",
+                "Observation only: each NBL object as it is passed to an upper.",
+                MakeTraceSourceAccessor(&ChimneyIntermediateDriver::m_nblCompletionTrace),
+                "ns3::ChimneyIntermediateDriver::NblTracedCallback");
     return tid;
 }
 
@@ -166,10 +178,36 @@ ChimneyIntermediateDriver::SetLowerLayer(ChimneyOffloadProvider* lower)
 {
     NS_LOG_FUNCTION(this << lower);
     m_lower = lower;
+    // The device at the bottom of the stack, whose seeded defect this layer shares.
+    m_device = dynamic_cast<ChimneyNetDevice*>(lower);
+    if (auto* binding = dynamic_cast<Binding*>(lower))
+    {
+        m_device = binding->m_driver->m_device;
+    }
     if (m_lower != nullptr)
     {
         m_lower->SetOffloadClient(this);
     }
+}
+
+ChimneyDefect&
+ChimneyIntermediateDriver::Defect() const
+{
+    static ChimneyDefect none;
+    return m_device != nullptr ? m_device->GetDefectHooks() : none;
+}
+
+ChimneyOffloadClient*
+ChimneyIntermediateDriver::GetUpperProtocol(const std::string& name) const
+{
+    for (const auto& b : m_bindings)
+    {
+        if (b->m_name == name)
+        {
+            return b->m_upper;
+        }
+    }
+    return nullptr;
 }
 
 ChimneyOffloadProvider*
@@ -335,6 +373,21 @@ ChimneyIntermediateDriver::RequestNbl(uint32_t binding,
     // A handle this upper does not own goes down invalid: the target refuses it (H1).
     const OffloadHandle lower = ToLower(binding, handle);
     const uint64_t context = MakeContext(binding, handle);
+    for (NetBufferList* n = PeekPointer(nbls); n != nullptr; n = PeekPointer(n->next))
+    {
+        m_nblRequestTrace(m_bindings[binding]->m_name,
+                          ToName(op),
+                          handle,
+                          Ptr<const NetBufferList>(n));
+        if (Defect().LayerRoutesById())
+        {
+            m_issuerById[n->id] = binding;
+        }
+        if (op == NblOp::DISCONNECT)
+        {
+            break;
+        }
+    }
     if (nbls)
     {
         if (op == NblOp::DISCONNECT)
@@ -613,7 +666,26 @@ ChimneyIntermediateDriver::TcpOffloadDisconnectComplete(OffloadHandle handle,
         NS_LOG_WARN("disconnect completion without NBL");
         return;
     }
-    PassUpNbl(NblOp::DISCONNECT, PopContext(*nbl), nbl);
+    Owner owner = PopContext(*nbl);
+    RouteById(*nbl, owner);
+    PassUpNbl(NblOp::DISCONNECT, owner, nbl);
+}
+
+void
+ChimneyIntermediateDriver::RouteById(const NetBufferList& nbl, Owner& owner)
+{
+    if (!Defect().LayerRoutesById())
+    {
+        return;
+    }
+    // Seeded defect CompletionToWrongUpper: the binding that issued this id last, else the
+    // first one; the context's handle is kept.
+    auto it = m_issuerById.find(nbl.id);
+    owner.binding = it == m_issuerById.end() ? 0 : it->second;
+    if (it != m_issuerById.end())
+    {
+        m_issuerById.erase(it);
+    }
 }
 
 void
@@ -625,6 +697,7 @@ ChimneyIntermediateDriver::CompleteChain(NblOp op, Ptr<NetBufferList> nbls)
     for (Ptr<NetBufferList> n = nbls; n; n = n->next)
     {
         items.emplace_back(n, PopContext(*n));
+        RouteById(*n, items.back().second);
     }
     size_t start = 0;
     for (size_t i = 1; i <= items.size(); ++i)
@@ -692,6 +765,20 @@ ChimneyIntermediateDriver::PassUpNbl(NblOp op, Owner owner, Ptr<NetBufferList> n
                 break;
             }
         }
+        // A11: the same NBL object goes up (a seeded defect may pass another).
+        const Ptr<NetBufferList> up =
+            op == NblOp::DISCONNECT ? nbls : Defect().PassedUpByLayer(nbls);
+        for (NetBufferList* n = PeekPointer(up); n != nullptr; n = PeekPointer(n->next))
+        {
+            m_nblCompletionTrace(binding.m_name,
+                                 ToName(op),
+                                 owner.upper,
+                                 Ptr<const NetBufferList>(n));
+            if (op == NblOp::DISCONNECT)
+            {
+                break;
+            }
+        }
         if (binding.m_upper == nullptr)
         {
             NS_LOG_WARN("completion for upper " << binding.m_name << " which has no client");
@@ -700,13 +787,13 @@ ChimneyIntermediateDriver::PassUpNbl(NblOp op, Owner owner, Ptr<NetBufferList> n
         switch (op)
         {
         case NblOp::SEND:
-            binding.m_upper->TcpOffloadSendComplete(owner.upper, nbls);
+            binding.m_upper->TcpOffloadSendComplete(owner.upper, up);
             break;
         case NblOp::RECEIVE:
-            binding.m_upper->TcpOffloadReceiveComplete(owner.upper, nbls);
+            binding.m_upper->TcpOffloadReceiveComplete(owner.upper, up);
             break;
         case NblOp::DISCONNECT:
-            binding.m_upper->TcpOffloadDisconnectComplete(owner.upper, nbls);
+            binding.m_upper->TcpOffloadDisconnectComplete(owner.upper, up);
             break;
         }
     });
@@ -726,6 +813,10 @@ ChimneyIntermediateDriver::PassUpBlocks(bool terminate,
                      n = PeekPointer(n->next))
                 {
                     m_completionTrace(binding.m_name, "SendReturned", tcp.handle, n->id, n->status);
+                    m_nblCompletionTrace(binding.m_name,
+                                         "SendReturned",
+                                         tcp.handle,
+                                         Ptr<const NetBufferList>(n));
                 }
             }
             m_completionTrace(binding.m_name,

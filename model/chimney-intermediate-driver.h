@@ -23,6 +23,9 @@
 namespace ns3
 {
 
+class ChimneyDefect;
+class ChimneyNetDevice;
+
 /**
  * \ingroup chimney
  * \brief An NDIS intermediate driver between protocol drivers and the offload target
@@ -107,6 +110,14 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     uint32_t GetNUpperProtocols() const;
 
     /**
+     * \brief The upper protocol bound under a name (observation: verifiers tell a host stack or
+     *        another layer above from a protocol they do not watch).
+     * \param name a name given to AddUpperProtocol()
+     * \returns its current client, or null (no such binding, or no client yet)
+     */
+    ChimneyOffloadClient* GetUpperProtocol(const std::string& name) const;
+
+    /**
      * \brief The lower handle an upper's handle is mapped to.
      * \param binding a binding returned by AddUpperProtocol()
      * \param upperHandle the upper's handle
@@ -174,6 +185,21 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
                                              OffloadHandle handle,
                                              ChimneyEvent event,
                                              ChimneyUploadReason reason);
+
+    /**
+     * TracedCallback signature of NblRequest and NblCompletion (observation only, for
+     * verifiers: NBL identity, A11): one NBL object as it enters the layer from an upper
+     * (NblRequest, every NBL of a send or receive chain, the disconnect NBL) or as it is passed
+     * to an upper (NblCompletion, also "SendReturned" for each NBL of a terminate's chain).
+     * \param upper the upper protocol's name
+     * \param operation "Send", "Receive", "Disconnect" or "SendReturned"
+     * \param handle the upper's handle
+     * \param nbl the NBL object
+     */
+    typedef void (*NblTracedCallback)(std::string upper,
+                                      std::string operation,
+                                      OffloadHandle handle,
+                                      Ptr<const NetBufferList> nbl);
 
   protected:
     void DoDispose() override;
@@ -276,6 +302,10 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     /// Pop and check this layer's context; \returns (binding, upper handle)
     Owner PopContext(NetBufferList& nbl) const;
 
+    /// Seeded defect CompletionToWrongUpper only: reroute by request id. \param nbl the NBL
+    /// \param[in,out] owner its owner from the context
+    void RouteById(const NetBufferList& nbl, Owner& owner);
+
     /// Pop the contexts of a send/receive completion chain and pass it up in runs by owner.
     void CompleteChain(NblOp op, Ptr<NetBufferList> nbls);
 
@@ -287,7 +317,13 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     /// Pass a block-list completion to a binding's upper (after LayerLatency).
     void PassUpBlocks(bool terminate, uint32_t binding, Ptr<OffloadBlockList> blocks);
 
+    /// \returns the seeded defect's hooks of the device below (no-ops when none)
+    ChimneyDefect& Defect() const;
+
     ChimneyOffloadProvider* m_lower{nullptr};
+    ChimneyNetDevice* m_device{nullptr}; //!< the device at the bottom of the stack, if known
+    /// Seeded defect CompletionToWrongUpper only: request id -> binding that issued it last.
+    std::unordered_map<uint64_t, uint32_t> m_issuerById;
     std::vector<std::unique_ptr<Binding>> m_bindings;
     Time m_layerLatency;
     uint16_t m_layerTag; //!< distinguishes this layer's contexts from other layers'
@@ -302,6 +338,10 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     TracedCallback<std::string, std::string, OffloadHandle, uint64_t, ChimneyStatus>
         m_completionTrace;
     TracedCallback<std::string, OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_indicationTrace;
+    TracedCallback<std::string, std::string, OffloadHandle, Ptr<const NetBufferList>>
+        m_nblRequestTrace; //!< NblRequest (observation only)
+    TracedCallback<std::string, std::string, OffloadHandle, Ptr<const NetBufferList>>
+        m_nblCompletionTrace; //!< NblCompletion (observation only)
 };
 
 } // namespace ns3

@@ -59,6 +59,18 @@ ChimneyNetDevice::SetOffloadClient(ChimneyOffloadClient* client)
     m_client = client;
 }
 
+ChimneyOffloadClient*
+ChimneyNetDevice::GetOffloadClient() const
+{
+    return m_client;
+}
+
+ChimneyDefect&
+ChimneyNetDevice::GetDefectHooks() const
+{
+    return *m_defect;
+}
+
 ChimneyStatus
 ChimneyNetDevice::CheckHandle(const char* operation,
                               OffloadHandle handle,

@@ -766,7 +766,7 @@ ChimneyNetDevice::GetDefectNames()
     {
         names.emplace_back(info.name);
     }
-    NS_ASSERT(names.size() == static_cast<size_t>(Defect::OffloadBeyondCapacity) + 1);
+    NS_ASSERT(names.size() == static_cast<size_t>(Defect::CompletionToWrongUpper) + 1);
     return names;
 }
 

@@ -154,6 +154,11 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
         DropRemoteDataAfterFin,    //!< W7: remote data after our FIN neither acked nor delivered
         IndicateFinBeforeData,     //!< A7: Disconnect indicated before earlier data is delivered
         OffloadBeyondCapacity,     //!< R5: offloads accepted beyond MaxOffloadedConnections
+        RstBelowSndNxt,            //!< W10: the abortive RST carries SND.UNA, not SND.NXT
+        AckAcrossHole,             //!< W9: a remote segment dropped, the ACK jumps the hole
+        SendChainOutOfOrder,       //!< A9: the terminate's send chain, first two NBLs swapped
+        CopyNblThroughLayer,       //!< A11: a layer passes a copy of each completed NBL up
+        CompletionToWrongUpper,    //!< A11: a layer routes completions by request id
     };
 
     /**
@@ -170,6 +175,16 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     Defect GetDefect() const;
     /// \returns the seeded defect as an int (the Defect attribute's value before ns-3 3.41)
     int GetDefectValue() const;
+
+    /**
+     * \brief The seeded defect's hooks, for the intermediate drivers stacked on this device
+     *        (a layer's seeded defects are the device's: one Defect attribute per stack).
+     * \returns the hooks (no-ops when Defect is None)
+     */
+    ChimneyDefect& GetDefectHooks() const;
+
+    /// \returns the offload client (the host stack or the lowest intermediate driver), or null
+    ChimneyOffloadClient* GetOffloadClient() const;
 
     // ChimneyOffloadProvider
     void SetOffloadClient(ChimneyOffloadClient* client) override;

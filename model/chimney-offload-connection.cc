@@ -441,7 +441,16 @@ ChimneyOffloadConnection::Emit(const TcpSegment& segment)
         return; // hardware failure, closed by a SYN: nothing more on the wire
     }
     lastActivityNs = NowNs();
-    device->SendSegment(*this, segment);
+    if (device->m_defect->RewritesTransmitted())
+    {
+        TcpSegment rewritten = segment;
+        device->m_defect->RewriteTransmitted(*this, rewritten);
+        device->SendSegment(*this, rewritten);
+    }
+    else
+    {
+        device->SendSegment(*this, segment);
+    }
     if (segment.Has(TcpSegment::FIN) && !finSent)
     {
         finSent = true;
@@ -713,8 +722,7 @@ ChimneyOffloadConnection::Terminate(TcpOffloadBlock& block)
     {
         // Outstanding sends go back as a chain of the original NBLs, in posting order (A9);
         // sendData holds every byte from SndUna: the engine's, then what it did not take yet.
-        Ptr<NetBufferList> head;
-        NetBufferList* tail = nullptr;
+        std::vector<Ptr<NetBufferList>> chain;
         for (uint32_t i = sendHead; i < sends.size(); ++i)
         {
             if (!defect.ReturnsSend(*this, i, d))
@@ -734,6 +742,13 @@ ChimneyOffloadConnection::Terminate(TcpOffloadBlock& block)
             nbl->status = ChimneyStatus::UPLOAD_IN_PROGRESS;
             nbl->bytesTransferred = i == sendHead ? std::min(ackedHere, nbl->DataLength()) : 0;
             nbl->next = nullptr;
+            chain.push_back(nbl);
+        }
+        defect.OrderSendChain(*this, chain);
+        Ptr<NetBufferList> head;
+        NetBufferList* tail = nullptr;
+        for (const Ptr<NetBufferList>& nbl : chain)
+        {
             device->m_completionTrace("SendReturned",
                                       handle,
                                       nbl->id,

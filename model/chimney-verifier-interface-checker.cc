@@ -545,11 +545,21 @@ ChimneyVerifierInterfaceChecker::CheckReturnedSendChain(const ShadowDevice& d,
                                                         const std::string& evidence)
 {
     const TcpDelegatedState& s = block.delegated;
-    // The send chain is exactly the send NBLs not completed, original NBLs, original order.
+    // The send chain is exactly the send NBLs not completed, original NBLs, in *posting* order
+    // (not merely the order in which the target handed them back).
+    auto posting = c.returned;
+    std::stable_sort(posting.begin(), posting.end(), [](const auto& a, const auto& b) {
+        return a.first < b.first;
+    });
     std::vector<const NetBufferList*> expected;
-    for (const auto& n : c.returned)
+    for (const auto& n : posting)
     {
-        expected.push_back(PeekPointer(n));
+        expected.push_back(PeekPointer(n.second));
+    }
+    if (posting != c.returned)
+    {
+        m_reporter
+            .Report("A9", &d, &c, c.handle, "send NBLs handed back out of posting order", evidence);
     }
     std::vector<const NetBufferList*> chain;
     for (Ptr<const NetBufferList> n = block.sendDataHead; n && chain.size() <= expected.size() + 1;
@@ -894,7 +904,7 @@ ChimneyVerifierInterfaceChecker::OnLayerRequest(LayerIssuers& l,
 {
     if (returned == ChimneyStatus::PENDING)
     {
-        l.issuer[id] = upper;
+        l.issuer.emplace(id, upper);
     }
 }
 
@@ -906,13 +916,20 @@ ChimneyVerifierInterfaceChecker::OnLayerCompletion(LayerIssuers& l,
                                                    uint64_t id,
                                                    ChimneyStatus status)
 {
-    auto it = l.issuer.find(id);
-    if (it == l.issuer.end())
+    // Ids are each upper's own: the request is the one of this id issued by this upper, if any.
+    auto range = l.issuer.equal_range(id);
+    if (range.first == range.second)
     {
         return;
     }
-    if (it->second != upper)
+    auto it = range.first;
+    while (it != range.second && it->second != upper)
     {
+        ++it;
+    }
+    if (it == range.second)
+    {
+        it = range.first;
         m_reporter.Report("A11",
                           nullptr,
                           nullptr,

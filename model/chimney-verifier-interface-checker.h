@@ -34,11 +34,12 @@
  *  - A8 Abort indication only for an acceptable RST (the remote stream's end on the wire or
  *    the target's last ACK); then every outstanding request completes REQUEST_ABORTED;
  *  - A9 terminate: SUCCESS or FAILURE (FAILURE only after a hardware failure), every request
- *    completed first, the returned send chain the sends handed back in order, the returned
+ *    completed first, the returned send chain the sends handed back in posting order, the
  *    state consistent with the wire;
  *  - A10 no completion or indication after the connection's terminate completed;
  *  - A11 end to end across the host stack and intermediate drivers: the same request ids and
- *    flags down, every completion up, to the upper protocol that issued it.
+ *    flags down, every completion up, to the upper protocol that issued it (ids are each
+ *    upper's own); the NBL *objects* are followed by ChimneyVerifierNblIdentity.
  */
 
 namespace ns3
@@ -57,7 +58,8 @@ class ChimneyVerifierInterfaceChecker
     /// An intermediate driver's requests: request id -> the upper protocol that issued it.
     struct LayerIssuers
     {
-        std::unordered_map<uint64_t, std::string> issuer; //!< request id -> upper name
+        /// request id -> upper name (several: every upper numbers its requests from 1)
+        std::unordered_multimap<uint64_t, std::string> issuer;
     };
 
     /**

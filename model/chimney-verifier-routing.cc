@@ -39,6 +39,19 @@ ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
     d->call.nbl = nbl;
     d->call.blocks = blocks;
     d->call.flags = flags;
+    if (nbl && d->device)
+    {
+        // A11: the NBL objects its offload client issued or passed down.
+        const auto from = BoundaryOf(d->device->GetOffloadClient());
+        for (Ptr<const NetBufferList> n = nbl; n; n = n->next)
+        {
+            m_identity.OnDeviceIn(*d, from, op, handle, n);
+            if (op == "Disconnect")
+            {
+                break;
+            }
+        }
+    }
 }
 
 void
@@ -638,6 +651,7 @@ ChimneyVerifier::TraceHostCall(ShadowHost* h,
                                ChimneyStatus returned)
 {
     m_interface.OnHostCall(*h, op, handle, id, flags, returned);
+    m_identity.OnHostCallReturned(h->index, id, returned);
 }
 
 void
@@ -682,6 +696,64 @@ ChimneyVerifier::TraceLayerCompletion(LayerIssuers* l,
                                       ChimneyStatus status)
 {
     m_interface.OnLayerCompletion(*l, upper, op, handle, id, status);
+}
+
+// ---------------------------------------------------------------------------------------------
+// NBL identity (A11)
+// ---------------------------------------------------------------------------------------------
+
+void
+ChimneyVerifier::TraceHostNblCall(ShadowHost* h,
+                                  std::string /* op */,
+                                  OffloadHandle /* handle */,
+                                  Ptr<const NetBufferList> nbl)
+{
+    m_identity.OnHostCall(h->index, nbl);
+}
+
+void
+ChimneyVerifier::TraceHostNblUpcall(ShadowHost* h,
+                                    std::string op,
+                                    OffloadHandle handle,
+                                    Ptr<const NetBufferList> nbl)
+{
+    m_identity.OnHostUpcall(h->index, h->FirstDevice(), op, handle, nbl);
+}
+
+void
+ChimneyVerifier::TraceLayerNblRequest(LayerNbls* l,
+                                      std::string upper,
+                                      std::string op,
+                                      OffloadHandle handle,
+                                      Ptr<const NetBufferList> nbl)
+{
+    const auto from = BoundaryOf(l->driver->GetUpperProtocol(upper));
+    m_identity.OnLayerIn(l->index, from, upper, op, handle, nbl);
+}
+
+void
+ChimneyVerifier::TraceLayerNblCompletion(LayerNbls* l,
+                                         std::string upper,
+                                         std::string op,
+                                         OffloadHandle handle,
+                                         Ptr<const NetBufferList> nbl)
+{
+    m_identity.OnLayerUp(l->index, upper, op, handle, nbl);
+}
+
+void
+ChimneyVerifier::TraceLayerNblRefusal(LayerNbls* l,
+                                      std::string upper,
+                                      std::string op,
+                                      OffloadHandle /* handle */,
+                                      uint64_t id,
+                                      uint32_t /* flags */,
+                                      ChimneyStatus returned)
+{
+    if (returned != ChimneyStatus::PENDING && op != "InitiateOffload" && op != "TerminateOffload")
+    {
+        m_identity.OnLayerRefused(l->index, upper, id);
+    }
 }
 
 } // namespace ns3

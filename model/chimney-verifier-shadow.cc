@@ -335,7 +335,7 @@ ShadowConnection::CompleteSend(ShadowSendRequest& r, bool isReturned)
     if (isReturned)
     {
         r.returned = true;
-        returned.push_back(r.nbl);
+        returned.emplace_back(r.order, r.nbl);
     }
 }
 
@@ -535,6 +535,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         {
             ShadowSendRequest r;
             r.id = id;
+            r.order = c.sendsPosted++;
             r.event = event;
             r.late = late;
             r.end = c.posted;
@@ -546,6 +547,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
             ShadowSendRequest r;
             r.nbl = n;
             r.id = n->id;
+            r.order = c.sendsPosted++;
             r.length = n->DataLength();
             r.event = event;
             r.late = late;

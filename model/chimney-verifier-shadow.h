@@ -87,6 +87,7 @@ struct ShadowSendRequest
 {
     Ptr<const NetBufferList> nbl; //!< the request's NBL (null when unknown)
     uint64_t id = 0;              //!< its id
+    uint64_t order = 0;           //!< its place in posting order (A4, A9)
     int64_t end = 0;              //!< stream offset after its last byte
     uint64_t length = 0;          //!< bytes
     uint64_t event = 0;           //!< simulator event of the request (A1)
@@ -192,14 +193,16 @@ struct ShadowConnection
     uint32_t snapHead = 0; //!< first live snapshot
 
     // requests
-    std::vector<ShadowSendRequest> sends;           //!< send NBLs in posting order, from sendHead
-    uint32_t sendHead = 0;                          //!< first not done
-    std::vector<ShadowReceiveRequest> receives;     //!< receive NBLs, from recvHead
-    uint32_t recvHead = 0;                          //!< first not done
-    ShadowDisconnectRequest graceful;               //!< the graceful disconnect
-    ShadowDisconnectRequest abortive;               //!< the abortive disconnect
-    Ptr<const OffloadBlockList> terminateList;      //!< the terminate request
-    std::vector<Ptr<const NetBufferList>> returned; //!< sends handed back, in trace order
+    std::vector<ShadowSendRequest> sends;       //!< send NBLs in posting order, from sendHead
+    uint32_t sendHead = 0;                      //!< first not done
+    std::vector<ShadowReceiveRequest> receives; //!< receive NBLs, from recvHead
+    uint32_t recvHead = 0;                      //!< first not done
+    ShadowDisconnectRequest graceful;           //!< the graceful disconnect
+    ShadowDisconnectRequest abortive;           //!< the abortive disconnect
+    Ptr<const OffloadBlockList> terminateList;  //!< the terminate request
+    /// Sends handed back, in trace order, with their place in posting order.
+    std::vector<std::pair<uint64_t, Ptr<const NetBufferList>>> returned;
+    uint64_t sendsPosted = 0; //!< send NBLs posted so far (the next one's order)
 
     /// \param seq a sequence number \returns the 64-bit send offset
     int64_t SendOff(uint32_t seq) const;

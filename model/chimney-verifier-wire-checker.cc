@@ -130,11 +130,14 @@ ChimneyVerifierWireChecker::CheckTargetRst(const ShadowDevice& d,
                           "the target sent RST without an abortive disconnect",
                           evidence);
     }
-    if (o < c.acked || o > c.maxSent)
+    // SPEC W10 [model choice]: SND.NXT as the wire shows it, the highest sequence the target
+    // sent (RFC 9293's SND.NXT never moves back); anything else earns an RFC 5961 peer's
+    // challenge ACK instead of a reset.
+    if (o != c.maxSent)
     {
         std::ostringstream w;
-        w << "RST sequence at offset " << o << " is outside [peer ACK " << c.acked << ", SND.MAX "
-          << c.maxSent << "]: not acceptable at the peer";
+        w << "RST sequence at offset " << o << ", SND.NXT (the highest sequence sent) is "
+          << c.maxSent << " (peer ACK " << c.acked << ")";
         m_reporter.Report("W10", &d, &c, c.handle, w.str(), evidence);
     }
 }
@@ -209,10 +212,16 @@ ChimneyVerifierWireChecker::CheckTargetAck(const ShadowDevice& d,
                                            int64_t a,
                                            const std::string& evidence)
 {
-    if (a > c.maxRemoteEnd)
+    // Received data is what arrived in order: an ACK never jumps a hole on the wire.
+    if (a > c.RcvNxt())
     {
         std::ostringstream w;
-        w << "ACK for offset " << a << " but the remote sent only up to " << c.maxRemoteEnd;
+        w << "ACK for offset " << a << " but the remote's data arrived in order only up to "
+          << c.RcvNxt();
+        if (c.maxRemoteEnd > c.RcvNxt())
+        {
+            w << " (a hole before " << c.maxRemoteEnd << ")";
+        }
         m_reporter.Report("W9", &d, &c, c.handle, w.str(), evidence);
     }
 }

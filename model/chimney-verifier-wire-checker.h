@@ -30,10 +30,9 @@
  *  - W7 after the target's FIN, remote data within its advertised window is acknowledged
  *    within AckTimeout (ChimneyAckObligation), until remote FIN/RST, terminate or abort;
  *  - W8 after terminate completes, the target sends nothing for that connection;
- *  - W9 sent sequence numbers never exceed posted data, ACK numbers never exceed received
- *    data, the target never sends SYN;
- *  - W10 the RST lies between the peer's highest ACK and the highest sequence the target sent
- *    (the peer's RCV.NXT is not observable).
+ *  - W9 sent sequence numbers never exceed posted data, ACK numbers never exceed the remote's
+ *    data (and FIN) received in order on the wire, the target never sends SYN;
+ *  - W10 the RST carries SND.NXT, the highest sequence the target sent on the wire.
  */
 
 namespace ns3

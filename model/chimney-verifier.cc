@@ -84,7 +84,8 @@ ChimneyVerifier::ChimneyVerifier()
       m_interface(*this, m_requestTimeout),
       m_resources(*this, m_requireTerminated),
       m_endToEnd(*this),
-      m_misuse(*this)
+      m_misuse(*this),
+      m_identity(*this)
 {
 }
 
@@ -98,6 +99,9 @@ ChimneyVerifier::DoDispose()
     m_hosts.clear();
     m_stacks.clear();
     m_layers.clear();
+    m_layerNbls.clear();
+    m_clients.clear();
+    m_identity.Clear();
     m_wire.Clear();
     m_interface.Clear();
     m_resources.Clear();
@@ -211,6 +215,14 @@ ChimneyVerifier::AttachHostStack(Ptr<ChimneyHostStack> stack)
         MakeCallback(&ChimneyVerifier::TraceHostUpcall, this).Bind(s));
     stack->TraceConnectWithoutContext("PhaseChange",
                                       MakeCallback(&ChimneyVerifier::TraceHostPhase, this).Bind(s));
+    stack->TraceConnectWithoutContext(
+        "NblCall",
+        MakeCallback(&ChimneyVerifier::TraceHostNblCall, this).Bind(s));
+    stack->TraceConnectWithoutContext(
+        "NblUpcall",
+        MakeCallback(&ChimneyVerifier::TraceHostNblUpcall, this).Bind(s));
+    m_clients[static_cast<const ChimneyOffloadClient*>(PeekPointer(stack))] =
+        ChimneyVerifierNblIdentity::Boundary{ChimneyVerifierNblIdentity::Boundary::HOST, s->index};
 }
 
 void
@@ -225,6 +237,28 @@ ChimneyVerifier::AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer)
     layer->TraceConnectWithoutContext(
         "Completion",
         MakeCallback(&ChimneyVerifier::TraceLayerCompletion, this).Bind(s));
+    // A11 by NBL object.
+    const uint32_t index = m_identity.AddLayer("layer " + std::to_string(m_layerNbls.size()));
+    m_layerNbls.push_back(std::make_unique<LayerNbls>(LayerNbls{PeekPointer(layer), index}));
+    LayerNbls* n = m_layerNbls.back().get();
+    layer->TraceConnectWithoutContext(
+        "NblRequest",
+        MakeCallback(&ChimneyVerifier::TraceLayerNblRequest, this).Bind(n));
+    layer->TraceConnectWithoutContext(
+        "NblCompletion",
+        MakeCallback(&ChimneyVerifier::TraceLayerNblCompletion, this).Bind(n));
+    layer->TraceConnectWithoutContext(
+        "Request",
+        MakeCallback(&ChimneyVerifier::TraceLayerNblRefusal, this).Bind(n));
+    m_clients[static_cast<const ChimneyOffloadClient*>(PeekPointer(layer))] =
+        ChimneyVerifierNblIdentity::Boundary{ChimneyVerifierNblIdentity::Boundary::LAYER, index};
+}
+
+ChimneyVerifierNblIdentity::Boundary
+ChimneyVerifier::BoundaryOf(const ChimneyOffloadClient* client) const
+{
+    auto it = client == nullptr ? m_clients.end() : m_clients.find(client);
+    return it == m_clients.end() ? ChimneyVerifierNblIdentity::Boundary() : it->second;
 }
 
 ChimneyVerifier::LayerIssuers*

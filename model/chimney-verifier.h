@@ -11,6 +11,7 @@
 #include "chimney-verifier-end-to-end-checker.h"
 #include "chimney-verifier-interface-checker.h"
 #include "chimney-verifier-misuse-checker.h"
+#include "chimney-verifier-nbl-identity.h"
 #include "chimney-verifier-reporter.h"
 #include "chimney-verifier-resource-checker.h"
 #include "chimney-verifier-shadow.h"
@@ -39,6 +40,7 @@ namespace ns3
 class ChimneyNetDevice;
 class ChimneyHostStack;
 class ChimneyIntermediateDriver;
+class ChimneyOffloadClient;
 
 /**
  * \ingroup chimney
@@ -356,6 +358,16 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
 
     using LayerIssuers = ChimneyVerifierInterfaceChecker::LayerIssuers; //!< a driver's state
 
+    /// An attached intermediate driver, for its NBL identity traces (A11).
+    struct LayerNbls
+    {
+        ChimneyIntermediateDriver* driver; //!< the driver
+        uint32_t index;                    //!< its index in m_identity
+    };
+
+    /// \param client an offload client \returns its boundary (NONE: not attached)
+    ChimneyVerifierNblIdentity::Boundary BoundaryOf(const ChimneyOffloadClient* client) const;
+
     ShadowDevice* GetState(Ptr<ChimneyNetDevice> device) const;
     LayerIssuers* GetLayer(Ptr<ChimneyIntermediateDriver> layer) const;
 
@@ -430,6 +442,31 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                               OffloadHandle handle,
                               uint64_t id,
                               ChimneyStatus status);
+    void TraceHostNblCall(ShadowHost* h,
+                          std::string op,
+                          OffloadHandle handle,
+                          Ptr<const NetBufferList> nbl);
+    void TraceHostNblUpcall(ShadowHost* h,
+                            std::string op,
+                            OffloadHandle handle,
+                            Ptr<const NetBufferList> nbl);
+    void TraceLayerNblRequest(LayerNbls* l,
+                              std::string upper,
+                              std::string op,
+                              OffloadHandle handle,
+                              Ptr<const NetBufferList> nbl);
+    void TraceLayerNblCompletion(LayerNbls* l,
+                                 std::string upper,
+                                 std::string op,
+                                 OffloadHandle handle,
+                                 Ptr<const NetBufferList> nbl);
+    void TraceLayerNblRefusal(LayerNbls* l,
+                              std::string upper,
+                              std::string op,
+                              OffloadHandle handle,
+                              uint64_t id,
+                              uint32_t flags,
+                              ChimneyStatus returned);
 
     // routing: each event updates the shadow and goes to the checkers, in the order of the
     // checks (findings come out in that order)
@@ -472,6 +509,9 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     std::map<uint32_t, std::unique_ptr<ShadowHost>> m_hosts; //!< by node id
     std::vector<Ptr<ChimneyHostStack>> m_stacks;             //!< attached host stacks
     std::vector<std::pair<Ptr<ChimneyIntermediateDriver>, LayerIssuers*>> m_layers;
+    std::vector<std::unique_ptr<LayerNbls>> m_layerNbls; //!< attached drivers (A11 identity)
+    /// Attached host stacks and drivers, as the offload clients of the layer below them.
+    std::unordered_map<const ChimneyOffloadClient*, ChimneyVerifierNblIdentity::Boundary> m_clients;
 
     // the checkers, one per invariant family
     ChimneyVerifierWireChecker m_wire;
@@ -479,6 +519,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     ChimneyVerifierResourceChecker m_resources;
     ChimneyVerifierEndToEndChecker m_endToEnd;
     ChimneyVerifierMisuseChecker m_misuse;
+    ChimneyVerifierNblIdentity m_identity; //!< A11 by NBL object
 
     ChimneyFindingLog m_log;
     bool m_finished{false};

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
 """Every seeded defect of the chimney device (attribute Defect) makes at least one script of
-the corpus fail, with a message naming the rule (a verifier ID or the script line).
+the corpus fail, with a message naming the rule (a verifier ID or the script line); the
+intermediate-driver defects (LAYER_DEFECTS) are out of the scripts' reach.
 
 usage: check-script-defects.py RUNNER SCRIPT_DIR
 """
@@ -9,12 +10,17 @@ import re
 import subprocess
 import sys
 
+# Defects of intermediate drivers: the script runner has no layer between its host stack and
+# the device, so no script can reach them; the lifecycle scenarios "intermediate" and
+# "two-uppers" catch them (test/chimney-verifier-defect-test.cc).
+LAYER_DEFECTS = {"CopyNblThroughLayer", "CompletionToWrongUpper"}
+
 
 def main():
     runner, scripts = sys.argv[1], sys.argv[2]
     names = subprocess.run([runner, "--list-defects"], check=True, capture_output=True,
                            text=True).stdout.split()
-    defects = [n for n in names if n != "None"]
+    defects = [n for n in names if n != "None" and n not in LAYER_DEFECTS]
     if len(defects) < 10:
         print("too few defects listed: %s" % names)
         return 1

@@ -49,6 +49,16 @@ std::unique_ptr<ChimneyDefect> MakeDropRemoteDataAfterFinDefect();
 std::unique_ptr<ChimneyDefect> MakeIndicateFinBeforeDataDefect();
 /// \returns a new OffloadBeyondCapacity defect (offload-beyond-capacity.cc)
 std::unique_ptr<ChimneyDefect> MakeOffloadBeyondCapacityDefect();
+/// \returns a new RstBelowSndNxt defect (rst-below-snd-nxt.cc)
+std::unique_ptr<ChimneyDefect> MakeRstBelowSndNxtDefect();
+/// \returns a new AckAcrossHole defect (ack-across-hole.cc)
+std::unique_ptr<ChimneyDefect> MakeAckAcrossHoleDefect();
+/// \returns a new SendChainOutOfOrder defect (send-chain-out-of-order.cc)
+std::unique_ptr<ChimneyDefect> MakeSendChainOutOfOrderDefect();
+/// \returns a new CopyNblThroughLayer defect (copy-nbl-through-layer.cc)
+std::unique_ptr<ChimneyDefect> MakeCopyNblThroughLayerDefect();
+/// \returns a new CompletionToWrongUpper defect (completion-to-wrong-upper.cc)
+std::unique_ptr<ChimneyDefect> MakeCompletionToWrongUpperDefect();
 
 } // namespace ns3
 
