@@ -45,6 +45,8 @@ ChimneyCampaignReport::Add(const ChimneyScenarioResult& r)
     m_events += r.events;
     m_simTime += r.simTime;
     m_findings += r.findingTotal;
+    m_exercised += r.exercised;
+    m_verified = m_verified || r.config.verifier;
     m_endToEndFailures += r.endToEndFailures;
     for (const auto& [k, n] : r.outcomes)
     {
@@ -117,6 +119,12 @@ ChimneyCampaignReport::GetEndToEndFailures() const
     return m_endToEndFailures;
 }
 
+const ChimneyInvariantCoverage&
+ChimneyCampaignReport::GetExercised() const
+{
+    return m_exercised;
+}
+
 const std::map<std::string, uint64_t>&
 ChimneyCampaignReport::GetFaultsFired() const
 {
@@ -158,6 +166,13 @@ ChimneyCampaignReport::WriteJson(std::ostream& os) const
     }
     o["summary"] = summary;
     o["findingCounts"] = m_findingCounts;
+    OrderedJson exercised = OrderedJson::object();
+    for (const auto& [id, n] : m_exercised.GetOrdered()) // catalog order
+    {
+        exercised[id] = n;
+    }
+    o["exercised"] = exercised;
+    o["unexercised"] = m_exercised.Unexercised();
     OrderedJson faults = OrderedJson::object();
     faults["configured"] = m_configured;
     OrderedJson fired = OrderedJson::object();
@@ -225,6 +240,10 @@ ChimneyCampaignReport::PrintSummary(std::ostream& os) const
             }
             os << "\n";
         }
+    }
+    if (m_verified)
+    {
+        PrintExercisedRows(os, m_exercised);
     }
     for (const auto& [what, entry] : m_reproduce)
     {

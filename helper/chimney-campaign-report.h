@@ -30,6 +30,9 @@ namespace ns3
                 "closeTypes": {...}, "endToEndFailures": 0, "findings": 0,
                 "simTimeSeconds": 21.5, "events": 123456 },
    "findingCounts": { "W1": 0, ... },           // summed over runs, every catalog ID
+   "exercised": { "W1": 12, ... },              // per ID, summed over runs, catalog order:
+                                                // times its check was exercised non-trivially
+   "unexercised": [ "H1", ... ],                // IDs never exercised in any run
    "faults": { "configured": [...], "fired": { "link.loss": 12, ... }, "unfired": [...] },
    "reproduce": [ { "what": "W1", "runs": 1, "command": "./run.sh ... --seed=3" } ],
    "runs": [ <chimney-scenario-report/1 without "wall"> ... ],
@@ -64,6 +67,8 @@ class ChimneyCampaignReport
     const std::map<std::string, uint64_t>& GetFaultsFired() const;
     /// \returns configured fault kinds that never fired in any run
     std::vector<std::string> UnfiredFaults() const;
+    /// \returns per invariant, times its check was exercised non-trivially, over every run
+    const ChimneyInvariantCoverage& GetExercised() const;
 
     /**
      * \brief Write the JSON report (schema in the class documentation).
@@ -73,7 +78,8 @@ class ChimneyCampaignReport
 
     /**
      * \brief Print the human summary: connections by outcome, findings by ID, every fault kind
-     *        with how often it fired (configured kinds that never fired called out), and one
+     *        with how often it fired (configured kinds that never fired called out), how often
+     *        each invariant was exercised (those never exercised called out), and one
      *        reproduction command per finding ID.
      * \param os the stream
      */
@@ -93,6 +99,8 @@ class ChimneyCampaignReport
     std::map<std::string, uint64_t> m_outcomes;
     std::map<std::string, uint64_t> m_closeTypes;
     std::map<std::string, uint64_t> m_findingCounts;
+    ChimneyInvariantCoverage m_exercised;  //!< summed over runs
+    bool m_verified{false};                //!< some run had a verifier
     std::vector<std::string> m_configured; //!< union, in ChimneyFaultPlan::Kinds() order
     std::map<std::string, uint64_t> m_fired;
     /// what ("W1", ..., "E1/E2") -> (runs that had it, command of the first)

@@ -86,6 +86,13 @@ ReportJson(const ChimneyScenarioResult& r, bool withRecords)
     o["summary"] = summary;
 
     o["findingCounts"] = r.findingCounts;
+    OrderedJson exercised = OrderedJson::object();
+    for (const auto& [id, n] : r.exercised.GetOrdered()) // catalog order
+    {
+        exercised[id] = n;
+    }
+    o["exercised"] = exercised;
+    o["unexercised"] = r.UnexercisedInvariants();
     OrderedJson findings = OrderedJson::array();
     for (const ChimneyFinding& f : r.findings)
     {
@@ -154,6 +161,12 @@ ChimneyScenarioResult::UnfiredFaults() const
         }
     }
     return unfired;
+}
+
+std::vector<std::string>
+ChimneyScenarioResult::UnexercisedInvariants() const
+{
+    return exercised.Unexercised();
 }
 
 std::string
@@ -231,6 +244,10 @@ ChimneyScenarioResult::PrintSummary(std::ostream& os) const
         os << "\n";
         PrintFaultRows(os, faultsConfigured, faultsFired);
     }
+    if (config.verifier)
+    {
+        PrintExercisedRows(os, exercised);
+    }
     if (findingTotal > 0 || endToEndFailures > 0)
     {
         os << "Reproduce: " << ReproduceCommand() << "\n";
@@ -277,6 +294,35 @@ PrintFaultRows(std::ostream& os,
         }
         os << "\n";
     }
+}
+
+void
+PrintExercisedRows(std::ostream& os, const ChimneyInvariantCoverage& exercised)
+{
+    os << "Invariants exercised (times the situation in which the check could fail arose):";
+    char family = 0;
+    for (const auto& [id, n] : exercised.GetOrdered())
+    {
+        if (id[0] != family)
+        {
+            family = id[0];
+            os << "\n ";
+        }
+        os << " " << id << "=" << n;
+    }
+    os << "\n";
+    const auto never = exercised.Unexercised();
+    if (never.empty())
+    {
+        os << "Every invariant exercised\n";
+        return;
+    }
+    os << "Never exercised (" << never.size() << "):";
+    for (const auto& id : never)
+    {
+        os << " " << id;
+    }
+    os << "\n";
 }
 
 } // namespace ns3

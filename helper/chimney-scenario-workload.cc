@@ -35,8 +35,9 @@ Scratch(size_t n)
     return buffer;
 }
 
-/// Most bytes handed to a socket in one Send call.
-constexpr uint32_t kChunk = 65536;
+/// Most bytes handed to a socket in one Send call: small enough that a full send buffer is
+/// several writes, i.e. several send NBLs outstanding on one connection (A4, A9 exercised).
+constexpr uint32_t kChunk = 16384;
 
 /// How the peer's half of a stream ended, as its application saw it.
 enum class PeerEnd : uint8_t

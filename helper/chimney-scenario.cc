@@ -201,6 +201,7 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
         result.findingCounts = verifier->GetCounts();
         result.findingTotal = verifier->GetFindingCount();
         result.findings = verifier->GetFindings();
+        result.exercised = verifier->GetExercised();
     }
     if (injector)
     {

@@ -202,21 +202,27 @@ struct ChimneyScenarioResult
     std::map<std::string, uint64_t> findingCounts; //!< invariant ID -> findings (every ID)
     uint64_t findingTotal = 0;                     //!< all findings
     std::vector<ChimneyFinding> findings;          //!< stored findings (capped by the verifier)
-    std::vector<std::string> faultsConfigured;     //!< ChimneyFaultPlan::ConfiguredKinds()
-    std::map<std::string, uint64_t> faultsFired;   //!< every kind -> times it fired
-    std::vector<ChimneyConnectionRecord> records;  //!< one per connection, host then index
-    std::vector<ChimneyScenarioSample> series;     //!< time series
-    double simTime = 0;                            //!< simulated seconds at the end
-    uint64_t events = 0;                           //!< scheduler events executed
+    /// Per invariant, how often its check was exercised non-trivially (all 0 without verifier).
+    ChimneyInvariantCoverage exercised;
+    std::vector<std::string> faultsConfigured;    //!< ChimneyFaultPlan::ConfiguredKinds()
+    std::map<std::string, uint64_t> faultsFired;  //!< every kind -> times it fired
+    std::vector<ChimneyConnectionRecord> records; //!< one per connection, host then index
+    std::vector<ChimneyScenarioSample> series;    //!< time series
+    double simTime = 0;                           //!< simulated seconds at the end
+    uint64_t events = 0;                          //!< scheduler events executed
     double wallSeconds = 0;    //!< wall time of the run (not part of determinism)
     uint64_t peakRssBytes = 0; //!< peak resident memory of the process (not deterministic)
 
     /// \returns configured fault kinds that never fired
     std::vector<std::string> UnfiredFaults() const;
 
+    /// \returns invariant IDs whose check was never exercised, in catalog order
+    std::vector<std::string> UnexercisedInvariants() const;
+
     /**
      * \brief Write the JSON report (schema "chimney-scenario-report/1": config, summary,
-     *        findingCounts, findings with a reproduction command, faults, records, series);
+     *        findingCounts, exercised and unexercised (invariant coverage), findings with a
+     *        reproduction command, faults, records, series);
      *        identical for the same config except the top-level "wall" object.
      * \param os the stream
      * \param withRecords include per-connection records and the series
@@ -265,6 +271,15 @@ void PrintConnectionCounts(std::ostream& os,
 void PrintFaultRows(std::ostream& os,
                     const std::vector<std::string>& configured,
                     const std::map<std::string, uint64_t>& fired);
+
+/**
+ * \ingroup chimney
+ * \brief Summary rows shared by the scenario and campaign summaries: per invariant family, how
+ *        often each check was exercised non-trivially, then the IDs never exercised called out.
+ * \param os the stream
+ * \param exercised the counts
+ */
+void PrintExercisedRows(std::ostream& os, const ChimneyInvariantCoverage& exercised);
 
 /**
  * \ingroup chimney

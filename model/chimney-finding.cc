@@ -259,6 +259,12 @@ ChimneyFindingLog::WriteJson(std::ostream& os,
     {
         os << (i ? ", " : "") << "\"" << catalog[i].id << "\": " << GetCount(catalog[i].id);
     }
+    os << "},\n  \"exercised\": {";
+    const auto exercised = m_exercised.GetOrdered();
+    for (size_t i = 0; i < exercised.size(); ++i)
+    {
+        os << (i ? ", " : "") << "\"" << exercised[i].first << "\": " << exercised[i].second;
+    }
     os << "},\n  \"findings\": [";
     for (size_t i = 0; i < m_findings.size(); ++i)
     {
@@ -298,12 +304,24 @@ ChimneyFindingLog::PrintSummary(std::ostream& os,
     }
     os << "\n";
     os << std::left << std::setw(5) << "ID" << std::right << std::setw(7) << "count"
+       << std::setw(10) << "exercised"
        << "  rule\n";
     for (const auto& invariant : ChimneyInvariantCatalog())
     {
         const uint64_t n = GetCount(invariant.id);
         os << std::left << std::setw(5) << invariant.id << std::right << std::setw(7) << n
-           << (n > 0 ? " ! " : "   ") << invariant.text << "\n";
+           << std::setw(10) << m_exercised.Get(invariant.id) << (n > 0 ? " ! " : "   ")
+           << invariant.text << "\n";
+    }
+    const auto never = m_exercised.Unexercised();
+    if (!never.empty())
+    {
+        os << "Never exercised (" << never.size() << "):";
+        for (const auto& id : never)
+        {
+            os << " " << id;
+        }
+        os << "\n";
     }
     const size_t listed = std::min(maxListed, m_findings.size());
     if (listed > 0)

@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_FINDING_H
 #define CHIMNEY_FINDING_H
 
+#include "chimney-invariant-coverage.h"
 #include "chimney-types.h"
 
 #include "ns3/ipv4-address.h"
@@ -84,7 +85,8 @@ std::ostream& operator<<(std::ostream& os, const ChimneyFinding& finding);
 
 /**
  * \ingroup chimney
- * \brief Counts findings per invariant ID, keeps the first ones, and writes reports.
+ * \brief Counts findings per invariant ID, keeps the first ones, counts how often each check
+ *        was exercised non-trivially (ChimneyInvariantCoverage), and writes reports.
  *
  * JSON report schema ("chimney-verifier-report/1"), written by WriteJson():
  * \verbatim
@@ -99,6 +101,8 @@ std::ostream& operator<<(std::ostream& os, const ChimneyFinding& finding);
      <extra summary fields, all numbers>  (e.g. "devices", "connections", "segments")
    },
    "counts": { "W1": 0, ..., "H7": 0 },  // every catalog ID, in catalog order
+   "exercised": { "W1": 12, ..., "H7": 0 }, // per ID: times the situation in which its check
+                                            // could fail arose (chimney-verifier-*-checker.h)
    "findings": [
      { "id": "W1", "timeSeconds": 1.5, "timeNs": 1500000000, "node": 0,
        "device": "node0/chimney1", "handle": 1,
@@ -126,6 +130,18 @@ class ChimneyFindingLog
     /// Count a repeat that was not reported (same ID, same connection).
     void AddSuppressed();
 
+    /// The situation in which id's check could fail arose. \param id the invariant
+    void NoteExercised(ChimneyInvariantId id)
+    {
+        m_exercised.Note(id);
+    }
+
+    /// \returns how often each check was exercised non-trivially
+    const ChimneyInvariantCoverage& GetExercised() const
+    {
+        return m_exercised;
+    }
+
     /// \param maxStored findings kept from now on
     void SetMaxStored(size_t maxStored);
 
@@ -151,7 +167,8 @@ class ChimneyFindingLog
                    const std::vector<std::pair<std::string, uint64_t>>& extra) const;
 
     /**
-     * \brief Write a human summary: one table row per ID, then the first findings.
+     * \brief Write a human summary: one table row per ID (findings, times exercised), the IDs
+     *        never exercised, then the first findings.
      * \param os the stream
      * \param extra the same summary fields as the JSON report
      * \param maxListed findings listed after the table
@@ -166,6 +183,7 @@ class ChimneyFindingLog
     uint64_t m_suppressed{0};
     std::map<std::string, uint64_t> m_counts;
     std::vector<ChimneyFinding> m_findings;
+    ChimneyInvariantCoverage m_exercised;
 };
 
 /**

@@ -13,6 +13,8 @@
 namespace ns3
 {
 
+using Inv = ChimneyInvariantId;
+
 ChimneyVerifierEndToEndChecker::ChimneyVerifierEndToEndChecker(ChimneyVerifierReporter& reporter)
     : m_reporter(reporter)
 {
@@ -40,6 +42,10 @@ ChimneyVerifierEndToEndChecker::CheckSentBytes(const ShadowDevice& d,
     const int64_t len = static_cast<int64_t>(s.payload.size());
     const int64_t from = std::max<int64_t>(o, 0);
     const int64_t to = std::min(o + len, c.posted);
+    if (from < to && (c.abortiveIssued || o < c.maxSent))
+    {
+        m_reporter.Exercised(c.abortiveIssued ? Inv::E2 : Inv::E1);
+    }
     auto first = std::upper_bound(c.chunks.begin() + c.chunkHead,
                                   c.chunks.end(),
                                   from,
@@ -133,6 +139,10 @@ ChimneyVerifierEndToEndChecker::CheckDelivered(const ShadowDevice& d,
         return;
     }
     const std::pair<int64_t, uint64_t>* snap = c.SnapshotAtDelivered();
+    if (snap != nullptr)
+    {
+        m_reporter.Exercised(Inv::E1);
+    }
     if (snap != nullptr && snap->second != c.deliveredHash)
     {
         m_reporter.Report("E1",
@@ -151,6 +161,10 @@ ChimneyVerifierEndToEndChecker::CheckAbortiveCompletion(const ShadowDevice& d,
                                                         ChimneyStatus status,
                                                         const std::string& evidence)
 {
+    if (status == ChimneyStatus::SUCCESS)
+    {
+        m_reporter.Exercised(Inv::E2);
+    }
     if (status == ChimneyStatus::SUCCESS && !c.rstSent)
     {
         m_reporter.Report("E2",
@@ -168,6 +182,10 @@ ChimneyVerifierEndToEndChecker::CheckTerminateStatus(const ShadowDevice& d,
                                                      ChimneyStatus status,
                                                      const std::string& evidence)
 {
+    if (c.hwFailure)
+    {
+        m_reporter.Exercised(Inv::E3);
+    }
     if (c.hwFailure && status != ChimneyStatus::FAILURE)
     {
         m_reporter.Report("E3",
@@ -188,6 +206,10 @@ ChimneyVerifierEndToEndChecker::CheckReturnedSendData(const ShadowDevice& d,
 {
     const int64_t dataStart = c.SendOff(s.sendDataSeq);
     const int64_t dataEnd = dataStart + static_cast<int64_t>(s.sendData.size());
+    if (!s.sendData.empty())
+    {
+        m_reporter.Exercised(Inv::E1);
+    }
     if (dataEnd != c.posted)
     {
         std::ostringstream w;
@@ -250,6 +272,10 @@ ChimneyVerifierEndToEndChecker::CheckReturnedReceiveData(const ShadowDevice& d,
     const int64_t rcvNxt = c.RecvOff(s.rcvNxt);
     const int64_t rcvDataEnd = rcvNxt - (s.remoteFinReceived ? 1 : 0);
     const int64_t accounted = c.delivered + static_cast<int64_t>(s.receiveData.size());
+    if (!s.receiveData.empty())
+    {
+        m_reporter.Exercised(Inv::E1);
+    }
     if (accounted != rcvDataEnd)
     {
         std::ostringstream w;
@@ -313,6 +339,7 @@ ChimneyVerifierEndToEndChecker::OnHostPhase(const ShadowHost& h,
         return;
     }
     // After a hardware failure the host reports the connection failed.
+    m_reporter.Exercised(Inv::E3);
     if (to == "SOFTWARE" || (to == "ENDED" && detail != "FAILED"))
     {
         m_reporter.Report("E3",

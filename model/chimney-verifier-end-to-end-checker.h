@@ -30,6 +30,15 @@
  *    abortive disconnect succeeds only with an RST on the wire;
  *  - E3 after a hardware failure the target sends and delivers nothing, its terminate reports
  *    FAILURE, and the host (when attached on the device) reports the connection failed.
+ *
+ * Exercised (ChimneyVerifierReporter::Exercised: the situation in which the check could fail
+ * arose), per invariant:
+ *  - E1 a retransmitted payload compared with the bytes posted, the delivered stream compared
+ *    with the wire at a segment boundary, or send or receive data handed back by a terminate
+ *    compared across the upload;
+ *  - E2 a payload of a connection with an abortive disconnect compared with the bytes posted,
+ *    or an abortive disconnect SUCCESS compared with the wire;
+ *  - E3 a terminate after a hardware failure, or the host's phase change of such a connection.
  */
 
 namespace ns3

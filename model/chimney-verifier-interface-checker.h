@@ -11,6 +11,7 @@
 #include "ns3/nstime.h"
 
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,7 +20,8 @@
  * \file
  * \ingroup chimney
  * The interface contract family (SPEC.md section 4, A), read from the device's request,
- * completion and indication traces (and the host stack's and intermediate drivers'):
+ * completion and indication traces (and the host stack's and intermediate drivers'); the
+ * terminate's checks (A9) are in chimney-verifier-interface-terminate.cc:
  *  - A1 requests return PENDING (or INVALID_PARAMETER / INVALID_STATE for host misuse); no
  *    completion inside the call (seen from the target and from the host);
  *  - A2 exactly one completion per request, with the request's own NBL or block list;
@@ -40,6 +42,29 @@
  *  - A11 end to end across the host stack and intermediate drivers: the same request ids and
  *    flags down, every completion up, to the upper protocol that issued it (ids are each
  *    upper's own); the NBL *objects* are followed by ChimneyVerifierNblIdentity.
+ *
+ * Exercised (ChimneyVerifierReporter::Exercised: the situation in which the check could fail
+ * arose), per invariant:
+ *  - A1 a request refused (its status is checked), or accepted on a connection that is aborted
+ *    or being terminated, or a receive after the remote FIN (the target could complete it
+ *    inside the call);
+ *  - A2 a completion matched while another request of the same kind is outstanding (a wrong
+ *    NBL or list could be completed);
+ *  - A3 a graceful disconnect SUCCESS compared with the FIN and ACKs on the wire, or a failed
+ *    send reporting a partial byte count compared with the ACKs;
+ *  - A4 a send completion while two or more sends are outstanding (an acknowledgement that
+ *    completes several sends, in order);
+ *  - A5 a send outstanding when the target's RST went out completes, or a graceful disconnect
+ *    pending at the abortive one completes;
+ *  - A6 a disconnect completing with a failure status;
+ *  - A7 a Disconnect indication after remote data (delivery order matters);
+ *  - A8 an Abort indication with requests outstanding, or a remote RST that is not acceptable
+ *    (no Abort may follow);
+ *  - A9 a terminate returning two or more send NBLs (their chain order is checked);
+ *  - A10 a remote segment arriving for a connection whose terminate completed (the target
+ *    could still complete or indicate);
+ *  - A11 a completion through an intermediate driver with two or more upper protocols (it
+ *    could go to the wrong one).
  */
 
 namespace ns3
@@ -60,6 +85,7 @@ class ChimneyVerifierInterfaceChecker
     {
         /// request id -> upper name (several: every upper numbers its requests from 1)
         std::unordered_multimap<uint64_t, std::string> issuer;
+        std::set<std::string> uppers; //!< every upper seen (coverage)
     };
 
     /**
@@ -254,6 +280,18 @@ class ChimneyVerifierInterfaceChecker
     void CheckAbortIndication(const ShadowDevice& d,
                               const ShadowConnection& c,
                               const std::string& evidence);
+
+    // --- coverage only (the situation arose; nothing is checked here) ---
+
+    /**
+     * \brief A1: a request accepted (before the shadow applies it).
+     * \param c the record (or null) \param call the call
+     */
+    void NoteAcceptedRequest(const ShadowConnection* c, const ShadowPendingCall& call);
+    /// A8: a remote RST (after the shadow decided whether it is acceptable). \param c the record
+    void NoteRemoteRst(const ShadowConnection& c);
+    /// A10: a remote segment for a connection whose terminate completed.
+    void NoteRemoteAfterTerminate();
 
     // --- A11 and A1 from the host's side ---
 

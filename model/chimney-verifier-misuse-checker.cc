@@ -203,6 +203,12 @@ ChimneyVerifierMisuseChecker::CheckRefused(const ShadowDevice& d,
 {
     const bool clearRefusal =
         returned == ChimneyStatus::INVALID_PARAMETER || returned == ChimneyStatus::INVALID_STATE;
+    const std::string& rule = expected.empty() ? call.misuse : expected;
+    ChimneyInvariantId id;
+    if (clearRefusal && ChimneyInvariantIdFromString(rule, &id))
+    {
+        m_reporter.Exercised(id);
+    }
     if (clearRefusal && call.misuse.empty() && !expected.empty())
     {
         m_reporter.Report(expected,

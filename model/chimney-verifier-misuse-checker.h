@@ -27,6 +27,10 @@
  *    call is not visible in the traces: only relayed from the target);
  *  - H7 offload without a TCP block, in a forbidden TCP state, or while the same connection is
  *    already offloaded.
+ *
+ * Exercised (ChimneyVerifierReporter::Exercised): H1-H7 each when a call that breaks that
+ * rule (as this checker decides it, or as the target reports it) is refused with
+ * INVALID_PARAMETER or INVALID_STATE: the refusal, its status and its report are checked.
  */
 
 namespace ns3

@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_VERIFIER_REPORTER_H
 #define CHIMNEY_VERIFIER_REPORTER_H
 
+#include "chimney-invariant-coverage.h"
 #include "chimney-types.h"
 
 #include <string>
@@ -18,7 +19,8 @@ struct ShadowConnection;
 /**
  * \ingroup chimney
  * \brief Where the verifier's checkers send their findings (ChimneyVerifier collects them:
- *        repeat suppression, the finding log, the Finding trace).
+ *        repeat suppression, the finding log, the Finding trace), and the situations in which
+ *        a check could fail (invariant coverage, ChimneyInvariantCoverage).
  */
 class ChimneyVerifierReporter
 {
@@ -57,6 +59,13 @@ class ChimneyVerifierReporter
                                  OffloadHandle handle,
                                  const std::string& description,
                                  const std::string& evidence) = 0;
+
+    /**
+     * \brief The situation in which id's check could actually fail arose (whatever the check
+     *        then found): counted as the invariant's coverage.
+     * \param id the invariant
+     */
+    virtual void Exercised(ChimneyInvariantId id) = 0;
 };
 
 } // namespace ns3

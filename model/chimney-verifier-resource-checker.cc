@@ -10,6 +10,8 @@
 namespace ns3
 {
 
+using Inv = ChimneyInvariantId;
+
 ChimneyVerifierResourceChecker::ChimneyVerifierResourceChecker(ChimneyVerifierReporter& reporter,
                                                                const bool& requireTerminated)
     : m_reporter(reporter),
@@ -35,6 +37,10 @@ ChimneyVerifierResourceChecker::OnAllocated(const ShadowDevice& d,
 {
     Ledger& l = LedgerOf(d);
     ++l.held;
+    if (d.capacity > 0 && l.held == d.capacity)
+    {
+        m_reporter.Exercised(Inv::R5);
+    }
     if (d.capacity > 0 && l.held > d.capacity)
     {
         std::ostringstream w;
@@ -132,6 +138,7 @@ ChimneyVerifierResourceChecker::OnOffloadFailed(const ShadowDevice& d,
                                                 const std::string& evidence)
 {
     // SPEC 3.1: the connection stays in software, untouched; nothing held for it.
+    m_reporter.Exercised(Inv::R5);
     if (c.allocated && !c.freed)
     {
         m_reporter.Report("R5",
@@ -150,6 +157,18 @@ ChimneyVerifierResourceChecker::CheckTerminateCompleted(const ShadowDevice& d,
                                                         const ShadowConnection& c,
                                                         const std::string& evidence)
 {
+    if (c.allocated)
+    {
+        m_reporter.Exercised(Inv::R2);
+        if (c.finOff >= 0 || c.rstSent || c.remoteFin >= 0 || c.remoteRst || c.hwFailure)
+        {
+            m_reporter.Exercised(Inv::R1);
+        }
+        if (c.maxSent > c.acked)
+        {
+            m_reporter.Exercised(Inv::R3);
+        }
+    }
     if (c.allocated && !c.freed)
     {
         m_reporter.Report("R2",
@@ -203,6 +222,10 @@ ChimneyVerifierResourceChecker::FinishConnection(const ShadowDevice& d, const Sh
 void
 ChimneyVerifierResourceChecker::FinishDevice(const ShadowDevice& d)
 {
+    if (!d.terminated.empty())
+    {
+        m_reporter.Exercised(Inv::R4);
+    }
     if (!d.lists.empty())
     {
         m_reporter.Report("R4",

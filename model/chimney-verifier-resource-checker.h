@@ -24,6 +24,16 @@
  *    nothing held for terminated connections, nothing held by nobody;
  *  - R5 resources held never exceed the capacity; an offload that fails holds nothing, and
  *    the target transmits nothing for it.
+ *
+ * Exercised (ChimneyVerifierReporter::Exercised: the situation in which the check could fail
+ * arose), per invariant:
+ *  - R1 a terminate completing for a connection that held resources and was closed before it
+ *    (its FIN or RST sent, remote FIN or RST, hardware failure: a target could have freed it);
+ *  - R2 a terminate completing for a connection that holds resources;
+ *  - R3 a terminate completing with data in flight (a retransmission timer could still run on
+ *    freed state);
+ *  - R4 the end-of-run audit of a device that terminated connections;
+ *  - R5 an offload that failed, or an allocation that fills the target to its capacity.
  */
 
 namespace ns3

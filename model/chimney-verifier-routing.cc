@@ -91,6 +91,7 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
     const std::string expected = call.valid ? m_misuse.ExpectedMisuse(*d, call, &why) : "";
     if (returned == ChimneyStatus::PENDING)
     {
+        m_interface.NoteAcceptedRequest(c, call);
         m_misuse.CheckAccepted(*d, expected, why, handle, evidence);
         m_connections += d->ApplyRequest(call, id);
         m_interface.OnDeviceRequest(*d, id, flags);
@@ -477,6 +478,13 @@ ChimneyVerifier::DoFrame(ShadowDevice& d, Ptr<const Packet> frame, FrameDirectio
     const bool tx = direction != FrameDirection::RX;
     const ShadowTuple key =
         tx ? ShadowTuple{src, dst, sport, dport} : ShadowTuple{dst, src, dport, sport};
+    if (!tx && d.byTuple.count(key) == 0 && d.terminatedTuples.count(key) != 0)
+    {
+        // Coverage only: the target must stay silent for it (W8, A10).
+        m_wire.NoteRemoteAfterTerminate();
+        m_interface.NoteRemoteAfterTerminate();
+        return;
+    }
     if (d.byTuple.count(key) == 0 &&
         (direction != FrameDirection::TARGET_TX ||
          (d.terminatedTuples.count(key) == 0 && d.failedTuples.count(key) == 0)))
@@ -609,6 +617,7 @@ ChimneyVerifier::RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
         c.OnPeerAck(c.SendOff(s.ack));
     }
     const int64_t o = c.RecvOff(s.seq);
+    m_wire.NoteRemoteSegment(c, s, o);
     if (s.Has(TcpSegment::RST))
     {
         c.remoteRst = true;
@@ -617,6 +626,7 @@ ChimneyVerifier::RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
         {
             c.acceptableRst = true;
         }
+        m_interface.NoteRemoteRst(c);
         return;
     }
     if (!s.payload.empty())

@@ -61,6 +61,8 @@ ChimneyAckObligation::Poll(Time now, Time timeout)
 // ChimneyVerifierWireChecker
 // ---------------------------------------------------------------------------------------------
 
+using Inv = ChimneyInvariantId;
+
 ChimneyVerifierWireChecker::ChimneyVerifierWireChecker(ChimneyVerifierReporter& reporter,
                                                        const Time& ackTimeout)
     : m_reporter(reporter),
@@ -121,6 +123,11 @@ ChimneyVerifierWireChecker::CheckTargetRst(const ShadowDevice& d,
                                            int64_t o,
                                            const std::string& evidence)
 {
+    m_reporter.Exercised(Inv::W4);
+    if (c.maxSent > c.acked)
+    {
+        m_reporter.Exercised(Inv::W10); // data in flight: SND.NXT is not the peer's ACK
+    }
     if (!c.abortiveActive)
     {
         m_reporter.Report("W4",
@@ -149,6 +156,14 @@ ChimneyVerifierWireChecker::CheckTargetPayload(const ShadowDevice& d,
                                                int64_t len,
                                                const std::string& evidence)
 {
+    if (c.finOff >= 0)
+    {
+        m_reporter.Exercised(Inv::W1);
+    }
+    if (o + len == c.posted)
+    {
+        m_reporter.Exercised(Inv::W9);
+    }
     if (c.finOff >= 0 && o + len > c.finOff)
     {
         std::ostringstream w;
@@ -179,6 +194,14 @@ ChimneyVerifierWireChecker::CheckTargetFin(const ShadowDevice& d,
                                            int64_t f,
                                            const std::string& evidence)
 {
+    if (c.finOff >= 0)
+    {
+        m_reporter.Exercised(Inv::W3);
+    }
+    else if ((c.gracefulActive || c.finAtOffload) && !c.blind && c.expectedFin > 0)
+    {
+        m_reporter.Exercised(Inv::W2);
+    }
     if (c.finOff >= 0 && f != c.finOff)
     {
         std::ostringstream w;
@@ -212,6 +235,10 @@ ChimneyVerifierWireChecker::CheckTargetAck(const ShadowDevice& d,
                                            int64_t a,
                                            const std::string& evidence)
 {
+    if (c.maxRemoteEnd > c.RcvNxt())
+    {
+        m_reporter.Exercised(Inv::W9); // a hole: data beyond it is not received in order
+    }
     // Received data is what arrived in order: an ACK never jumps a hole on the wire.
     if (a > c.RcvNxt())
     {
@@ -232,6 +259,10 @@ ChimneyVerifierWireChecker::CheckRemoteFin(const ShadowDevice& d,
                                            int64_t f,
                                            const std::string& evidence)
 {
+    if (c.remoteFin >= 0)
+    {
+        m_reporter.Exercised(Inv::W3);
+    }
     if (c.remoteFin >= 0 && f != c.remoteFin)
     {
         m_reporter.Report("W3",
@@ -251,6 +282,10 @@ ChimneyVerifierWireChecker::CheckDeliveredAfterRst(const ShadowDevice& d,
                                                    uint64_t bytes,
                                                    const std::string& evidence)
 {
+    if (c.rcvLimit >= 0)
+    {
+        m_reporter.Exercised(Inv::W6);
+    }
     if (c.rcvLimit >= 0 && c.delivered + static_cast<int64_t>(bytes) > c.rcvLimit)
     {
         m_reporter.Report("W6",
@@ -268,6 +303,10 @@ ChimneyVerifierWireChecker::CheckReturnedFin(const ShadowDevice& d,
                                              const TcpDelegatedState& s,
                                              const std::string& evidence)
 {
+    if (c.expectedFin > 0)
+    {
+        m_reporter.Exercised(Inv::W2);
+    }
     if (c.SendOff(s.finSeq) != c.expectedFin)
     {
         m_reporter.Report("W2",
@@ -277,6 +316,32 @@ ChimneyVerifierWireChecker::CheckReturnedFin(const ShadowDevice& d,
                           "returned FIN sequence is not the end of the data posted",
                           evidence);
     }
+}
+
+void
+ChimneyVerifierWireChecker::NoteRemoteSegment(const ShadowConnection& c,
+                                              const TcpSegment& s,
+                                              int64_t o)
+{
+    const bool exactRst = o == c.RcvNxt() || (c.lastAck >= 0 && o == c.lastAck);
+    if (s.Has(TcpSegment::SYN) || (s.Has(TcpSegment::RST) && !exactRst))
+    {
+        m_reporter.Exercised(Inv::W4);
+    }
+    if (c.rstSent)
+    {
+        m_reporter.Exercised(Inv::W5);
+    }
+    if ((c.abortiveActive || c.rstSent) && (!s.payload.empty() || s.Has(TcpSegment::FIN)))
+    {
+        m_reporter.Exercised(Inv::W6);
+    }
+}
+
+void
+ChimneyVerifierWireChecker::NoteRemoteAfterTerminate()
+{
+    m_reporter.Exercised(Inv::W8);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,6 +377,7 @@ ChimneyVerifierWireChecker::ArmAckObligation(const ShadowConnection& c)
     }
     if (owed > c.lastAck)
     {
+        m_reporter.Exercised(Inv::W7);
         m_owed[&c].Arm(owed, Simulator::Now());
     }
 }

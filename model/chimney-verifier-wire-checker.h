@@ -33,6 +33,23 @@
  *  - W9 sent sequence numbers never exceed posted data, ACK numbers never exceed the remote's
  *    data (and FIN) received in order on the wire, the target never sends SYN;
  *  - W10 the RST carries SND.NXT, the highest sequence the target sent on the wire.
+ *
+ * Exercised (ChimneyVerifierReporter::Exercised: the situation in which the check could fail
+ * arose), per invariant:
+ *  - W1 a payload segment of the target after its FIN is on the wire (a retransmission: a byte
+ *    could lie beyond the FIN);
+ *  - W2 the target's first FIN, or the terminate's returned FIN, compared with a non-empty
+ *    posted stream;
+ *  - W3 a second FIN in either direction (a retransmission) compared with the first;
+ *  - W4 a remote segment a careless target answers with RST (an RST that is not exactly
+ *    acceptable, a SYN), or the target's RST checked against its abortive disconnect;
+ *  - W5 a remote segment arriving after the target's RST;
+ *  - W6 a remote segment with data or FIN arriving after the abortive disconnect request;
+ *  - W7 remote data after the target's FIN that puts the target under an ACK obligation;
+ *  - W8 a remote segment arriving for a connection whose terminate completed;
+ *  - W9 a target payload segment reaching the end of the data posted, or a target ACK while
+ *    the remote's data on the wire has a hole;
+ *  - W10 the target's RST sent with data in flight (SND.UNA < SND.MAX).
  */
 
 namespace ns3
@@ -198,6 +215,15 @@ class ChimneyVerifierWireChecker
                           const ShadowConnection& c,
                           const TcpDelegatedState& s,
                           const std::string& evidence);
+
+    /**
+     * \brief Coverage of W4, W5, W6: a remote segment (before the shadow takes it in).
+     * \param c the record \param s the segment \param o its receive offset
+     */
+    void NoteRemoteSegment(const ShadowConnection& c, const TcpSegment& s, int64_t o);
+
+    /// Coverage of W8: a remote segment for a connection whose terminate completed.
+    void NoteRemoteAfterTerminate();
 
     // --- W7 ---
 

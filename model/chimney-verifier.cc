@@ -357,6 +357,18 @@ ChimneyVerifier::ReportEveryTime(const std::string& id,
     m_oncePerConnection = once;
 }
 
+void
+ChimneyVerifier::Exercised(ChimneyInvariantId id)
+{
+    m_log.NoteExercised(id);
+}
+
+const ChimneyInvariantCoverage&
+ChimneyVerifier::GetExercised() const
+{
+    return m_log.GetExercised();
+}
+
 uint64_t
 ChimneyVerifier::GetFindingCount() const
 {

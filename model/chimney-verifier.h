@@ -160,6 +160,9 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     uint64_t GetCount(const std::string& id) const;
     /// \returns count per ID, every catalog ID present
     std::map<std::string, uint64_t> GetCounts() const;
+    /// \returns per invariant, how often its check was exercised non-trivially (what counts is
+    ///          written at the top of each checker, chimney-verifier-*-checker.h)
+    const ChimneyInvariantCoverage& GetExercised() const;
     /// \returns the findings kept (at most MaxStoredFindings), in order
     const std::vector<ChimneyFinding>& GetFindings() const;
     /// \returns connections with a live record (offload requested, terminate not completed)
@@ -170,13 +173,15 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     /**
      * \brief Write the JSON report (schema: ChimneyFindingLog). The summary holds "devices",
      *        "connections" (offloads observed), "segments" (TCP frames parsed), "requests",
-     *        "completions" and "indications".
+     *        "completions" and "indications"; "exercised" maps every invariant ID to how often
+     *        its check was exercised non-trivially.
      * \param os the stream
      */
     void WriteJson(std::ostream& os) const;
 
     /**
-     * \brief Write the human summary table (one row per invariant ID) and the first findings.
+     * \brief Write the human summary table (one row per invariant ID: findings, times
+     *        exercised), the IDs never exercised, and the first findings.
      * \param os the stream
      */
     void PrintSummary(std::ostream& os) const;
@@ -348,6 +353,8 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                 OffloadHandle handle,
                 const std::string& description,
                 const std::string& evidence) override;
+    /// \copydoc ChimneyVerifierReporter::Exercised
+    void Exercised(ChimneyInvariantId id) override;
     /// \copydoc ChimneyVerifierReporter::ReportEveryTime
     void ReportEveryTime(const std::string& id,
                          const ShadowDevice* d,

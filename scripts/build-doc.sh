@@ -11,5 +11,7 @@ if ! /usr/bin/python3 -c 'import sphinx' 2>/dev/null; then
     echo "build-doc: installing python3-sphinx"
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-sphinx >/dev/null
 fi
+# A fresh build each time: a doctree cache from an older doc/ gave spurious warnings.
+rm -rf "$out"
 /usr/bin/python3 -m sphinx -W --keep-going -q -b html -d "$out/.doctrees" "$root/doc" "$out"
 echo "build-doc: $out/index.html"

@@ -47,6 +47,11 @@ def validate(report):
             problems.append(f"summary.{key}")
     if not isinstance(summary.get("clean"), bool):
         problems.append("summary.clean")
+    exercised = report.get("exercised")
+    if not isinstance(exercised, dict) or list(exercised) != IDS:
+        problems.append("exercised must map every catalog ID, in catalog order")
+    elif any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in exercised.values()):
+        problems.append("exercised counts must be non-negative integers")
     if sorted(counts) != sorted(IDS) or sorted(invariants) != sorted(IDS):
         problems.append("counts/invariants must hold exactly the catalog IDs")
     elif any(not isinstance(counts[i], int) or counts[i] < 0 for i in IDS):
@@ -162,6 +167,8 @@ def main(argv):
                 "wrong schema": lambda r: r.update(schema="other"),
                 "count off by one": lambda r: r["counts"].update(W1=r["counts"]["W1"] + 1),
                 "missing ID": lambda r: r["counts"].pop("H7"),
+                "missing exercised ID": lambda r: r["exercised"].pop("A11"),
+                "negative exercised": lambda r: r["exercised"].update(W1=-1),
                 "finding without id": lambda r: r["findings"].append({"node": 0}),
                 "clean not bool": lambda r: r["summary"].update(clean="yes"),
             }

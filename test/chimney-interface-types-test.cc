@@ -2,10 +2,13 @@
  * SPDX-License-Identifier: GPL-2.0-only
  */
 
+#include "ns3/chimney-finding.h"
+#include "ns3/chimney-invariant-coverage.h"
 #include "ns3/chimney-types.h"
 #include "ns3/net-buffer-list.h"
 #include "ns3/offload-state.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <sstream>
 
@@ -92,4 +95,44 @@ TEST(OffloadBlockList, OneConnectionListHoldsExactlyThatTree)
         EXPECT_EQ(t.sendDataHead, nullptr);
     });
     EXPECT_EQ(visited, 1);
+}
+
+TEST(ChimneyInvariantIds, EnumIndexesTheCatalogInOrder)
+{
+    const auto& catalog = ChimneyInvariantCatalog();
+    ASSERT_EQ(catalog.size(), CHIMNEY_INVARIANT_COUNT);
+    for (size_t i = 0; i < catalog.size(); ++i)
+    {
+        const auto id = static_cast<ChimneyInvariantId>(i);
+        EXPECT_STREQ(ToString(id), catalog[i].id);
+        ChimneyInvariantId back = ChimneyInvariantId::COUNT;
+        ASSERT_TRUE(ChimneyInvariantIdFromString(catalog[i].id, &back));
+        EXPECT_EQ(back, id);
+    }
+    ChimneyInvariantId unused;
+    EXPECT_FALSE(ChimneyInvariantIdFromString("W11", &unused));
+    EXPECT_STREQ(ToString(ChimneyInvariantId::W10), "W10");
+    EXPECT_STREQ(ToString(ChimneyInvariantId::H7), "H7");
+}
+
+TEST(ChimneyInvariantIds, CoverageCountsSumsAndListsTheUnexercised)
+{
+    ChimneyInvariantCoverage a;
+    a.Note(ChimneyInvariantId::A4);
+    a.Note(ChimneyInvariantId::A4, 2);
+    ChimneyInvariantCoverage b;
+    b.Note(ChimneyInvariantId::W10);
+    a += b;
+    EXPECT_EQ(a.Get(ChimneyInvariantId::A4), 3u);
+    EXPECT_EQ(a.Get("W10"), 1u);
+    EXPECT_EQ(a.Get("nope"), 0u);
+    const auto never = a.Unexercised();
+    EXPECT_EQ(never.size(), CHIMNEY_INVARIANT_COUNT - 2);
+    EXPECT_EQ(std::count(never.begin(), never.end(), "A4"), 0);
+    EXPECT_EQ(never.front(), "W1");
+    const auto ordered = a.GetOrdered();
+    ASSERT_EQ(ordered.size(), CHIMNEY_INVARIANT_COUNT);
+    EXPECT_EQ(ordered[9].first, "W10");
+    EXPECT_EQ(ordered[9].second, 1u);
+    EXPECT_EQ(ChimneyInvariantCoverage::FromCounts(a.GetCounts()).GetOrdered(), ordered);
 }

@@ -171,6 +171,8 @@ Summary(const ChimneyScenarioResult& r)
     d["faultsConfigured"] = py::cast(r.faultsConfigured);
     d["faultsFired"] = OrderedCounts(r.faultsFired, ChimneyFaultPlan::Kinds());
     d["unfiredFaults"] = py::cast(r.UnfiredFaults());
+    d["exercised"] = OrderedCounts(r.exercised.GetCounts(), CatalogOrder());
+    d["unexercised"] = py::cast(r.UnexercisedInvariants());
     return d;
 }
 
@@ -301,6 +303,15 @@ dicts, so pandas.DataFrame(result.records) works directly:
         .def_property_readonly("unfired_faults",
                                &ChimneyScenarioResult::UnfiredFaults,
                                "Configured fault kinds that never fired.")
+        .def_property_readonly(
+            "exercised",
+            [](const ChimneyScenarioResult& r) {
+                return OrderedCounts(r.exercised.GetCounts(), CatalogOrder());
+            },
+            "Invariant ID -> times its check was exercised non-trivially (catalog order).")
+        .def_property_readonly("unexercised",
+                               &ChimneyScenarioResult::UnexercisedInvariants,
+                               "Invariant IDs whose check was never exercised.")
         .def_readonly("sim_time", &ChimneyScenarioResult::simTime, "Simulated seconds at the end.")
         .def_readonly("events", &ChimneyScenarioResult::events, "Scheduler events executed.")
         .def_readonly("wall_seconds",

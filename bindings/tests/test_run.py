@@ -161,3 +161,12 @@ def test_faults_fired_are_counted_per_kind():
     records = pandas.DataFrame(result.records)
     assert records["faults"].map(lambda kinds: set(kinds) <= {"link.loss"}).all()
     assert not math.isnan(result.sim_time)
+
+
+def test_exercised_counts_every_invariant_and_lists_the_unexercised(small_result):
+    exercised = small_result.exercised
+    assert list(exercised) == list(small_result.finding_counts)  # every ID, catalog order
+    assert all(n >= 0 for n in exercised.values())
+    assert sum(exercised.values()) > 0  # a run with traffic exercises some check
+    assert small_result.unexercised == [i for i, n in exercised.items() if n == 0]
+    assert small_result.to_dict()["summary"]["exercised"] == exercised
