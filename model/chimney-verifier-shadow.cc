@@ -19,10 +19,14 @@ namespace
 constexpr uint64_t kMod = (1ULL << 61) - 1;
 constexpr uint64_t kBase = 0x0f3a5c6d7e8f9a1bULL % kMod;
 
+// __extension__: ns-3 >= 3.43 builds with -Wpedantic, which warns on __int128 (a GCC/Clang
+// extension both support on 64-bit targets).
+__extension__ typedef unsigned __int128 Uint128;
+
 uint64_t
 MulMod(uint64_t a, uint64_t b)
 {
-    const unsigned __int128 p = static_cast<unsigned __int128>(a) * b;
+    const Uint128 p = static_cast<Uint128>(a) * b;
     uint64_t r = static_cast<uint64_t>(p & kMod) + static_cast<uint64_t>(p >> 61);
     return r >= kMod ? r - kMod : r;
 }
