@@ -1287,17 +1287,26 @@ ChimneyHostStack::PostReceives(Connection& c)
             c.rx.size() + static_cast<uint64_t>(c.receivesPosted + 1) * m_receiveBufferSize <=
                 std::max(m_rcvBufSize, m_receiveBufferSize)))
     {
-        Ptr<NetBufferList> nbl = NewReceiveNbl(m_receiveBufferSize, NextNblId());
-        ++c.receivesPosted;
-        m_nblCallTrace("Receive", c.handle, nbl);
-        const ChimneyStatus status = m_lower->TcpOffloadReceive(c.handle, nbl);
-        m_callTrace("Receive", c.handle, nbl->id, 0, status);
-        if (status != ChimneyStatus::PENDING)
+        if (PostReceiveNbl(c, m_receiveBufferSize) != ChimneyStatus::PENDING)
         {
-            --c.receivesPosted;
             break;
         }
     }
+}
+
+ChimneyStatus
+ChimneyHostStack::PostReceiveNbl(Connection& c, uint32_t size)
+{
+    Ptr<NetBufferList> nbl = NewReceiveNbl(size, NextNblId());
+    ++c.receivesPosted;
+    m_nblCallTrace("Receive", c.handle, nbl);
+    const ChimneyStatus status = m_lower->TcpOffloadReceive(c.handle, nbl);
+    m_callTrace("Receive", c.handle, nbl->id, 0, status);
+    if (status != ChimneyStatus::PENDING)
+    {
+        --c.receivesPosted;
+    }
+    return status;
 }
 
 ChimneyStatus
@@ -1312,15 +1321,7 @@ ChimneyHostStack::PostReceive(OffloadHandle handle, uint32_t size)
     {
         return ChimneyStatus::INVALID_STATE;
     }
-    Ptr<NetBufferList> nbl = NewReceiveNbl(size, NextNblId());
-    ++c->receivesPosted;
-    const ChimneyStatus status = m_lower->TcpOffloadReceive(c->handle, nbl);
-    m_callTrace("Receive", c->handle, nbl->id, 0, status);
-    if (status != ChimneyStatus::PENDING)
-    {
-        --c->receivesPosted;
-    }
-    return status;
+    return PostReceiveNbl(*c, size);
 }
 
 void

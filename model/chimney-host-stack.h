@@ -386,6 +386,8 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     // --- offloaded side ---
     void PostSend(Connection& c, std::vector<uint8_t> data);
     void PostReceives(Connection& c);
+    /// One receive NBL of \p size bytes down to the target (traced); \returns its status
+    ChimneyStatus PostReceiveNbl(Connection& c, uint32_t size);
     void IssueDisconnect(Connection& c);
     void MaybeTerminate(Connection& c);
     void TerminateIfOffloaded(OffloadHandle handle);
