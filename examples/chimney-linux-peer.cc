@@ -406,7 +406,16 @@ main(int argc, char* argv[])
             << ", \"sent\": " << data.size() + finalData.size()
             << ", \"queued\": " << endpoint->BytesQueued()
             << ", \"abortedCompletions\": " << abortedCompletions
-            << ", \"findings\": " << verifier->GetFindingCount()
+            << ", \"findings\": " << verifier->GetFindingCount() << ", \"findingList\": [";
+        // Each finding as "ID at time: what broke", so a failed run says why without a rerun.
+        for (size_t i = 0; i < verifier->GetFindings().size(); ++i)
+        {
+            const ChimneyFinding& f = verifier->GetFindings()[i];
+            out << (i ? ", " : "")
+                << JsonString(f.id + " at " + std::to_string(f.time.GetMicroSeconds()) +
+                              " us: " + f.description + " [" + f.evidence + "]");
+        }
+        out << "]"
             << ", \"framesLost\": " << faults.first << ", \"framesHeld\": " << faults.second
             << ", \"indications\": [";
         for (size_t i = 0; i < indications.size(); ++i)

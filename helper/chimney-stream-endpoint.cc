@@ -132,6 +132,10 @@ ChimneyStreamEndpoint::ClassifyNormalClose()
 void
 ChimneyStreamEndpoint::Accept(Ptr<Socket> socket, const Address& /* from */)
 {
+    // A forked socket inherits its listener's accept callback, which holds this endpoint:
+    // endpoint -> socket -> endpoint would never be freed. The accepted socket needs none.
+    socket->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                              MakeNullCallback<void, Ptr<Socket>, const Address&>());
     Attach(socket);
 }
 

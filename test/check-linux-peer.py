@@ -167,6 +167,7 @@ def judge(scenario, ours, linux, received):
     problems = [f"ours: {f}" for f in ours.get("failures", [])]
     if ours.get("findings", 1) != 0:
         problems.append(f"verifier findings: {ours.get('findings')}")
+        problems.extend(f"finding {f}" for f in ours.get("findingList", []))
     if scenario in ("graceful", "terminate"):
         expected = pattern(nbytes, salt) + (pattern(FINAL_BYTES, 2) if scenario == "graceful"
                                             else b"")

@@ -689,11 +689,16 @@ TYPED_TEST(ChimneyDeviceTest, AbortiveDisconnectSendsRstAndAbortsOutstandingSend
 {
     this->Build();
     this->Establish();
-    // The peer starts sending just before the abort: its data is in flight across the RST.
-    Simulator::Schedule(MilliSeconds(90), [&]() { this->peer.SendAll(Pattern(300000, 9), false); });
+    // The peer reads nothing, so our sends stop at its window (128 KiB, ~110 ms at 10 Mb/s) and
+    // our queue is empty well before the abort: the peer's data, started just before, gets prompt
+    // ACKs and is in flight across the RST (behind a full queue the RST would leave after all of
+    // it, as on ns-3 3.48's CSMA).
+    this->peer.readData = false;
+    Simulator::Schedule(MilliSeconds(190),
+                        [&]() { this->peer.SendAll(Pattern(300000, 9), false); });
     EXPECT_EQ(this->Send(Pattern(200000, 1), 1), ChimneyStatus::PENDING);
     EXPECT_EQ(this->Send(Pattern(1000, 2), 2), ChimneyStatus::PENDING);
-    Simulator::Schedule(MilliSeconds(100), [&]() {
+    Simulator::Schedule(MilliSeconds(200), [&]() {
         EXPECT_EQ(this->Disconnect({}, TCP_DISCONNECT_ABORTIVE_CLOSE, 3), ChimneyStatus::PENDING);
     });
     this->Run(Seconds(5));
