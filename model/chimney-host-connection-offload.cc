@@ -157,9 +157,9 @@ ChimneyHostConnection::PostReceives()
 {
     // Nothing more will be filled after the remote FIN, a reset or failure, our RST, or once the
     // connection is on its way back.
-    if (m_states.phase != Phase::OFFLOADED || RemoteFinReceived() ||
-        m_states.fault >= Fault::Reset || m_states.abortive >= AbortiveClose::DisconnectIssued ||
-        terminateWanted || receivesStopped)
+    if (Get<Phase>() != Phase::OFFLOADED || RemoteFinReceived() || Get<Fault>() >= Fault::Reset ||
+        Get<AbortiveClose>() >= AbortiveClose::DisconnectIssued || terminateWanted ||
+        receivesStopped)
     {
         return;
     }
@@ -193,11 +193,11 @@ ChimneyHostConnection::PostReceiveNbl(uint32_t size)
 void
 ChimneyHostConnection::IssueDisconnect()
 {
-    if (m_states.phase != Phase::OFFLOADED)
+    if (Get<Phase>() != Phase::OFFLOADED)
     {
         return;
     }
-    if (m_states.abortive == AbortiveClose::Requested)
+    if (Get<AbortiveClose>() == AbortiveClose::Requested)
     {
         Enter(AbortiveClose::DisconnectIssued);
         abortNbl = NetBufferList::CreateSend({}, m_stack->NextNblId());
@@ -218,7 +218,7 @@ ChimneyHostConnection::IssueDisconnect()
         return;
     }
     // Not when our FIN is already in the state (FinInEngine) or was issued once (SPEC 3.4).
-    if (m_states.graceful == GracefulClose::Requested && !AbortRequested())
+    if (Get<GracefulClose>() == GracefulClose::Requested && !AbortRequested())
     {
         Enter(GracefulClose::DisconnectIssued);
         gracefulNbl = NetBufferList::CreateSend(std::move(closeData), m_stack->NextNblId());
@@ -270,7 +270,7 @@ ChimneyHostConnection::SendsCompleted(uint64_t acked)
     {
         socket->OnDataSent(static_cast<uint32_t>(acked));
     }
-    if (m_states.phase == Phase::OFFLOADED)
+    if (Get<Phase>() == Phase::OFFLOADED)
     {
         NotifyWritable();
     }
@@ -278,29 +278,29 @@ ChimneyHostConnection::SendsCompleted(uint64_t acked)
 }
 
 uint64_t
-ChimneyHostConnection::ReceiveCompleted(NetBufferList& nbl)
+ChimneyHostConnection::ReceiveCompleted(const Ptr<NetBufferList>& nbl)
 {
     receivesPosted -= std::min<uint32_t>(receivesPosted, 1);
     uint64_t delivered = 0;
-    if (nbl.status != ChimneyStatus::SUCCESS)
+    if (nbl->status != ChimneyStatus::SUCCESS)
     {
         // The target will fill no more buffers (aborted, uploading, remote FIN): never
         // re-post into that, or host and target would trade completions forever.
         receivesStopped = true;
-        if (nbl.status == ChimneyStatus::REQUEST_ABORTED)
+        if (nbl->status == ChimneyStatus::REQUEST_ABORTED)
         {
             terminateWanted = true; // the connection is dead: take it back
         }
     }
-    if (nbl.status == ChimneyStatus::SUCCESS && nbl.bytesTransferred > 0)
+    if (nbl->status == ChimneyStatus::SUCCESS && nbl->bytesTransferred > 0)
     {
-        delivered = nbl.bytesTransferred;
+        delivered = nbl->bytesTransferred;
         if (!recvShutdown)
         {
-            AppendNblData(nbl, nbl.bytesTransferred, rx);
+            AppendNblData(*nbl, nbl->bytesTransferred, rx);
         }
     }
-    RecycleReceiveNbl(nbl, m_stack->m_receiveBufferSize);
+    RecycleReceiveNbl(*nbl, m_stack->m_receiveBufferSize);
     return delivered;
 }
 
@@ -383,13 +383,13 @@ ChimneyHostConnection::Indicated(ChimneyEvent event, ChimneyUploadReason reason)
 void
 ChimneyHostConnection::MaybeTerminate()
 {
-    if (m_states.phase != Phase::OFFLOADED)
+    if (Get<Phase>() != Phase::OFFLOADED)
     {
         return;
     }
     // A completed abortive disconnect sets terminateWanted too.
     const bool bothHalvesClosed =
-        m_states.graceful == GracefulClose::FinAcked && RemoteFinReceived();
+        Get<GracefulClose>() == GracefulClose::FinAcked && RemoteFinReceived();
     if (terminateWanted || bothHalvesClosed)
     {
         // From an upcall, never from inside one of our own request calls (SPEC 3.6).
@@ -417,7 +417,7 @@ ChimneyHostConnection::Resume(const TcpDelegatedState& state)
         TcpEngine::Import(m_stack->EngineConfig(), localPort, remotePort, state, now));
     Enter(Phase::SOFTWARE, std::string("resumed in ") + ns3::ToString(state.state));
     pendingSend = StreamAfterUpload(state);
-    if (state.remoteFinReceived && m_states.receive == ReceiveHalf::Open)
+    if (state.remoteFinReceived && Get<ReceiveHalf>() == ReceiveHalf::Open)
     {
         Enter(ReceiveHalf::RemoteFin);
     }
@@ -440,7 +440,7 @@ ChimneyHostConnection::Resume(const TcpDelegatedState& state)
     {
         DeliverRemoteFin(); // the FIN came back in the state, after every byte was read
     }
-    if (m_states.phase == Phase::SOFTWARE)
+    if (Get<Phase>() == Phase::SOFTWARE)
     {
         NotifyWritable();
     }

@@ -9,6 +9,7 @@
 #include "chimney-socket.h"
 #include "tcp-segment-packet.h"
 
+#include "ns3/abort.h"
 #include "ns3/ipv4-route.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
@@ -19,6 +20,21 @@ namespace ns3
 {
 
 NS_LOG_COMPONENT_DEFINE("ChimneyHostConnection");
+
+namespace
+{
+
+/// The name of a state: names[] lists every value from 0 to `last`, in order.
+template <typename State, size_t N>
+const char*
+Name(State state, const char* const (&names)[N], State last)
+{
+    NS_ABORT_MSG_IF(static_cast<size_t>(last) + 1 != N, "a state without a name");
+    const auto i = static_cast<size_t>(state);
+    return i < N ? names[i] : "?";
+}
+
+} // namespace
 
 ChimneyHostConnection::ChimneyHostConnection(ChimneyHostStack* stack,
                                              OffloadHandle h,
@@ -35,81 +51,37 @@ ChimneyHostConnection::ChimneyHostConnection(ChimneyHostStack* stack,
       remotePort(peerPort),
       engine(std::move(softwareEngine)),
       openedAt(Simulator::Now()),
-      m_stack(stack)
+      m_stack(stack),
+      m_states(Phase::SOFTWARE,
+               Outcome::OPEN,
+               handshake,
+               GracefulClose::None,
+               AbortiveClose::None,
+               ReceiveHalf::Open,
+               Fault::None)
 {
-    m_states.handshake = handshake;
 }
 
 // ---------------------------------------------------------------------------------------------
 // States: read here, written only through Enter() -> Change()
 // ---------------------------------------------------------------------------------------------
 
-ChimneyHostConnection::Phase
-ChimneyHostConnection::GetPhase() const
-{
-    return m_states.phase;
-}
-
-ChimneyHostConnection::Outcome
-ChimneyHostConnection::GetOutcome() const
-{
-    return m_states.outcome;
-}
-
-ChimneyHostConnection::Handshake
-ChimneyHostConnection::GetHandshake() const
-{
-    return m_states.handshake;
-}
-
-ChimneyHostConnection::GracefulClose
-ChimneyHostConnection::GetGracefulClose() const
-{
-    return m_states.graceful;
-}
-
-ChimneyHostConnection::AbortiveClose
-ChimneyHostConnection::GetAbortiveClose() const
-{
-    return m_states.abortive;
-}
-
-ChimneyHostConnection::ReceiveHalf
-ChimneyHostConnection::GetReceiveHalf() const
-{
-    return m_states.receive;
-}
-
-ChimneyHostConnection::Fault
-ChimneyHostConnection::GetFault() const
-{
-    return m_states.fault;
-}
-
 bool
 ChimneyHostConnection::CloseRequested() const
 {
-    return m_states.graceful != GracefulClose::None;
+    return Get<GracefulClose>() != GracefulClose::None;
 }
 
 bool
 ChimneyHostConnection::AbortRequested() const
 {
-    return m_states.abortive != AbortiveClose::None;
+    return Get<AbortiveClose>() != AbortiveClose::None;
 }
 
 bool
 ChimneyHostConnection::RemoteFinReceived() const
 {
-    return m_states.receive != ReceiveHalf::Open;
-}
-
-bool
-ChimneyHostConnection::States::operator==(const States& other) const
-{
-    return phase == other.phase && outcome == other.outcome && handshake == other.handshake &&
-           graceful == other.graceful && abortive == other.abortive && receive == other.receive &&
-           fault == other.fault;
+    return Get<ReceiveHalf>() != ReceiveHalf::Open;
 }
 
 void
@@ -122,9 +94,12 @@ ChimneyHostConnection::Change(const States& next, const std::string& detail)
     const States before = m_states;
     m_states = next;
     NS_LOG_LOGIC("handle " << handle << ": " << Describe(before) << " -> " << Describe(next));
-    if (before.phase != next.phase)
+    if (std::get<Phase>(before) != std::get<Phase>(next))
     {
-        m_stack->m_phaseTrace(handle, ToString(before.phase), ToString(next.phase), detail);
+        m_stack->m_phaseTrace(handle,
+                              ToString(std::get<Phase>(before)),
+                              ToString(std::get<Phase>(next)),
+                              detail);
     }
     if (!m_stack->m_connectionStateTrace.IsEmpty())
     {
@@ -133,51 +108,11 @@ ChimneyHostConnection::Change(const States& next, const std::string& detail)
 }
 
 void
-ChimneyHostConnection::Enter(Phase phase, const std::string& detail)
-{
-    States next = m_states;
-    next.phase = phase;
-    Change(next, detail);
-}
-
-void
-ChimneyHostConnection::Enter(Handshake handshake)
-{
-    States next = m_states;
-    next.handshake = handshake;
-    Change(next, "");
-}
-
-void
-ChimneyHostConnection::Enter(GracefulClose graceful)
-{
-    States next = m_states;
-    next.graceful = graceful;
-    Change(next, "");
-}
-
-void
-ChimneyHostConnection::Enter(AbortiveClose abortive)
-{
-    States next = m_states;
-    next.abortive = abortive;
-    Change(next, "");
-}
-
-void
-ChimneyHostConnection::Enter(ReceiveHalf receive)
-{
-    States next = m_states;
-    next.receive = receive;
-    Change(next, "");
-}
-
-void
 ChimneyHostConnection::Enter(Fault fault)
 {
     // The worst stays: a hardware failure's Abort indication does not make it a mere reset.
     States next = m_states;
-    next.fault = std::max(fault, m_states.fault);
+    std::get<Fault>(next) = std::max(fault, Get<Fault>());
     Change(next, "");
 }
 
@@ -187,15 +122,15 @@ ChimneyHostConnection::Enter(Outcome outcome)
     endedAt = Simulator::Now();
     timer.Cancel();
     States next = m_states;
-    next.phase = Phase::ENDED;
-    next.outcome = outcome;
+    std::get<Phase>(next) = Phase::ENDED;
+    std::get<Outcome>(next) = outcome;
     Change(next, ToString(outcome));
 }
 
 void
 ChimneyHostConnection::ReportOpened()
 {
-    m_stack->m_phaseTrace(handle, "", ToString(m_states.phase), "opened");
+    m_stack->m_phaseTrace(handle, "", ToString(GetPhase()), "opened");
     if (!m_stack->m_connectionStateTrace.IsEmpty())
     {
         m_stack->m_connectionStateTrace(handle, "", Describe());
@@ -211,143 +146,79 @@ ChimneyHostConnection::Describe() const
 std::string
 ChimneyHostConnection::Describe(const States& s)
 {
-    return std::string(ToString(s.phase)) + "/" + ToString(s.handshake) +
-           " graceful=" + ToString(s.graceful) + " abortive=" + ToString(s.abortive) +
-           " receive=" + ToString(s.receive) + " fault=" + ToString(s.fault) +
-           (s.phase == Phase::ENDED ? std::string(" outcome=") + ToString(s.outcome) : "");
+    const Phase phase = std::get<Phase>(s);
+    return std::string(ToString(phase)) + "/" + ToString(std::get<Handshake>(s)) +
+           " graceful=" + ToString(std::get<GracefulClose>(s)) +
+           " abortive=" + ToString(std::get<AbortiveClose>(s)) +
+           " receive=" + ToString(std::get<ReceiveHalf>(s)) +
+           " fault=" + ToString(std::get<Fault>(s)) +
+           (phase == Phase::ENDED ? std::string(" outcome=") + ToString(std::get<Outcome>(s)) : "");
 }
 
 const char*
 ChimneyHostConnection::ToString(Phase phase)
 {
-    switch (phase)
-    {
-    case Phase::SOFTWARE:
-        return "SOFTWARE";
-    case Phase::OFFLOADING:
-        return "OFFLOADING";
-    case Phase::OFFLOADED:
-        return "OFFLOADED";
-    case Phase::TERMINATING:
-        return "TERMINATING";
-    case Phase::ENDED:
-        return "ENDED";
-    }
-    return "?";
+    static const char* const names[] = {"SOFTWARE",
+                                        "OFFLOADING",
+                                        "OFFLOADED",
+                                        "TERMINATING",
+                                        "ENDED"};
+    return Name(phase, names, Phase::ENDED);
 }
 
 const char*
 ChimneyHostConnection::ToString(Outcome outcome)
 {
-    switch (outcome)
-    {
-    case Outcome::OPEN:
-        return "OPEN";
-    case Outcome::CLOSED:
-        return "CLOSED";
-    case Outcome::ABORTED:
-        return "ABORTED";
-    case Outcome::RESET:
-        return "RESET";
-    case Outcome::TIMED_OUT:
-        return "TIMED_OUT";
-    case Outcome::FAILED:
-        return "FAILED";
-    case Outcome::REFUSED:
-        return "REFUSED";
-    }
-    return "?";
+    static const char* const names[] =
+        {"OPEN", "CLOSED", "ABORTED", "RESET", "TIMED_OUT", "FAILED", "REFUSED"};
+    return Name(outcome, names, Outcome::REFUSED);
 }
 
 const char*
 ChimneyHostConnection::ToString(Handshake handshake)
 {
-    switch (handshake)
-    {
-    case Handshake::Connecting:
-        return "Connecting";
-    case Handshake::Accepting:
-        return "Accepting";
-    case Handshake::Established:
-        return "Established";
-    }
-    return "?";
+    static const char* const names[] = {"Connecting", "Accepting", "Established"};
+    return Name(handshake, names, Handshake::Established);
 }
 
 const char*
 ChimneyHostConnection::ToString(GracefulClose graceful)
 {
-    switch (graceful)
-    {
-    case GracefulClose::None:
-        return "None";
-    case GracefulClose::Requested:
-        return "Requested";
-    case GracefulClose::FinInEngine:
-        return "FinInEngine";
-    case GracefulClose::DisconnectIssued:
-        return "DisconnectIssued";
-    case GracefulClose::FinAcked:
-        return "FinAcked";
-    }
-    return "?";
+    static const char* const names[] = {"None",
+                                        "Requested",
+                                        "FinInEngine",
+                                        "DisconnectIssued",
+                                        "FinAcked"};
+    return Name(graceful, names, GracefulClose::FinAcked);
 }
 
 const char*
 ChimneyHostConnection::ToString(AbortiveClose abortive)
 {
-    switch (abortive)
-    {
-    case AbortiveClose::None:
-        return "None";
-    case AbortiveClose::Requested:
-        return "Requested";
-    case AbortiveClose::DisconnectIssued:
-        return "DisconnectIssued";
-    case AbortiveClose::Completed:
-        return "Completed";
-    }
-    return "?";
+    static const char* const names[] = {"None", "Requested", "DisconnectIssued", "Completed"};
+    return Name(abortive, names, AbortiveClose::Completed);
 }
 
 const char*
 ChimneyHostConnection::ToString(ReceiveHalf receive)
 {
-    switch (receive)
-    {
-    case ReceiveHalf::Open:
-        return "Open";
-    case ReceiveHalf::RemoteFin:
-        return "RemoteFin";
-    case ReceiveHalf::RemoteFinDelivered:
-        return "RemoteFinDelivered";
-    }
-    return "?";
+    static const char* const names[] = {"Open", "RemoteFin", "RemoteFinDelivered"};
+    return Name(receive, names, ReceiveHalf::RemoteFinDelivered);
 }
 
 const char*
 ChimneyHostConnection::ToString(Fault fault)
 {
-    switch (fault)
-    {
-    case Fault::None:
-        return "None";
-    case Fault::TimedOut:
-        return "TimedOut";
-    case Fault::Reset:
-        return "Reset";
-    case Fault::Failed:
-        return "Failed";
-    }
-    return "?";
+    static const char* const names[] = {"None", "TimedOut", "Reset", "Failed"};
+    return Name(fault, names, Fault::Failed);
 }
 
 ChimneyHostConnection::Outcome
 ChimneyHostConnection::OutcomeInSoftware() const
 {
-    const bool reset = m_states.fault == Fault::Reset;
-    const bool timedOut = m_states.fault == Fault::TimedOut;
-    if (m_states.handshake != Handshake::Established && (reset || timedOut))
+    const bool reset = Get<Fault>() == Fault::Reset;
+    const bool timedOut = Get<Fault>() == Fault::TimedOut;
+    if (Get<Handshake>() != Handshake::Established && (reset || timedOut))
     {
         return Outcome::REFUSED;
     }
@@ -365,7 +236,7 @@ ChimneyHostConnection::OutcomeInSoftware() const
 ChimneyHostConnection::Outcome
 ChimneyHostConnection::OutcomeOfUpload() const
 {
-    switch (m_states.fault)
+    switch (Get<Fault>())
     {
     case Fault::Failed:
         return Outcome::FAILED;
@@ -377,8 +248,8 @@ ChimneyHostConnection::OutcomeOfUpload() const
         break;
     }
     // Only an abortive disconnect the target acted on ended it ABORTED.
-    return m_states.abortive >= AbortiveClose::DisconnectIssued ? Outcome::ABORTED
-                                                                : Outcome::CLOSED;
+    return Get<AbortiveClose>() >= AbortiveClose::DisconnectIssued ? Outcome::ABORTED
+                                                                   : Outcome::CLOSED;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,7 +290,7 @@ ChimneyHostConnection::ArmTimer()
 {
     // Frozen while offloading, gone while offloaded: the timer runs in software only.
     const int64_t deadline =
-        engine && m_states.phase == Phase::SOFTWARE ? engine->NextDeadline() : -1;
+        engine && Get<Phase>() == Phase::SOFTWARE ? engine->NextDeadline() : -1;
     ChimneyEngineDriver::ArmTimer(timer,
                                   deadline,
                                   &ChimneyHostStack::OnEngineTimer,
@@ -430,7 +301,7 @@ ChimneyHostConnection::ArmTimer()
 void
 ChimneyHostConnection::OnTimer()
 {
-    if (engine && m_states.phase == Phase::SOFTWARE)
+    if (engine && Get<Phase>() == Phase::SOFTWARE)
     {
         engine->OnTimer(ChimneyEngineDriver::Now());
         Drive();
@@ -443,7 +314,7 @@ ChimneyHostConnection::HandleEvent(const TcpEvent& event)
     switch (event.kind)
     {
     case TcpEvent::Kind::Established: {
-        const bool passive = m_states.handshake == Handshake::Accepting;
+        const bool passive = Get<Handshake>() == Handshake::Accepting;
         Enter(Handshake::Established);
         if (passive)
         {
@@ -511,7 +382,7 @@ ChimneyHostConnection::CheckPolicyAfterBytes()
 void
 ChimneyHostConnection::FeedEngine()
 {
-    if (!engine || m_states.phase != Phase::SOFTWARE || AbortRequested())
+    if (!engine || Get<Phase>() != Phase::SOFTWARE || AbortRequested())
     {
         return;
     }
@@ -537,7 +408,7 @@ ChimneyHostConnection::FeedEngine()
     {
         engine->ShutdownSend(now);
         // Offloaded from now on, the FIN travels in the delegated state: no disconnect request.
-        if (m_states.graceful == GracefulClose::Requested)
+        if (Get<GracefulClose>() == GracefulClose::Requested)
         {
             Enter(GracefulClose::FinInEngine);
         }
@@ -547,7 +418,7 @@ ChimneyHostConnection::FeedEngine()
 bool
 ChimneyHostConnection::CanOffload() const
 {
-    return m_states.phase == Phase::SOFTWARE && engine && IsOffloadableState(engine->State());
+    return Get<Phase>() == Phase::SOFTWARE && engine && IsOffloadableState(engine->State());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -557,12 +428,12 @@ ChimneyHostConnection::CanOffload() const
 uint32_t
 ChimneyHostConnection::TxAvailable() const
 {
-    if (m_states.phase == Phase::ENDED || CloseRequested() || AbortRequested())
+    if (Get<Phase>() == Phase::ENDED || CloseRequested() || AbortRequested())
     {
         return 0;
     }
     uint64_t used = pendingSend.size() + postedSendBytes;
-    if (engine && m_states.phase == Phase::SOFTWARE)
+    if (engine && Get<Phase>() == Phase::SOFTWARE)
     {
         used += engine->BytesInSendBuffer();
     }
@@ -574,7 +445,7 @@ uint32_t
 ChimneyHostConnection::RxAvailable() const
 {
     size_t n = rx.size();
-    if (engine && m_states.phase == Phase::SOFTWARE)
+    if (engine && Get<Phase>() == Phase::SOFTWARE)
     {
         n += engine->BytesReadable();
     }
@@ -588,7 +459,7 @@ ChimneyHostConnection::NotifyReadable()
     {
         // Nobody reads: consume so that the window stays open and the peer is not stalled.
         rx.clear();
-        if (engine && m_states.phase == Phase::SOFTWARE && engine->BytesReadable() > 0)
+        if (engine && Get<Phase>() == Phase::SOFTWARE && engine->BytesReadable() > 0)
         {
             engine->Read(ChimneyEngineDriver::Now(), engine->BytesReadable());
         }
@@ -616,7 +487,7 @@ ChimneyHostConnection::NotifyWritable()
 void
 ChimneyHostConnection::RemoteFinArrived()
 {
-    if (m_states.receive == ReceiveHalf::Open)
+    if (Get<ReceiveHalf>() == ReceiveHalf::Open)
     {
         Enter(ReceiveHalf::RemoteFin);
     }
@@ -626,7 +497,7 @@ ChimneyHostConnection::RemoteFinArrived()
 void
 ChimneyHostConnection::DeliverRemoteFin()
 {
-    if (m_states.receive != ReceiveHalf::RemoteFin)
+    if (Get<ReceiveHalf>() != ReceiveHalf::RemoteFin)
     {
         return;
     }
@@ -651,7 +522,7 @@ ChimneyHostConnection::NotifyEnded()
     {
         return;
     }
-    switch (m_states.outcome)
+    switch (Get<Outcome>())
     {
     case Outcome::CLOSED:
         TellNormalClose();

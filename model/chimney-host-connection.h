@@ -18,6 +18,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace ns3
@@ -141,22 +142,28 @@ class ChimneyHostConnection
                           std::unique_ptr<TcpEngine> engine);
 
     // --- states ---
+    /// Every state of the connection, one of each type (read with Get<State>()).
+    using States =
+        std::tuple<Phase, Outcome, Handshake, GracefulClose, AbortiveClose, ReceiveHalf, Fault>;
+
+    /// \tparam State one of the types of States \returns the connection's state of that kind
+    template <typename State>
+    State Get() const
+    {
+        return std::get<State>(m_states);
+    }
+
     /// \returns where the connection runs
-    Phase GetPhase() const;
+    Phase GetPhase() const
+    {
+        return Get<Phase>();
+    }
+
     /// \returns how it ended (OPEN until ENDED)
-    Outcome GetOutcome() const;
-    /// \returns the handshake's state
-    Handshake GetHandshake() const;
-    /// \returns the graceful close's state
-    GracefulClose GetGracefulClose() const;
-    /// \returns the abortive close's state
-    AbortiveClose GetAbortiveClose() const;
-    /// \returns the receive half's state
-    ReceiveHalf GetReceiveHalf() const;
-    /// \returns the worst fault reported
-    Fault GetFault() const;
-    /// \returns every state in one line, as the ConnectionState trace writes it
-    std::string Describe() const;
+    Outcome GetOutcome() const
+    {
+        return Get<Outcome>();
+    }
 
     /// \returns true once a graceful close was asked for
     bool CloseRequested() const;
@@ -164,21 +171,17 @@ class ChimneyHostConnection
     bool AbortRequested() const;
     /// \returns true once the peer's FIN arrived
     bool RemoteFinReceived() const;
+    /// \returns every state in one line, as the ConnectionState trace writes it
+    std::string Describe() const;
 
     /**
-     * \brief The only writers of the states: each sets one, Change() reports it.
-     * \param phase the new phase
-     * \param detail for the PhaseChange trace, e.g. the TCP state
+     * \brief The only writer of the states: sets one (Change() reports it).
+     * \tparam State one of the types of States
+     * \param state the new value
+     * \param detail for the PhaseChange trace (a Phase only), e.g. the TCP state
      */
-    void Enter(Phase phase, const std::string& detail);
-    /// \param handshake the new handshake state
-    void Enter(Handshake handshake);
-    /// \param graceful the new graceful-close state
-    void Enter(GracefulClose graceful);
-    /// \param abortive the new abortive-close state
-    void Enter(AbortiveClose abortive);
-    /// \param receive the new receive-half state
-    void Enter(ReceiveHalf receive);
+    template <typename State>
+    void Enter(State state, const std::string& detail = "");
     /// \param fault a fault; kept only if worse than the one already recorded
     void Enter(Fault fault);
     /// ENDED with an outcome: the timer stops, the phase change is reported.
@@ -255,7 +258,7 @@ class ChimneyHostConnection
      * \param nbl a receive NBL completed (its buffer is recycled)
      * \returns the bytes it delivered
      */
-    uint64_t ReceiveCompleted(NetBufferList& nbl);
+    uint64_t ReceiveCompleted(const Ptr<NetBufferList>& nbl);
     /// \param delivered bytes the receive completions of one upcall delivered
     void ReceivesCompleted(uint64_t delivered);
     /// \param nbl a disconnect NBL completed
@@ -321,19 +324,6 @@ class ChimneyHostConnection
   private:
     friend class ChimneyEngineDriver; // Drive's rounds: DrivenEngine, Transmit, HandleEvent
 
-    /// Every state at once (what Change() compares and reports).
-    struct States
-    {
-        Phase phase{Phase::SOFTWARE};                //!< where it runs
-        Outcome outcome{Outcome::OPEN};              //!< how it ended
-        Handshake handshake{Handshake::Connecting};  //!< the opening
-        GracefulClose graceful{GracefulClose::None}; //!< our FIN
-        AbortiveClose abortive{AbortiveClose::None}; //!< our RST
-        ReceiveHalf receive{ReceiveHalf::Open};      //!< the peer's FIN
-        Fault fault{Fault::None};                    //!< the worst fault reported
-        bool operator==(const States& other) const;  //!< \returns all equal
-    };
-
     /**
      * \brief The one function that changes states: the PhaseChange trace when the phase
      *        changes, the ConnectionState trace for any change.
@@ -372,11 +362,20 @@ class ChimneyHostConnection
     std::deque<uint8_t> StreamAfterUpload(const TcpDelegatedState& state);
 
     ChimneyHostStack* m_stack; //!< the owner
-    States m_states;           //!< see the class description
+    States m_states;           //!< see the class description (Get<State>(), Enter())
     // One-shot guards of socket callbacks; both can fire (end of stream, then an error).
     bool m_normalCloseNotified{false}; //!< OnNormalClose was called
     bool m_errorNotified{false};       //!< OnErrorClose was called
 };
+
+template <typename State>
+void
+ChimneyHostConnection::Enter(State state, const std::string& detail)
+{
+    States next = m_states;
+    std::get<State>(next) = state;
+    Change(next, detail);
+}
 
 } // namespace ns3
 

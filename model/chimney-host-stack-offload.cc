@@ -88,6 +88,28 @@ ChimneyHostStack::Blocks(const Connection& c, const TcpDelegatedState& state) co
     return OffloadBlockList::ForOneConnection(neighbor, path, tcp);
 }
 
+ChimneyStatus
+ChimneyHostStack::RequestWithBlocks(Connection& c,
+                                    Ptr<OffloadBlockList> blocks,
+                                    const char* operation,
+                                    BlockRequest request,
+                                    Phase pending,
+                                    const std::string& detail,
+                                    Phase refused)
+{
+    blocks->id = NextNblId();
+    c.Enter(pending, detail);
+    m_blockOwners[PeekPointer(blocks)] = c.handle;
+    const ChimneyStatus status = (m_lower->*request)(blocks);
+    m_callTrace(operation, c.handle, blocks->id, 0, status);
+    if (status != ChimneyStatus::PENDING)
+    {
+        m_blockOwners.erase(PeekPointer(blocks));
+        c.Enter(refused, std::string("refused: ") + ns3::ToString(status));
+    }
+    return status;
+}
+
 bool
 ChimneyHostStack::TakeBlockOwner(const Ptr<OffloadBlockList>& blocks,
                                  const char* operation,
@@ -137,17 +159,16 @@ ChimneyHostStack::Offload(OffloadHandle handle)
     }
     // A close already handed to the engine travels in the state (GracefulClose::FinInEngine):
     // no disconnect request is made for it.
-    Ptr<OffloadBlockList> blocks = Blocks(*c, c->engine->Export(now));
-    blocks->id = NextNblId();
     c->timer.Cancel(); // frozen, not discarded: a failed offload continues from here
-    c->Enter(Phase::OFFLOADING, ns3::ToString(c->engine->State()));
-    m_blockOwners[PeekPointer(blocks)] = handle;
-    const ChimneyStatus status = m_lower->InitiateOffload(blocks);
-    m_callTrace("InitiateOffload", handle, blocks->id, 0, status);
+    const ChimneyStatus status = RequestWithBlocks(*c,
+                                                   Blocks(*c, c->engine->Export(now)),
+                                                   "InitiateOffload",
+                                                   &ChimneyOffloadProvider::InitiateOffload,
+                                                   Phase::OFFLOADING,
+                                                   ns3::ToString(c->engine->State()),
+                                                   Phase::SOFTWARE);
     if (status != ChimneyStatus::PENDING)
     {
-        m_blockOwners.erase(PeekPointer(blocks));
-        c->Enter(Phase::SOFTWARE, std::string("refused: ") + ns3::ToString(status));
         c->ArmTimer();
     }
     return status;
@@ -205,18 +226,13 @@ ChimneyHostStack::Terminate(OffloadHandle handle)
     {
         return ChimneyStatus::INVALID_STATE;
     }
-    Ptr<OffloadBlockList> blocks = Blocks(*c, TcpDelegatedState{});
-    blocks->id = NextNblId();
-    c->Enter(Phase::TERMINATING, "");
-    m_blockOwners[PeekPointer(blocks)] = handle;
-    const ChimneyStatus status = m_lower->TerminateOffload(blocks);
-    m_callTrace("Terminate", handle, blocks->id, 0, status);
-    if (status != ChimneyStatus::PENDING)
-    {
-        m_blockOwners.erase(PeekPointer(blocks));
-        c->Enter(Phase::OFFLOADED, std::string("refused: ") + ns3::ToString(status));
-    }
-    return status;
+    return RequestWithBlocks(*c,
+                             Blocks(*c, TcpDelegatedState{}),
+                             "Terminate",
+                             &ChimneyOffloadProvider::TerminateOffload,
+                             Phase::TERMINATING,
+                             "",
+                             Phase::OFFLOADED);
 }
 
 void
@@ -271,41 +287,42 @@ ChimneyHostStack::TraceUpcall(const std::string& operation,
 }
 
 void
-ChimneyHostStack::TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList> nbls)
+ChimneyHostStack::CompleteChain(const std::string& operation,
+                                OffloadHandle handle,
+                                Ptr<NetBufferList> nbls,
+                                uint64_t (Connection::*each)(const Ptr<NetBufferList>&),
+                                void (Connection::*all)(uint64_t))
 {
     Connection* c = Get(handle);
-    uint64_t acked = 0;
+    uint64_t bytes = 0;
     for (Ptr<NetBufferList> nbl = nbls; nbl; nbl = nbl->next)
     {
-        TraceUpcall("Send", handle, nbl);
+        TraceUpcall(operation, handle, nbl);
         if (c)
         {
-            acked += c->SendCompleted(nbl);
+            bytes += (c->*each)(nbl);
         }
     }
     if (c)
     {
-        c->SendsCompleted(acked);
+        (c->*all)(bytes);
     }
+}
+
+void
+ChimneyHostStack::TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList> nbls)
+{
+    CompleteChain("Send", handle, nbls, &Connection::SendCompleted, &Connection::SendsCompleted);
 }
 
 void
 ChimneyHostStack::TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferList> nbls)
 {
-    Connection* c = Get(handle);
-    uint64_t delivered = 0;
-    for (Ptr<NetBufferList> nbl = nbls; nbl; nbl = nbl->next)
-    {
-        TraceUpcall("Receive", handle, nbl);
-        if (c)
-        {
-            delivered += c->ReceiveCompleted(*nbl);
-        }
-    }
-    if (c)
-    {
-        c->ReceivesCompleted(delivered);
-    }
+    CompleteChain("Receive",
+                  handle,
+                  nbls,
+                  &Connection::ReceiveCompleted,
+                  &Connection::ReceivesCompleted);
 }
 
 void

@@ -392,12 +392,33 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     void TerminateIfOffloaded(OffloadHandle handle);
     bool ResolveNeighbor(Connection& c) const;
     Ptr<OffloadBlockList> Blocks(const Connection& c, const TcpDelegatedState& state) const;
+    /// InitiateOffload or TerminateOffload of the layer below.
+    using BlockRequest = ChimneyStatus (ChimneyOffloadProvider::*)(Ptr<OffloadBlockList>);
+    /**
+     * \brief Make an offload or terminate request: the connection is in \p pending while it
+     *        runs, back in \p refused if the layer below refuses it (traced as Call).
+     * \returns what the request returned
+     */
+    ChimneyStatus RequestWithBlocks(Connection& c,
+                                    Ptr<OffloadBlockList> blocks,
+                                    const char* operation,
+                                    BlockRequest request,
+                                    Phase pending,
+                                    const std::string& detail,
+                                    Phase refused);
     /// Forget which connection a block list of ours was for. \returns false if it was not ours
     bool TakeBlockOwner(const Ptr<OffloadBlockList>& blocks,
                         const char* operation,
                         OffloadHandle& handle);
     /// Both traces of one NBL of a completion (Upcall, NblUpcall).
     void TraceUpcall(const std::string& operation, OffloadHandle handle, Ptr<NetBufferList> nbl);
+    /// A send or receive completion: each NBL traced and handed to the connection (\p each,
+    /// which returns its bytes), then the connection told the total (\p all).
+    void CompleteChain(const std::string& operation,
+                       OffloadHandle handle,
+                       Ptr<NetBufferList> nbls,
+                       uint64_t (Connection::*each)(const Ptr<NetBufferList>&),
+                       void (Connection::*all)(uint64_t));
 
     Ptr<Node> m_node;
     Ptr<ChimneyNetDevice> m_device;
