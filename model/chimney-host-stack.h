@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_HOST_STACK_H
 #define CHIMNEY_HOST_STACK_H
 
+#include "chimney-host-connection.h"
 #include "chimney-interface.h"
 #include "tcp-engine.h"
 
@@ -50,13 +51,13 @@ class Packet;
  * Applications use it through ChimneySocket (ChimneySocketFactory), so ns-3's BulkSend,
  * PacketSink and OnOff run unchanged; protocol tests use the connection-level calls below.
  *
- * A connection's phase:
- * \verbatim
- SOFTWARE --Offload--> OFFLOADING --SUCCESS--> OFFLOADED --Terminate--> TERMINATING
-     ^                     | failure                                      | SUCCESS: import
-     +---------------------+----------------------------------------------+
-                                          (FAILURE, or imported CLOSED: the connection ends)
- \endverbatim
+ * Each connection is a ChimneyHostConnection, with its phase (SOFTWARE, OFFLOADING, OFFLOADED,
+ * TERMINATING, ENDED) and the states of its handshake, graceful and abortive close, receive half
+ * and faults, traced by "PhaseChange" and "ConnectionState". The stack's code, one concept per
+ * file: chimney-host-stack.cc (attributes, setup, opening, segments from IPv4, the end of a
+ * connection), chimney-host-stack-socket.cc (the calls ChimneySocket makes),
+ * chimney-host-stack-offload.cc (offload and terminate requests, completions and indications
+ * routed to the connection).
  */
 class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
 {
@@ -69,30 +70,14 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
         NEVER,          //!< only through an explicit Offload() call
     };
 
-    /// Where a connection is.
-    enum class Phase : uint8_t
-    {
-        SOFTWARE,    //!< run by the host's engine
-        OFFLOADING,  //!< InitiateOffload pending; the host engine is frozen, not discarded
-        OFFLOADED,   //!< run by the offload target
-        TERMINATING, //!< TerminateOffload pending
-        ENDED,       //!< closed, reset, timed out or failed; kept only until reaped
-    };
+    /// Where a connection runs (ChimneyHostConnection::Phase).
+    using Phase = ChimneyHostConnection::Phase;
 
-    /// How a connection ended (for the application and for reports).
-    enum class Outcome : uint8_t
-    {
-        OPEN,      //!< not ended yet
-        CLOSED,    //!< both halves closed normally
-        ABORTED,   //!< we sent RST (abortive disconnect)
-        RESET,     //!< the peer sent an acceptable RST
-        TIMED_OUT, //!< retransmission / FIN_WAIT_2 timeout
-        FAILED,    //!< the offload target lost the connection (hardware failure, E3)
-        REFUSED,   //!< the active open was refused or never answered
-    };
+    /// How a connection ended (ChimneyHostConnection::Outcome).
+    using Outcome = ChimneyHostConnection::Outcome;
 
     /// Everything the host stack knows about one connection.
-    struct Connection;
+    using Connection = ChimneyHostConnection;
 
     /**
      * \brief Get the TypeId.
@@ -367,45 +352,73 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
                                         std::string to,
                                         std::string detail);
 
+    /**
+     * TracedCallback signature of ConnectionState: any of a connection's states changed
+     * (ChimneyHostConnection::Describe(), e.g. "OFFLOADED/Established graceful=Requested
+     * abortive=None receive=Open fault=None" -> "... graceful=DisconnectIssued ..."); from ""
+     * when the connection is created.
+     * \param handle the connection
+     * \param before the states before
+     * \param after the states after
+     */
+    typedef void (*ConnectionStateTracedCallback)(OffloadHandle handle,
+                                                  std::string before,
+                                                  std::string after);
+
   protected:
     void DoDispose() override;
 
   private:
-    // --- software side ---
-    Connection& NewConnection(uint16_t localPort, Ipv4Address remote, uint16_t remotePort);
-    void Flush(Connection& c);
-    void HandleEngineEvent(Connection& c, const TcpEvent& event);
+    friend class ChimneyHostConnection; // transmits, requests, traces and ends through us
+
+    // --- chimney-host-stack.cc ---
+    Connection& NewConnection(uint16_t localPort,
+                              Ipv4Address remote,
+                              uint16_t remotePort,
+                              Connection::Handshake handshake);
     void OnEngineTimer(OffloadHandle handle);
-    void ArmEngineTimer(Connection& c);
-    void TransmitSegment(const Connection& c, const TcpSegment& segment);
     void ReplyRst(const TcpSegment& segment, Ipv4Address local, Ipv4Address remote);
     void Accept(Connection& c);
     void MaybeOffloadByPolicy(OffloadHandle handle);
-    void FeedEngine(Connection& c);
-
-    // --- offloaded side ---
-    void PostSend(Connection& c, std::vector<uint8_t> data);
-    void PostReceives(Connection& c);
-    /// One receive NBL of \p size bytes down to the target (traced); \returns its status
-    ChimneyStatus PostReceiveNbl(Connection& c, uint32_t size);
-    void IssueDisconnect(Connection& c);
-    void MaybeTerminate(Connection& c);
-    void TerminateIfOffloaded(OffloadHandle handle);
-    void Resume(Connection& c, const TcpOffloadBlock& block);
-    bool ResolveNeighbor(Connection& c) const;
-    Ptr<OffloadBlockList> Blocks(const Connection& c, const TcpDelegatedState& state) const;
-
-    // --- common ---
     Connection* Get(OffloadHandle handle);
     const Connection* Get(OffloadHandle handle) const;
-    void SetPhase(Connection& c, Phase phase, const std::string& detail);
     void End(Connection& c, Outcome outcome);
     void Reap(OffloadHandle handle);
-    void NotifyReadable(Connection& c);
-    void NotifyWritable(Connection& c);
     uint64_t NextNblId();
     static uint64_t Key(uint16_t localPort, Ipv4Address remote, uint16_t remotePort);
     TcpEngineConfig EngineConfig() const;
+
+    // --- chimney-host-stack-offload.cc ---
+    void TerminateIfOffloaded(OffloadHandle handle);
+    bool ResolveNeighbor(Connection& c) const;
+    Ptr<OffloadBlockList> Blocks(const Connection& c, const TcpDelegatedState& state) const;
+    /// InitiateOffload or TerminateOffload of the layer below.
+    using BlockRequest = ChimneyStatus (ChimneyOffloadProvider::*)(Ptr<OffloadBlockList>);
+    /**
+     * \brief Make an offload or terminate request: the connection is in \p pending while it
+     *        runs, back in \p refused if the layer below refuses it (traced as Call).
+     * \returns what the request returned
+     */
+    ChimneyStatus RequestWithBlocks(Connection& c,
+                                    Ptr<OffloadBlockList> blocks,
+                                    const char* operation,
+                                    BlockRequest request,
+                                    Phase pending,
+                                    const std::string& detail,
+                                    Phase refused);
+    /// Forget which connection a block list of ours was for. \returns false if it was not ours
+    bool TakeBlockOwner(const Ptr<OffloadBlockList>& blocks,
+                        const char* operation,
+                        OffloadHandle& handle);
+    /// Both traces of one NBL of a completion (Upcall, NblUpcall).
+    void TraceUpcall(const std::string& operation, OffloadHandle handle, Ptr<NetBufferList> nbl);
+    /// A send or receive completion: each NBL traced and handed to the connection (\p each,
+    /// which returns its bytes), then the connection told the total (\p all).
+    void CompleteChain(const std::string& operation,
+                       OffloadHandle handle,
+                       Ptr<NetBufferList> nbls,
+                       uint64_t (Connection::*each)(const Ptr<NetBufferList>&),
+                       void (Connection::*all)(uint64_t));
 
     Ptr<Node> m_node;
     Ptr<ChimneyNetDevice> m_device;
@@ -447,74 +460,10 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     TracedCallback<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_upcallTrace;
     TracedCallback<OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_eventTrace;
     TracedCallback<OffloadHandle, std::string, std::string, std::string> m_phaseTrace;
+    TracedCallback<OffloadHandle, std::string, std::string> m_connectionStateTrace;
     /// Observation only: each NBL object of a request (NblCall) and of a completion (NblUpcall).
     TracedCallback<std::string, OffloadHandle, Ptr<const NetBufferList>> m_nblCallTrace;
     TracedCallback<std::string, OffloadHandle, Ptr<const NetBufferList>> m_nblUpcallTrace;
-};
-
-/**
- * \ingroup chimney
- * \brief Per-connection record of the host stack.
- */
-struct ChimneyHostStack::Connection
-{
-    OffloadHandle handle{INVALID_OFFLOAD_HANDLE}; //!< also the offload handle
-    Ipv4Address local;                            //!< our address
-    Ipv4Address remote;                           //!< the peer's address
-    uint16_t localPort{0};                        //!< our port
-    uint16_t remotePort{0};                       //!< the peer's port
-    Phase phase{Phase::SOFTWARE};                 //!< where it runs
-    Outcome outcome{Outcome::OPEN};               //!< how it ended
-    TcpState lastState{TcpState::Closed};         //!< last TCP state known to the host
-    std::unique_ptr<TcpEngine> engine;            //!< software engine (null while offloaded)
-    EventId timer;                                //!< the engine's one timer
-    Ptr<ChimneySocket> socket;                    //!< the application's socket (may be null)
-    bool passive{false};                          //!< created by a listener
-    bool accepted{false};                         //!< the listener was told
-    bool established{false};                      //!< the handshake completed
-    bool uploadedOnce{false};                     //!< no automatic re-offload after an upload
-
-    // application intent
-    bool closeRequested{false};      //!< graceful close of the send half asked for
-    std::vector<uint8_t> closeData;  //!< final data of a graceful Disconnect()
-    bool abortRequested{false};      //!< abortive close asked for
-    bool recvShutdown{false};        //!< received data is dropped
-    std::deque<uint8_t> pendingSend; //!< bytes not yet in the engine or posted
-    std::deque<uint8_t> rx;          //!< delivered to the host, not yet read
-    bool remoteFinDelivered{false};  //!< the application was told of the peer's FIN
-    bool normalCloseNotified{false}; //!< NotifyNormalClose was called
-    bool errorNotified{false};       //!< NotifyErrorClose was called
-
-    // offloaded bookkeeping
-    uint64_t postedSendBytes{0};             //!< bytes in send NBLs not yet completed
-    uint32_t receivesPosted{0};              //!< receive NBLs not yet completed
-    bool receivesStopped{false};             //!< a receive completed non-SUCCESS: post no more
-    bool gracefulIssued{false};              //!< a graceful TcpOffloadDisconnect was made
-    bool finInState{false};                  //!< our FIN was requested before the offload
-    bool abortIssued{false};                 //!< an abortive TcpOffloadDisconnect was made
-    bool gracefulDone{false};                //!< our FIN is acknowledged (disconnect SUCCESS)
-    bool abortDone{false};                   //!< the abortive disconnect completed SUCCESS
-    Ptr<NetBufferList> gracefulNbl;          //!< the graceful disconnect request in progress
-    Ptr<NetBufferList> abortNbl;             //!< the abortive disconnect request in progress
-    Ipv4Address nextHop;                     //!< neighbor (offload block tree)
-    Address linkAddress;                     //!< neighbor's link-layer address
-    bool remoteFin{false};                   //!< Disconnect indicated (or the engine saw the FIN)
-    bool reset{false};                       //!< Abort indicated / RST received
-    bool timedOut{false};                    //!< Retrieve(TimeoutExpiration) / engine TimedOut
-    bool failed{false};                      //!< hardware failure
-    bool terminateWanted{false};             //!< terminate as soon as allowed
-    std::vector<Ptr<NetBufferList>> notSent; //!< sends completed UPLOAD_IN_PROGRESS
-    Ptr<NetBufferList> unsentDisconnect;     //!< disconnect completed UPLOAD_IN_PROGRESS
-    std::vector<TcpSegment> held;            //!< segments that reached the host mid-phase
-
-    // counters (E1/E2 checks, reports)
-    uint64_t bytesSent{0};     //!< accepted from the application
-    uint64_t bytesAcked{0};    //!< acknowledged by the peer
-    uint64_t bytesReceived{0}; //!< delivered in order to the host
-    Time openedAt;             //!< first SYN
-    Time offloadedAt{-1};      //!< last offload completion
-    Time disconnectAt{-1};     //!< our close/abort was asked for
-    Time endedAt{-1};          //!< ENDED
 };
 
 } // namespace ns3

@@ -5,6 +5,7 @@
 #include "chimney-offload-connection.h"
 
 #include "chimney-defect.h"
+#include "chimney-engine-driver.h"
 #include "chimney-net-device.h"
 
 #include "ns3/log.h"
@@ -222,39 +223,8 @@ ChimneyOffloadConnection::Pump()
     {
         return;
     }
-    ChimneyDefect& defect = *device->m_defect;
-    const int64_t now = NowNs();
-    for (int round = 0; round < 1000; ++round)
-    {
-        if (!ResetSent())
-        {
-            FeedSend(now);
-            DeliverReceives(now);
-        }
-        bool any = false;
-        for (const TcpSegment& segment : engine.TakeSegments())
-        {
-            Transmit(segment);
-            any = true;
-        }
-        for (const TcpEvent& event : engine.TakeEvents())
-        {
-            HandleEvent(event);
-            any = true;
-        }
-        CompleteAckedSends();
-        defect.OnPumpRound(*this);
-        // A3: graceful SUCCESS once our FIN is acknowledged and every send completed.
-        if (graceful && m_sendHalf == SendHalf::FinAcked && sendHead == sends.size())
-        {
-            CompleteGracefulDisconnect();
-        }
-        if (!any && !engine.HasOutput())
-        {
-            break;
-        }
-    }
-    defect.BeforeDisconnectIndication(*this);
+    ChimneyEngineDriver::Run(*this); // BeforeRound, Transmit, HandleEvent, AfterRound below
+    device->m_defect->BeforeDisconnectIndication(*this);
     // A7: Disconnect once, after every byte before the FIN reached posted receive buffers.
     if (remoteFin && !disconnectIndicated && m_abortReason != AbortReason::ResetReceived &&
         !ResetSent() && engine.BytesReadable() == 0)
@@ -273,6 +243,35 @@ ChimneyOffloadConnection::Pump()
         Indicate(ChimneyEvent::RETRIEVE, ChimneyUploadReason::UPLOAD_REQUESTED);
     }
     ArmTimer();
+}
+
+TcpEngine*
+ChimneyOffloadConnection::DrivenEngine()
+{
+    return &engine;
+}
+
+void
+ChimneyOffloadConnection::BeforeRound()
+{
+    if (!ResetSent())
+    {
+        const int64_t now = NowNs();
+        FeedSend(now);
+        DeliverReceives(now);
+    }
+}
+
+void
+ChimneyOffloadConnection::AfterRound()
+{
+    CompleteAckedSends();
+    device->m_defect->OnPumpRound(*this);
+    // A3: graceful SUCCESS once our FIN is acknowledged and every send completed.
+    if (graceful && m_sendHalf == SendHalf::FinAcked && sendHead == sends.size())
+    {
+        CompleteGracefulDisconnect();
+    }
 }
 
 void
@@ -465,23 +464,18 @@ ChimneyOffloadConnection::Emit(const TcpSegment& segment)
 void
 ChimneyOffloadConnection::ArmTimer()
 {
-    timer.Cancel();
-    if (Uploading() || HardwareFailed() || ResetSent())
+    int64_t deadline = -1;
+    if (!Uploading() && !HardwareFailed() && !ResetSent())
     {
-        return;
+        // One event per connection: the engine's deadline or the low-activity one.
+        deadline = engine.NextDeadline();
+        const int64_t idle = LowActivityDeadline();
+        if (idle >= 0 && (deadline < 0 || idle < deadline))
+        {
+            deadline = idle;
+        }
     }
-    // One event per connection: the engine's deadline or the low-activity one.
-    int64_t deadline = engine.NextDeadline();
-    const int64_t idle = LowActivityDeadline();
-    if (idle >= 0 && (deadline < 0 || idle < deadline))
-    {
-        deadline = idle;
-    }
-    if (deadline >= 0)
-    {
-        const int64_t delay = std::max<int64_t>(0, deadline - NowNs());
-        timer = Simulator::Schedule(NanoSeconds(delay), &ChimneyOffloadConnection::OnTimer, this);
-    }
+    ChimneyEngineDriver::ArmTimer(timer, deadline, &ChimneyOffloadConnection::OnTimer, this);
 }
 
 int64_t

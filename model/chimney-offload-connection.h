@@ -147,8 +147,8 @@ class ChimneyOffloadConnection
     void StartUpload();
 
     // --- the machinery (called by the device) ---
-    /// Drive the engine to quiescence: hand it sends, fill receives, transmit, handle events,
-    /// complete what is done, indicate what happened, arm the timer.
+    /// Drive the engine to quiescence (ChimneyEngineDriver): hand it sends, fill receives,
+    /// transmit, handle events, complete what is done, indicate what happened, arm the timer.
     void Pump();
     /// \param segment a parsed segment for this connection (not after our RST, W6)
     void FeedSegment(const TcpSegment& segment);
@@ -246,6 +246,14 @@ class ChimneyOffloadConnection
     std::vector<std::pair<const char*, Ptr<NetBufferList>>> late;
 
   private:
+    friend class ChimneyEngineDriver; // Pump's rounds: DrivenEngine, Before/AfterRound, HandleEvent
+
+    /// \returns the engine (ChimneyEngineDriver)
+    TcpEngine* DrivenEngine();
+    /// Before each round of Pump: hand the engine sends and fill receives (not after our RST).
+    void BeforeRound();
+    /// After each round of Pump: complete acknowledged sends and a finished graceful disconnect.
+    void AfterRound();
     /// Hand posted send data (and the graceful disconnect's, then its FIN) to the engine.
     void FeedSend(int64_t now);
     /// Fill posted receive NBLs from the engine.

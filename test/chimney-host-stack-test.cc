@@ -1182,6 +1182,75 @@ TYPED_TEST(HostStackTest, GracefulDisconnectWithFinalData_W1_W2_A3_A4)
     EXPECT_EQ(this->stack[0]->GetOpenConnectionCount(), 0U);
 }
 
+// The host connection's ConnectionState trace: one entry per change, from creation to ENDED,
+// each state moving forward only (graceful close of an offloaded connection, the peer closing
+// after it, TIME_WAIT after the upload).
+TYPED_TEST(HostStackTest, ConnectionStateTracesTheLifecycle)
+{
+    this->Build();
+    PeerApp server; // ns-3
+    PeerApp client; // chimney
+    this->ListenOn(1, server);
+    server.onNormalClose = [](PeerApp& p) { p.socket->Close(); };
+    std::vector<std::pair<std::string, std::string>> changes; // node 0: (before, after)
+    this->stack[0]->TraceConnectWithoutContext(
+        "ConnectionState",
+        MakeCallback(+[](decltype(changes)* log, OffloadHandle, std::string b, std::string a) {
+            log->emplace_back(b, a);
+        }).Bind(&changes));
+    const auto data = Pattern(5000, 3);
+    Simulator::Schedule(Seconds(0.1), [&]() { this->ConnectFrom(0, client); });
+    Simulator::Schedule(Seconds(0.5),
+                        [&]() { DynamicCast<ChimneySocket>(client.socket)->Disconnect(data); });
+    this->Run(Seconds(20));
+
+    EXPECT_EQ(server.received, data);
+    ASSERT_FALSE(changes.empty());
+    EXPECT_EQ(changes.front().first, "");
+    EXPECT_EQ(changes.front().second.rfind("SOFTWARE/Connecting graceful=None", 0), 0U)
+        << changes.front().second;
+    EXPECT_NE(changes.back().second.find("ENDED/Established"), std::string::npos);
+    EXPECT_NE(changes.back().second.find("outcome=CLOSED"), std::string::npos);
+    // The values one field took, in order, without repeats.
+    auto field = [&changes](const std::string& name) {
+        std::vector<std::string> values;
+        for (const auto& change : changes)
+        {
+            const size_t at = change.second.find(" " + name + "=") + name.size() + 2;
+            const std::string value = change.second.substr(at, change.second.find(' ', at) - at);
+            if (values.empty() || values.back() != value)
+            {
+                values.push_back(value);
+            }
+        }
+        return values;
+    };
+    EXPECT_EQ(field("graceful"),
+              (std::vector<std::string>{"None", "Requested", "DisconnectIssued", "FinAcked"}));
+    EXPECT_EQ(field("receive"),
+              (std::vector<std::string>{"Open", "RemoteFin", "RemoteFinDelivered"}));
+    EXPECT_EQ(field("abortive"), std::vector<std::string>{"None"});
+    EXPECT_EQ(field("fault"), std::vector<std::string>{"None"});
+    // Every phase change is a ConnectionState change too.
+    const auto phases = this->PhasesOf(0, this->HandleOf(client));
+    EXPECT_EQ(phases,
+              (std::vector<std::string>{">SOFTWARE",
+                                        "SOFTWARE>OFFLOADING",
+                                        "OFFLOADING>OFFLOADED",
+                                        "OFFLOADED>TERMINATING",
+                                        "TERMINATING>SOFTWARE",
+                                        "SOFTWARE>ENDED"}));
+    size_t phaseChanges = 0;
+    for (const auto& change : changes)
+    {
+        phaseChanges += change.first.substr(0, change.first.find('/')) !=
+                                change.second.substr(0, change.second.find('/'))
+                            ? 1
+                            : 0;
+    }
+    EXPECT_EQ(phaseChanges, phases.size());
+}
+
 // ns-3's OnOffApplication, unchanged, on ChimneySocketFactory against a native PacketSink:
 // MaxBytes arrive exactly (E1) over an offloaded connection.
 TYPED_TEST(HostStackTest, OnOffToNativePacketSinkRunsOverChimneySocket_E1)

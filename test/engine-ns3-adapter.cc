@@ -4,6 +4,7 @@
 
 #include "engine-ns3-adapter.h"
 
+#include "ns3/chimney-engine-driver.h"
 #include "ns3/ipv4-l3-protocol.h"
 #include "ns3/simulator.h"
 #include "ns3/tcp-segment-packet.h"
@@ -18,7 +19,7 @@ namespace
 int64_t
 NowNs()
 {
-    return Simulator::Now().GetNanoSeconds();
+    return ChimneyEngineDriver::Now();
 }
 } // namespace
 
@@ -234,18 +235,32 @@ EngineL4Adapter::DoDispose()
 void
 EngineL4Adapter::Flush(Connection& c)
 {
-    // Reading may open the window and emit a window update: loop until nothing new appears.
-    do
+    // The driver's hooks: segments to IPv4, events recorded, data read after each round (a read
+    // may open the window and emit a window update, which the next round sends).
+    struct Rounds
     {
-        for (const TcpSegment& segment : c.engine->TakeSegments())
+        EngineL4Adapter& adapter;
+        Connection& c;
+
+        TcpEngine* DrivenEngine()
         {
-            m_down(ToPacket(segment, c.localAddress, c.remoteAddress),
-                   c.localAddress,
-                   c.remoteAddress,
-                   6,
-                   nullptr);
+            return c.engine.get();
         }
-        for (const TcpEvent& event : c.engine->TakeEvents())
+
+        void BeforeRound()
+        {
+        }
+
+        void Transmit(const TcpSegment& segment)
+        {
+            adapter.m_down(ToPacket(segment, c.localAddress, c.remoteAddress),
+                           c.localAddress,
+                           c.remoteAddress,
+                           6,
+                           nullptr);
+        }
+
+        void HandleEvent(const TcpEvent& event)
         {
             c.events.push_back(event);
             if (c.onEvent)
@@ -253,20 +268,24 @@ EngineL4Adapter::Flush(Connection& c)
                 c.onEvent(c, event);
             }
         }
-        if (c.autoRead && c.engine->BytesReadable() > 0)
-        {
-            std::vector<uint8_t> data = c.engine->Read(NowNs(), c.engine->BytesReadable());
-            c.received.insert(c.received.end(), data.begin(), data.end());
-        }
-    } while (c.engine->HasOutput());
 
-    c.timer.Cancel();
-    int64_t deadline = c.engine->NextDeadline();
-    if (deadline >= 0)
-    {
-        int64_t delay = std::max<int64_t>(0, deadline - NowNs());
-        c.timer = Simulator::Schedule(NanoSeconds(delay), &EngineL4Adapter::Expire, this, &c);
-    }
+        void AfterRound()
+        {
+            if (c.autoRead && c.engine->BytesReadable() > 0)
+            {
+                std::vector<uint8_t> data = c.engine->Read(NowNs(), c.engine->BytesReadable());
+                c.received.insert(c.received.end(), data.begin(), data.end());
+            }
+        }
+    };
+
+    Rounds rounds{*this, c};
+    ChimneyEngineDriver::Run(rounds);
+    ChimneyEngineDriver::ArmTimer(c.timer,
+                                  c.engine->NextDeadline(),
+                                  &EngineL4Adapter::Expire,
+                                  this,
+                                  &c);
 }
 
 void
