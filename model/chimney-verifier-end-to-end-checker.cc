@@ -23,7 +23,7 @@ ChimneyVerifierEndToEndChecker::ChimneyVerifierEndToEndChecker(ChimneyVerifierRe
 void
 ChimneyVerifierEndToEndChecker::CheckTransmission(const ShadowDevice& d,
                                                   const ShadowConnection& c,
-                                                  const std::string& evidence)
+                                                  const ChimneyEvidence& evidence)
 {
     if (c.hwFailure)
     {
@@ -36,7 +36,7 @@ ChimneyVerifierEndToEndChecker::CheckSentBytes(const ShadowDevice& d,
                                                const ShadowConnection& c,
                                                const TcpSegment& s,
                                                int64_t o,
-                                               const std::string& evidence)
+                                               const ChimneyEvidence& evidence)
 {
     // Each byte is the byte posted at that position.
     const int64_t len = static_cast<int64_t>(s.payload.size());
@@ -92,7 +92,7 @@ ChimneyVerifierEndToEndChecker::CheckReceiveCompletion(const ShadowDevice& d,
                                                        const ShadowReceiveRequest& r,
                                                        ChimneyStatus status,
                                                        uint64_t bytes,
-                                                       const std::string& evidence)
+                                                       const ChimneyEvidence& evidence)
 {
     if (r.nbl && bytes > r.nbl->DataLength())
     {
@@ -128,7 +128,7 @@ ChimneyVerifierEndToEndChecker::CheckReceiveCompletion(const ShadowDevice& d,
 void
 ChimneyVerifierEndToEndChecker::CheckDelivered(const ShadowDevice& d,
                                                ShadowConnection& c,
-                                               const std::string& evidence)
+                                               const ChimneyEvidence& evidence)
 {
     if (c.delivered > c.wire)
     {
@@ -159,7 +159,7 @@ void
 ChimneyVerifierEndToEndChecker::CheckAbortiveCompletion(const ShadowDevice& d,
                                                         const ShadowConnection& c,
                                                         ChimneyStatus status,
-                                                        const std::string& evidence)
+                                                        const ChimneyEvidence& evidence)
 {
     if (status == ChimneyStatus::SUCCESS)
     {
@@ -180,7 +180,7 @@ void
 ChimneyVerifierEndToEndChecker::CheckTerminateStatus(const ShadowDevice& d,
                                                      const ShadowConnection& c,
                                                      ChimneyStatus status,
-                                                     const std::string& evidence)
+                                                     const ChimneyEvidence& evidence)
 {
     if (c.hwFailure)
     {
@@ -202,7 +202,7 @@ void
 ChimneyVerifierEndToEndChecker::CheckReturnedSendData(const ShadowDevice& d,
                                                       const ShadowConnection& c,
                                                       const TcpDelegatedState& s,
-                                                      const std::string& evidence)
+                                                      const ChimneyEvidence& evidence)
 {
     const int64_t dataStart = c.SendOff(s.sendDataSeq);
     const int64_t dataEnd = dataStart + static_cast<int64_t>(s.sendData.size());
@@ -266,7 +266,7 @@ void
 ChimneyVerifierEndToEndChecker::CheckReturnedReceiveData(const ShadowDevice& d,
                                                          const ShadowConnection& c,
                                                          const TcpDelegatedState& s,
-                                                         const std::string& evidence)
+                                                         const ChimneyEvidence& evidence)
 {
     // Everything received was delivered or is handed back.
     const int64_t rcvNxt = c.RecvOff(s.rcvNxt);

@@ -63,7 +63,7 @@ class ChimneyVerifierEndToEndChecker
      */
     void CheckTransmission(const ShadowDevice& d,
                            const ShadowConnection& c,
-                           const std::string& evidence);
+                           const ChimneyEvidence& evidence);
 
     /**
      * \brief E1 / E2: the target's payload is the data posted at the same offsets.
@@ -74,7 +74,7 @@ class ChimneyVerifierEndToEndChecker
                         const ShadowConnection& c,
                         const TcpSegment& s,
                         int64_t o,
-                        const std::string& evidence);
+                        const ChimneyEvidence& evidence);
 
     /**
      * \brief E1 / E3: a receive completion with bytes (before they count as delivered).
@@ -87,14 +87,16 @@ class ChimneyVerifierEndToEndChecker
                                 const ShadowReceiveRequest& r,
                                 ChimneyStatus status,
                                 uint64_t bytes,
-                                const std::string& evidence);
+                                const ChimneyEvidence& evidence);
 
     /**
      * \brief E1: the bytes delivered so far against the remote's stream on the wire.
      * \param d the device \param c the record (its comparison points are used up)
      * \param evidence the event
      */
-    void CheckDelivered(const ShadowDevice& d, ShadowConnection& c, const std::string& evidence);
+    void CheckDelivered(const ShadowDevice& d,
+                        ShadowConnection& c,
+                        const ChimneyEvidence& evidence);
 
     /**
      * \brief E2: an abortive disconnect's completion.
@@ -103,7 +105,7 @@ class ChimneyVerifierEndToEndChecker
     void CheckAbortiveCompletion(const ShadowDevice& d,
                                  const ShadowConnection& c,
                                  ChimneyStatus status,
-                                 const std::string& evidence);
+                                 const ChimneyEvidence& evidence);
 
     /**
      * \brief E3: a terminate block completion after a hardware failure.
@@ -112,7 +114,7 @@ class ChimneyVerifierEndToEndChecker
     void CheckTerminateStatus(const ShadowDevice& d,
                               const ShadowConnection& c,
                               ChimneyStatus status,
-                              const std::string& evidence);
+                              const ChimneyEvidence& evidence);
 
     /**
      * \brief E1: the send data returned by the terminate continues the data posted.
@@ -122,7 +124,7 @@ class ChimneyVerifierEndToEndChecker
     void CheckReturnedSendData(const ShadowDevice& d,
                                const ShadowConnection& c,
                                const TcpDelegatedState& s,
-                               const std::string& evidence);
+                               const ChimneyEvidence& evidence);
 
     /**
      * \brief E1: delivered plus returned receive data is the remote's stream.
@@ -132,7 +134,7 @@ class ChimneyVerifierEndToEndChecker
     void CheckReturnedReceiveData(const ShadowDevice& d,
                                   const ShadowConnection& c,
                                   const TcpDelegatedState& s,
-                                  const std::string& evidence);
+                                  const ChimneyEvidence& evidence);
 
     /**
      * \brief The terminate block completed: after a hardware failure the host must now end the

@@ -62,7 +62,7 @@ ChimneyVerifierInterfaceChecker::CheckRefusal(const ShadowDevice& d,
                                               const ShadowPendingCall& call,
                                               ChimneyStatus returned,
                                               bool misuseExpected,
-                                              const std::string& evidence)
+                                              const ChimneyEvidence& evidence)
 {
     // Only host misuse may be refused, with a clear status.
     m_reporter.Exercised(Inv::A1);
@@ -93,7 +93,7 @@ ChimneyVerifierInterfaceChecker::CheckListCompletion(const ShadowDevice& d,
                                                      const std::string& op,
                                                      const OffloadBlockList* list,
                                                      ChimneyStatus status,
-                                                     const std::string& evidence)
+                                                     const ChimneyEvidence& evidence)
 {
     if (list == nullptr)
     {
@@ -127,7 +127,7 @@ ChimneyVerifierInterfaceChecker::CheckCompletionConnection(const ShadowDevice& d
                                                            const ShadowConnection* c,
                                                            OffloadHandle handle,
                                                            const std::string& op,
-                                                           const std::string& evidence)
+                                                           const ChimneyEvidence& evidence)
 {
     if (c != nullptr && c->phase != ShadowConnection::TERMINATED)
     {
@@ -158,7 +158,7 @@ bool
 ChimneyVerifierInterfaceChecker::CheckIndicationConnection(const ShadowDevice& d,
                                                            const ShadowConnection* c,
                                                            OffloadHandle handle,
-                                                           const std::string& evidence)
+                                                           const ChimneyEvidence& evidence)
 {
     if (c != nullptr && c->phase != ShadowConnection::TERMINATED)
     {
@@ -184,7 +184,7 @@ ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
                                                      const std::string& op,
                                                      ChimneyStatus status,
                                                      uint64_t bytes,
-                                                     const std::string& evidence)
+                                                     const ChimneyEvidence& evidence)
 {
     if (r == nullptr)
     {
@@ -282,7 +282,7 @@ ChimneyVerifierInterfaceChecker::CheckReceiveCompletion(const ShadowDevice& d,
                                                         const ShadowReceiveRequest* r,
                                                         ChimneyStatus status,
                                                         uint64_t bytes,
-                                                        const std::string& evidence)
+                                                        const ChimneyEvidence& evidence)
 {
     if (r == nullptr)
     {
@@ -312,7 +312,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
                                                            bool graceful,
                                                            ChimneyStatus status,
                                                            uint64_t bytes,
-                                                           const std::string& evidence)
+                                                           const ChimneyEvidence& evidence)
 {
     if (r == nullptr)
     {
@@ -448,7 +448,7 @@ ChimneyVerifierInterfaceChecker::CheckMatchedCompletion(const ShadowDevice& d,
                                                         ChimneyStatus status,
                                                         uint64_t bytes,
                                                         bool quoteNblStatus,
-                                                        const std::string& evidence)
+                                                        const ChimneyEvidence& evidence)
 {
     const uint64_t event = Simulator::GetEventCount();
     if (event != 0 && event == requestEvent)
@@ -477,7 +477,7 @@ ChimneyVerifierInterfaceChecker::CheckAbortIndicationCompletion(const ShadowDevi
                                                                 const char* kind,
                                                                 bool mustAbort,
                                                                 ChimneyStatus status,
-                                                                const std::string& evidence)
+                                                                const ChimneyEvidence& evidence)
 {
     if (mustAbort && status != ChimneyStatus::REQUEST_ABORTED)
     {
@@ -497,7 +497,7 @@ ChimneyVerifierInterfaceChecker::CheckAbortedOrUploaded(const ShadowDevice& d,
                                                         const ShadowConnection& c,
                                                         const char* kind,
                                                         ChimneyStatus status,
-                                                        const std::string& evidence)
+                                                        const ChimneyEvidence& evidence)
 {
     if (status == ChimneyStatus::REQUEST_ABORTED)
     {
@@ -534,7 +534,7 @@ void
 ChimneyVerifierInterfaceChecker::ReportOffloadNotOutstanding(const ShadowDevice& d,
                                                              const ShadowConnection* c,
                                                              OffloadHandle handle,
-                                                             const std::string& evidence)
+                                                             const ChimneyEvidence& evidence)
 {
     m_reporter.Report("A2",
                       &d,
@@ -551,7 +551,7 @@ ChimneyVerifierInterfaceChecker::ReportOffloadNotOutstanding(const ShadowDevice&
 bool
 ChimneyVerifierInterfaceChecker::CheckDisconnectIndication(const ShadowDevice& d,
                                                            const ShadowConnection& c,
-                                                           const std::string& evidence)
+                                                           const ChimneyEvidence& evidence)
 {
     if (c.remoteFin > 0)
     {
@@ -587,7 +587,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectIndication(const ShadowDevice& d
 void
 ChimneyVerifierInterfaceChecker::CheckAbortIndication(const ShadowDevice& d,
                                                       const ShadowConnection& c,
-                                                      const std::string& evidence)
+                                                      const ChimneyEvidence& evidence)
 {
     if (c.AnyOutstanding())
     {

@@ -105,7 +105,7 @@ class ChimneyVerifierInterfaceChecker
                       const ShadowPendingCall& call,
                       ChimneyStatus returned,
                       bool misuseExpected,
-                      const std::string& evidence);
+                      const ChimneyEvidence& evidence);
 
     /**
      * \brief A2: an offload or terminate list completion.
@@ -117,7 +117,7 @@ class ChimneyVerifierInterfaceChecker
                              const std::string& op,
                              const OffloadBlockList* list,
                              ChimneyStatus status,
-                             const std::string& evidence);
+                             const ChimneyEvidence& evidence);
 
     /**
      * \brief A10 / A2: a completion for a connection not live.
@@ -129,7 +129,7 @@ class ChimneyVerifierInterfaceChecker
                                    const ShadowConnection* c,
                                    OffloadHandle handle,
                                    const std::string& op,
-                                   const std::string& evidence);
+                                   const ChimneyEvidence& evidence);
 
     /**
      * \brief A10: an indication for a connection not live.
@@ -140,7 +140,7 @@ class ChimneyVerifierInterfaceChecker
     bool CheckIndicationConnection(const ShadowDevice& d,
                                    const ShadowConnection* c,
                                    OffloadHandle handle,
-                                   const std::string& evidence);
+                                   const ChimneyEvidence& evidence);
 
     /**
      * \brief A2 / A1 / A3 / A4 / A5 / A8 / A9: a send completion or a send handed back.
@@ -155,7 +155,7 @@ class ChimneyVerifierInterfaceChecker
                              const std::string& op,
                              ChimneyStatus status,
                              uint64_t bytes,
-                             const std::string& evidence);
+                             const ChimneyEvidence& evidence);
 
     /**
      * \brief A2 / A1 / A8 / A9: a receive completion.
@@ -168,7 +168,7 @@ class ChimneyVerifierInterfaceChecker
                                 const ShadowReceiveRequest* r,
                                 ChimneyStatus status,
                                 uint64_t bytes,
-                                const std::string& evidence);
+                                const ChimneyEvidence& evidence);
 
     /**
      * \brief A2 / A1 / A6 / A8 / A4 / A5 / A3: a disconnect completion.
@@ -183,7 +183,7 @@ class ChimneyVerifierInterfaceChecker
                                    bool graceful,
                                    ChimneyStatus status,
                                    uint64_t bytes,
-                                   const std::string& evidence);
+                                   const ChimneyEvidence& evidence);
 
     /**
      * \brief A2: an offload block completion whose offload is not outstanding.
@@ -193,7 +193,7 @@ class ChimneyVerifierInterfaceChecker
     void ReportOffloadNotOutstanding(const ShadowDevice& d,
                                      const ShadowConnection* c,
                                      OffloadHandle handle,
-                                     const std::string& evidence);
+                                     const ChimneyEvidence& evidence);
 
     /**
      * \brief A2 / A9: a terminate block completion's phase and status.
@@ -202,7 +202,7 @@ class ChimneyVerifierInterfaceChecker
     void CheckTerminateBlockStatus(const ShadowDevice& d,
                                    const ShadowConnection& c,
                                    ChimneyStatus status,
-                                   const std::string& evidence);
+                                   const ChimneyEvidence& evidence);
 
     /**
      * \brief A9: a request still outstanding at the terminate block completion.
@@ -210,7 +210,7 @@ class ChimneyVerifierInterfaceChecker
      */
     void CheckTerminateOutstanding(const ShadowDevice& d,
                                    const ShadowConnection& c,
-                                   const std::string& evidence);
+                                   const ChimneyEvidence& evidence);
 
     /**
      * \brief A9: the returned send chain.
@@ -221,7 +221,7 @@ class ChimneyVerifierInterfaceChecker
     bool CheckReturnedSendChain(const ShadowDevice& d,
                                 const ShadowConnection& c,
                                 const TcpOffloadBlock& block,
-                                const std::string& evidence);
+                                const ChimneyEvidence& evidence);
 
     /**
      * \brief A9: the returned SndUna / SndNxt / SndMax and where the send data starts.
@@ -231,7 +231,7 @@ class ChimneyVerifierInterfaceChecker
     void CheckReturnedSendState(const ShadowDevice& d,
                                 const ShadowConnection& c,
                                 const TcpDelegatedState& s,
-                                const std::string& evidence);
+                                const ChimneyEvidence& evidence);
 
     /**
      * \brief A9: the returned FIN request.
@@ -242,7 +242,7 @@ class ChimneyVerifierInterfaceChecker
     bool CheckReturnedFin(const ShadowDevice& d,
                           const ShadowConnection& c,
                           const TcpDelegatedState& s,
-                          const std::string& evidence);
+                          const ChimneyEvidence& evidence);
 
     /**
      * \brief A9: the returned RcvNxt against what the peer sent.
@@ -252,7 +252,7 @@ class ChimneyVerifierInterfaceChecker
     void CheckReturnedRcvNxt(const ShadowDevice& d,
                              const ShadowConnection& c,
                              const TcpDelegatedState& s,
-                             const std::string& evidence);
+                             const ChimneyEvidence& evidence);
 
     /**
      * \brief A9: everything received acknowledged before the terminate completed.
@@ -262,7 +262,7 @@ class ChimneyVerifierInterfaceChecker
     void CheckReturnedAck(const ShadowDevice& d,
                           const ShadowConnection& c,
                           const TcpDelegatedState& s,
-                          const std::string& evidence);
+                          const ChimneyEvidence& evidence);
 
     /**
      * \brief A7: a Disconnect indication.
@@ -271,7 +271,7 @@ class ChimneyVerifierInterfaceChecker
      */
     bool CheckDisconnectIndication(const ShadowDevice& d,
                                    const ShadowConnection& c,
-                                   const std::string& evidence);
+                                   const ChimneyEvidence& evidence);
 
     /**
      * \brief A8: an Abort indication.
@@ -279,7 +279,7 @@ class ChimneyVerifierInterfaceChecker
      */
     void CheckAbortIndication(const ShadowDevice& d,
                               const ShadowConnection& c,
-                              const std::string& evidence);
+                              const ChimneyEvidence& evidence);
 
     // --- coverage only (the situation arose; nothing is checked here) ---
 
@@ -389,7 +389,7 @@ class ChimneyVerifierInterfaceChecker
                                 ChimneyStatus status,
                                 uint64_t bytes,
                                 bool quoteNblStatus,
-                                const std::string& evidence);
+                                const ChimneyEvidence& evidence);
     /// A8: a request outstanding at the Abort indication (mustAbort) completes REQUEST_ABORTED.
     /// \param d the device \param c the record \param kind "send", ... \param mustAbort the fact
     /// \param status status \param evidence the completion
@@ -398,7 +398,7 @@ class ChimneyVerifierInterfaceChecker
                                         const char* kind,
                                         bool mustAbort,
                                         ChimneyStatus status,
-                                        const std::string& evidence);
+                                        const ChimneyEvidence& evidence);
     /// A8 / A9: REQUEST_ABORTED only after an abort, UPLOAD_IN_PROGRESS only after a terminate
     /// request. \param d the device \param c the record \param kind "send", ...
     /// \param status status \param evidence the completion
@@ -407,7 +407,7 @@ class ChimneyVerifierInterfaceChecker
                                 const ShadowConnection& c,
                                 const char* kind,
                                 ChimneyStatus status,
-                                const std::string& evidence);
+                                const ChimneyEvidence& evidence);
 
     ChimneyVerifierReporter& m_reporter;                 //!< where findings go
     const Time& m_requestTimeout;                        //!< A11's age limit at Finish()

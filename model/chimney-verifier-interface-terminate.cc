@@ -25,7 +25,7 @@ void
 ChimneyVerifierInterfaceChecker::CheckTerminateBlockStatus(const ShadowDevice& d,
                                                            const ShadowConnection& c,
                                                            ChimneyStatus status,
-                                                           const std::string& evidence)
+                                                           const ChimneyEvidence& evidence)
 {
     if (c.phase != ShadowConnection::TERMINATING)
     {
@@ -61,7 +61,7 @@ ChimneyVerifierInterfaceChecker::CheckTerminateBlockStatus(const ShadowDevice& d
 void
 ChimneyVerifierInterfaceChecker::CheckTerminateOutstanding(const ShadowDevice& d,
                                                            const ShadowConnection& c,
-                                                           const std::string& evidence)
+                                                           const ChimneyEvidence& evidence)
 {
     if (c.AnyOutstanding())
     {
@@ -79,7 +79,7 @@ bool
 ChimneyVerifierInterfaceChecker::CheckReturnedSendChain(const ShadowDevice& d,
                                                         const ShadowConnection& c,
                                                         const TcpOffloadBlock& block,
-                                                        const std::string& evidence)
+                                                        const ChimneyEvidence& evidence)
 {
     const TcpDelegatedState& s = block.delegated;
     // The send chain is exactly the send NBLs not completed, original NBLs, in *posting* order
@@ -123,7 +123,7 @@ void
 ChimneyVerifierInterfaceChecker::CheckReturnedSendState(const ShadowDevice& d,
                                                         const ShadowConnection& c,
                                                         const TcpDelegatedState& s,
-                                                        const std::string& evidence)
+                                                        const ChimneyEvidence& evidence)
 {
     if (!(SeqLeq(s.sndUna, s.sndNxt) && SeqLeq(s.sndNxt, s.sndMax)))
     {
@@ -170,7 +170,7 @@ bool
 ChimneyVerifierInterfaceChecker::CheckReturnedFin(const ShadowDevice& d,
                                                   const ShadowConnection& c,
                                                   const TcpDelegatedState& s,
-                                                  const std::string& evidence)
+                                                  const ChimneyEvidence& evidence)
 {
     if (c.gracefulActive || c.finAtOffload)
     {
@@ -202,7 +202,7 @@ void
 ChimneyVerifierInterfaceChecker::CheckReturnedRcvNxt(const ShadowDevice& d,
                                                      const ShadowConnection& c,
                                                      const TcpDelegatedState& s,
-                                                     const std::string& evidence)
+                                                     const ChimneyEvidence& evidence)
 {
     if (c.RecvOff(s.rcvNxt) > c.maxRemoteEnd)
     {
@@ -219,7 +219,7 @@ void
 ChimneyVerifierInterfaceChecker::CheckReturnedAck(const ShadowDevice& d,
                                                   const ShadowConnection& c,
                                                   const TcpDelegatedState& s,
-                                                  const std::string& evidence)
+                                                  const ChimneyEvidence& evidence)
 {
     // SPEC 3.6: the pending ACK goes out before the terminate completes.
     const int64_t rcvNxt = c.RecvOff(s.rcvNxt);

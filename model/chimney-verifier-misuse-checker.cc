@@ -29,7 +29,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         const ShadowConnection* c = d.Find(h);
         return c == nullptr || c->phase == ShadowConnection::TERMINATED ? nullptr : c;
     };
-    std::ostringstream w;
+    // Text only for a misuse found: this runs for every request.
     if (call.op == "InitiateOffload")
     {
         if (!call.blocks || call.blocks->TcpBlockCount() == 0)
@@ -56,6 +56,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
                     }
                     if (!IsOffloadableState(t.delegated.state))
                     {
+                        std::ostringstream w;
                         w << "offload in the forbidden TCP state " << ToString(t.delegated.state);
                         *why = w.str();
                         return "H7";
@@ -64,6 +65,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
                         std::count(handles.begin(), handles.end(), t.handle) != 0 ||
                         std::count(tuples.begin(), tuples.end(), key) != 0)
                     {
+                        std::ostringstream w;
                         w << "offload of handle " << t.handle << " which is already offloaded";
                         *why = w.str();
                         return "H7";
@@ -92,6 +94,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
                     const ShadowConnection* c = find(t.handle);
                     if (c == nullptr || (c->phase == ShadowConnection::OFFLOADING && !c->allocated))
                     {
+                        std::ostringstream w;
                         w << "terminate of handle " << t.handle
                           << " which is unknown, not offloaded or already terminated";
                         *why = w.str();
@@ -100,6 +103,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
                     if (c->terminateRequested ||
                         std::count(handles.begin(), handles.end(), t.handle) != 0)
                     {
+                        std::ostringstream w;
                         w << "second terminate of handle " << t.handle << " while one is pending";
                         *why = w.str();
                         return "H6";
@@ -145,6 +149,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         if (call.flags != TCP_DISCONNECT_GRACEFUL_CLOSE &&
             call.flags != TCP_DISCONNECT_ABORTIVE_CLOSE)
         {
+            std::ostringstream w;
             w << "disconnect flags 0x" << std::hex << call.flags
               << " are neither GRACEFUL_CLOSE nor ABORTIVE_CLOSE";
             *why = w.str();
@@ -180,7 +185,7 @@ ChimneyVerifierMisuseChecker::CheckAccepted(const ShadowDevice& d,
                                             const std::string& expected,
                                             const std::string& why,
                                             OffloadHandle handle,
-                                            const std::string& evidence)
+                                            const ChimneyEvidence& evidence)
 {
     if (!expected.empty())
     {
@@ -199,7 +204,7 @@ ChimneyVerifierMisuseChecker::CheckRefused(const ShadowDevice& d,
                                            ChimneyStatus returned,
                                            const std::string& expected,
                                            const std::string& why,
-                                           const std::string& evidence)
+                                           const ChimneyEvidence& evidence)
 {
     const bool clearRefusal =
         returned == ChimneyStatus::INVALID_PARAMETER || returned == ChimneyStatus::INVALID_STATE;

@@ -66,7 +66,7 @@ class ChimneyVerifierMisuseChecker
                        const std::string& expected,
                        const std::string& why,
                        OffloadHandle handle,
-                       const std::string& evidence);
+                       const ChimneyEvidence& evidence);
 
     /**
      * \brief H: the target refused a misuse without its HostMisuse report.
@@ -78,7 +78,7 @@ class ChimneyVerifierMisuseChecker
                       ChimneyStatus returned,
                       const std::string& expected,
                       const std::string& why,
-                      const std::string& evidence);
+                      const ChimneyEvidence& evidence);
 
     /**
      * \brief Relay the target's HostMisuse report.

@@ -18,6 +18,64 @@ struct ShadowConnection;
 
 /**
  * \ingroup chimney
+ * \brief The evidence a finding quotes (the segment or call that showed it), as text made only
+ *        when a finding is reported.
+ *
+ * Every frame, request and completion passes evidence to its checks, and the checks almost
+ * never fail: formatting it for each event cost as much as the checks themselves. It refers
+ * to its source (a string, a literal, or a callable that makes the text), which must outlive
+ * it: it is passed down a call, never stored.
+ */
+class ChimneyEvidence
+{
+  public:
+    /// \param text text at hand (outlives the evidence)
+    ChimneyEvidence(const std::string& text) // NOLINT: implicit, as the string it stands for
+        : m_source(&text),
+          m_make([](const void* s) { return *static_cast<const std::string*>(s); })
+    {
+    }
+
+    /// \param text a literal
+    ChimneyEvidence(const char* text) // NOLINT: implicit, as the string it stands for
+        : m_source(text),
+          m_make([](const void* s) { return std::string(static_cast<const char*>(s)); })
+    {
+    }
+
+    /**
+     * \brief Evidence whose text is made by make() only when a finding quotes it.
+     * \param make a callable returning the text (outlives the evidence)
+     * \returns the evidence
+     */
+    template <typename F>
+    static ChimneyEvidence Deferred(const F& make)
+    {
+        return ChimneyEvidence(&make, [](const void* s) -> std::string {
+            return (*static_cast<const F*>(s))();
+        });
+    }
+
+    /// \returns the text
+    std::string Text() const
+    {
+        return m_make(m_source);
+    }
+
+  private:
+    /// \param source what the text is made from \param make makes it
+    ChimneyEvidence(const void* source, std::string (*make)(const void*))
+        : m_source(source),
+          m_make(make)
+    {
+    }
+
+    const void* m_source;               //!< the string, literal or callable
+    std::string (*m_make)(const void*); //!< makes the text from it
+};
+
+/**
+ * \ingroup chimney
  * \brief Where the verifier's checkers send their findings (ChimneyVerifier collects them:
  *        repeat suppression, the finding log, the Finding trace), and the situations in which
  *        a check could fail (invariant coverage, ChimneyInvariantCoverage).
@@ -34,14 +92,14 @@ class ChimneyVerifierReporter
      * \param c the connection (may be null); repeats of an ID on it are suppressed
      * \param handle the handle when there is no connection record
      * \param description one line
-     * \param evidence the segment or call
+     * \param evidence the segment or call (its text is made only if the finding is kept)
      */
     virtual void Report(const std::string& id,
                         const ShadowDevice* d,
                         const ShadowConnection* c,
                         OffloadHandle handle,
                         const std::string& description,
-                        const std::string& evidence) = 0;
+                        const ChimneyEvidence& evidence) = 0;
 
     /**
      * \brief Report a finding that is never suppressed as a repeat on its connection (host
@@ -58,7 +116,7 @@ class ChimneyVerifierReporter
                                  const ShadowConnection* c,
                                  OffloadHandle handle,
                                  const std::string& description,
-                                 const std::string& evidence) = 0;
+                                 const ChimneyEvidence& evidence) = 0;
 
     /**
      * \brief The situation in which id's check could actually fail arose (whatever the check

@@ -33,7 +33,7 @@ bool
 ChimneyVerifierResourceChecker::OnAllocated(const ShadowDevice& d,
                                             const ShadowConnection* c,
                                             OffloadHandle handle,
-                                            const std::string& evidence)
+                                            const ChimneyEvidence& evidence)
 {
     Ledger& l = LedgerOf(d);
     ++l.held;
@@ -70,7 +70,7 @@ bool
 ChimneyVerifierResourceChecker::OnFreed(const ShadowDevice& d,
                                         const ShadowConnection* c,
                                         OffloadHandle handle,
-                                        const std::string& evidence)
+                                        const ChimneyEvidence& evidence)
 {
     Ledger& l = LedgerOf(d);
     if (c != nullptr && c->allocated && !c->freed)
@@ -105,7 +105,7 @@ ChimneyVerifierResourceChecker::OnFreed(const ShadowDevice& d,
 void
 ChimneyVerifierResourceChecker::CheckTransmission(const ShadowDevice& d,
                                                   const ShadowConnection& c,
-                                                  const std::string& evidence)
+                                                  const ChimneyEvidence& evidence)
 {
     if (c.freed && c.phase != ShadowConnection::TERMINATED)
     {
@@ -121,7 +121,7 @@ ChimneyVerifierResourceChecker::CheckTransmission(const ShadowDevice& d,
 void
 ChimneyVerifierResourceChecker::CheckTransmissionAfterFailedOffload(const ShadowDevice& d,
                                                                     OffloadHandle handle,
-                                                                    const std::string& evidence)
+                                                                    const ChimneyEvidence& evidence)
 {
     m_reporter.Report("R5",
                       &d,
@@ -135,7 +135,7 @@ void
 ChimneyVerifierResourceChecker::OnOffloadFailed(const ShadowDevice& d,
                                                 const ShadowConnection& c,
                                                 ChimneyStatus status,
-                                                const std::string& evidence)
+                                                const ChimneyEvidence& evidence)
 {
     // SPEC 3.1: the connection stays in software, untouched; nothing held for it.
     m_reporter.Exercised(Inv::R5);
@@ -155,7 +155,7 @@ ChimneyVerifierResourceChecker::OnOffloadFailed(const ShadowDevice& d,
 void
 ChimneyVerifierResourceChecker::CheckTerminateCompleted(const ShadowDevice& d,
                                                         const ShadowConnection& c,
-                                                        const std::string& evidence)
+                                                        const ChimneyEvidence& evidence)
 {
     if (c.allocated)
     {

@@ -66,7 +66,7 @@ class ChimneyVerifierResourceChecker
     bool OnAllocated(const ShadowDevice& d,
                      const ShadowConnection* c,
                      OffloadHandle handle,
-                     const std::string& evidence);
+                     const ChimneyEvidence& evidence);
 
     /**
      * \brief R1 / R3: a ledger entry freed.
@@ -77,7 +77,7 @@ class ChimneyVerifierResourceChecker
     bool OnFreed(const ShadowDevice& d,
                  const ShadowConnection* c,
                  OffloadHandle handle,
-                 const std::string& evidence);
+                 const ChimneyEvidence& evidence);
 
     /**
      * \brief R3: the target transmitted on a connection whose resources were freed.
@@ -85,7 +85,7 @@ class ChimneyVerifierResourceChecker
      */
     void CheckTransmission(const ShadowDevice& d,
                            const ShadowConnection& c,
-                           const std::string& evidence);
+                           const ChimneyEvidence& evidence);
 
     /**
      * \brief R5: the target transmitted for a connection whose offload failed.
@@ -93,7 +93,7 @@ class ChimneyVerifierResourceChecker
      */
     void CheckTransmissionAfterFailedOffload(const ShadowDevice& d,
                                              OffloadHandle handle,
-                                             const std::string& evidence);
+                                             const ChimneyEvidence& evidence);
 
     /**
      * \brief R5: an offload failed (its record goes).
@@ -103,7 +103,7 @@ class ChimneyVerifierResourceChecker
     void OnOffloadFailed(const ShadowDevice& d,
                          const ShadowConnection& c,
                          ChimneyStatus status,
-                         const std::string& evidence);
+                         const ChimneyEvidence& evidence);
 
     /**
      * \brief R2: the terminate list completed with the connection terminated.
@@ -111,7 +111,7 @@ class ChimneyVerifierResourceChecker
      */
     void CheckTerminateCompleted(const ShadowDevice& d,
                                  const ShadowConnection& c,
-                                 const std::string& evidence);
+                                 const ChimneyEvidence& evidence);
 
     /**
      * \brief The record goes (terminate list completed): what it still holds is nobody's.

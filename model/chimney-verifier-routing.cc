@@ -85,7 +85,8 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
         call.misuse = d->call.misuse;
     }
     d->call = ShadowPendingCall();
-    const std::string evidence = ShadowCallText(op, handle, id, flags, returned);
+    const auto text = [&] { return ShadowCallText(op, handle, id, flags, returned); };
+    const auto evidence = ChimneyEvidence::Deferred(text);
     const ShadowConnection* c = d->Find(handle);
     std::string why;
     const std::string expected = call.valid ? m_misuse.ExpectedMisuse(*d, call, &why) : "";
@@ -115,7 +116,8 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
                                  uint64_t bytes)
 {
     ++m_completions;
-    const std::string evidence = ShadowCompletionText(op, handle, id, status, bytes);
+    const auto text = [&] { return ShadowCompletionText(op, handle, id, status, bytes); };
+    const auto evidence = ChimneyEvidence::Deferred(text);
     if (op == "InitiateOffload" || op == "TerminateOffload")
     {
         Ptr<const OffloadBlockList> list;
@@ -181,7 +183,7 @@ ChimneyVerifier::CompleteNbl(ShadowDevice& d,
                              uint64_t id,
                              ChimneyStatus status,
                              uint64_t bytes,
-                             const std::string& evidence)
+                             const ChimneyEvidence& evidence)
 {
     if (op == "Send" || op == "SendReturned")
     {
@@ -237,7 +239,7 @@ void
 ChimneyVerifier::CompleteOffloadBlock(ShadowDevice& d,
                                       OffloadHandle handle,
                                       ChimneyStatus status,
-                                      const std::string& evidence)
+                                      const ChimneyEvidence& evidence)
 {
     ShadowConnection* c = d.Find(handle);
     if (c == nullptr || c->phase != ShadowConnection::OFFLOADING)
@@ -260,7 +262,7 @@ void
 ChimneyVerifier::CompleteTerminateBlock(ShadowDevice& d,
                                         ShadowConnection& c,
                                         ChimneyStatus status,
-                                        const std::string& evidence)
+                                        const ChimneyEvidence& evidence)
 {
     m_interface.CheckTerminateBlockStatus(d, c, status, evidence);
     m_endToEnd.CheckTerminateStatus(d, c, status, evidence);
@@ -288,7 +290,7 @@ void
 ChimneyVerifier::CheckReturnedState(ShadowDevice& d,
                                     ShadowConnection& c,
                                     const TcpOffloadBlock& block,
-                                    const std::string& evidence)
+                                    const ChimneyEvidence& evidence)
 {
     if (!m_interface.CheckReturnedSendChain(d, c, block, evidence))
     {
@@ -319,13 +321,16 @@ ChimneyVerifier::TraceIndication(ShadowDevice* d,
                                  ChimneyUploadReason reason)
 {
     ++m_indications;
-    std::ostringstream e;
-    e << ToString(event) << " indication (h=" << handle << ")";
-    if (event == ChimneyEvent::RETRIEVE)
-    {
-        e << " reason " << ToString(reason);
-    }
-    const std::string evidence = e.str();
+    const auto text = [&] {
+        std::string e =
+            std::string(ToString(event)) + " indication (h=" + std::to_string(handle) + ")";
+        if (event == ChimneyEvent::RETRIEVE)
+        {
+            e.append(" reason ").append(ToString(reason));
+        }
+        return e;
+    };
+    const auto evidence = ChimneyEvidence::Deferred(text);
     ShadowConnection* found = d->Find(handle);
     if (!m_interface.CheckIndicationConnection(*d, found, handle, evidence))
     {
@@ -369,15 +374,18 @@ ChimneyVerifier::TraceAllocated(ShadowDevice* d,
                                 uint16_t remotePort,
                                 uint64_t /* bytes */)
 {
-    std::ostringstream e;
-    e << "ResourceAllocated(h=" << handle << " " << local << ":" << localPort << " > " << remote
-      << ":" << remotePort << ")";
+    const auto text = [&] {
+        std::ostringstream e;
+        e << "ResourceAllocated(h=" << handle << " " << local << ":" << localPort << " > " << remote
+          << ":" << remotePort << ")";
+        return e.str();
+    };
     ShadowConnection* c = d->Find(handle);
     if (c != nullptr && c->phase == ShadowConnection::TERMINATED)
     {
         c = nullptr; // held by nobody
     }
-    if (m_resources.OnAllocated(*d, c, handle, e.str()))
+    if (m_resources.OnAllocated(*d, c, handle, ChimneyEvidence::Deferred(text)))
     {
         c->allocated = true;
         c->freed = false;
@@ -393,11 +401,14 @@ ChimneyVerifier::TraceFreed(ShadowDevice* d,
                             uint16_t remotePort,
                             uint64_t /* bytes */)
 {
-    std::ostringstream e;
-    e << "ResourceFreed(h=" << handle << " " << local << ":" << localPort << " > " << remote << ":"
-      << remotePort << ")";
+    const auto text = [&] {
+        std::ostringstream e;
+        e << "ResourceFreed(h=" << handle << " " << local << ":" << localPort << " > " << remote
+          << ":" << remotePort << ")";
+        return e.str();
+    };
     ShadowConnection* c = d->Find(handle);
-    if (m_resources.OnFreed(*d, c, handle, e.str()))
+    if (m_resources.OnFreed(*d, c, handle, ChimneyEvidence::Deferred(text)))
     {
         c->freed = true;
     }
@@ -563,7 +574,8 @@ ChimneyVerifier::DoSegment(ShadowDevice& d, const WireSegment& w, FrameDirection
 void
 ChimneyVerifier::TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s)
 {
-    const std::string evidence = "target sent " + s.ToString();
+    const auto text = [&s] { return "target sent " + s.ToString(); };
+    const auto evidence = ChimneyEvidence::Deferred(text);
     m_resources.CheckTransmission(d, c, evidence);
     if (c.phase == ShadowConnection::TERMINATED)
     {
@@ -611,7 +623,8 @@ ChimneyVerifier::TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
 void
 ChimneyVerifier::RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s)
 {
-    const std::string evidence = "remote sent " + s.ToString();
+    const auto text = [&s] { return "remote sent " + s.ToString(); };
+    const auto evidence = ChimneyEvidence::Deferred(text);
     if (s.Has(TcpSegment::ACK))
     {
         c.OnPeerAck(c.SendOff(s.ack));

@@ -8,7 +8,9 @@
 
 #include "ns3/simulator.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 namespace ns3
 {
@@ -23,11 +25,18 @@ constexpr uint64_t kBase = 0x0f3a5c6d7e8f9a1bULL % kMod;
 // extension both support on 64-bit targets).
 __extension__ typedef unsigned __int128 Uint128;
 
-uint64_t
+inline uint64_t
 MulMod(uint64_t a, uint64_t b)
 {
     const Uint128 p = static_cast<Uint128>(a) * b;
     uint64_t r = static_cast<uint64_t>(p & kMod) + static_cast<uint64_t>(p >> 61);
+    return r >= kMod ? r - kMod : r;
+}
+
+inline uint64_t
+AddMod(uint64_t a, uint64_t b)
+{
+    const uint64_t r = a + b;
     return r >= kMod ? r - kMod : r;
 }
 
@@ -48,45 +57,94 @@ PowBase(uint64_t e)
     return result;
 }
 
+// The stream is hashed in words of 7 bytes at fixed stream positions (word k holds the bytes at
+// offsets 7k .. 7k + 6): a word's value, sum of (byte + 1) << 8j over the bytes of the range
+// it holds, is below 2^57 < 2^61 - 1, so distinct bytes give distinct words, and a range
+// contributes exactly the bytes it holds. Hash = sum over words of value * base^k.
+constexpr size_t kWord = 7;
+constexpr uint64_t kWordOnes = 0x01010101010101ULL; // the "+ 1" of each of 7 bytes
+constexpr uint64_t kWordMask = 0x00ffffffffffffffULL;
+
+/// \param p at least 8 readable bytes \returns the word of p[0..7) (p[7] is not used)
+inline uint64_t
+FullWord(const uint8_t* p)
+{
+    uint64_t v;
+    std::memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return (v & kWordMask) + kWordOnes;
+}
+
+/// \param p the bytes \param n how many \param shift position of p[0] in its word
+/// \returns the (partial) word holding them
+inline uint64_t
+PartialWord(const uint8_t* p, size_t n, size_t shift)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i)
+    {
+        v += (static_cast<uint64_t>(p[i]) + 1) << (8 * (shift + i));
+    }
+    return v;
+}
+
 } // namespace
 
 uint64_t
 ShadowHashAdd(uint64_t a, uint64_t b)
 {
-    const uint64_t r = a + b;
-    return r >= kMod ? r - kMod : r;
+    return AddMod(a, b);
 }
 
-// Every payload byte goes through here, so it is the verifier's hottest loop: Horner's rule
-// (one multiply per byte) in four interleaved lanes of base^4, whose multiplies overlap.
-// All values stay fully reduced, so the result is the same number as the plain sum.
+// Every payload byte goes through here twice (on the wire, and delivered): one multiply per
+// 7 bytes, Horner's rule in four interleaved lanes of base^4 so that the multiplies overlap.
 uint64_t
 ShadowHashRange(const uint8_t* data, size_t n, uint64_t offset)
 {
     static const uint64_t kBase4 = MulMod(MulMod(kBase, kBase), MulMod(kBase, kBase));
-    // lane[k] = sum over j of (data[4j + k] + 1) * base^(4j), for the first n - n % 4 bytes
-    uint64_t lane[4] = {0, 0, 0, 0};
-    const size_t whole = n - n % 4;
-    for (size_t i = whole; i >= 4; i -= 4)
+    if (n == 0)
     {
-        for (size_t k = 0; k < 4; ++k)
+        return 0;
+    }
+    // A head word (the range starts inside a word), full words, a tail word of 1 to 7 bytes.
+    const uint64_t firstWord = offset / kWord;
+    const size_t shift = static_cast<size_t>(offset % kWord);
+    const size_t headLength = shift == 0 ? 0 : std::min(n, kWord - shift);
+    const uint64_t head = PartialWord(data, headLength, shift);
+    const uint8_t* p = data + headLength;
+    const size_t rest = n - headLength;
+    uint64_t body = 0; // sum of the words after the head, times base^(their index - first)
+    if (rest > 0)
+    {
+        const size_t tailLength = rest % kWord == 0 ? kWord : rest % kWord;
+        const size_t words = (rest - tailLength) / kWord; // full words: 8 bytes readable each
+        const size_t blocks = words / 4;
+        // Horner's rule from the tail down to the blocks of four ...
+        uint64_t top = PartialWord(p + words * kWord, tailLength, 0);
+        for (size_t w = words; w-- > blocks * 4;)
         {
-            lane[k] =
-                ShadowHashAdd(MulMod(lane[k], kBase4), static_cast<uint64_t>(data[i - 4 + k]) + 1);
+            top = AddMod(MulMod(top, kBase), FullWord(p + w * kWord));
+        }
+        // ... then four lanes, lane k holding the words 4j + k (the top part rides on lane 0).
+        uint64_t lane[4] = {top, 0, 0, 0};
+        for (size_t j = blocks; j-- > 0;)
+        {
+            const uint8_t* q = p + 4 * j * kWord;
+            for (size_t k = 0; k < 4; ++k)
+            {
+                lane[k] = AddMod(MulMod(lane[k], kBase4), FullWord(q + k * kWord));
+            }
+        }
+        body = lane[3];
+        for (size_t k = 3; k-- > 0;)
+        {
+            body = AddMod(MulMod(body, kBase), lane[k]);
         }
     }
-    uint64_t h = lane[3];
-    for (size_t k = 3; k-- > 0;)
-    {
-        h = ShadowHashAdd(MulMod(h, kBase), lane[k]);
-    }
-    uint64_t pw = PowBase(whole);
-    for (size_t i = whole; i < n; ++i)
-    {
-        h = ShadowHashAdd(h, MulMod(static_cast<uint64_t>(data[i]) + 1, pw));
-        pw = MulMod(pw, kBase);
-    }
-    return MulMod(h, PowBase(offset));
+    const uint64_t h = headLength == 0 ? body : AddMod(head, MulMod(body, kBase));
+    return MulMod(h, PowBase(firstWord));
 }
 
 int64_t

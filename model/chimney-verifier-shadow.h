@@ -387,8 +387,10 @@ ForEachNblRun(const NetBufferList& nbl, uint64_t n, F f)
 
 /**
  * \ingroup chimney
- * Position-weighted hash mod 2^61-1 of stream bytes (E1/E2 receive direction): sum over i of
- * (data[i] + 1) * base^(offset + i), additive over disjoint ranges.
+ * Position-weighted hash mod 2^61-1 of stream bytes (E1/E2 receive direction): the stream is
+ * cut into 7-byte words at fixed positions, and the hash is the sum over the bytes of
+ * (data[i] + 1) * 256^(p mod 7) * base^(p div 7), p = offset + i: additive over disjoint
+ * ranges, and distinct bytes at a position change it (one multiply per 7 bytes).
  * \param data the bytes \param n how many \param offset stream offset of data[0]
  * \returns the hash
  */

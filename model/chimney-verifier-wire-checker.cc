@@ -74,7 +74,7 @@ void
 ChimneyVerifierWireChecker::CheckTransmittedAfterTerminate(const ShadowDevice& d,
                                                            const ShadowConnection* c,
                                                            OffloadHandle handle,
-                                                           const std::string& evidence)
+                                                           const ChimneyEvidence& evidence)
 {
     m_reporter.Report("W8",
                       &d,
@@ -88,7 +88,7 @@ bool
 ChimneyVerifierWireChecker::CheckTargetSegment(const ShadowDevice& d,
                                                const ShadowConnection& c,
                                                const TcpSegment& s,
-                                               const std::string& evidence)
+                                               const ChimneyEvidence& evidence)
 {
     if (s.Has(TcpSegment::SYN))
     {
@@ -121,7 +121,7 @@ void
 ChimneyVerifierWireChecker::CheckTargetRst(const ShadowDevice& d,
                                            const ShadowConnection& c,
                                            int64_t o,
-                                           const std::string& evidence)
+                                           const ChimneyEvidence& evidence)
 {
     m_reporter.Exercised(Inv::W4);
     if (c.maxSent > c.acked)
@@ -154,7 +154,7 @@ ChimneyVerifierWireChecker::CheckTargetPayload(const ShadowDevice& d,
                                                const ShadowConnection& c,
                                                int64_t o,
                                                int64_t len,
-                                               const std::string& evidence)
+                                               const ChimneyEvidence& evidence)
 {
     if (c.finOff >= 0)
     {
@@ -192,7 +192,7 @@ void
 ChimneyVerifierWireChecker::CheckTargetFin(const ShadowDevice& d,
                                            const ShadowConnection& c,
                                            int64_t f,
-                                           const std::string& evidence)
+                                           const ChimneyEvidence& evidence)
 {
     if (c.finOff >= 0)
     {
@@ -233,7 +233,7 @@ void
 ChimneyVerifierWireChecker::CheckTargetAck(const ShadowDevice& d,
                                            const ShadowConnection& c,
                                            int64_t a,
-                                           const std::string& evidence)
+                                           const ChimneyEvidence& evidence)
 {
     if (c.maxRemoteEnd > c.RcvNxt())
     {
@@ -257,7 +257,7 @@ bool
 ChimneyVerifierWireChecker::CheckRemoteFin(const ShadowDevice& d,
                                            const ShadowConnection& c,
                                            int64_t f,
-                                           const std::string& evidence)
+                                           const ChimneyEvidence& evidence)
 {
     if (c.remoteFin >= 0)
     {
@@ -280,7 +280,7 @@ void
 ChimneyVerifierWireChecker::CheckDeliveredAfterRst(const ShadowDevice& d,
                                                    const ShadowConnection& c,
                                                    uint64_t bytes,
-                                                   const std::string& evidence)
+                                                   const ChimneyEvidence& evidence)
 {
     if (c.rcvLimit >= 0)
     {
@@ -301,7 +301,7 @@ void
 ChimneyVerifierWireChecker::CheckReturnedFin(const ShadowDevice& d,
                                              const ShadowConnection& c,
                                              const TcpDelegatedState& s,
-                                             const std::string& evidence)
+                                             const ChimneyEvidence& evidence)
 {
     if (c.expectedFin > 0)
     {

@@ -136,7 +136,7 @@ class ChimneyVerifierWireChecker
     void CheckTransmittedAfterTerminate(const ShadowDevice& d,
                                         const ShadowConnection* c,
                                         OffloadHandle handle,
-                                        const std::string& evidence);
+                                        const ChimneyEvidence& evidence);
 
     /**
      * \brief W9 (SYN), W5 / W6 (anything after the target's RST).
@@ -146,7 +146,7 @@ class ChimneyVerifierWireChecker
     bool CheckTargetSegment(const ShadowDevice& d,
                             const ShadowConnection& c,
                             const TcpSegment& s,
-                            const std::string& evidence);
+                            const ChimneyEvidence& evidence);
 
     /**
      * \brief W4, W10: the target's RST (before the shadow records it).
@@ -155,7 +155,7 @@ class ChimneyVerifierWireChecker
     void CheckTargetRst(const ShadowDevice& d,
                         const ShadowConnection& c,
                         int64_t o,
-                        const std::string& evidence);
+                        const ChimneyEvidence& evidence);
 
     /**
      * \brief W1, W9: the target's payload [o, o + len).
@@ -166,7 +166,7 @@ class ChimneyVerifierWireChecker
                             const ShadowConnection& c,
                             int64_t o,
                             int64_t len,
-                            const std::string& evidence);
+                            const ChimneyEvidence& evidence);
 
     /**
      * \brief W3, W2: the target's FIN at offset f (before the shadow records it).
@@ -175,7 +175,7 @@ class ChimneyVerifierWireChecker
     void CheckTargetFin(const ShadowDevice& d,
                         const ShadowConnection& c,
                         int64_t f,
-                        const std::string& evidence);
+                        const ChimneyEvidence& evidence);
 
     /**
      * \brief W9: the target's ACK number a.
@@ -184,7 +184,7 @@ class ChimneyVerifierWireChecker
     void CheckTargetAck(const ShadowDevice& d,
                         const ShadowConnection& c,
                         int64_t a,
-                        const std::string& evidence);
+                        const ChimneyEvidence& evidence);
 
     /**
      * \brief W3: the remote's FIN at offset f.
@@ -194,7 +194,7 @@ class ChimneyVerifierWireChecker
     bool CheckRemoteFin(const ShadowDevice& d,
                         const ShadowConnection& c,
                         int64_t f,
-                        const std::string& evidence);
+                        const ChimneyEvidence& evidence);
 
     /**
      * \brief W6: bytes delivered in a receive completion after the target's RST.
@@ -204,7 +204,7 @@ class ChimneyVerifierWireChecker
     void CheckDeliveredAfterRst(const ShadowDevice& d,
                                 const ShadowConnection& c,
                                 uint64_t bytes,
-                                const std::string& evidence);
+                                const ChimneyEvidence& evidence);
 
     /**
      * \brief W2: the FIN sequence of the state returned by the terminate.
@@ -214,7 +214,7 @@ class ChimneyVerifierWireChecker
     void CheckReturnedFin(const ShadowDevice& d,
                           const ShadowConnection& c,
                           const TcpDelegatedState& s,
-                          const std::string& evidence);
+                          const ChimneyEvidence& evidence);
 
     /**
      * \brief Coverage of W4, W5, W6: a remote segment (before the shadow takes it in).

@@ -285,7 +285,7 @@ ChimneyVerifier::Report(const std::string& id,
                         const ShadowConnection* c,
                         OffloadHandle handle,
                         const std::string& description,
-                        const std::string& evidence)
+                        const ChimneyEvidence& evidence)
 {
     const auto& catalog = ChimneyInvariantCatalog();
     size_t index = 0;
@@ -337,7 +337,7 @@ ChimneyVerifier::Report(const std::string& id,
         f.remotePort = t.remotePort;
     }
     f.description = description;
-    f.evidence = evidence;
+    f.evidence = evidence.Text();
     NS_LOG_WARN(f);
     m_log.Add(f);
     m_findingTrace(f);
@@ -349,7 +349,7 @@ ChimneyVerifier::ReportEveryTime(const std::string& id,
                                  const ShadowConnection* c,
                                  OffloadHandle handle,
                                  const std::string& description,
-                                 const std::string& evidence)
+                                 const ChimneyEvidence& evidence)
 {
     const bool once = m_oncePerConnection;
     m_oncePerConnection = false;

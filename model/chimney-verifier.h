@@ -352,7 +352,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                 const ShadowConnection* c,
                 OffloadHandle handle,
                 const std::string& description,
-                const std::string& evidence) override;
+                const ChimneyEvidence& evidence) override;
     /// \copydoc ChimneyVerifierReporter::Exercised
     void Exercised(ChimneyInvariantId id) override;
     /// \copydoc ChimneyVerifierReporter::ReportEveryTime
@@ -361,7 +361,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                          const ShadowConnection* c,
                          OffloadHandle handle,
                          const std::string& description,
-                         const std::string& evidence) override;
+                         const ChimneyEvidence& evidence) override;
 
     using LayerIssuers = ChimneyVerifierInterfaceChecker::LayerIssuers; //!< a driver's state
 
@@ -487,19 +487,19 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                      uint64_t id,
                      ChimneyStatus status,
                      uint64_t bytes,
-                     const std::string& evidence);
+                     const ChimneyEvidence& evidence);
     void CompleteOffloadBlock(ShadowDevice& d,
                               OffloadHandle handle,
                               ChimneyStatus status,
-                              const std::string& evidence);
+                              const ChimneyEvidence& evidence);
     void CompleteTerminateBlock(ShadowDevice& d,
                                 ShadowConnection& c,
                                 ChimneyStatus status,
-                                const std::string& evidence);
+                                const ChimneyEvidence& evidence);
     void CheckReturnedState(ShadowDevice& d,
                             ShadowConnection& c,
                             const TcpOffloadBlock& block,
-                            const std::string& evidence);
+                            const ChimneyEvidence& evidence);
 
     std::vector<std::pair<std::string, uint64_t>> SummaryFields() const;
 
