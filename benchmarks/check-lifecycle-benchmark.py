@@ -43,7 +43,8 @@ def check_report(table, report, lifecycles):
             problems.append("%s: %s failed lifecycles" % (label, m.get("failed")))
         if m.get("findings") != 0:
             problems.append("%s: %s verifier findings" % (label, m.get("findings")))
-        for key in ("lifecyclesPerSecond", "eventsPerLifecycle", "peakRssKiB"):
+        for key in ("lifecyclesPerSecond", "lifecyclesPerCpuSecond", "eventsPerLifecycle",
+                    "peakRssKiB"):
             value = m.get(key)
             if not isinstance(value, (int, float)) or value <= 0:
                 problems.append("%s: %s is %r" % (label, key, value))
@@ -53,10 +54,11 @@ def check_report(table, report, lifecycles):
                 problems.append("%s: ratio %s missing" % (label, key))
     if modes and abs(modes[0].get("ratios", {}).get("lifecyclesPerSecond", 0) - 1) > 1e-9:
         problems.append("the baseline's own ratio is not 1")
-    overhead = report.get("verifierOverhead", {})
-    for name in ("chimney-native", "chimney-chimney"):
-        if not isinstance(overhead.get(name), (int, float)):
-            problems.append("verifierOverhead lacks %s" % name)
+    for key in ("verifierOverhead", "verifierOverheadCpu"):
+        overhead = report.get(key, {})
+        for name in ("chimney-native", "chimney-chimney"):
+            if not isinstance(overhead.get(name), (int, float)):
+                problems.append("%s lacks %s" % (key, name))
     return problems
 
 

@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <iomanip>
@@ -478,6 +479,8 @@ struct Result
     bool verifierAttached = false;
     double setupSeconds = 0;
     double runSeconds = 0;
+    double runCpuSeconds =
+        0; //!< CPU time of Simulator::Run (less noisy than wall on a shared machine)
     double destroySeconds = 0;
     uint64_t events = 0;
     double simSeconds = 0;
@@ -489,6 +492,11 @@ struct Result
     double Rate() const
     {
         return runSeconds > 0 ? static_cast<double>(lifecycles) / runSeconds : 0;
+    }
+
+    double CpuRate() const
+    {
+        return runCpuSeconds > 0 ? static_cast<double>(lifecycles) / runCpuSeconds : 0;
     }
 
     double EventsPerLifecycle() const
@@ -503,6 +511,15 @@ double
 Since(Clock::time_point t)
 {
     return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+/// \returns CPU seconds the process has used (one thread: the simulation's)
+double
+CpuNow()
+{
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
 Result
@@ -589,8 +606,10 @@ RunMode(const Mode& mode, const Options& o)
 
     const uint64_t eventsBefore = Simulator::GetEventCount();
     const auto runStart = Clock::now();
+    const double cpuStart = CpuNow();
     Simulator::Run();
     r.runSeconds = Since(runStart);
+    r.runCpuSeconds = CpuNow() - cpuStart;
     r.events = Simulator::GetEventCount() - eventsBefore;
     r.simSeconds = Simulator::Now().GetSeconds();
     if (verifier)
@@ -637,6 +656,7 @@ struct Summary
     Mode mode;
     std::vector<Result> runs;
     double rate = 0;
+    double cpuRate = 0; //!< lifecycles per CPU second of Simulator::Run (median)
     double eventsPerLifecycle = 0;
     double peakRssKiB = 0;
     double rssDeltaKiB = 0;
@@ -649,6 +669,7 @@ struct Summary
     void Compute()
     {
         std::vector<double> rates;
+        std::vector<double> cpuRates;
         std::vector<double> epl;
         std::vector<double> peak;
         std::vector<double> rss;
@@ -656,6 +677,7 @@ struct Summary
         for (const Result& r : runs)
         {
             rates.push_back(r.Rate());
+            cpuRates.push_back(r.CpuRate());
             epl.push_back(r.EventsPerLifecycle());
             peak.push_back(static_cast<double>(r.peakRssKiB));
             rss.push_back(static_cast<double>(r.rssDeltaKiB));
@@ -666,6 +688,7 @@ struct Summary
             verifierAttached = r.verifierAttached;
         }
         rate = Median(rates);
+        cpuRate = Median(cpuRates);
         eventsPerLifecycle = Median(epl);
         peakRssKiB = Median(peak);
         rssDeltaKiB = Median(rss);
@@ -682,6 +705,19 @@ double
 Ratio(double a, double b)
 {
     return b != 0 ? a / b : 0;
+}
+
+const Summary*
+FindSummary(const std::vector<Summary>& s, const std::string& name, bool verifier)
+{
+    for (const Summary& m : s)
+    {
+        if (m.mode.name == name && m.mode.verifier == verifier)
+        {
+            return &m;
+        }
+    }
+    return nullptr;
 }
 
 void
@@ -714,6 +750,20 @@ PrintTable(const std::vector<Summary>& s, const Options& o, uint32_t repeats, st
            << std::setw(10) << m.findings << "\n";
     }
     os << std::defaultfloat;
+    // Wall time is what the table shows; CPU time (of the same runs) is far less disturbed by
+    // other work on a shared machine.
+    for (const char* name : {"chimney-native", "chimney-chimney"})
+    {
+        const Summary* off = FindSummary(s, name, false);
+        const Summary* on = FindSummary(s, name, true);
+        if (off && on && on->rate > 0 && on->cpuRate > 0)
+        {
+            os << "verifier overhead, " << name << ": " << std::fixed << std::setprecision(1)
+               << 100 * (off->rate / on->rate - 1) << " % (wall), "
+               << 100 * (off->cpuRate / on->cpuRate - 1) << " % (CPU time)\n"
+               << std::defaultfloat;
+        }
+    }
     for (const Summary& m : s)
     {
         for (const Result& r : m.runs)
@@ -725,19 +775,6 @@ PrintTable(const std::vector<Summary>& s, const Options& o, uint32_t repeats, st
             }
         }
     }
-}
-
-const Summary*
-FindSummary(const std::vector<Summary>& s, const std::string& name, bool verifier)
-{
-    for (const Summary& m : s)
-    {
-        if (m.mode.name == name && m.mode.verifier == verifier)
-        {
-            return &m;
-        }
-    }
-    return nullptr;
 }
 
 void
@@ -756,6 +793,7 @@ WriteJson(const std::vector<Summary>& s, const Options& o, uint32_t repeats, std
         os << "    {\"mode\": \"" << m.mode.name << "\", \"verifier\": \"" << m.VerifierLabel()
            << "\", \"lifecycles\": " << m.lifecycles << ", \"failed\": " << m.failed
            << ", \"findings\": " << m.findings << ", \"lifecyclesPerSecond\": " << m.rate
+           << ", \"lifecyclesPerCpuSecond\": " << m.cpuRate
            << ", \"eventsPerLifecycle\": " << m.eventsPerLifecycle
            << ", \"peakRssKiB\": " << m.peakRssKiB << ", \"rssDeltaKiB\": " << m.rssDeltaKiB
            << ", \"heapDeltaBytes\": " << m.heapDeltaBytes << ",\n     \"ratios\": {"
@@ -769,6 +807,7 @@ WriteJson(const std::vector<Summary>& s, const Options& o, uint32_t repeats, std
         {
             const Result& r = m.runs[k];
             os << (k ? ", " : "") << "{\"runSeconds\": " << r.runSeconds
+               << ", \"runCpuSeconds\": " << r.runCpuSeconds
                << ", \"setupSeconds\": " << r.setupSeconds
                << ", \"destroySeconds\": " << r.destroySeconds << ", \"events\": " << r.events
                << ", \"simSeconds\": " << r.simSeconds << ", \"completed\": " << r.completed
@@ -785,6 +824,18 @@ WriteJson(const std::vector<Summary>& s, const Options& o, uint32_t repeats, std
         if (off && on && on->rate > 0)
         {
             os << (first ? "" : ", ") << "\"" << name << "\": " << (off->rate / on->rate - 1);
+            first = false;
+        }
+    }
+    os << "},\n  \"verifierOverheadCpu\": {";
+    first = true;
+    for (const char* name : {"chimney-native", "chimney-chimney"})
+    {
+        const Summary* off = FindSummary(s, name, false);
+        const Summary* on = FindSummary(s, name, true);
+        if (off && on && on->cpuRate > 0)
+        {
+            os << (first ? "" : ", ") << "\"" << name << "\": " << (off->cpuRate / on->cpuRate - 1);
             first = false;
         }
     }
@@ -1064,9 +1115,10 @@ main(int argc, char* argv[])
             const Result& r = s.runs.back();
             std::cerr << "run " << rep + 1 << "/" << repeats << " " << s.mode.name << " verifier "
                       << (s.mode.verifier ? "on" : "off") << ": " << std::fixed
-                      << std::setprecision(0) << r.Rate() << " lifecycles/s, "
-                      << std::setprecision(1) << r.EventsPerLifecycle() << " events/lifecycle, "
-                      << r.failed << " failed" << std::defaultfloat << std::endl;
+                      << std::setprecision(0) << r.Rate() << " lifecycles/s (" << r.CpuRate()
+                      << " per CPU-s), " << std::setprecision(1) << r.EventsPerLifecycle()
+                      << " events/lifecycle, " << r.failed << " failed" << std::defaultfloat
+                      << std::endl;
         }
     }
     uint64_t failed = 0;

@@ -502,21 +502,11 @@ ChimneyVerifier::DoFrame(ShadowDevice& d, Ptr<const Packet> frame, FrameDirectio
     {
         return;
     }
-    WireSegment w;
-    bool parsed = false;
-    if (ip == 0)
+    // Parsed once for both devices that see it (the sender's MacTx, the receiver's MacRx).
+    const WireSegment* w = m_frames.Parse(*frame, b, n, ip == 0, d.link);
+    if (w != nullptr)
     {
-        std::vector<uint8_t> bytes(frame->GetSize());
-        frame->CopyData(bytes.data(), bytes.size());
-        parsed = ParseIpv4TcpDatagram(bytes.data(), bytes.size(), w);
-    }
-    else
-    {
-        parsed = ParseWireFrame(frame, d.link, w);
-    }
-    if (parsed)
-    {
-        DoSegment(d, w, direction);
+        DoSegment(d, *w, direction);
     }
 }
 

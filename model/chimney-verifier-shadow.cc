@@ -40,19 +40,32 @@ AddMod(uint64_t a, uint64_t b)
     return r >= kMod ? r - kMod : r;
 }
 
+/// base^(2^i) for every bit i of an exponent.
+struct BaseSquares
+{
+    uint64_t pow[64]; //!< base^(2^i)
+
+    BaseSquares()
+    {
+        pow[0] = kBase;
+        for (size_t i = 1; i < 64; ++i)
+        {
+            pow[i] = MulMod(pow[i - 1], pow[i - 1]);
+        }
+    }
+};
+
 uint64_t
 PowBase(uint64_t e)
 {
+    static const BaseSquares squares;
     uint64_t result = 1;
-    uint64_t b = kBase;
-    while (e != 0)
+    for (size_t i = 0; e != 0; ++i, e >>= 1)
     {
         if (e & 1)
         {
-            result = MulMod(result, b);
+            result = MulMod(result, squares.pow[i]);
         }
-        b = MulMod(b, b);
-        e >>= 1;
     }
     return result;
 }
@@ -263,6 +276,17 @@ ShadowConnection::AddRemoteData(int64_t offset, const uint8_t* data, size_t n)
         return;
     }
     start = std::max(start, wire);
+    if (ooo.empty() && start == wire)
+    {
+        // In order (the common case): straight onto the contiguous stream.
+        wire = end;
+        wireHash = ShadowHashAdd(wireHash,
+                                 ShadowHashRange(data + (start - offset),
+                                                 static_cast<size_t>(end - start),
+                                                 static_cast<uint64_t>(start)));
+        AddSnapshot();
+        return;
+    }
     // Insert the parts of [start, end) not already held beyond the hole.
     int64_t pos = start;
     auto it = ooo.upper_bound(pos);
@@ -305,17 +329,23 @@ ShadowConnection::AddRemoteData(int64_t offset, const uint8_t* data, size_t n)
     }
     if (advanced)
     {
-        if (snaps.size() - snapHead > 65536)
-        {
-            ++snapHead; // bounded: the oldest comparison point is given up
-        }
-        if (snapHead > 1024 && snapHead * 2 > snaps.size())
-        {
-            snaps.erase(snaps.begin(), snaps.begin() + snapHead);
-            snapHead = 0;
-        }
-        snaps.emplace_back(wire, wireHash);
+        AddSnapshot();
     }
+}
+
+void
+ShadowConnection::AddSnapshot()
+{
+    if (snaps.size() - snapHead > 65536)
+    {
+        ++snapHead; // bounded: the oldest comparison point is given up
+    }
+    if (snapHead > 1024 && snapHead * 2 > snaps.size())
+    {
+        snaps.erase(snaps.begin(), snaps.begin() + snapHead);
+        snapHead = 0;
+    }
+    snaps.emplace_back(wire, wireHash);
 }
 
 void
@@ -478,6 +508,57 @@ ShadowConnection::ReleaseSnapshots(bool compared)
         std::vector<std::pair<int64_t, uint64_t>>().swap(snaps);
         snapHead = 0;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ShadowFrameCache
+// ---------------------------------------------------------------------------------------------
+
+const WireSegment*
+ShadowFrameCache::Parse(const Packet& frame,
+                        const uint8_t* head,
+                        size_t headLength,
+                        bool bare,
+                        WireLinkType link)
+{
+    if (m_slots.empty())
+    {
+        m_slots.resize(kSlots);
+    }
+    const uint64_t uid = frame.GetUid();
+    const size_t size = frame.GetSize();
+    const uint8_t framing = bare ? 0 : 1 + static_cast<uint8_t>(link);
+    Slot& slot = m_slots[uid % kSlots];
+    if (slot.uid == uid && slot.framing == framing && slot.bytes.size() == size)
+    {
+        // Seen before, by another device: the same bytes?
+        const uint8_t* bytes = head;
+        if (size > headLength)
+        {
+            m_scratch.resize(size);
+            frame.CopyData(m_scratch.data(), size);
+            bytes = m_scratch.data();
+        }
+        if (std::memcmp(bytes, slot.bytes.data(), size) == 0)
+        {
+            ++m_reused;
+            return slot.parsed ? &slot.segment : nullptr;
+        }
+    }
+    slot.uid = uid;
+    slot.framing = framing;
+    slot.bytes.resize(size);
+    if (size > headLength)
+    {
+        frame.CopyData(slot.bytes.data(), size);
+    }
+    else
+    {
+        std::memcpy(slot.bytes.data(), head, size);
+    }
+    slot.parsed = bare ? ParseIpv4TcpDatagram(slot.bytes.data(), size, slot.segment)
+                       : ParseWireFrame(slot.bytes.data(), size, link, slot.segment);
+    return slot.parsed ? &slot.segment : nullptr;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -231,6 +231,8 @@ struct ShadowConnection
     /// (wire, wireHash, snaps) once the hole is filled.
     /// \param offset receive offset of data[0] \param data the bytes \param n how many
     void AddRemoteData(int64_t offset, const uint8_t* data, size_t n);
+    /// The contiguous end advanced: a comparison point (wire, wireHash) for E1.
+    void AddSnapshot();
 
     /// The peer acknowledged up to offset a: posted data before it is no longer referenced.
     /// \param a the ACK as a send offset
@@ -327,6 +329,57 @@ struct ShadowDevice
     /// The terminate list completed: the record goes; handle and tuple are remembered (W8, A10).
     /// \param handle the handle
     void EndConnection(OffloadHandle handle);
+};
+
+/**
+ * \ingroup chimney
+ * \brief Frames parsed once for every observer.
+ *
+ * The same frame is seen leaving one attached device (its link's MacTx) and entering another
+ * (MacRx), as the same ns-3 packet (same uid). The first observation parses it; the second
+ * reuses the parse when the frame's bytes are the same (a link fault may have changed them on
+ * the way, keeping the uid). Slots are picked by uid (direct-mapped, deterministic); a frame
+ * whose slot was taken by another in between is simply parsed again.
+ */
+class ShadowFrameCache
+{
+  public:
+    /**
+     * \brief Parse a frame, or find it parsed.
+     * \param frame the frame
+     * \param head its first bytes, already copied out \param headLength how many
+     * \param bare true: a bare IPv4 datagram; false: link framing link
+     * \param link the link framing
+     * \returns the segment (valid until the next call), or null when the frame is not a
+     *          well-formed IPv4/TCP datagram (ParseWireFrame())
+     */
+    const WireSegment* Parse(const Packet& frame,
+                             const uint8_t* head,
+                             size_t headLength,
+                             bool bare,
+                             WireLinkType link);
+
+    /// \returns observations that reused an earlier parse
+    uint64_t GetReused() const
+    {
+        return m_reused;
+    }
+
+  private:
+    /// One parsed frame.
+    struct Slot
+    {
+        uint64_t uid = UINT64_MAX;  //!< the packet
+        uint8_t framing = 0;        //!< bare datagram or which link framing
+        bool parsed = false;        //!< a TCP segment
+        std::vector<uint8_t> bytes; //!< the frame's bytes
+        WireSegment segment;        //!< the parse
+    };
+
+    static constexpr size_t kSlots = 1024; //!< frames kept
+    std::vector<Slot> m_slots;            //!< by uid % kSlots (allocated at first use)
+    std::vector<uint8_t> m_scratch;       //!< a frame to compare with its slot
+    uint64_t m_reused = 0;                //!< parses reused
 };
 
 /// \ingroup chimney

@@ -102,6 +102,7 @@ ChimneyVerifier::DoDispose()
     m_layerNbls.clear();
     m_clients.clear();
     m_identity.Clear();
+    m_frames = ShadowFrameCache();
     m_wire.Clear();
     m_interface.Clear();
     m_resources.Clear();

@@ -520,6 +520,8 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     /// Attached host stacks and drivers, as the offload clients of the layer below them.
     std::unordered_map<const ChimneyOffloadClient*, ChimneyVerifierNblIdentity::Boundary> m_clients;
 
+    ShadowFrameCache m_frames; //!< frames parsed once for every attached device that sees them
+
     // the checkers, one per invariant family
     ChimneyVerifierWireChecker m_wire;
     ChimneyVerifierInterfaceChecker m_interface;
