@@ -26,10 +26,10 @@ namespace ns3
 
 void
 ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
-                                     std::string op,
+                                     const std::string& op,
                                      OffloadHandle handle,
-                                     Ptr<const NetBufferList> nbl,
-                                     Ptr<const OffloadBlockList> blocks,
+                                     const Ptr<const NetBufferList>& nbl,
+                                     const Ptr<const OffloadBlockList>& blocks,
                                      uint32_t flags)
 {
     d->call = ShadowPendingCall();
@@ -56,16 +56,16 @@ ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
 
 void
 ChimneyVerifier::TraceHostMisuse(ShadowDevice* d,
-                                 std::string id,
+                                 const std::string& id,
                                  OffloadHandle handle,
-                                 std::string text)
+                                 const std::string& text)
 {
     d->call.misuse = m_misuse.Relay(*d, d->Find(handle), id, handle, text);
 }
 
 void
 ChimneyVerifier::TraceRequest(ShadowDevice* d,
-                              std::string op,
+                              const std::string& op,
                               OffloadHandle handle,
                               uint64_t id,
                               uint32_t flags,
@@ -109,7 +109,7 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
 
 void
 ChimneyVerifier::TraceCompletion(ShadowDevice* d,
-                                 std::string op,
+                                 const std::string& op,
                                  OffloadHandle handle,
                                  uint64_t id,
                                  ChimneyStatus status,
@@ -419,21 +419,21 @@ ChimneyVerifier::TraceFreed(ShadowDevice* d,
 // ---------------------------------------------------------------------------------------------
 
 void
-ChimneyVerifier::TraceHostSend(ShadowDevice* d, Ptr<const Packet> packet)
+ChimneyVerifier::TraceHostSend(ShadowDevice* d, const Ptr<const Packet>& packet)
 {
     // The inner device's MacTx for this packet follows at once, inside the same call.
     d->lastHostUid = packet->GetUid();
 }
 
 void
-ChimneyVerifier::TraceMacTx(ShadowDevice* d, Ptr<const Packet> frame)
+ChimneyVerifier::TraceMacTx(ShadowDevice* d, const Ptr<const Packet>& frame)
 {
     const bool host = frame->GetUid() == d->lastHostUid;
     DoFrame(*d, frame, host ? FrameDirection::HOST_TX : FrameDirection::TARGET_TX);
 }
 
 void
-ChimneyVerifier::TraceMacRx(ShadowDevice* d, Ptr<const Packet> frame)
+ChimneyVerifier::TraceMacRx(ShadowDevice* d, const Ptr<const Packet>& frame)
 {
     DoFrame(*d, frame, FrameDirection::RX);
 }
@@ -657,7 +657,7 @@ ChimneyVerifier::RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
 
 void
 ChimneyVerifier::TraceHostCall(ShadowHost* h,
-                               std::string op,
+                               const std::string& op,
                                OffloadHandle handle,
                                uint64_t id,
                                uint32_t flags,
@@ -669,7 +669,7 @@ ChimneyVerifier::TraceHostCall(ShadowHost* h,
 
 void
 ChimneyVerifier::TraceHostUpcall(ShadowHost* h,
-                                 std::string op,
+                                 const std::string& op,
                                  OffloadHandle handle,
                                  uint64_t id,
                                  ChimneyStatus status,
@@ -681,17 +681,17 @@ ChimneyVerifier::TraceHostUpcall(ShadowHost* h,
 void
 ChimneyVerifier::TraceHostPhase(ShadowHost* h,
                                 OffloadHandle handle,
-                                std::string /* from */,
-                                std::string to,
-                                std::string detail)
+                                const std::string& /* from */,
+                                const std::string& to,
+                                const std::string& detail)
 {
     m_endToEnd.OnHostPhase(*h, handle, to, detail);
 }
 
 void
 ChimneyVerifier::TraceLayerRequest(LayerIssuers* l,
-                                   std::string upper,
-                                   std::string /* op */,
+                                   const std::string& upper,
+                                   const std::string& /* op */,
                                    OffloadHandle /* handle */,
                                    uint64_t id,
                                    uint32_t /* flags */,
@@ -702,8 +702,8 @@ ChimneyVerifier::TraceLayerRequest(LayerIssuers* l,
 
 void
 ChimneyVerifier::TraceLayerCompletion(LayerIssuers* l,
-                                      std::string upper,
-                                      std::string op,
+                                      const std::string& upper,
+                                      const std::string& op,
                                       OffloadHandle handle,
                                       uint64_t id,
                                       ChimneyStatus status)
@@ -717,28 +717,28 @@ ChimneyVerifier::TraceLayerCompletion(LayerIssuers* l,
 
 void
 ChimneyVerifier::TraceHostNblCall(ShadowHost* h,
-                                  std::string /* op */,
+                                  const std::string& /* op */,
                                   OffloadHandle /* handle */,
-                                  Ptr<const NetBufferList> nbl)
+                                  const Ptr<const NetBufferList>& nbl)
 {
     m_identity.OnHostCall(h->index, nbl);
 }
 
 void
 ChimneyVerifier::TraceHostNblUpcall(ShadowHost* h,
-                                    std::string op,
+                                    const std::string& op,
                                     OffloadHandle handle,
-                                    Ptr<const NetBufferList> nbl)
+                                    const Ptr<const NetBufferList>& nbl)
 {
     m_identity.OnHostUpcall(h->index, h->FirstDevice(), op, handle, nbl);
 }
 
 void
 ChimneyVerifier::TraceLayerNblRequest(LayerNbls* l,
-                                      std::string upper,
-                                      std::string op,
+                                      const std::string& upper,
+                                      const std::string& op,
                                       OffloadHandle handle,
-                                      Ptr<const NetBufferList> nbl)
+                                      const Ptr<const NetBufferList>& nbl)
 {
     const auto from = BoundaryOf(l->driver->GetUpperProtocol(upper));
     m_identity.OnLayerIn(l->index, from, upper, op, handle, nbl);
@@ -746,18 +746,18 @@ ChimneyVerifier::TraceLayerNblRequest(LayerNbls* l,
 
 void
 ChimneyVerifier::TraceLayerNblCompletion(LayerNbls* l,
-                                         std::string upper,
-                                         std::string op,
+                                         const std::string& upper,
+                                         const std::string& op,
                                          OffloadHandle handle,
-                                         Ptr<const NetBufferList> nbl)
+                                         const Ptr<const NetBufferList>& nbl)
 {
     m_identity.OnLayerUp(l->index, upper, op, handle, nbl);
 }
 
 void
 ChimneyVerifier::TraceLayerNblRefusal(LayerNbls* l,
-                                      std::string upper,
-                                      std::string op,
+                                      const std::string& upper,
+                                      const std::string& op,
                                       OffloadHandle /* handle */,
                                       uint64_t id,
                                       uint32_t /* flags */,

@@ -377,9 +377,9 @@ class ShadowFrameCache
     };
 
     static constexpr size_t kSlots = 1024; //!< frames kept
-    std::vector<Slot> m_slots;            //!< by uid % kSlots (allocated at first use)
-    std::vector<uint8_t> m_scratch;       //!< a frame to compare with its slot
-    uint64_t m_reused = 0;                //!< parses reused
+    std::vector<Slot> m_slots;             //!< by uid % kSlots (allocated at first use)
+    std::vector<uint8_t> m_scratch;        //!< a frame to compare with its slot
+    uint64_t m_reused = 0;                 //!< parses reused
 };
 
 /// \ingroup chimney

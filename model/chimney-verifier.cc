@@ -32,6 +32,31 @@ NS_LOG_COMPONENT_DEFINE("ChimneyVerifier");
 
 NS_OBJECT_ENSURE_REGISTERED(ChimneyVerifier);
 
+namespace
+{
+
+/**
+ * The sink of a trace source with arguments Ts...: (verifier->*member)(state, args...), the
+ * member taking them by const reference. MakeCallback(member, verifier).Bind(state) puts three
+ * std::function calls between the source and the member, each copying every argument (strings,
+ * Ptrs); on every frame, request and completion that dispatch cost as much as the checks. Here
+ * there is one.
+ */
+template <typename... Ts, typename S, typename M>
+Callback<void, Ts...>
+Sink(ChimneyVerifier* verifier, M member, S* state)
+{
+    auto call = [verifier, member, state](const Ts&... args) {
+        (verifier->*member)(state, args...);
+    };
+    CallbackComponentVector components{
+        std::make_shared<CallbackComponent<decltype(call), false>>(call)};
+    return Callback<void, Ts...>(
+        Create<CallbackImpl<void, Ts...>>(std::function<void(Ts...)>(call), components));
+}
+
+} // namespace
+
 // ---------------------------------------------------------------------------------------------
 // Setup
 // ---------------------------------------------------------------------------------------------
@@ -155,18 +180,49 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
         NS_ABORT_MSG_IF(!source->TraceConnectWithoutContext(name, callback),
                         "ChimneyVerifier: cannot connect to trace source " << name);
     };
+    using Ipv4 = Ipv4Address;
     connect(device,
             "RequestObjects",
-            MakeCallback(&ChimneyVerifier::TraceRequestObjects, this).Bind(s));
-    connect(device, "Request", MakeCallback(&ChimneyVerifier::TraceRequest, this).Bind(s));
-    connect(device, "Completion", MakeCallback(&ChimneyVerifier::TraceCompletion, this).Bind(s));
-    connect(device, "Indication", MakeCallback(&ChimneyVerifier::TraceIndication, this).Bind(s));
-    connect(device, "HostMisuse", MakeCallback(&ChimneyVerifier::TraceHostMisuse, this).Bind(s));
+            Sink<std::string,
+                 OffloadHandle,
+                 Ptr<const NetBufferList>,
+                 Ptr<const OffloadBlockList>,
+                 uint32_t>(this, &ChimneyVerifier::TraceRequestObjects, s));
+    connect(device,
+            "Request",
+            Sink<std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
+                this,
+                &ChimneyVerifier::TraceRequest,
+                s));
+    connect(device,
+            "Completion",
+            Sink<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
+                this,
+                &ChimneyVerifier::TraceCompletion,
+                s));
+    connect(
+        device,
+        "Indication",
+        Sink<OffloadHandle, ChimneyEvent, ChimneyUploadReason>(this,
+                                                               &ChimneyVerifier::TraceIndication,
+                                                               s));
+    connect(
+        device,
+        "HostMisuse",
+        Sink<std::string, OffloadHandle, std::string>(this, &ChimneyVerifier::TraceHostMisuse, s));
     connect(device,
             "ResourceAllocated",
-            MakeCallback(&ChimneyVerifier::TraceAllocated, this).Bind(s));
-    connect(device, "ResourceFreed", MakeCallback(&ChimneyVerifier::TraceFreed, this).Bind(s));
-    connect(device, "HostSend", MakeCallback(&ChimneyVerifier::TraceHostSend, this).Bind(s));
+            Sink<OffloadHandle, Ipv4, uint16_t, Ipv4, uint16_t, uint64_t>(
+                this,
+                &ChimneyVerifier::TraceAllocated,
+                s));
+    connect(
+        device,
+        "ResourceFreed",
+        Sink<OffloadHandle, Ipv4, uint16_t, Ipv4, uint16_t, uint64_t>(this,
+                                                                      &ChimneyVerifier::TraceFreed,
+                                                                      s));
+    connect(device, "HostSend", Sink<Ptr<const Packet>>(this, &ChimneyVerifier::TraceHostSend, s));
     Ptr<NetDevice> inner = device->GetInnerDevice();
     NS_ABORT_MSG_IF(!inner, "ChimneyVerifier::AttachDevice: no inner link device");
     s->link = inner->IsPointToPoint() ? WireLinkType::PPP : WireLinkType::ETHERNET;
@@ -174,8 +230,8 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
     // header first), at the instant the sender hands it down: what the target sent, in the
     // order it sent it (PhyTxBegin would be later, behind the queue, e.g. after a terminate).
     // MacRx: a received frame, link header included, before the target sees it.
-    connect(inner, "MacTx", MakeCallback(&ChimneyVerifier::TraceMacTx, this).Bind(s));
-    connect(inner, "MacRx", MakeCallback(&ChimneyVerifier::TraceMacRx, this).Bind(s));
+    connect(inner, "MacTx", Sink<Ptr<const Packet>>(this, &ChimneyVerifier::TraceMacTx, s));
+    connect(inner, "MacRx", Sink<Ptr<const Packet>>(this, &ChimneyVerifier::TraceMacRx, s));
     for (auto& entry : m_hosts)
     {
         if (entry.second->nodeId == s->nodeId)
@@ -209,19 +265,33 @@ ChimneyVerifier::AttachHostStack(Ptr<ChimneyHostStack> stack)
             d->host = s;
         }
     }
-    stack->TraceConnectWithoutContext("Call",
-                                      MakeCallback(&ChimneyVerifier::TraceHostCall, this).Bind(s));
+    stack->TraceConnectWithoutContext(
+        "Call",
+        Sink<std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
+            this,
+            &ChimneyVerifier::TraceHostCall,
+            s));
     stack->TraceConnectWithoutContext(
         "Upcall",
-        MakeCallback(&ChimneyVerifier::TraceHostUpcall, this).Bind(s));
-    stack->TraceConnectWithoutContext("PhaseChange",
-                                      MakeCallback(&ChimneyVerifier::TraceHostPhase, this).Bind(s));
+        Sink<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
+            this,
+            &ChimneyVerifier::TraceHostUpcall,
+            s));
     stack->TraceConnectWithoutContext(
-        "NblCall",
-        MakeCallback(&ChimneyVerifier::TraceHostNblCall, this).Bind(s));
-    stack->TraceConnectWithoutContext(
-        "NblUpcall",
-        MakeCallback(&ChimneyVerifier::TraceHostNblUpcall, this).Bind(s));
+        "PhaseChange",
+        Sink<OffloadHandle, std::string, std::string, std::string>(this,
+                                                                   &ChimneyVerifier::TraceHostPhase,
+                                                                   s));
+    stack->TraceConnectWithoutContext("NblCall",
+                                      Sink<std::string, OffloadHandle, Ptr<const NetBufferList>>(
+                                          this,
+                                          &ChimneyVerifier::TraceHostNblCall,
+                                          s));
+    stack->TraceConnectWithoutContext("NblUpcall",
+                                      Sink<std::string, OffloadHandle, Ptr<const NetBufferList>>(
+                                          this,
+                                          &ChimneyVerifier::TraceHostNblUpcall,
+                                          s));
     m_clients[static_cast<const ChimneyOffloadClient*>(PeekPointer(stack))] =
         ChimneyVerifierNblIdentity::Boundary{ChimneyVerifierNblIdentity::Boundary::HOST, s->index};
 }
@@ -232,25 +302,41 @@ ChimneyVerifier::AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer)
     NS_ABORT_MSG_IF(!layer, "ChimneyVerifier: null intermediate driver");
     LayerIssuers* s = m_interface.AddLayer();
     m_layers.emplace_back(layer, s);
+    using Upper = std::string;
     layer->TraceConnectWithoutContext(
         "Request",
-        MakeCallback(&ChimneyVerifier::TraceLayerRequest, this).Bind(s));
+        Sink<Upper, std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
+            this,
+            &ChimneyVerifier::TraceLayerRequest,
+            s));
     layer->TraceConnectWithoutContext(
         "Completion",
-        MakeCallback(&ChimneyVerifier::TraceLayerCompletion, this).Bind(s));
+        Sink<Upper, std::string, OffloadHandle, uint64_t, ChimneyStatus>(
+            this,
+            &ChimneyVerifier::TraceLayerCompletion,
+            s));
     // A11 by NBL object.
     const uint32_t index = m_identity.AddLayer("layer " + std::to_string(m_layerNbls.size()));
     m_layerNbls.push_back(std::make_unique<LayerNbls>(LayerNbls{PeekPointer(layer), index}));
     LayerNbls* n = m_layerNbls.back().get();
     layer->TraceConnectWithoutContext(
         "NblRequest",
-        MakeCallback(&ChimneyVerifier::TraceLayerNblRequest, this).Bind(n));
+        Sink<Upper, std::string, OffloadHandle, Ptr<const NetBufferList>>(
+            this,
+            &ChimneyVerifier::TraceLayerNblRequest,
+            n));
     layer->TraceConnectWithoutContext(
         "NblCompletion",
-        MakeCallback(&ChimneyVerifier::TraceLayerNblCompletion, this).Bind(n));
+        Sink<Upper, std::string, OffloadHandle, Ptr<const NetBufferList>>(
+            this,
+            &ChimneyVerifier::TraceLayerNblCompletion,
+            n));
     layer->TraceConnectWithoutContext(
         "Request",
-        MakeCallback(&ChimneyVerifier::TraceLayerNblRefusal, this).Bind(n));
+        Sink<Upper, std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
+            this,
+            &ChimneyVerifier::TraceLayerNblRefusal,
+            n));
     m_clients[static_cast<const ChimneyOffloadClient*>(PeekPointer(layer))] =
         ChimneyVerifierNblIdentity::Boundary{ChimneyVerifierNblIdentity::Boundary::LAYER, index};
 }

@@ -380,19 +380,19 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
 
     // trace sinks (bound to the device's, host's or driver's state)
     void TraceRequestObjects(ShadowDevice* d,
-                             std::string op,
+                             const std::string& op,
                              OffloadHandle handle,
-                             Ptr<const NetBufferList> nbl,
-                             Ptr<const OffloadBlockList> blocks,
+                             const Ptr<const NetBufferList>& nbl,
+                             const Ptr<const OffloadBlockList>& blocks,
                              uint32_t flags);
     void TraceRequest(ShadowDevice* d,
-                      std::string op,
+                      const std::string& op,
                       OffloadHandle handle,
                       uint64_t id,
                       uint32_t flags,
                       ChimneyStatus returned);
     void TraceCompletion(ShadowDevice* d,
-                         std::string op,
+                         const std::string& op,
                          OffloadHandle handle,
                          uint64_t id,
                          ChimneyStatus status,
@@ -401,7 +401,10 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                          OffloadHandle handle,
                          ChimneyEvent event,
                          ChimneyUploadReason reason);
-    void TraceHostMisuse(ShadowDevice* d, std::string id, OffloadHandle handle, std::string text);
+    void TraceHostMisuse(ShadowDevice* d,
+                         const std::string& id,
+                         OffloadHandle handle,
+                         const std::string& text);
     void TraceAllocated(ShadowDevice* d,
                         OffloadHandle handle,
                         Ipv4Address local,
@@ -416,60 +419,60 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                     Ipv4Address remote,
                     uint16_t remotePort,
                     uint64_t bytes);
-    void TraceHostSend(ShadowDevice* d, Ptr<const Packet> packet);
-    void TraceMacTx(ShadowDevice* d, Ptr<const Packet> frame);
-    void TraceMacRx(ShadowDevice* d, Ptr<const Packet> frame);
+    void TraceHostSend(ShadowDevice* d, const Ptr<const Packet>& packet);
+    void TraceMacTx(ShadowDevice* d, const Ptr<const Packet>& frame);
+    void TraceMacRx(ShadowDevice* d, const Ptr<const Packet>& frame);
     void TraceHostCall(ShadowHost* h,
-                       std::string op,
+                       const std::string& op,
                        OffloadHandle handle,
                        uint64_t id,
                        uint32_t flags,
                        ChimneyStatus returned);
     void TraceHostUpcall(ShadowHost* h,
-                         std::string op,
+                         const std::string& op,
                          OffloadHandle handle,
                          uint64_t id,
                          ChimneyStatus status,
                          uint64_t bytes);
     void TraceHostPhase(ShadowHost* h,
                         OffloadHandle handle,
-                        std::string from,
-                        std::string to,
-                        std::string detail);
+                        const std::string& from,
+                        const std::string& to,
+                        const std::string& detail);
     void TraceLayerRequest(LayerIssuers* l,
-                           std::string upper,
-                           std::string op,
+                           const std::string& upper,
+                           const std::string& op,
                            OffloadHandle handle,
                            uint64_t id,
                            uint32_t flags,
                            ChimneyStatus returned);
     void TraceLayerCompletion(LayerIssuers* l,
-                              std::string upper,
-                              std::string op,
+                              const std::string& upper,
+                              const std::string& op,
                               OffloadHandle handle,
                               uint64_t id,
                               ChimneyStatus status);
     void TraceHostNblCall(ShadowHost* h,
-                          std::string op,
+                          const std::string& op,
                           OffloadHandle handle,
-                          Ptr<const NetBufferList> nbl);
+                          const Ptr<const NetBufferList>& nbl);
     void TraceHostNblUpcall(ShadowHost* h,
-                            std::string op,
+                            const std::string& op,
                             OffloadHandle handle,
-                            Ptr<const NetBufferList> nbl);
+                            const Ptr<const NetBufferList>& nbl);
     void TraceLayerNblRequest(LayerNbls* l,
-                              std::string upper,
-                              std::string op,
+                              const std::string& upper,
+                              const std::string& op,
                               OffloadHandle handle,
-                              Ptr<const NetBufferList> nbl);
+                              const Ptr<const NetBufferList>& nbl);
     void TraceLayerNblCompletion(LayerNbls* l,
-                                 std::string upper,
-                                 std::string op,
+                                 const std::string& upper,
+                                 const std::string& op,
                                  OffloadHandle handle,
-                                 Ptr<const NetBufferList> nbl);
+                                 const Ptr<const NetBufferList>& nbl);
     void TraceLayerNblRefusal(LayerNbls* l,
-                              std::string upper,
-                              std::string op,
+                              const std::string& upper,
+                              const std::string& op,
                               OffloadHandle handle,
                               uint64_t id,
                               uint32_t flags,
