@@ -618,7 +618,7 @@ ChimneyVerifierInterfaceChecker::NoteAcceptedRequest(const ShadowConnection* c,
         return;
     }
     const bool afterRemoteFin =
-        call.op == "Receive" && c->remoteFin >= 0 && c->wire >= c->remoteFin;
+        call.kind == ShadowOp::RECEIVE && c->remoteFin >= 0 && c->wire >= c->remoteFin;
     if (c->Aborted() || c->terminateRequested || afterRemoteFin)
     {
         m_reporter.Exercised(Inv::A1);

@@ -30,7 +30,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         return c == nullptr || c->phase == ShadowConnection::TERMINATED ? nullptr : c;
     };
     // Text only for a misuse found: this runs for every request.
-    if (call.op == "InitiateOffload")
+    if (call.kind == ShadowOp::INITIATE_OFFLOAD)
     {
         if (!call.blocks || call.blocks->TcpBlockCount() == 0)
         {
@@ -77,7 +77,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         }
         return "";
     }
-    if (call.op == "TerminateOffload")
+    if (call.kind == ShadowOp::TERMINATE_OFFLOAD)
     {
         if (!call.blocks || call.blocks->TcpBlockCount() == 0)
         {
@@ -121,7 +121,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         *why = call.op + " on an unknown, not (yet) offloaded or terminated handle";
         return "H1";
     }
-    if (call.op == "Send")
+    if (call.kind == ShadowOp::SEND)
     {
         if (!call.nbl)
         {
@@ -135,7 +135,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         }
         return "";
     }
-    if (call.op == "Receive")
+    if (call.kind == ShadowOp::RECEIVE)
     {
         if (!call.nbl)
         {
@@ -144,7 +144,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         }
         return "";
     }
-    if (call.op == "Disconnect")
+    if (call.kind == ShadowOp::DISCONNECT)
     {
         if (call.flags != TCP_DISCONNECT_GRACEFUL_CLOSE &&
             call.flags != TCP_DISCONNECT_ABORTIVE_CLOSE)

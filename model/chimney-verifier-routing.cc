@@ -34,6 +34,7 @@ ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
 {
     d->call = ShadowPendingCall();
     d->call.valid = true;
+    d->call.kind = ShadowOpOf(op);
     d->call.op = op;
     d->call.handle = handle;
     d->call.nbl = nbl;
@@ -46,7 +47,7 @@ ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
         for (Ptr<const NetBufferList> n = nbl; n; n = n->next)
         {
             m_identity.OnDeviceIn(*d, from, op, handle, n);
-            if (op == "Disconnect")
+            if (d->call.kind == ShadowOp::DISCONNECT)
             {
                 break;
             }
@@ -75,14 +76,15 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
     ShadowPendingCall call;
     if (d->call.valid && d->call.op == op && d->call.handle == handle)
     {
-        call = d->call;
+        call = std::move(d->call);
     }
     else
     {
+        call.kind = ShadowOpOf(op);
         call.op = op;
         call.handle = handle;
         call.flags = flags;
-        call.misuse = d->call.misuse;
+        call.misuse = std::move(d->call.misuse);
     }
     d->call = ShadowPendingCall();
     const auto text = [&] { return ShadowCallText(op, handle, id, flags, returned); };
@@ -118,7 +120,8 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
     ++m_completions;
     const auto text = [&] { return ShadowCompletionText(op, handle, id, status, bytes); };
     const auto evidence = ChimneyEvidence::Deferred(text);
-    if (op == "InitiateOffload" || op == "TerminateOffload")
+    const ShadowOp kind = ShadowOpOf(op);
+    if (kind == ShadowOp::INITIATE_OFFLOAD || kind == ShadowOp::TERMINATE_OFFLOAD)
     {
         Ptr<const OffloadBlockList> list;
         auto range = d->lists.equal_range(id);
@@ -132,7 +135,7 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
             return;
         }
         m_interface.OnDeviceCompletion(*d, id);
-        if (op == "TerminateOffload")
+        if (kind == ShadowOp::TERMINATE_OFFLOAD)
         {
             ForEachListedConnection(*list, [&](const auto&, const auto& t) {
                 const ShadowConnection* c = d->Find(t.handle);
@@ -148,7 +151,7 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
         }
         return;
     }
-    if (op == "OffloadBlock")
+    if (kind == ShadowOp::OFFLOAD_BLOCK)
     {
         CompleteOffloadBlock(*d, handle, status, evidence);
         return;
@@ -159,13 +162,13 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
         return;
     }
     m_wire.PollAckObligation(*d, *c);
-    if (op == "TerminateBlock")
+    if (kind == ShadowOp::TERMINATE_BLOCK)
     {
         CompleteTerminateBlock(*d, *c, status, evidence);
         return;
     }
-    CompleteNbl(*d, *c, op, id, status, bytes, evidence);
-    if (op != "SendReturned")
+    CompleteNbl(*d, *c, kind, op, id, status, bytes, evidence);
+    if (kind != ShadowOp::SEND_RETURNED)
     {
         m_interface.OnDeviceCompletion(*d, id);
     }
@@ -179,24 +182,25 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
 void
 ChimneyVerifier::CompleteNbl(ShadowDevice& d,
                              ShadowConnection& c,
+                             ShadowOp kind,
                              const std::string& op,
                              uint64_t id,
                              ChimneyStatus status,
                              uint64_t bytes,
                              const ChimneyEvidence& evidence)
 {
-    if (op == "Send" || op == "SendReturned")
+    if (kind == ShadowOp::SEND || kind == ShadowOp::SEND_RETURNED)
     {
         bool inOrder = true;
         ShadowSendRequest* r = c.FindSend(id, &inOrder);
         m_interface.CheckSendCompletion(d, c, r, inOrder, op, status, bytes, evidence);
         if (r != nullptr)
         {
-            c.CompleteSend(*r, op == "SendReturned");
+            c.CompleteSend(*r, kind == ShadowOp::SEND_RETURNED);
         }
         return;
     }
-    if (op == "Receive")
+    if (kind == ShadowOp::RECEIVE)
     {
         ShadowReceiveRequest* r = c.FindReceive(id);
         if (!m_interface.CheckReceiveCompletion(d, c, r, status, bytes, evidence))
@@ -219,7 +223,7 @@ ChimneyVerifier::CompleteNbl(ShadowDevice& d,
         m_endToEnd.CheckDelivered(d, c, evidence);
         return;
     }
-    if (op == "Disconnect")
+    if (kind == ShadowOp::DISCONNECT)
     {
         ShadowDisconnectRequest* r = c.FindDisconnect(id);
         const bool graceful = r == &c.graceful;
@@ -441,9 +445,10 @@ ChimneyVerifier::TraceMacRx(ShadowDevice* d, const Ptr<const Packet>& frame)
 void
 ChimneyVerifier::DoFrame(ShadowDevice& d, Ptr<const Packet> frame, FrameDirection direction)
 {
-    // Cheap look at the tuple first: most frames belong to connections nobody tracks.
-    uint8_t b[96];
-    const uint32_t n = frame->CopyData(b, sizeof(b));
+    // A look at the tuple first: most frames belong to connections nobody tracks.
+    const std::vector<uint8_t>& bytes = m_frames.Load(*frame);
+    const uint8_t* b = bytes.data();
+    const size_t n = bytes.size();
     size_t ip = SIZE_MAX;
     if (d.link == WireLinkType::PPP && n >= 2 && b[0] == 0x00 && b[1] == 0x21)
     {
@@ -489,37 +494,51 @@ ChimneyVerifier::DoFrame(ShadowDevice& d, Ptr<const Packet> frame, FrameDirectio
     const bool tx = direction != FrameDirection::RX;
     const ShadowTuple key =
         tx ? ShadowTuple{src, dst, sport, dport} : ShadowTuple{dst, src, dport, sport};
-    if (!tx && d.byTuple.count(key) == 0 && d.terminatedTuples.count(key) != 0)
+    auto it = d.byTuple.find(key);
+    ShadowConnection* c = it == d.byTuple.end() ? nullptr : it->second;
+    if (c == nullptr)
     {
-        // Coverage only: the target must stay silent for it (W8, A10).
-        m_wire.NoteRemoteAfterTerminate();
-        m_interface.NoteRemoteAfterTerminate();
-        return;
-    }
-    if (d.byTuple.count(key) == 0 &&
-        (direction != FrameDirection::TARGET_TX ||
-         (d.terminatedTuples.count(key) == 0 && d.failedTuples.count(key) == 0)))
-    {
-        return;
+        if (!tx && d.terminatedTuples.count(key) != 0)
+        {
+            // Coverage only: the target must stay silent for it (W8, A10).
+            m_wire.NoteRemoteAfterTerminate();
+            m_interface.NoteRemoteAfterTerminate();
+            return;
+        }
+        if (direction != FrameDirection::TARGET_TX ||
+            (d.terminatedTuples.count(key) == 0 && d.failedTuples.count(key) == 0))
+        {
+            return;
+        }
     }
     // Parsed once for both devices that see it (the sender's MacTx, the receiver's MacRx).
-    const WireSegment* w = m_frames.Parse(*frame, b, n, ip == 0, d.link);
+    const WireSegment* w = m_frames.Parse(frame->GetUid(), ip == 0, d.link);
     if (w != nullptr)
     {
-        DoSegment(d, *w, direction);
+        DoSegment(d, *w, direction, key, c);
     }
 }
 
 void
 ChimneyVerifier::DoSegment(ShadowDevice& d, const WireSegment& w, FrameDirection direction)
 {
-    ++m_segments;
     const bool tx = direction != FrameDirection::RX;
     const ShadowTuple key =
         tx ? ShadowTuple{w.srcAddress, w.dstAddress, w.tcp.srcPort, w.tcp.dstPort}
            : ShadowTuple{w.dstAddress, w.srcAddress, w.tcp.dstPort, w.tcp.srcPort};
     auto it = d.byTuple.find(key);
-    if (it == d.byTuple.end())
+    DoSegment(d, w, direction, key, it == d.byTuple.end() ? nullptr : it->second);
+}
+
+void
+ChimneyVerifier::DoSegment(ShadowDevice& d,
+                           const WireSegment& w,
+                           FrameDirection direction,
+                           const ShadowTuple& key,
+                           ShadowConnection* found)
+{
+    ++m_segments;
+    if (found == nullptr)
     {
         if (direction != FrameDirection::TARGET_TX)
         {
@@ -544,7 +563,7 @@ ChimneyVerifier::DoSegment(ShadowDevice& d, const WireSegment& w, FrameDirection
         }
         return;
     }
-    ShadowConnection& c = *it->second;
+    ShadowConnection& c = *found;
     if (direction == FrameDirection::HOST_TX)
     {
         return; // the host's own frames: not the target's behaviour

@@ -160,6 +160,32 @@ ShadowHashRange(const uint8_t* data, size_t n, uint64_t offset)
     return MulMod(h, PowBase(firstWord));
 }
 
+ShadowOp
+ShadowOpOf(const std::string& name)
+{
+    switch (name.size())
+    {
+    case 4:
+        return name == "Send" ? ShadowOp::SEND : ShadowOp::OTHER;
+    case 7:
+        return name == "Receive" ? ShadowOp::RECEIVE : ShadowOp::OTHER;
+    case 10:
+        return name == "Disconnect" ? ShadowOp::DISCONNECT : ShadowOp::OTHER;
+    case 12:
+        return name == "SendReturned"   ? ShadowOp::SEND_RETURNED
+               : name == "OffloadBlock" ? ShadowOp::OFFLOAD_BLOCK
+                                        : ShadowOp::OTHER;
+    case 14:
+        return name == "TerminateBlock" ? ShadowOp::TERMINATE_BLOCK : ShadowOp::OTHER;
+    case 15:
+        return name == "InitiateOffload" ? ShadowOp::INITIATE_OFFLOAD : ShadowOp::OTHER;
+    case 16:
+        return name == "TerminateOffload" ? ShadowOp::TERMINATE_OFFLOAD : ShadowOp::OTHER;
+    default:
+        return ShadowOp::OTHER;
+    }
+}
+
 int64_t
 ShadowOffset(uint32_t seq, uint32_t base, int64_t ref)
 {
@@ -514,48 +540,33 @@ ShadowConnection::ReleaseSnapshots(bool compared)
 // ShadowFrameCache
 // ---------------------------------------------------------------------------------------------
 
+const std::vector<uint8_t>&
+ShadowFrameCache::Load(const Packet& frame)
+{
+    m_frame.resize(frame.GetSize());
+    frame.CopyData(m_frame.data(), static_cast<uint32_t>(m_frame.size()));
+    return m_frame;
+}
+
 const WireSegment*
-ShadowFrameCache::Parse(const Packet& frame,
-                        const uint8_t* head,
-                        size_t headLength,
-                        bool bare,
-                        WireLinkType link)
+ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
 {
     if (m_slots.empty())
     {
         m_slots.resize(kSlots);
     }
-    const uint64_t uid = frame.GetUid();
-    const size_t size = frame.GetSize();
+    const size_t size = m_frame.size();
     const uint8_t framing = bare ? 0 : 1 + static_cast<uint8_t>(link);
     Slot& slot = m_slots[uid % kSlots];
-    if (slot.uid == uid && slot.framing == framing && slot.bytes.size() == size)
+    if (slot.uid == uid && slot.framing == framing && slot.bytes.size() == size &&
+        std::memcmp(m_frame.data(), slot.bytes.data(), size) == 0)
     {
-        // Seen before, by another device: the same bytes?
-        const uint8_t* bytes = head;
-        if (size > headLength)
-        {
-            m_scratch.resize(size);
-            frame.CopyData(m_scratch.data(), size);
-            bytes = m_scratch.data();
-        }
-        if (std::memcmp(bytes, slot.bytes.data(), size) == 0)
-        {
-            ++m_reused;
-            return slot.parsed ? &slot.segment : nullptr;
-        }
+        ++m_reused; // seen before, by another device, with the same bytes
+        return slot.parsed ? &slot.segment : nullptr;
     }
     slot.uid = uid;
     slot.framing = framing;
-    slot.bytes.resize(size);
-    if (size > headLength)
-    {
-        frame.CopyData(slot.bytes.data(), size);
-    }
-    else
-    {
-        std::memcpy(slot.bytes.data(), head, size);
-    }
+    slot.bytes.swap(m_frame); // the slot keeps the bytes; its old buffer takes the next frame
     slot.parsed = bare ? ParseIpv4TcpDatagram(slot.bytes.data(), size, slot.segment)
                        : ParseWireFrame(slot.bytes.data(), size, link, slot.segment);
     return slot.parsed ? &slot.segment : nullptr;
@@ -576,7 +587,7 @@ uint32_t
 ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
 {
     const uint64_t event = Simulator::GetEventCount();
-    if (call.op == "InitiateOffload")
+    if (call.kind == ShadowOp::INITIATE_OFFLOAD)
     {
         if (!call.blocks)
         {
@@ -639,7 +650,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         });
         return created;
     }
-    if (call.op == "TerminateOffload")
+    if (call.kind == ShadowOp::TERMINATE_OFFLOAD)
     {
         if (!call.blocks)
         {
@@ -672,7 +683,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         c.blind = true; // lengths unknown from here on: data checks stop
     }
     const bool late = c.terminateRequested;
-    if (call.op == "Send")
+    if (call.kind == ShadowOp::SEND)
     {
         if (!call.nbl)
         {
@@ -707,7 +718,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         }
         return 0;
     }
-    if (call.op == "Receive")
+    if (call.kind == ShadowOp::RECEIVE)
     {
         if (!call.nbl)
         {
@@ -727,7 +738,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         }
         return 0;
     }
-    if (call.op == "Disconnect")
+    if (call.kind == ShadowOp::DISCONNECT)
     {
         const bool graceful = call.flags == TCP_DISCONNECT_GRACEFUL_CLOSE;
         ShadowDisconnectRequest& r = graceful ? c.graceful : c.abortive;

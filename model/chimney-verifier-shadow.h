@@ -275,11 +275,32 @@ struct ShadowConnection
 };
 
 /// \ingroup chimney
+/// The operation of a request or completion, from its name in the trace (compared once per
+/// event, not once per check).
+enum class ShadowOp : uint8_t
+{
+    INITIATE_OFFLOAD,  //!< "InitiateOffload"
+    TERMINATE_OFFLOAD, //!< "TerminateOffload"
+    OFFLOAD_BLOCK,     //!< "OffloadBlock"
+    TERMINATE_BLOCK,   //!< "TerminateBlock"
+    SEND,              //!< "Send"
+    SEND_RETURNED,     //!< "SendReturned"
+    RECEIVE,           //!< "Receive"
+    DISCONNECT,        //!< "Disconnect"
+    OTHER,             //!< anything else
+};
+
+/// \ingroup chimney
+/// \param name an operation's name in the traces \returns the operation
+ShadowOp ShadowOpOf(const std::string& name);
+
+/// \ingroup chimney
 /// A request call between its objects (RequestObjects) and its return (Request).
 struct ShadowPendingCall
 {
     bool valid = false;                 //!< objects seen
-    std::string op;                     //!< the operation
+    ShadowOp kind = ShadowOp::OTHER;    //!< the operation
+    std::string op;                     //!< its name
     OffloadHandle handle = 0;           //!< the handle
     Ptr<const NetBufferList> nbl;       //!< the NBL (chain)
     Ptr<const OffloadBlockList> blocks; //!< the list
@@ -345,19 +366,21 @@ class ShadowFrameCache
 {
   public:
     /**
-     * \brief Parse a frame, or find it parsed.
+     * \brief Copy a frame's bytes out (once per observation).
      * \param frame the frame
-     * \param head its first bytes, already copied out \param headLength how many
+     * \returns its bytes (valid until the next Load())
+     */
+    const std::vector<uint8_t>& Load(const Packet& frame);
+
+    /**
+     * \brief Parse the frame last loaded, or find it parsed.
+     * \param uid its packet uid
      * \param bare true: a bare IPv4 datagram; false: link framing link
      * \param link the link framing
      * \returns the segment (valid until the next call), or null when the frame is not a
      *          well-formed IPv4/TCP datagram (ParseWireFrame())
      */
-    const WireSegment* Parse(const Packet& frame,
-                             const uint8_t* head,
-                             size_t headLength,
-                             bool bare,
-                             WireLinkType link);
+    const WireSegment* Parse(uint64_t uid, bool bare, WireLinkType link);
 
     /// \returns observations that reused an earlier parse
     uint64_t GetReused() const
@@ -378,7 +401,7 @@ class ShadowFrameCache
 
     static constexpr size_t kSlots = 1024; //!< frames kept
     std::vector<Slot> m_slots;             //!< by uid % kSlots (allocated at first use)
-    std::vector<uint8_t> m_scratch;        //!< a frame to compare with its slot
+    std::vector<uint8_t> m_frame;          //!< the frame loaded (swapped into a slot to keep it)
     uint64_t m_reused = 0;                 //!< parses reused
 };
 

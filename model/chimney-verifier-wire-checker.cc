@@ -385,6 +385,10 @@ ChimneyVerifierWireChecker::ArmAckObligation(const ShadowConnection& c)
 void
 ChimneyVerifierWireChecker::DischargeAckObligation(const ShadowConnection& c)
 {
+    if (m_owed.empty())
+    {
+        return;
+    }
     auto it = m_owed.find(&c);
     if (it != m_owed.end() && it->second.Discharge(c.lastAck, Simulator::Now()))
     {
@@ -401,6 +405,10 @@ ChimneyVerifierWireChecker::CancelAckObligation(const ShadowConnection& c)
 void
 ChimneyVerifierWireChecker::PollAckObligation(const ShadowDevice& d, const ShadowConnection& c)
 {
+    if (m_owed.empty())
+    {
+        return; // nothing owed anywhere (the usual case): no lookup on every event
+    }
     auto it = m_owed.find(&c);
     if (it == m_owed.end())
     {

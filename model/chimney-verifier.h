@@ -482,10 +482,18 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     // checks (findings come out in that order)
     void DoFrame(ShadowDevice& d, Ptr<const Packet> frame, FrameDirection direction);
     void DoSegment(ShadowDevice& d, const WireSegment& w, FrameDirection direction);
+    /// \copydoc DoSegment \param key its tuple as seen from the target \param found its
+    /// record (null: none)
+    void DoSegment(ShadowDevice& d,
+                   const WireSegment& w,
+                   FrameDirection direction,
+                   const ShadowTuple& key,
+                   ShadowConnection* found);
     void TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s);
     void RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s);
     void CompleteNbl(ShadowDevice& d,
                      ShadowConnection& c,
+                     ShadowOp kind,
                      const std::string& op,
                      uint64_t id,
                      ChimneyStatus status,
