@@ -644,16 +644,6 @@ ChimneyVerifierInterfaceChecker::NoteRemoteAfterTerminate()
 // Host stack and intermediate drivers (A1 from the caller's side, A11)
 // ---------------------------------------------------------------------------------------------
 
-ChimneyVerifierInterfaceChecker::Tracks&
-ChimneyVerifierInterfaceChecker::TracksOf(const ShadowHost& h)
-{
-    if (h.index >= m_tracks.size())
-    {
-        m_tracks.resize(h.index + 1);
-    }
-    return m_tracks[h.index];
-}
-
 void
 ChimneyVerifierInterfaceChecker::OnDeviceRequest(const ShadowDevice& d, uint64_t id, uint32_t flags)
 {

@@ -375,7 +375,14 @@ class ChimneyVerifierInterfaceChecker
     using Tracks = std::unordered_map<uint64_t, Track>;
 
     /// \param h a host \returns its request ids
-    Tracks& TracksOf(const ShadowHost& h);
+    Tracks& TracksOf(const ShadowHost& h)
+    {
+        if (h.index >= m_tracks.size())
+        {
+            m_tracks.resize(h.index + 1);
+        }
+        return m_tracks[h.index];
+    }
 
     /// A1 and A2 of a completion matched to its request. \param d the device \param c the
     /// record \param kind "send", ... \param requestEvent the request's simulator event

@@ -34,16 +34,6 @@ ChimneyVerifierNblIdentity::AddLayer(const std::string& name)
     return static_cast<uint32_t>(m_layers.size() - 1);
 }
 
-ChimneyVerifierNblIdentity::Host&
-ChimneyVerifierNblIdentity::HostAt(uint32_t h)
-{
-    if (h >= m_hosts.size())
-    {
-        m_hosts.resize(h + 1);
-    }
-    return m_hosts[h];
-}
-
 bool
 ChimneyVerifierNblIdentity::IsCopy(const Boundary& from, const NetBufferList& nbl) const
 {

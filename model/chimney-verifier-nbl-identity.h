@@ -156,7 +156,15 @@ class ChimneyVerifierNblIdentity
     };
 
     /// \param h a host index \returns its state
-    Host& HostAt(uint32_t h);
+    Host& HostAt(uint32_t h)
+    {
+        if (h >= m_hosts.size())
+        {
+            m_hosts.resize(h + 1);
+        }
+        return m_hosts[h];
+    }
+
     /// \returns true when the boundary above holds another object under nbl's id
     bool IsCopy(const Boundary& from, const NetBufferList& nbl) const;
     /// Forget an NBL of a layer. \param l the layer \param nbl the object

@@ -87,6 +87,10 @@ class ChimneyVerifierReporter
 
     /**
      * \brief Report a finding.
+     *
+     * Cold and never inlined: the checks run on every event and almost never fail, so the
+     * compiler moves the code that builds a finding (its strings) out of the checks' hot
+     * path, which then takes fewer instruction cache lines.
      * \param id invariant ID
      * \param d the device (may be null)
      * \param c the connection (may be null); repeats of an ID on it are suppressed
@@ -94,12 +98,15 @@ class ChimneyVerifierReporter
      * \param description one line
      * \param evidence the segment or call (its text is made only if the finding is kept)
      */
-    virtual void Report(const std::string& id,
-                        const ShadowDevice* d,
-                        const ShadowConnection* c,
-                        OffloadHandle handle,
-                        const std::string& description,
-                        const ChimneyEvidence& evidence) = 0;
+    [[gnu::cold, gnu::noinline]] void Report(const std::string& id,
+                                             const ShadowDevice* d,
+                                             const ShadowConnection* c,
+                                             OffloadHandle handle,
+                                             const std::string& description,
+                                             const ChimneyEvidence& evidence)
+    {
+        DoReport(id, d, c, handle, description, evidence);
+    }
 
     /**
      * \brief Report a finding that is never suppressed as a repeat on its connection (host
@@ -111,12 +118,15 @@ class ChimneyVerifierReporter
      * \param description one line
      * \param evidence the segment or call
      */
-    virtual void ReportEveryTime(const std::string& id,
-                                 const ShadowDevice* d,
-                                 const ShadowConnection* c,
-                                 OffloadHandle handle,
-                                 const std::string& description,
-                                 const ChimneyEvidence& evidence) = 0;
+    [[gnu::cold, gnu::noinline]] void ReportEveryTime(const std::string& id,
+                                                      const ShadowDevice* d,
+                                                      const ShadowConnection* c,
+                                                      OffloadHandle handle,
+                                                      const std::string& description,
+                                                      const ChimneyEvidence& evidence)
+    {
+        DoReportEveryTime(id, d, c, handle, description, evidence);
+    }
 
     /**
      * \brief The situation in which id's check could actually fail arose (whatever the check
@@ -124,6 +134,22 @@ class ChimneyVerifierReporter
      * \param id the invariant
      */
     virtual void Exercised(ChimneyInvariantId id) = 0;
+
+  protected:
+    /// \copydoc Report
+    virtual void DoReport(const std::string& id,
+                          const ShadowDevice* d,
+                          const ShadowConnection* c,
+                          OffloadHandle handle,
+                          const std::string& description,
+                          const ChimneyEvidence& evidence) = 0;
+    /// \copydoc ReportEveryTime
+    virtual void DoReportEveryTime(const std::string& id,
+                                   const ShadowDevice* d,
+                                   const ShadowConnection* c,
+                                   OffloadHandle handle,
+                                   const std::string& description,
+                                   const ChimneyEvidence& evidence) = 0;
 };
 
 } // namespace ns3

@@ -78,6 +78,24 @@ constexpr size_t kWord = 7;
 constexpr uint64_t kWordOnes = 0x01010101010101ULL; // the "+ 1" of each of 7 bytes
 constexpr uint64_t kWordMask = 0x00ffffffffffffffULL;
 
+/// \param x below 2^64 \returns x mod 2^61-1
+inline uint64_t
+Reduce(uint64_t x)
+{
+    x = (x & kMod) + (x >> 61);
+    return x >= kMod ? x - kMod : x;
+}
+
+/// One Horner step a * b + w, partially reduced: a < 2^62, b < 2^61, w < 2^57 give a result
+/// below 2^62 congruent to it mod 2^61-1 (no compare on the hash's hot path).
+inline uint64_t
+LazyStep(uint64_t a, uint64_t b, uint64_t w)
+{
+    const Uint128 p = static_cast<Uint128>(a) * b;
+    const uint64_t r = static_cast<uint64_t>(p & kMod) + static_cast<uint64_t>(p >> 61) + w;
+    return (r & kMod) + (r >> 61); // r < 2^61 + 2^62 + 2^57 < 2^64
+}
+
 /// \param p at least 8 readable bytes \returns the word of p[0..7) (p[7] is not used)
 inline uint64_t
 FullWord(const uint8_t* p)
@@ -141,14 +159,19 @@ ShadowHashRange(const uint8_t* data, size_t n, uint64_t offset)
             top = AddMod(MulMod(top, kBase), FullWord(p + w * kWord));
         }
         // ... then four lanes, lane k holding the words 4j + k (the top part rides on lane 0).
+        // The lanes stay below 2^62 without being fully reduced (LazyStep); Reduce at the end.
         uint64_t lane[4] = {top, 0, 0, 0};
         for (size_t j = blocks; j-- > 0;)
         {
             const uint8_t* q = p + 4 * j * kWord;
             for (size_t k = 0; k < 4; ++k)
             {
-                lane[k] = AddMod(MulMod(lane[k], kBase4), FullWord(q + k * kWord));
+                lane[k] = LazyStep(lane[k], kBase4, FullWord(q + k * kWord));
             }
+        }
+        for (auto& l : lane)
+        {
+            l = Reduce(l);
         }
         body = lane[3];
         for (size_t k = 3; k-- > 0;)
@@ -184,13 +207,6 @@ ShadowOpOf(const std::string& name)
     default:
         return ShadowOp::OTHER;
     }
-}
-
-int64_t
-ShadowOffset(uint32_t seq, uint32_t base, int64_t ref)
-{
-    const uint32_t refSeq = base + static_cast<uint32_t>(ref);
-    return ref + static_cast<int32_t>(seq - refSeq);
 }
 
 std::string
@@ -234,18 +250,6 @@ ShadowCompletionText(const std::string& op,
 // ---------------------------------------------------------------------------------------------
 // ShadowConnection
 // ---------------------------------------------------------------------------------------------
-
-int64_t
-ShadowConnection::SendOff(uint32_t seq) const
-{
-    return ShadowOffset(seq, sendSeq0, maxSent);
-}
-
-int64_t
-ShadowConnection::RecvOff(uint32_t seq) const
-{
-    return ShadowOffset(seq, recvSeq0, wire);
-}
 
 bool
 ShadowConnection::AnyOutstanding() const
@@ -575,13 +579,6 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
 // ---------------------------------------------------------------------------------------------
 // ShadowDevice
 // ---------------------------------------------------------------------------------------------
-
-ShadowConnection*
-ShadowDevice::Find(OffloadHandle handle) const
-{
-    auto it = byHandle.find(handle);
-    return it == byHandle.end() ? nullptr : it->second.get();
-}
 
 uint32_t
 ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)

@@ -72,6 +72,16 @@ struct ShadowTupleHash
 };
 
 /// \ingroup chimney
+/// \param seq a 32-bit sequence number \param base offset 0's \param ref a nearby offset
+/// \returns the 64-bit offset from base nearest to ref
+inline int64_t
+ShadowOffset(uint32_t seq, uint32_t base, int64_t ref)
+{
+    const uint32_t refSeq = base + static_cast<uint32_t>(ref);
+    return ref + static_cast<int32_t>(seq - refSeq);
+}
+
+/// \ingroup chimney
 /// Posted send data, by reference: [start, start + length) of the send stream.
 struct ShadowChunk
 {
@@ -205,9 +215,16 @@ struct ShadowConnection
     uint64_t sendsPosted = 0; //!< send NBLs posted so far (the next one's order)
 
     /// \param seq a sequence number \returns the 64-bit send offset
-    int64_t SendOff(uint32_t seq) const;
+    int64_t SendOff(uint32_t seq) const
+    {
+        return ShadowOffset(seq, sendSeq0, maxSent);
+    }
+
     /// \param seq a sequence number \returns the 64-bit receive offset
-    int64_t RecvOff(uint32_t seq) const;
+    int64_t RecvOff(uint32_t seq) const
+    {
+        return ShadowOffset(seq, recvSeq0, wire);
+    }
 
     /// \returns the remote's RCV.NXT as the target should see it (FIN included)
     int64_t RcvNxt() const
@@ -336,7 +353,11 @@ struct ShadowDevice
     ShadowHost* host = nullptr;                                 //!< its node's host stack
 
     /// \param handle a handle \returns its live record, or null
-    ShadowConnection* Find(OffloadHandle handle) const;
+    ShadowConnection* Find(OffloadHandle handle) const
+    {
+        auto it = byHandle.find(handle);
+        return it == byHandle.end() ? nullptr : it->second.get();
+    }
 
     /// An accepted request (returned PENDING): the records, requests and posted data it adds.
     /// \param call the call and its objects \param id the NBL's or list's id
@@ -475,11 +496,6 @@ uint64_t ShadowHashRange(const uint8_t* data, size_t n, uint64_t offset);
 /// \ingroup chimney
 /// \param a a hash \param b another \returns their sum mod 2^61-1
 uint64_t ShadowHashAdd(uint64_t a, uint64_t b);
-
-/// \ingroup chimney
-/// \param seq a 32-bit sequence number \param base offset 0's \param ref a nearby offset
-/// \returns the 64-bit offset from base nearest to ref
-int64_t ShadowOffset(uint32_t seq, uint32_t base, int64_t ref);
 
 /// \ingroup chimney
 /// Evidence text of a request call (findings quote it).

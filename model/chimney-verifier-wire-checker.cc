@@ -403,12 +403,8 @@ ChimneyVerifierWireChecker::CancelAckObligation(const ShadowConnection& c)
 }
 
 void
-ChimneyVerifierWireChecker::PollAckObligation(const ShadowDevice& d, const ShadowConnection& c)
+ChimneyVerifierWireChecker::PollOwed(const ShadowDevice& d, const ShadowConnection& c)
 {
-    if (m_owed.empty())
-    {
-        return; // nothing owed anywhere (the usual case): no lookup on every event
-    }
     auto it = m_owed.find(&c);
     if (it == m_owed.end())
     {

@@ -235,13 +235,24 @@ class ChimneyVerifierWireChecker
     /// terminate request end it through the shadow's facts, seen when polled).
     /// \param c the record
     void CancelAckObligation(const ShadowConnection& c);
+
     /// W7 overdue? Reported once; an obligation the connection's facts ended is dropped.
     /// \param d the device \param c the record
-    void PollAckObligation(const ShadowDevice& d, const ShadowConnection& c);
+    void PollAckObligation(const ShadowDevice& d, const ShadowConnection& c)
+    {
+        if (!m_owed.empty()) // nothing owed anywhere is the usual case: no lookup per event
+        {
+            PollOwed(d, c);
+        }
+    }
+
     /// Forget every obligation (the verifier is disposed).
     void Clear();
 
   private:
+    /// PollAckObligation() when something is owed. \param d the device \param c the record
+    void PollOwed(const ShadowDevice& d, const ShadowConnection& c);
+
     ChimneyVerifierReporter& m_reporter; //!< where findings go
     const Time& m_ackTimeout;            //!< W7's timeout
     /// The armed W7 obligations, by connection record.

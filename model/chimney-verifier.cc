@@ -367,12 +367,12 @@ ChimneyVerifier::GetLayer(Ptr<ChimneyIntermediateDriver> layer) const
 // ---------------------------------------------------------------------------------------------
 
 void
-ChimneyVerifier::Report(const std::string& id,
-                        const ShadowDevice* d,
-                        const ShadowConnection* c,
-                        OffloadHandle handle,
-                        const std::string& description,
-                        const ChimneyEvidence& evidence)
+ChimneyVerifier::DoReport(const std::string& id,
+                          const ShadowDevice* d,
+                          const ShadowConnection* c,
+                          OffloadHandle handle,
+                          const std::string& description,
+                          const ChimneyEvidence& evidence)
 {
     const auto& catalog = ChimneyInvariantCatalog();
     size_t index = 0;
@@ -431,16 +431,16 @@ ChimneyVerifier::Report(const std::string& id,
 }
 
 void
-ChimneyVerifier::ReportEveryTime(const std::string& id,
-                                 const ShadowDevice* d,
-                                 const ShadowConnection* c,
-                                 OffloadHandle handle,
-                                 const std::string& description,
-                                 const ChimneyEvidence& evidence)
+ChimneyVerifier::DoReportEveryTime(const std::string& id,
+                                   const ShadowDevice* d,
+                                   const ShadowConnection* c,
+                                   OffloadHandle handle,
+                                   const std::string& description,
+                                   const ChimneyEvidence& evidence)
 {
     const bool once = m_oncePerConnection;
     m_oncePerConnection = false;
-    Report(id, d, c, handle, description, evidence);
+    DoReport(id, d, c, handle, description, evidence);
     m_oncePerConnection = once;
 }
 

@@ -346,22 +346,22 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     void DoDispose() override;
 
   private:
-    /// \copydoc ChimneyVerifierReporter::Report
-    void Report(const std::string& id,
-                const ShadowDevice* d,
-                const ShadowConnection* c,
-                OffloadHandle handle,
-                const std::string& description,
-                const ChimneyEvidence& evidence) override;
+    /// \copydoc ChimneyVerifierReporter::DoReport
+    void DoReport(const std::string& id,
+                  const ShadowDevice* d,
+                  const ShadowConnection* c,
+                  OffloadHandle handle,
+                  const std::string& description,
+                  const ChimneyEvidence& evidence) override;
     /// \copydoc ChimneyVerifierReporter::Exercised
     void Exercised(ChimneyInvariantId id) override;
-    /// \copydoc ChimneyVerifierReporter::ReportEveryTime
-    void ReportEveryTime(const std::string& id,
-                         const ShadowDevice* d,
-                         const ShadowConnection* c,
-                         OffloadHandle handle,
-                         const std::string& description,
-                         const ChimneyEvidence& evidence) override;
+    /// \copydoc ChimneyVerifierReporter::DoReportEveryTime
+    void DoReportEveryTime(const std::string& id,
+                           const ShadowDevice* d,
+                           const ShadowConnection* c,
+                           OffloadHandle handle,
+                           const std::string& description,
+                           const ChimneyEvidence& evidence) override;
 
     using LayerIssuers = ChimneyVerifierInterfaceChecker::LayerIssuers; //!< a driver's state
 
