@@ -22,10 +22,11 @@
  *  - E1 graceful close: the remote receives exactly the bytes posted, in order, once, including
  *    across an upload; and the host receives exactly the remote's stream. Send direction: each
  *    payload byte the target transmits is compared at once with the byte posted at that
- *    sequence number (by reference to the posted NBLs); receive direction: a position-weighted
- *    hash of the remote's stream on the wire against the same hash of the bytes delivered,
- *    compared whenever the delivered end meets a segment boundary of the wire stream (always at
- *    the remote FIN and at terminate); the state returned by the terminate continues both;
+ *    sequence number (by reference to the posted NBLs); receive direction: each byte delivered
+ *    against the wire's byte at its position (the shadow keeps the remote's bytes until they
+ *    are delivered), reported whenever the delivered end meets a segment boundary of the wire
+ *    stream (always at the remote FIN and at terminate); the state returned by the terminate
+ * continues both;
  *  - E2 abortive close: the same comparison of the bytes sent (a prefix, then the RST), and an
  *    abortive disconnect succeeds only with an RST on the wire;
  *  - E3 after a hardware failure the target sends and delivers nothing, its terminate reports

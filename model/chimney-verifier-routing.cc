@@ -215,7 +215,7 @@ ChimneyVerifier::CompleteNbl(ShadowDevice& d,
         m_wire.CheckDeliveredAfterRst(d, c, bytes, evidence);
         if (!r->nbl || c.blind)
         {
-            c.delivered += static_cast<int64_t>(bytes);
+            c.AddBlindDelivered(bytes);
             c.blind = true;
             return;
         }

@@ -6,6 +6,7 @@
 
 #include "tcp-seq.h"
 
+#include "ns3/node.h"
 #include "ns3/simulator.h"
 
 #include <algorithm>
@@ -14,174 +15,6 @@
 
 namespace ns3
 {
-
-namespace
-{
-
-constexpr uint64_t kMod = (1ULL << 61) - 1;
-constexpr uint64_t kBase = 0x0f3a5c6d7e8f9a1bULL % kMod;
-
-// __extension__: ns-3 >= 3.43 builds with -Wpedantic, which warns on __int128 (a GCC/Clang
-// extension both support on 64-bit targets).
-__extension__ typedef unsigned __int128 Uint128;
-
-inline uint64_t
-MulMod(uint64_t a, uint64_t b)
-{
-    const Uint128 p = static_cast<Uint128>(a) * b;
-    uint64_t r = static_cast<uint64_t>(p & kMod) + static_cast<uint64_t>(p >> 61);
-    return r >= kMod ? r - kMod : r;
-}
-
-inline uint64_t
-AddMod(uint64_t a, uint64_t b)
-{
-    const uint64_t r = a + b;
-    return r >= kMod ? r - kMod : r;
-}
-
-/// base^(2^i) for every bit i of an exponent.
-struct BaseSquares
-{
-    uint64_t pow[64]; //!< base^(2^i)
-
-    BaseSquares()
-    {
-        pow[0] = kBase;
-        for (size_t i = 1; i < 64; ++i)
-        {
-            pow[i] = MulMod(pow[i - 1], pow[i - 1]);
-        }
-    }
-};
-
-uint64_t
-PowBase(uint64_t e)
-{
-    static const BaseSquares squares;
-    uint64_t result = 1;
-    for (size_t i = 0; e != 0; ++i, e >>= 1)
-    {
-        if (e & 1)
-        {
-            result = MulMod(result, squares.pow[i]);
-        }
-    }
-    return result;
-}
-
-// The stream is hashed in words of 7 bytes at fixed stream positions (word k holds the bytes at
-// offsets 7k .. 7k + 6): a word's value, sum of (byte + 1) << 8j over the bytes of the range
-// it holds, is below 2^57 < 2^61 - 1, so distinct bytes give distinct words, and a range
-// contributes exactly the bytes it holds. Hash = sum over words of value * base^k.
-constexpr size_t kWord = 7;
-constexpr uint64_t kWordOnes = 0x01010101010101ULL; // the "+ 1" of each of 7 bytes
-constexpr uint64_t kWordMask = 0x00ffffffffffffffULL;
-
-/// \param x below 2^64 \returns x mod 2^61-1
-inline uint64_t
-Reduce(uint64_t x)
-{
-    x = (x & kMod) + (x >> 61);
-    return x >= kMod ? x - kMod : x;
-}
-
-/// One Horner step a * b + w, partially reduced: a < 2^62, b < 2^61, w < 2^57 give a result
-/// below 2^62 congruent to it mod 2^61-1 (no compare on the hash's hot path).
-inline uint64_t
-LazyStep(uint64_t a, uint64_t b, uint64_t w)
-{
-    const Uint128 p = static_cast<Uint128>(a) * b;
-    const uint64_t r = static_cast<uint64_t>(p & kMod) + static_cast<uint64_t>(p >> 61) + w;
-    return (r & kMod) + (r >> 61); // r < 2^61 + 2^62 + 2^57 < 2^64
-}
-
-/// \param p at least 8 readable bytes \returns the word of p[0..7) (p[7] is not used)
-inline uint64_t
-FullWord(const uint8_t* p)
-{
-    uint64_t v;
-    std::memcpy(&v, p, sizeof(v));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return (v & kWordMask) + kWordOnes;
-}
-
-/// \param p the bytes \param n how many \param shift position of p[0] in its word
-/// \returns the (partial) word holding them
-inline uint64_t
-PartialWord(const uint8_t* p, size_t n, size_t shift)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i)
-    {
-        v += (static_cast<uint64_t>(p[i]) + 1) << (8 * (shift + i));
-    }
-    return v;
-}
-
-} // namespace
-
-uint64_t
-ShadowHashAdd(uint64_t a, uint64_t b)
-{
-    return AddMod(a, b);
-}
-
-// Every payload byte goes through here twice (on the wire, and delivered): one multiply per
-// 7 bytes, Horner's rule in four interleaved lanes of base^4 so that the multiplies overlap.
-uint64_t
-ShadowHashRange(const uint8_t* data, size_t n, uint64_t offset)
-{
-    static const uint64_t kBase4 = MulMod(MulMod(kBase, kBase), MulMod(kBase, kBase));
-    if (n == 0)
-    {
-        return 0;
-    }
-    // A head word (the range starts inside a word), full words, a tail word of 1 to 7 bytes.
-    const uint64_t firstWord = offset / kWord;
-    const size_t shift = static_cast<size_t>(offset % kWord);
-    const size_t headLength = shift == 0 ? 0 : std::min(n, kWord - shift);
-    const uint64_t head = PartialWord(data, headLength, shift);
-    const uint8_t* p = data + headLength;
-    const size_t rest = n - headLength;
-    uint64_t body = 0; // sum of the words after the head, times base^(their index - first)
-    if (rest > 0)
-    {
-        const size_t tailLength = rest % kWord == 0 ? kWord : rest % kWord;
-        const size_t words = (rest - tailLength) / kWord; // full words: 8 bytes readable each
-        const size_t blocks = words / 4;
-        // Horner's rule from the tail down to the blocks of four ...
-        uint64_t top = PartialWord(p + words * kWord, tailLength, 0);
-        for (size_t w = words; w-- > blocks * 4;)
-        {
-            top = AddMod(MulMod(top, kBase), FullWord(p + w * kWord));
-        }
-        // ... then four lanes, lane k holding the words 4j + k (the top part rides on lane 0).
-        // The lanes stay below 2^62 without being fully reduced (LazyStep); Reduce at the end.
-        uint64_t lane[4] = {top, 0, 0, 0};
-        for (size_t j = blocks; j-- > 0;)
-        {
-            const uint8_t* q = p + 4 * j * kWord;
-            for (size_t k = 0; k < 4; ++k)
-            {
-                lane[k] = LazyStep(lane[k], kBase4, FullWord(q + k * kWord));
-            }
-        }
-        for (auto& l : lane)
-        {
-            l = Reduce(l);
-        }
-        body = lane[3];
-        for (size_t k = 3; k-- > 0;)
-        {
-            body = AddMod(MulMod(body, kBase), lane[k]);
-        }
-    }
-    const uint64_t h = headLength == 0 ? body : AddMod(head, MulMod(body, kBase));
-    return MulMod(h, PowBase(firstWord));
-}
 
 ShadowOp
 ShadowOpOf(const std::string& name)
@@ -309,11 +142,7 @@ ShadowConnection::AddRemoteData(int64_t offset, const uint8_t* data, size_t n)
     if (ooo.empty() && start == wire)
     {
         // In order (the common case): straight onto the contiguous stream.
-        wire = end;
-        wireHash = ShadowHashAdd(wireHash,
-                                 ShadowHashRange(data + (start - offset),
-                                                 static_cast<size_t>(end - start),
-                                                 static_cast<uint64_t>(start)));
+        ExtendWire(data + (start - offset), static_cast<size_t>(end - start));
         AddSnapshot();
         return;
     }
@@ -323,9 +152,10 @@ ShadowConnection::AddRemoteData(int64_t offset, const uint8_t* data, size_t n)
     if (it != ooo.begin())
     {
         auto prev = std::prev(it);
-        if (prev->second.first > pos)
+        const int64_t prevEnd = prev->first + static_cast<int64_t>(prev->second.size());
+        if (prevEnd > pos)
         {
-            pos = prev->second.first;
+            pos = prevEnd;
         }
     }
     while (pos < end)
@@ -334,25 +164,22 @@ ShadowConnection::AddRemoteData(int64_t offset, const uint8_t* data, size_t n)
         const int64_t gapEnd = (it == ooo.end()) ? end : std::min(end, it->first);
         if (pos < gapEnd)
         {
-            const uint64_t h = ShadowHashRange(data + (pos - offset),
-                                               static_cast<size_t>(gapEnd - pos),
-                                               static_cast<uint64_t>(pos));
-            ooo.emplace(pos, std::make_pair(gapEnd, h));
+            ooo.emplace(pos, std::vector<uint8_t>(data + (pos - offset), data + (gapEnd - offset)));
         }
         if (it == ooo.end() || it->first >= end)
         {
             break;
         }
-        pos = it->second.first;
+        pos = it->first + static_cast<int64_t>(it->second.size());
     }
     // Merge what became contiguous into the wire stream.
     bool advanced = false;
     for (auto f = ooo.begin(); f != ooo.end() && f->first <= wire;)
     {
-        if (f->second.first > wire)
+        const int64_t pieceEnd = f->first + static_cast<int64_t>(f->second.size());
+        if (pieceEnd > wire)
         {
-            wire = f->second.first;
-            wireHash = ShadowHashAdd(wireHash, f->second.second);
+            ExtendWire(f->second.data() + (wire - f->first), static_cast<size_t>(pieceEnd - wire));
             advanced = true;
         }
         f = ooo.erase(f);
@@ -361,6 +188,20 @@ ShadowConnection::AddRemoteData(int64_t offset, const uint8_t* data, size_t n)
     {
         AddSnapshot();
     }
+}
+
+void
+ShadowConnection::ExtendWire(const uint8_t* p, size_t n)
+{
+    wire += static_cast<int64_t>(n);
+    const size_t early = std::min(n, ahead.Size());
+    if (early > 0)
+    {
+        // Delivered before the wire showed them: compared now.
+        deliveredDiffers |= std::memcmp(p, ahead.Data(), early) != 0;
+        ahead.Pop(early);
+    }
+    undelivered.Append(p + early, n - early);
 }
 
 void
@@ -375,7 +216,7 @@ ShadowConnection::AddSnapshot()
         snaps.erase(snaps.begin(), snaps.begin() + snapHead);
         snapHead = 0;
     }
-    snaps.emplace_back(wire, wireHash);
+    snaps.push_back(wire);
 }
 
 void
@@ -464,11 +305,32 @@ ShadowConnection::CompleteSend(ShadowSendRequest& r, bool isReturned)
 void
 ShadowConnection::AddDelivered(const NetBufferList& nbl, uint64_t bytes)
 {
-    uint64_t offset = static_cast<uint64_t>(delivered);
-    ForEachNblRun(nbl, bytes, [this, &offset](const uint8_t* p, size_t n) {
-        deliveredHash = ShadowHashAdd(deliveredHash, ShadowHashRange(p, n, offset));
-        offset += n;
+    // Each byte once: compared with the wire's byte at its position, or kept until the wire
+    // shows it.
+    ForEachNblRun(nbl, bytes, [this](const uint8_t* p, size_t n) {
+        const size_t known = std::min(n, undelivered.Size());
+        if (known > 0)
+        {
+            deliveredDiffers |= std::memcmp(p, undelivered.Data(), known) != 0;
+            undelivered.Pop(known);
+        }
+        ahead.Append(p + known, n - known);
     });
+    delivered += static_cast<int64_t>(bytes);
+}
+
+void
+ShadowConnection::AddBlindDelivered(uint64_t bytes)
+{
+    if (bytes == 0)
+    {
+        return;
+    }
+    deliveredDiffers = true;
+    const size_t known = static_cast<size_t>(std::min<uint64_t>(bytes, undelivered.Size()));
+    undelivered.Pop(known);
+    const std::vector<uint8_t> unknown(static_cast<size_t>(bytes) - known);
+    ahead.Append(unknown.data(), unknown.size());
     delivered += static_cast<int64_t>(bytes);
 }
 
@@ -512,18 +374,14 @@ ShadowConnection::OnAbortIndicated()
     abortive.mustAbortA8 = abortive.outstanding;
 }
 
-const std::pair<int64_t, uint64_t>*
+bool
 ShadowConnection::SnapshotAtDelivered()
 {
-    while (snapHead < snaps.size() && snaps[snapHead].first < delivered)
+    while (snapHead < snaps.size() && snaps[snapHead] < delivered)
     {
         ++snapHead;
     }
-    if (snapHead < snaps.size() && snaps[snapHead].first == delivered)
-    {
-        return &snaps[snapHead];
-    }
-    return nullptr;
+    return snapHead < snaps.size() && snaps[snapHead] == delivered;
 }
 
 void
@@ -535,7 +393,7 @@ ShadowConnection::ReleaseSnapshots(bool compared)
     }
     if (snapHead == snaps.size())
     {
-        std::vector<std::pair<int64_t, uint64_t>>().swap(snaps);
+        std::vector<int64_t>().swap(snaps);
         snapHead = 0;
     }
 }
@@ -571,8 +429,14 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
     slot.uid = uid;
     slot.framing = framing;
     slot.bytes.swap(m_frame); // the slot keeps the bytes; its old buffer takes the next frame
-    slot.parsed = bare ? ParseIpv4TcpDatagram(slot.bytes.data(), size, slot.segment)
-                       : ParseWireFrame(slot.bytes.data(), size, link, slot.segment);
+    if (m_checksums == WireChecksums::NS3_GLOBAL)
+    {
+        // Read once: asking ns-3 costs as much as the rest of the parse (a GlobalValue copy
+        // through dynamic casts), and global values are set before a simulation runs.
+        m_checksums = Node::ChecksumEnabled() ? WireChecksums::VERIFY : WireChecksums::IGNORE;
+    }
+    slot.parsed = bare ? ParseIpv4TcpDatagram(slot.bytes.data(), size, slot.segment, m_checksums)
+                       : ParseWireFrame(slot.bytes.data(), size, link, slot.segment, m_checksums);
     return slot.parsed ? &slot.segment : nullptr;
 }
 
@@ -626,8 +490,8 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
             const uint32_t dataEnd = s.rcvNxt - (s.remoteFinReceived ? 1 : 0);
             c->recvSeq0 = dataEnd - static_cast<uint32_t>(s.receiveData.size());
             c->wire = static_cast<int64_t>(s.receiveData.size());
-            c->wireHash = ShadowHashRange(s.receiveData.data(), s.receiveData.size(), 0);
-            c->snaps.emplace_back(c->wire, c->wireHash);
+            c->undelivered.Append(s.receiveData.data(), s.receiveData.size());
+            c->snaps.push_back(c->wire);
             c->maxRemoteEnd = ShadowOffset(s.rcvNxt, c->recvSeq0, c->wire);
             c->offloadRcvNxt = c->maxRemoteEnd;
             if (s.remoteFinReceived)

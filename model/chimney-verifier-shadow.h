@@ -92,6 +92,48 @@ struct ShadowChunk
 };
 
 /// \ingroup chimney
+/// A queue of stream bytes, consumed from the front (its memory goes once it is empty).
+struct ShadowBytes
+{
+    std::vector<uint8_t> bytes; //!< the bytes, from head
+    size_t head = 0;            //!< first live byte
+
+    /// \returns live bytes
+    size_t Size() const
+    {
+        return bytes.size() - head;
+    }
+
+    /// \returns the first live byte
+    const uint8_t* Data() const
+    {
+        return bytes.data() + head;
+    }
+
+    /// \param p bytes \param n how many: appended
+    void Append(const uint8_t* p, size_t n)
+    {
+        bytes.insert(bytes.end(), p, p + n);
+    }
+
+    /// \param n bytes dropped from the front (at most Size())
+    void Pop(size_t n)
+    {
+        head += n;
+        if (head == bytes.size())
+        {
+            std::vector<uint8_t>().swap(bytes);
+            head = 0;
+        }
+        else if (head > 65536 && head * 2 > bytes.size())
+        {
+            bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(head));
+            head = 0;
+        }
+    }
+};
+
+/// \ingroup chimney
 /// A send NBL posted and not yet completed.
 struct ShadowSendRequest
 {
@@ -183,23 +225,29 @@ struct ShadowConnection
     Ptr<const OffloadBlockList> offloadList; //!< the offload request (delegated send data)
 
     // receive direction (offsets from recvSeq0)
-    uint32_t recvSeq0 = 0;      //!< sequence number of offset 0 (first byte handed over)
-    int64_t wire = 0;           //!< contiguous end of the remote's data seen on the wire
-    uint64_t wireHash = 0;      //!< hash of [0, wire)
-    int64_t delivered = 0;      //!< bytes delivered in receive completions (+ handed over)
-    uint64_t deliveredHash = 0; //!< hash of [0, delivered)
-    int64_t maxRemoteEnd = 0;   //!< highest sequence end the remote sent (FIN included)
-    int64_t remoteFin = -1;     //!< the remote's FIN offset, -1: none
-    bool acceptableRst = false; //!< an acceptable RST arrived from the remote
-    bool remoteRst = false;     //!< any RST arrived from the remote
-    int64_t lastAck = -1;       //!< the target's last ACK number sent, -1: none
-    int64_t rightEdge = -1;     //!< the target's last advertised window edge, -1: unknown
-    int64_t rcvLimit = -1;      //!< wire end when the target's RST went out (W6)
-    int64_t offloadRcvNxt = 0;  //!< RcvNxt handed over at offload
-    /// Data beyond a hole on the wire: start -> (end, hash).
-    std::map<int64_t, std::pair<int64_t, uint64_t>> ooo;
-    /// (wire end, hash) at each advance of the contiguous end, not yet passed by delivery.
-    std::vector<std::pair<int64_t, uint64_t>> snaps;
+    uint32_t recvSeq0 = 0; //!< sequence number of offset 0 (first byte handed over)
+    int64_t wire = 0;      //!< contiguous end of the remote's data seen on the wire
+    int64_t delivered = 0; //!< bytes delivered in receive completions (+ handed over)
+    /// The remote's bytes on the wire not yet delivered: [delivered, wire) (empty when
+    /// delivered >= wire); each is compared once with the byte delivered at its position.
+    ShadowBytes undelivered;
+    /// Bytes delivered beyond the wire's contiguous end: [wire, delivered), compared once the
+    /// wire shows them.
+    ShadowBytes ahead;
+    bool deliveredDiffers = false; //!< a byte delivered differed from the wire's (sticky)
+    int64_t maxRemoteEnd = 0;      //!< highest sequence end the remote sent (FIN included)
+    int64_t remoteFin = -1;        //!< the remote's FIN offset, -1: none
+    bool acceptableRst = false;    //!< an acceptable RST arrived from the remote
+    bool remoteRst = false;        //!< any RST arrived from the remote
+    int64_t lastAck = -1;          //!< the target's last ACK number sent, -1: none
+    int64_t rightEdge = -1;        //!< the target's last advertised window edge, -1: unknown
+    int64_t rcvLimit = -1;         //!< wire end when the target's RST went out (W6)
+    int64_t offloadRcvNxt = 0;     //!< RcvNxt handed over at offload
+    /// Data beyond a hole on the wire: start -> its bytes.
+    std::map<int64_t, std::vector<uint8_t>> ooo;
+    /// The wire's contiguous end at each of its advances, not yet passed by delivery (the E1
+    /// comparison points).
+    std::vector<int64_t> snaps;
     uint32_t snapHead = 0; //!< first live snapshot
 
     // requests
@@ -245,10 +293,14 @@ struct ShadowConnection
     void Compact();
 
     /// Remote data seen on the wire: held beyond a hole, merged into the contiguous stream
-    /// (wire, wireHash, snaps) once the hole is filled.
+    /// (wire, undelivered, snaps) once the hole is filled.
     /// \param offset receive offset of data[0] \param data the bytes \param n how many
     void AddRemoteData(int64_t offset, const uint8_t* data, size_t n);
-    /// The contiguous end advanced: a comparison point (wire, wireHash) for E1.
+    /// The contiguous stream grows by [wire, wire + n): compared with bytes already delivered
+    /// beyond the wire (ahead), the rest kept until delivered. \param p the bytes \param n
+    /// how many
+    void ExtendWire(const uint8_t* p, size_t n);
+    /// The contiguous end advanced: a comparison point for E1.
     void AddSnapshot();
 
     /// The peer acknowledged up to offset a: posted data before it is no longer referenced.
@@ -274,16 +326,20 @@ struct ShadowConnection
     /// A send completed, or was handed back in the terminate's send chain.
     /// \param r the request \param isReturned true: handed back
     void CompleteSend(ShadowSendRequest& r, bool isReturned);
-    /// Bytes delivered by a receive completion: the delivered stream's end and hash.
+    /// Bytes delivered by a receive completion: each compared with the wire's byte at its
+    /// position (deliveredDiffers), or kept (ahead) until the wire shows it.
     /// \param nbl the receive NBL \param bytes bytes delivered
     void AddDelivered(const NetBufferList& nbl, uint64_t bytes);
+    /// Bytes delivered whose content is not known (a receive without its NBL): they count as
+    /// differing (no comparison can pass after them). \param bytes bytes delivered
+    void AddBlindDelivered(uint64_t bytes);
 
     /// The Abort indication: every request outstanding now must complete REQUEST_ABORTED (A8).
     void OnAbortIndicated();
 
-    /// \returns the first live snapshot, after skipping those before the delivered end
-    /// (advances snapHead; the E1 receive comparison points)
-    const std::pair<int64_t, uint64_t>* SnapshotAtDelivered();
+    /// \returns true when the delivered end is a comparison point, after skipping those before
+    /// it (advances snapHead)
+    bool SnapshotAtDelivered();
 
     /// After the comparison at the delivered end: drop the snapshot compared (if any), and the
     /// list once nothing is left.
@@ -424,6 +480,8 @@ class ShadowFrameCache
     std::vector<Slot> m_slots;             //!< by uid % kSlots (allocated at first use)
     std::vector<uint8_t> m_frame;          //!< the frame loaded (swapped into a slot to keep it)
     uint64_t m_reused = 0;                 //!< parses reused
+    /// ns-3's ChecksumEnabled, read at the first parse (global values are set before a run)
+    WireChecksums m_checksums = WireChecksums::NS3_GLOBAL;
 };
 
 /// \ingroup chimney
@@ -481,21 +539,6 @@ ForEachNblRun(const NetBufferList& nbl, uint64_t n, F f)
         n -= take;
     }
 }
-
-/**
- * \ingroup chimney
- * Position-weighted hash mod 2^61-1 of stream bytes (E1/E2 receive direction): the stream is
- * cut into 7-byte words at fixed positions, and the hash is the sum over the bytes of
- * (data[i] + 1) * 256^(p mod 7) * base^(p div 7), p = offset + i: additive over disjoint
- * ranges, and distinct bytes at a position change it (one multiply per 7 bytes).
- * \param data the bytes \param n how many \param offset stream offset of data[0]
- * \returns the hash
- */
-uint64_t ShadowHashRange(const uint8_t* data, size_t n, uint64_t offset);
-
-/// \ingroup chimney
-/// \param a a hash \param b another \returns their sum mod 2^61-1
-uint64_t ShadowHashAdd(uint64_t a, uint64_t b);
 
 /// \ingroup chimney
 /// Evidence text of a request call (findings quote it).

@@ -72,7 +72,7 @@ ChecksumsVerify(const uint8_t* ip, size_t headerLength, size_t totalLength)
 } // namespace
 
 bool
-ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out)
+ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out, WireChecksums checksums)
 {
     if (length < 20 || (data[0] >> 4) != 4)
     {
@@ -93,7 +93,9 @@ ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out)
     }
     // Checksums on (ns-3's global ChecksumEnabled): every sender fills them in, and a receiver
     // drops a corrupted datagram, so an observer must not see it as a segment either.
-    if (Node::ChecksumEnabled() && !ChecksumsVerify(data, headerLength, totalLength))
+    const bool verify = checksums == WireChecksums::NS3_GLOBAL ? Node::ChecksumEnabled()
+                                                               : checksums == WireChecksums::VERIFY;
+    if (verify && !ChecksumsVerify(data, headerLength, totalLength))
     {
         return false;
     }
@@ -103,7 +105,11 @@ ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out)
 }
 
 bool
-ParseWireFrame(const uint8_t* data, size_t length, WireLinkType link, WireSegment& out)
+ParseWireFrame(const uint8_t* data,
+               size_t length,
+               WireLinkType link,
+               WireSegment& out,
+               WireChecksums checksums)
 {
     switch (link)
     {
@@ -112,7 +118,7 @@ ParseWireFrame(const uint8_t* data, size_t length, WireLinkType link, WireSegmen
         {
             return false;
         }
-        return ParseIpv4TcpDatagram(data + 2, length - 2, out);
+        return ParseIpv4TcpDatagram(data + 2, length - 2, out, checksums);
     case WireLinkType::ETHERNET: {
         if (length < 14)
         {
@@ -134,7 +140,7 @@ ParseWireFrame(const uint8_t* data, size_t length, WireLinkType link, WireSegmen
         {
             return false;
         }
-        return ParseIpv4TcpDatagram(data + offset, length - offset, out);
+        return ParseIpv4TcpDatagram(data + offset, length - offset, out, checksums);
     }
     }
     return false;

@@ -26,6 +26,17 @@ enum class WireLinkType : uint8_t
 
 /**
  * \ingroup chimney
+ * \brief Whether a parse verifies the IPv4 and TCP checksums.
+ */
+enum class WireChecksums : uint8_t
+{
+    NS3_GLOBAL, //!< as ns-3's global ChecksumEnabled says now (read on every parse)
+    VERIFY,     //!< verify them
+    IGNORE,     //!< do not
+};
+
+/**
+ * \ingroup chimney
  * \brief A TCP segment read off the wire together with its IPv4 addresses.
  *
  * Parsed from the frame's bytes alone, independently of ns-3's header classes and of the TCP
@@ -44,11 +55,16 @@ struct WireSegment
  * \param data datagram bytes, starting with the IPv4 header
  * \param length number of bytes
  * \param[out] out the segment, valid only when true is returned
- * \returns false for anything but a well-formed, unfragmented IPv4/TCP datagram; when ns-3's
- *          global ChecksumEnabled is set, also for a datagram whose IPv4 header checksum or TCP
+ * \param checksums whether to verify the checksums (default: when ns-3's global
+ *        ChecksumEnabled is set)
+ * \returns false for anything but a well-formed, unfragmented IPv4/TCP datagram; when
+ *          checksums are verified, also for a datagram whose IPv4 header checksum or TCP
  *          checksum does not verify (a receiver drops it: it was never delivered)
  */
-bool ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out);
+bool ParseIpv4TcpDatagram(const uint8_t* data,
+                          size_t length,
+                          WireSegment& out,
+                          WireChecksums checksums = WireChecksums::NS3_GLOBAL);
 
 /**
  * \ingroup chimney
@@ -57,10 +73,15 @@ bool ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out);
  * \param length number of bytes
  * \param link the link framing
  * \param[out] out the segment, valid only when true is returned
+ * \param checksums whether to verify the checksums (see ParseIpv4TcpDatagram())
  * \returns false for frames that are not IPv4/TCP, are malformed or fail their checksums
  *          (see ParseIpv4TcpDatagram())
  */
-bool ParseWireFrame(const uint8_t* data, size_t length, WireLinkType link, WireSegment& out);
+bool ParseWireFrame(const uint8_t* data,
+                    size_t length,
+                    WireLinkType link,
+                    WireSegment& out,
+                    WireChecksums checksums = WireChecksums::NS3_GLOBAL);
 
 /**
  * \ingroup chimney
