@@ -73,20 +73,32 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
                               ChimneyStatus returned)
 {
     ++m_requests;
-    ShadowPendingCall call;
-    if (d->call.valid && d->call.op == op && d->call.handle == handle)
+    // The call in progress, used in place; cleared for the next one however this returns.
+    ShadowPendingCall& call = d->call;
+    if (!call.valid || call.op != op || call.handle != handle)
     {
-        call = std::move(d->call);
-    }
-    else
-    {
+        call.valid = false;
         call.kind = ShadowOpOf(op);
         call.op = op;
         call.handle = handle;
+        call.nbl = nullptr;
+        call.blocks = nullptr;
         call.flags = flags;
-        call.misuse = std::move(d->call.misuse);
     }
-    d->call = ShadowPendingCall();
+
+    struct Clear
+    {
+        ShadowPendingCall& call; //!< the call
+
+        ~Clear()
+        {
+            call.valid = false;
+            call.nbl = nullptr;
+            call.blocks = nullptr;
+            call.misuse.clear();
+        }
+    } clear{call};
+
     const auto text = [&] { return ShadowCallText(op, handle, id, flags, returned); };
     const auto evidence = ChimneyEvidence::Deferred(text);
     const ShadowConnection* c = d->Find(handle);
@@ -432,19 +444,29 @@ ChimneyVerifier::TraceHostSend(ShadowDevice* d, const Ptr<const Packet>& packet)
 void
 ChimneyVerifier::TraceMacTx(ShadowDevice* d, const Ptr<const Packet>& frame)
 {
-    const bool host = frame->GetUid() == d->lastHostUid;
-    DoFrame(*d, frame, host ? FrameDirection::HOST_TX : FrameDirection::TARGET_TX);
+    const uint64_t uid = frame->GetUid();
+    if (uid != d->lastHostUid) // the host's own frames are not the target's behaviour
+    {
+        DoFrame(*d, frame, uid, FrameDirection::TARGET_TX);
+    }
 }
 
 void
 ChimneyVerifier::TraceMacRx(ShadowDevice* d, const Ptr<const Packet>& frame)
 {
-    DoFrame(*d, frame, FrameDirection::RX);
+    DoFrame(*d, frame, frame->GetUid(), FrameDirection::RX);
 }
 
 void
-ChimneyVerifier::DoFrame(ShadowDevice& d, Ptr<const Packet> frame, FrameDirection direction)
+ChimneyVerifier::DoFrame(ShadowDevice& d,
+                         const Ptr<const Packet>& frame,
+                         uint64_t uid,
+                         FrameDirection direction)
 {
+    if (direction == FrameDirection::HOST_TX)
+    {
+        return; // the host's own frames: not the target's behaviour
+    }
     // A look at the tuple first: most frames belong to connections nobody tracks.
     const std::vector<uint8_t>& bytes = m_frames.Load(*frame);
     const uint8_t* b = bytes.data();
@@ -487,10 +509,6 @@ ChimneyVerifier::DoFrame(ShadowDevice& d, Ptr<const Packet> frame, FrameDirectio
     const uint32_t dst = u32(ip + 16);
     const uint16_t sport = static_cast<uint16_t>(b[ip + ihl] << 8 | b[ip + ihl + 1]);
     const uint16_t dport = static_cast<uint16_t>(b[ip + ihl + 2] << 8 | b[ip + ihl + 3]);
-    if (direction == FrameDirection::HOST_TX)
-    {
-        return; // the host's own frames: not the target's behaviour
-    }
     const bool tx = direction != FrameDirection::RX;
     const ShadowTuple key =
         tx ? ShadowTuple{src, dst, sport, dport} : ShadowTuple{dst, src, dport, sport};
@@ -512,7 +530,7 @@ ChimneyVerifier::DoFrame(ShadowDevice& d, Ptr<const Packet> frame, FrameDirectio
         }
     }
     // Parsed once for both devices that see it (the sender's MacTx, the receiver's MacRx).
-    const WireSegment* w = m_frames.Parse(frame->GetUid(), ip == 0, d.link);
+    const WireSegment* w = m_frames.Parse(uid, ip == 0, d.link);
     if (w != nullptr)
     {
         DoSegment(d, *w, direction, key, c);

@@ -596,7 +596,7 @@ ChimneyVerifier::ObserveFrame(Ptr<ChimneyNetDevice> device,
                               Ptr<const Packet> frame,
                               FrameDirection direction)
 {
-    DoFrame(*GetState(device), frame, direction);
+    DoFrame(*GetState(device), frame, frame->GetUid(), direction);
 }
 
 void
