@@ -12,6 +12,8 @@
 //
 //   ./build/examples/chimney-abortive-close --link=p2p --abortAt=0.6 --pcap=out
 
+#include "chimney-example-options.h"
+
 #include "ns3/chimney-module.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"

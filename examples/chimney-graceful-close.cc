@@ -14,6 +14,8 @@
 //
 //   ./build/chimney-graceful-close --link=csma --bytes=50000 --finalBytes=1000 --pcap=out
 
+#include "chimney-example-options.h"
+
 #include "ns3/chimney-module.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"

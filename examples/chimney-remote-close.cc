@@ -13,6 +13,8 @@
 //
 //   ./build/examples/chimney-remote-close --link=csma --pcap=out
 
+#include "chimney-example-options.h"
+
 #include "ns3/chimney-module.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"

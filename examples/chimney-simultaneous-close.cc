@@ -12,6 +12,8 @@
 //
 //   ./build/examples/chimney-simultaneous-close --link=p2p --pcap=out
 
+#include "chimney-example-options.h"
+
 #include "ns3/chimney-module.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"

@@ -12,6 +12,8 @@
 //
 //   ./build/examples/chimney-terminate-mid-transfer --terminateAt=0.7 --pcap=out
 
+#include "chimney-example-options.h"
+
 #include "ns3/chimney-module.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"

@@ -20,7 +20,7 @@
 //   ./build/examples/chimney-verifier-report --deviceAttr=SegmentProcessingTime=10us
 //
 // Scenarios: the entries of ChimneyLifecycleScenarioRegistry()
-// (helper/chimney-lifecycle-scenarios.cc); --help lists them.
+// (scenario/chimney-lifecycle-scenarios.cc); --help lists them.
 
 #include "ns3/chimney-module.h"
 #include "ns3/core-module.h"

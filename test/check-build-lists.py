@@ -16,7 +16,7 @@ import re
 import sys
 
 FILE_RE = re.compile(
-    r"\b((?:(?:model|helper)/(?:[A-Za-z0-9_-]+/)?|test/)[A-Za-z0-9_.-]+\.(?:cc|h))\b")
+    r"\b((?:(?:model|helper|scenario|script)/(?:[A-Za-z0-9_-]+/)?|test/)[A-Za-z0-9_.-]+\.(?:cc|h))\b")
 EXAMPLES_RE = re.compile(r"set\(\s*chimney_examples\s+([^)]*)\)", re.S)
 
 
@@ -39,11 +39,11 @@ def listed_examples(text):
 
 def files_on_disk(root):
     found = set()
-    for folder in ("model", "helper", "test"):
+    for folder in ("model", "helper", "scenario", "script", "test"):
         path = os.path.join(root, folder)
         if not os.path.isdir(path):
             continue
-        # model/ and helper/ may have one level of subfolders (model/defects/); test/ has none
+        # the library's folders may have one level of subfolders (model/defects/); test/ has none
         # that is built (test/fuzz/ is its own build).
         subfolders = [""]
         if folder != "test":

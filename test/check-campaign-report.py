@@ -2,7 +2,7 @@
 """Run the campaign program (what ./run.sh runs) and check its JSON report.
 
 With its defaults the program must exit 0 (no finding, no E1/E2 failure) and its report
-("chimney-campaign-report/1", helper/chimney-campaign-report.h) must list every fault kind as
+("chimney-campaign-report/1", scenario/chimney-campaign-report.h) must list every fault kind as
 fired at least once, none configured-but-never-fired. A bad option must give exit status 1 (as ns-3's CommandLine) and a
 seeded defect exit status 1. --self-test proves the checker rejects broken reports.
 

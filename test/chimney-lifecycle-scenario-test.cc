@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-only
  */
 
-// The registry of lifecycle scenarios (helper/chimney-lifecycle-scenarios.cc): every entry is
+// The registry of lifecycle scenarios (scenario/chimney-lifecycle-scenarios.cc): every entry is
 // named once, described and runnable; ChimneyLifecycleScenarios() and the lookup read it; an
 // unknown name is refused before anything is built. (That every scenario runs clean, with its
 // E1/E2 checks passing, is proven in chimney-verifier-defect-test.cc over the same names.)

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-only
  */
 
-// The scenario builder (helper/chimney-scenario.h):
+// The scenario builder (scenario/chimney-scenario.h):
 //  * every topology x peer kind runs clean on the correct model: zero findings, E1/E2 held on
 //    every connection, every connection ended, offloads happened, nothing held at the end;
 //  * determinism: the same seed gives the same JSON report (without "wall") and the same pcap

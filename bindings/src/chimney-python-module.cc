@@ -14,7 +14,7 @@
 PYBIND11_MODULE(_chimney, m)
 {
     m.doc() = "ns-3 chimney offload scenarios: ScenarioConfig, FaultPlan, run_scenario(), "
-              "ScenarioResult (C++ helper/chimney-scenario.h).";
+              "ScenarioResult (C++ scenario/chimney-scenario.h).";
     ns3::chimneypy::BindConfig(m);
     ns3::chimneypy::BindRun(m);
     ns3::chimneypy::BindScript(m);

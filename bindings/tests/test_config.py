@@ -25,7 +25,7 @@ def cpp_fields(header, struct):
 
 
 def test_every_field_of_the_cpp_structs_is_bound(source_dir):
-    config_fields = cpp_fields(source_dir / "helper/chimney-scenario.h", "ChimneyScenarioConfig")
+    config_fields = cpp_fields(source_dir / "scenario/chimney-scenario.h", "ChimneyScenarioConfig")
     plan_fields = cpp_fields(source_dir / "model/chimney-fault-plan.h", "ChimneyFaultPlan")
     assert "hosts" in config_fields and "faults" in config_fields and "pcapHosts" in config_fields
     assert "lossRate" in plan_fields and "retrieveReasons" in plan_fields

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-only
  */
 
-// libFuzzer target for the chimney script parser (model/chimney-script-parser.cc, plain C++):
+// libFuzzer target for the chimney script parser (script/chimney-script-parser.cc, plain C++):
 // no input crashes it, and every rejection names a line and a column inside the input.
 
 #include "chimney-script.h"

@@ -23,7 +23,7 @@ namespace ns3
  */
 struct ChimneyLifecycleOptions
 {
-    /// A name of ChimneyLifecycleScenarioRegistry() (helper/chimney-lifecycle-scenarios.cc,
+    /// A name of ChimneyLifecycleScenarioRegistry() (scenario/chimney-lifecycle-scenarios.cc,
     /// one entry per scenario with its description).
     std::string scenario = "graceful";
     std::string link = "p2p"; //!< "p2p" or "csma"

@@ -86,7 +86,7 @@ struct ChimneyLifecycleScenario
 
 /**
  * \ingroup chimney
- * \brief Every lifecycle scenario, in a fixed order (helper/chimney-lifecycle-scenarios.cc).
+ * \brief Every lifecycle scenario, in a fixed order (scenario/chimney-lifecycle-scenarios.cc).
  * \returns the registry
  */
 const std::vector<ChimneyLifecycleScenario>& ChimneyLifecycleScenarioRegistry();

@@ -4,15 +4,15 @@
 
 #include "chimney-script-runner.h"
 
-#include "chimney-helper.h"
 #include "chimney-script-run.h"
 #include "chimney-script-tap.h"
-#include "chimney-stack-helper.h"
-#include "chimney-verifier-helper.h"
 
+#include "ns3/chimney-helper.h"
 #include "ns3/chimney-host-stack.h"
 #include "ns3/chimney-net-device.h"
 #include "ns3/chimney-socket.h"
+#include "ns3/chimney-stack-helper.h"
+#include "ns3/chimney-verifier-helper.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-address-helper.h"
