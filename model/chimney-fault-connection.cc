@@ -47,20 +47,12 @@ ChimneyFaultFrame::Parse(Ptr<const Packet> frame, WireLinkType link)
     return true;
 }
 
-std::string
-ChimneyFaultTuple::ToString() const
-{
-    std::ostringstream os;
-    os << Ipv4Address(host) << ':' << hostPort << '>' << Ipv4Address(peer) << ':' << peerPort;
-    return os.str();
-}
-
-ChimneyFaultConnection::ChimneyFaultConnection(const ChimneyFaultTuple& tuple)
+ChimneyFaultConnection::ChimneyFaultConnection(const ChimneyFourTuple& tuple)
     : m_tuple(tuple)
 {
 }
 
-const ChimneyFaultTuple&
+const ChimneyFourTuple&
 ChimneyFaultConnection::Tuple() const
 {
     return m_tuple;
@@ -142,8 +134,8 @@ TcpSegment
 ChimneyFaultConnection::Spoof(uint8_t flags, uint32_t seq) const
 {
     TcpSegment s;
-    s.srcPort = m_tuple.peerPort;
-    s.dstPort = m_tuple.hostPort;
+    s.srcPort = m_tuple.remotePort;
+    s.dstPort = m_tuple.localPort;
     s.seq = seq;
     s.flags = flags;
     s.window = m_peer.window;
@@ -159,8 +151,8 @@ ChimneyFaultConnection::Spoof(uint8_t flags, uint32_t seq) const
 Ptr<Packet>
 ChimneyFaultConnection::ToDatagram(const TcpSegment& segment) const
 {
-    const Ipv4Address source(m_tuple.peer);
-    const Ipv4Address destination(m_tuple.host);
+    const Ipv4Address source(m_tuple.remote);
+    const Ipv4Address destination(m_tuple.local);
     Ptr<Packet> packet = ToPacket(segment, source, destination);
     Ipv4Header ip;
     ip.SetSource(source);

@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_FAULT_CONNECTION_H
 #define CHIMNEY_FAULT_CONNECTION_H
 
+#include "chimney-four-tuple.h"
 #include "wire-segment.h"
 
 #include "ns3/ipv4-address.h"
@@ -42,34 +43,6 @@ struct ChimneyFaultFrame
 
 /**
  * \ingroup chimney
- * \brief A connection's 4-tuple seen from the offloading host.
- */
-struct ChimneyFaultTuple
-{
-    uint32_t host = 0;     //!< the offloading host's address
-    uint32_t peer = 0;     //!< the peer's address
-    uint16_t hostPort = 0; //!< the offloading host's port
-    uint16_t peerPort = 0; //!< the peer's port
-
-    /// \param o other \returns strict weak order (deterministic map keys)
-    bool operator<(const ChimneyFaultTuple& o) const
-    {
-        return std::tie(host, peer, hostPort, peerPort) <
-               std::tie(o.host, o.peer, o.hostPort, o.peerPort);
-    }
-
-    /// \param o other \returns true if equal
-    bool operator==(const ChimneyFaultTuple& o) const
-    {
-        return host == o.host && peer == o.peer && hostPort == o.hostPort && peerPort == o.peerPort;
-    }
-
-    /// \returns "10.1.1.1:49153>10.1.1.2:9"
-    std::string ToString() const;
-};
-
-/**
- * \ingroup chimney
  * \brief What the frames each side sent tell about one connection: sequence numbers, window,
  *        timestamps, FINs and RSTs. The fault injectors learn from this, never from an engine.
  */
@@ -77,10 +50,10 @@ class ChimneyFaultConnection
 {
   public:
     /// \param tuple the connection
-    explicit ChimneyFaultConnection(const ChimneyFaultTuple& tuple);
+    explicit ChimneyFaultConnection(const ChimneyFourTuple& tuple);
 
     /// \returns the connection
-    const ChimneyFaultTuple& Tuple() const;
+    const ChimneyFourTuple& Tuple() const;
 
     /**
      * \brief Learn from a segment as it was sent.
@@ -143,7 +116,7 @@ class ChimneyFaultConnection
         bool rst = false;       //!< sent a RST
     };
 
-    ChimneyFaultTuple m_tuple;
+    ChimneyFourTuple m_tuple;
     Side m_host;
     Side m_peer;
     uint32_t m_frames{0};

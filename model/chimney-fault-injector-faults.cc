@@ -28,7 +28,7 @@ ChimneyFaultInjector::Impl::JudgeAtHost(Link* link, Ptr<const Packet> frame)
         ChimneyFaultFrame f;
         if (f.Parse(frame, link->hostModel->GetLinkType()))
         {
-            const ChimneyFaultTuple t = TupleOf(f.wire, false);
+            const ChimneyFourTuple t = TupleOf(f.wire, false);
             Conn* c = Find(*link, t);
             auto handle = link->hostHandles.find(t);
             if (c && handle != link->hostHandles.end())
@@ -86,7 +86,7 @@ ChimneyFaultInjector::Impl::Judge(Link& link, const ChimneyFaultFrame& f, bool f
     using Action = ChimneyLinkFaultModel::Action;
     ChimneyLinkFaultModel::Verdict v;
     const TcpSegment& s = f.wire.tcp;
-    const ChimneyFaultTuple t = TupleOf(f.wire, fromHost);
+    const ChimneyFourTuple t = TupleOf(f.wire, fromHost);
     Conn* c = Find(link, t);
     const uint32_t node = link.hostNode;
     auto describe = [&t, &s, fromHost]() {
@@ -187,7 +187,7 @@ ChimneyFaultInjector::Impl::Judge(Link& link, const ChimneyFaultFrame& f, bool f
 // ---------------------------------------------------------------------------------------------
 
 void
-ChimneyFaultInjector::Impl::SendSpoof(Link* link, ChimneyFaultTuple t, Spoof kind)
+ChimneyFaultInjector::Impl::SendSpoof(Link* link, ChimneyFourTuple t, Spoof kind)
 {
     Conn* c = Find(*link, t);
     if (!c || c->wire.Finished() || c->spoofedReset || !link->farDevice ||
@@ -261,7 +261,7 @@ ChimneyFaultInjector::Impl::HardwareFailure(Link* link)
 }
 
 void
-ChimneyFaultInjector::Impl::Retrieve(Link* link, ChimneyFaultTuple t)
+ChimneyFaultInjector::Impl::Retrieve(Link* link, ChimneyFourTuple t)
 {
     auto handle = link->targetHandles.find(t);
     Conn* c = Find(*link, t);
@@ -278,26 +278,19 @@ ChimneyFaultInjector::Impl::Retrieve(Link* link, ChimneyFaultTuple t)
 void
 ChimneyFaultInjector::Impl::OnResourceAllocated(Link* link,
                                                 OffloadHandle handle,
-                                                Ipv4Address local,
-                                                uint16_t localPort,
-                                                Ipv4Address remote,
-                                                uint16_t remotePort,
+                                                const ChimneyFourTuple& tuple,
                                                 uint64_t /* bytes */)
 {
-    link->targetHandles[ChimneyFaultTuple{local.Get(), remote.Get(), localPort, remotePort}] =
-        handle;
+    link->targetHandles[tuple] = handle;
 }
 
 void
 ChimneyFaultInjector::Impl::OnResourceFreed(Link* link,
                                             OffloadHandle /* handle */,
-                                            Ipv4Address local,
-                                            uint16_t localPort,
-                                            Ipv4Address remote,
-                                            uint16_t remotePort,
+                                            const ChimneyFourTuple& tuple,
                                             uint64_t /* bytes */)
 {
-    link->targetHandles.erase(ChimneyFaultTuple{local.Get(), remote.Get(), localPort, remotePort});
+    link->targetHandles.erase(tuple);
 }
 
 void
@@ -390,7 +383,7 @@ ChimneyFaultInjector::Impl::OnHostPhase(Link* link,
     {
         return;
     }
-    const ChimneyFaultTuple t{c->local.Get(), c->remote.Get(), c->localPort, c->remotePort};
+    const ChimneyFourTuple t{c->local.Get(), c->remote.Get(), c->localPort, c->remotePort};
     if (to == "ENDED")
     {
         auto it = link->hostHandles.find(t);
@@ -423,7 +416,7 @@ ChimneyFaultInjector::Impl::OnHostCall(Link* link,
     }
     Conn* c =
         Find(*link,
-             ChimneyFaultTuple{hc->local.Get(), hc->remote.Get(), hc->localPort, hc->remotePort});
+             ChimneyFourTuple{hc->local.Get(), hc->remote.Get(), hc->localPort, hc->remotePort});
     if (!c || c->hostFaultDone)
     {
         return;

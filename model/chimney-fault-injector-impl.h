@@ -85,7 +85,7 @@ struct ChimneyFaultInjector::Impl
     /// One connection (one incarnation of a 4-tuple).
     struct Conn
     {
-        explicit Conn(const ChimneyFaultTuple& t)
+        explicit Conn(const ChimneyFourTuple& t)
             : wire(t)
         {
         }
@@ -128,19 +128,19 @@ struct ChimneyFaultInjector::Impl
         uint32_t hostNode = 0;                //!< the host's node id
         uint32_t hostAddress = 0;             //!< the host's IPv4 address (0: not known yet)
         Ptr<ChimneyLinkFaultModel> hostModel; //!< at hostDevice
-        std::map<ChimneyFaultTuple, std::unique_ptr<Conn>> conns; //!< current incarnations
-        uint32_t frames = 0;                                      //!< TCP frames sent on the link
+        std::map<ChimneyFourTuple, std::unique_ptr<Conn>> conns; //!< current incarnations
+        uint32_t frames = 0;                                     //!< TCP frames sent on the link
         uint32_t burstLeft[2] = {0, 0}; //!< frames still lost in a burst, per direction
 
-        Ptr<ChimneyNetDevice> target;                             //!< the offload target
-        std::map<ChimneyFaultTuple, OffloadHandle> targetHandles; //!< offloaded connections
-        Pick hardwareFailure;                                     //!< target.hardware-failure
-        bool slow = false;                                        //!< target.slow-completion picked
+        Ptr<ChimneyNetDevice> target;                            //!< the offload target
+        std::map<ChimneyFourTuple, OffloadHandle> targetHandles; //!< offloaded connections
+        Pick hardwareFailure;                                    //!< target.hardware-failure
+        bool slow = false;                                       //!< target.slow-completion picked
         bool slowFired = false; //!< ... and a completion was delayed
 
-        Ptr<ChimneyHostStack> stack;                            //!< the host stack
-        std::map<ChimneyFaultTuple, OffloadHandle> hostHandles; //!< host stack connections
-        Pick uploadAll;                                         //!< host.upload-all
+        Ptr<ChimneyHostStack> stack;                           //!< the host stack
+        std::map<ChimneyFourTuple, OffloadHandle> hostHandles; //!< host stack connections
+        Pick uploadAll;                                        //!< host.upload-all
     };
 
     /// A far device's model: it may serve several links (a CSMA segment's peer, a router).
@@ -168,15 +168,15 @@ struct ChimneyFaultInjector::Impl
     Link& GetLink(Ptr<NetDevice> hostDevice);
     bool Draw(double rate);
     uint32_t DrawAfter(uint32_t first, uint32_t last, uint32_t base);
-    Conn* Find(Link& link, const ChimneyFaultTuple& t);
-    static ChimneyFaultTuple TupleOf(const WireSegment& w, bool fromHost);
+    Conn* Find(Link& link, const ChimneyFourTuple& t);
+    static ChimneyFourTuple TupleOf(const WireSegment& w, bool fromHost);
     void LearnHostAddress(Link& link);
 
     // --- observation (frames as sent) ---
     void OnHostTx(Link* link, Ptr<const Packet> frame);
     void OnFarTx(Far* far, Ptr<const Packet> frame);
     void OnSent(Link& link, const ChimneyFaultFrame& f, bool fromHost);
-    Conn& NewConn(Link& link, const ChimneyFaultTuple& t);
+    Conn& NewConn(Link& link, const ChimneyFourTuple& t);
     void LinkTriggers(Link& link);
     void ConnTriggers(Link& link, Conn& c, const TcpSegment& s, bool fromHost);
 
@@ -186,26 +186,20 @@ struct ChimneyFaultInjector::Impl
     ChimneyLinkFaultModel::Verdict Judge(Link& link, const ChimneyFaultFrame& f, bool fromHost);
 
     // --- peer, target and host actions ---
-    void SendSpoof(Link* link, ChimneyFaultTuple t, Spoof kind);
-    void RacingTerminate(Link* link, ChimneyFaultTuple t);
+    void SendSpoof(Link* link, ChimneyFourTuple t, Spoof kind);
+    void RacingTerminate(Link* link, ChimneyFourTuple t);
     void HardwareFailure(Link* link);
-    void Retrieve(Link* link, ChimneyFaultTuple t);
+    void Retrieve(Link* link, ChimneyFourTuple t);
     void UploadAll(Link* link);
     void TerminateFault(Link* link, OffloadHandle handle, std::string kind);
     void AbortFault(Link* link, OffloadHandle handle);
     void OnResourceAllocated(Link* link,
                              OffloadHandle handle,
-                             Ipv4Address local,
-                             uint16_t localPort,
-                             Ipv4Address remote,
-                             uint16_t remotePort,
+                             const ChimneyFourTuple& tuple,
                              uint64_t bytes);
     void OnResourceFreed(Link* link,
                          OffloadHandle handle,
-                         Ipv4Address local,
-                         uint16_t localPort,
-                         Ipv4Address remote,
-                         uint16_t remotePort,
+                         const ChimneyFourTuple& tuple,
                          uint64_t bytes);
     void OnTargetCompletion(Link* link,
                             std::string operation,

@@ -61,20 +61,20 @@ ChimneyFaultInjector::Impl::DrawAfter(uint32_t first, uint32_t last, uint32_t ba
 }
 
 ChimneyFaultInjector::Impl::Conn*
-ChimneyFaultInjector::Impl::Find(Link& link, const ChimneyFaultTuple& t)
+ChimneyFaultInjector::Impl::Find(Link& link, const ChimneyFourTuple& t)
 {
     auto it = link.conns.find(t);
     return it == link.conns.end() ? nullptr : it->second.get();
 }
 
-ChimneyFaultTuple
+ChimneyFourTuple
 ChimneyFaultInjector::Impl::TupleOf(const WireSegment& w, bool fromHost)
 {
-    ChimneyFaultTuple t;
-    t.host = fromHost ? w.srcAddress : w.dstAddress;
-    t.peer = fromHost ? w.dstAddress : w.srcAddress;
-    t.hostPort = fromHost ? w.tcp.srcPort : w.tcp.dstPort;
-    t.peerPort = fromHost ? w.tcp.dstPort : w.tcp.srcPort;
+    ChimneyFourTuple t;
+    t.local = fromHost ? w.srcAddress : w.dstAddress;
+    t.remote = fromHost ? w.dstAddress : w.srcAddress;
+    t.localPort = fromHost ? w.tcp.srcPort : w.tcp.dstPort;
+    t.remotePort = fromHost ? w.tcp.dstPort : w.tcp.srcPort;
     return t;
 }
 
@@ -147,7 +147,7 @@ ChimneyFaultInjector::Impl::OnFarTx(Far* far, Ptr<const Packet> frame)
 }
 
 ChimneyFaultInjector::Impl::Conn&
-ChimneyFaultInjector::Impl::NewConn(Link& link, const ChimneyFaultTuple& t)
+ChimneyFaultInjector::Impl::NewConn(Link& link, const ChimneyFourTuple& t)
 {
     auto c = std::make_unique<Conn>(t);
     const uint32_t base = 0;
@@ -194,7 +194,7 @@ void
 ChimneyFaultInjector::Impl::OnSent(Link& link, const ChimneyFaultFrame& f, bool fromHost)
 {
     const TcpSegment& s = f.wire.tcp;
-    const ChimneyFaultTuple t = TupleOf(f.wire, fromHost);
+    const ChimneyFourTuple t = TupleOf(f.wire, fromHost);
     Conn* c = Find(link, t);
     const bool opening = s.Has(TcpSegment::SYN) && !s.Has(TcpSegment::ACK);
     if (opening && (!c || c->wire.Finished() || c->wire.Frames() > 2))
@@ -242,7 +242,7 @@ ChimneyFaultInjector::Impl::LinkTriggers(Link& link)
 void
 ChimneyFaultInjector::Impl::ConnTriggers(Link& link, Conn& c, const TcpSegment& s, bool fromHost)
 {
-    const ChimneyFaultTuple& t = c.wire.Tuple();
+    const ChimneyFourTuple& t = c.wire.Tuple();
     if (fromHost && s.Has(TcpSegment::FIN) && c.terminateAfterFin && !c.finTriggerDone)
     {
         auto handle = link.hostHandles.find(t);

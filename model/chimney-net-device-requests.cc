@@ -174,7 +174,7 @@ ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
                       "offload request without a TCP block");
     }
     std::unordered_set<OffloadHandle> handles;
-    std::unordered_set<FourTuple, FourTupleHash> tuples;
+    std::unordered_set<ChimneyFourTuple, ChimneyFourTupleHash> tuples;
     for (const auto& neighbor : blocks->neighbors)
     {
         for (const auto& path : neighbor.paths)
@@ -203,10 +203,10 @@ ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
                                   ChimneyStatus::INVALID_STATE,
                                   why.str());
                 }
-                const FourTuple key{path.source.Get(),
-                                    path.destination.Get(),
-                                    tcp.localPort,
-                                    tcp.remotePort};
+                const ChimneyFourTuple key{path.source.Get(),
+                                           path.destination.Get(),
+                                           tcp.localPort,
+                                           tcp.remotePort};
                 if (m_connections.count(tcp.handle) != 0 ||
                     m_offloadsInProgress.count(tcp.handle) != 0 ||
                     !handles.insert(tcp.handle).second || m_table.count(key) != 0 ||
@@ -247,10 +247,10 @@ ChimneyNetDevice::DoInitiateOffload(Ptr<OffloadBlockList> blocks)
             for (auto& tcp : path.connections)
             {
                 m_offloadsInProgress.erase(tcp.handle);
-                const FourTuple key{path.source.Get(),
-                                    path.destination.Get(),
-                                    tcp.localPort,
-                                    tcp.remotePort};
+                const ChimneyFourTuple key{path.source.Get(),
+                                           path.destination.Get(),
+                                           tcp.localPort,
+                                           tcp.remotePort};
                 const bool full =
                     m_connections.size() >= m_maxConnections && !m_defect->IgnoresCapacity();
                 if (m_failed)
@@ -275,8 +275,8 @@ ChimneyNetDevice::DoInitiateOffload(Ptr<OffloadBlockList> blocks)
                                                                             now));
                     c->linkAddress = neighbor.linkAddress;
                     c->serial = m_nextSerial++;
-                    c->localAddress = key.localAddress;
-                    c->remoteAddress = key.remoteAddress;
+                    c->localAddress = key.local;
+                    c->remoteAddress = key.remote;
                     c->handle = tcp.handle;
                     c->ttl = tcp.cached.ttl;
                     c->tos = tcp.cached.tos;
@@ -296,12 +296,7 @@ ChimneyNetDevice::DoInitiateOffload(Ptr<OffloadBlockList> blocks)
                     const uint64_t bytes = GetConnectionStateSize();
                     ++m_resourcesHeld;
                     m_resourceBytesHeld += bytes;
-                    m_resourceAllocatedTrace(tcp.handle,
-                                             path.source,
-                                             tcp.localPort,
-                                             path.destination,
-                                             tcp.remotePort,
-                                             bytes);
+                    m_resourceAllocatedTrace(tcp.handle, key, bytes);
                     created.push_back(raw);
                     tcp.status = ChimneyStatus::SUCCESS;
                 }
@@ -742,10 +737,10 @@ ChimneyNetDevice::CompleteTerminate(Ptr<OffloadBlockList> blocks)
             if (m_defect->FreesLedgerAtTerminate(c))
             {
                 FreeLedgerEntry(tcp.handle,
-                                path.source,
-                                tcp.localPort,
-                                path.destination,
-                                tcp.remotePort);
+                                ChimneyFourTuple{path.source.Get(),
+                                                 path.destination.Get(),
+                                                 tcp.localPort,
+                                                 tcp.remotePort});
             }
             c.timer.Cancel();
             m_defect->OnTerminated(it->second);

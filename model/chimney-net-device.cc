@@ -72,17 +72,6 @@ MakeDefectAccessor()
 
 } // namespace
 
-size_t
-ChimneyNetDevice::FourTupleHash::operator()(const FourTuple& t) const
-{
-    uint64_t x = (static_cast<uint64_t>(t.localAddress) << 32) ^ t.remoteAddress;
-    x ^= (static_cast<uint64_t>(t.localPort) << 48) ^ (static_cast<uint64_t>(t.remotePort) << 16);
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return static_cast<size_t>(x ^ (x >> 31));
-}
-
 TypeId
 ChimneyNetDevice::GetTypeId()
 {
@@ -438,7 +427,9 @@ ChimneyNetDevice::SupportsSendFrom() const
 // ---------------------------------------------------------------------------------------------
 
 bool
-ChimneyNetDevice::PeekFourTuple(Ptr<const Packet> packet, FourTuple& key, uint8_t& tcpFlags) const
+ChimneyNetDevice::PeekFourTuple(Ptr<const Packet> packet,
+                                ChimneyFourTuple& key,
+                                uint8_t& tcpFlags) const
 {
     uint8_t b[80]; // the largest IPv4 header (60) and the TCP header up to its flags
     const uint32_t n = packet->CopyData(b, sizeof(b));
@@ -456,8 +447,8 @@ ChimneyNetDevice::PeekFourTuple(Ptr<const Packet> packet, FourTuple& key, uint8_
         return static_cast<uint32_t>(b[o]) << 24 | static_cast<uint32_t>(b[o + 1]) << 16 |
                static_cast<uint32_t>(b[o + 2]) << 8 | b[o + 3];
     };
-    key.remoteAddress = u32(12);
-    key.localAddress = u32(16);
+    key.remote = u32(12);
+    key.local = u32(16);
     key.remotePort = static_cast<uint16_t>(b[ihl] << 8 | b[ihl + 1]);
     key.localPort = static_cast<uint16_t>(b[ihl + 2] << 8 | b[ihl + 3]);
     tcpFlags = n >= ihl + 14 ? b[ihl + 13] : 0;
@@ -471,7 +462,7 @@ ChimneyNetDevice::Lookup(Ptr<const Packet> packet, uint16_t protocol, uint8_t& t
     {
         return nullptr;
     }
-    FourTuple key;
+    ChimneyFourTuple key;
     if (!PeekFourTuple(packet, key, tcpFlags))
     {
         return nullptr;
@@ -616,10 +607,13 @@ ChimneyNetDevice::Detach(Connection& c)
     }
 }
 
-ChimneyNetDevice::FourTuple
+ChimneyFourTuple
 ChimneyNetDevice::KeyOf(const Connection& c)
 {
-    return FourTuple{c.localAddress, c.remoteAddress, c.engine.LocalPort(), c.engine.RemotePort()};
+    return ChimneyFourTuple{c.localAddress,
+                            c.remoteAddress,
+                            c.engine.LocalPort(),
+                            c.engine.RemotePort()};
 }
 
 void
@@ -750,7 +744,7 @@ ChimneyNetDevice::GetConnectionStateSize()
     // The record, plus one node and one bucket pointer in each of the two hash tables
     // (libstdc++ nodes: next pointer, value, cached hash).
     const size_t handleNode = sizeof(void*) + sizeof(OffloadHandle) + sizeof(void*) + 8;
-    const size_t tupleNode = sizeof(void*) + sizeof(FourTuple) + sizeof(void*) + 8;
+    const size_t tupleNode = sizeof(void*) + sizeof(ChimneyFourTuple) + sizeof(void*) + 8;
     return static_cast<uint32_t>(sizeof(Connection) + handleNode + tupleNode + 2 * sizeof(void*));
 }
 
@@ -794,16 +788,12 @@ ChimneyNetDevice::GetDefectValue() const
 }
 
 void
-ChimneyNetDevice::FreeLedgerEntry(OffloadHandle handle,
-                                  Ipv4Address local,
-                                  uint16_t localPort,
-                                  Ipv4Address remote,
-                                  uint16_t remotePort)
+ChimneyNetDevice::FreeLedgerEntry(OffloadHandle handle, const ChimneyFourTuple& tuple)
 {
     const uint64_t bytes = GetConnectionStateSize();
     --m_resourcesHeld;
     m_resourceBytesHeld -= bytes;
-    m_resourceFreedTrace(handle, local, localPort, remote, remotePort, bytes);
+    m_resourceFreedTrace(handle, tuple, bytes);
 }
 
 } // namespace ns3

@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_NET_DEVICE_H
 #define CHIMNEY_NET_DEVICE_H
 
+#include "chimney-four-tuple.h"
 #include "chimney-interface.h"
 #include "tcp-engine.h"
 
@@ -277,17 +278,11 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     /**
      * TracedCallback signature of ResourceAllocated and ResourceFreed.
      * \param handle the connection
-     * \param local local address
-     * \param localPort local port
-     * \param remote remote address
-     * \param remotePort remote port
+     * \param tuple its 4-tuple, local = this node
      * \param bytes bytes the entry accounts for
      */
     typedef void (*ResourceTracedCallback)(OffloadHandle handle,
-                                           Ipv4Address local,
-                                           uint16_t localPort,
-                                           Ipv4Address remote,
-                                           uint16_t remotePort,
+                                           const ChimneyFourTuple& tuple,
                                            uint64_t bytes);
 
     /**
@@ -333,29 +328,6 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     friend class ChimneyOffloadConnection; // completes, indicates and transmits through us
     using Connection = ChimneyOffloadConnection;
 
-    /// 4-tuple of an offloaded connection, as seen from this node.
-    struct FourTuple
-    {
-        uint32_t localAddress;  //!< our IPv4 address
-        uint32_t remoteAddress; //!< the peer's IPv4 address
-        uint16_t localPort;     //!< our port
-        uint16_t remotePort;    //!< the peer's port
-
-        /// \param o other \returns true if equal
-        bool operator==(const FourTuple& o) const
-        {
-            return localAddress == o.localAddress && remoteAddress == o.remoteAddress &&
-                   localPort == o.localPort && remotePort == o.remotePort;
-        }
-    };
-
-    /// splitmix64 finalizer over the packed 4-tuple.
-    struct FourTupleHash
-    {
-        /// \param t the tuple \returns the hash
-        size_t operator()(const FourTuple& t) const;
-    };
-
     /// A terminate request in progress.
     struct PendingTerminate
     {
@@ -375,7 +347,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
                                  const Address& from,
                                  const Address& to,
                                  PacketType type);
-    bool PeekFourTuple(Ptr<const Packet> packet, FourTuple& key, uint8_t& tcpFlags) const;
+    bool PeekFourTuple(Ptr<const Packet> packet, ChimneyFourTuple& key, uint8_t& tcpFlags) const;
     Connection* Lookup(Ptr<const Packet> packet, uint16_t protocol, uint8_t& tcpFlags);
     bool TakesFrame(const Connection& c, uint8_t tcpFlags) const;
     void DeliverToEngine(Connection& c, Ptr<const Packet> packet);
@@ -386,7 +358,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     /// \param c a connection leaving the offload table (terminate acted on)
     void Detach(Connection& c);
     /// \param c a connection \returns its offload-table key
-    static FourTuple KeyOf(const Connection& c);
+    static ChimneyFourTuple KeyOf(const Connection& c);
     /**
      * \brief Put one of an offloaded connection's segments on the wire (IPv4 header built here).
      * \param c the connection
@@ -395,11 +367,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     void SendSegment(Connection& c, const TcpSegment& segment);
     TcpEngineConfig EngineConfig(const TcpOffloadBlock& block) const;
     /// R2: release one connection's ledger entry and report it through ResourceFreed.
-    void FreeLedgerEntry(OffloadHandle handle,
-                         Ipv4Address local,
-                         uint16_t localPort,
-                         Ipv4Address remote,
-                         uint16_t remotePort);
+    void FreeLedgerEntry(OffloadHandle handle, const ChimneyFourTuple& tuple);
     // --- request actions (after RequestLatency) ---
     void DoInitiateOffload(Ptr<OffloadBlockList> blocks);
     void DoSend(OffloadHandle handle, uint64_t serial, std::vector<Ptr<NetBufferList>> nbls);
@@ -479,7 +447,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     /// Owner of every connection from offload success to terminate completion, by handle.
     std::unordered_map<OffloadHandle, std::unique_ptr<Connection>> m_connections;
     /// The offload table: connections that receive from the wire.
-    std::unordered_map<FourTuple, Connection*, FourTupleHash> m_table;
+    std::unordered_map<ChimneyFourTuple, Connection*, ChimneyFourTupleHash> m_table;
     /// Handles whose offload was requested and has not been acted on yet.
     std::unordered_set<OffloadHandle> m_offloadsInProgress;
     /// Terminates accepted and not yet completed.
@@ -498,10 +466,8 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     TracedCallback<std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus> m_requestTrace;
     TracedCallback<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_completionTrace;
     TracedCallback<OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_indicationTrace;
-    TracedCallback<OffloadHandle, Ipv4Address, uint16_t, Ipv4Address, uint16_t, uint64_t>
-        m_resourceAllocatedTrace;
-    TracedCallback<OffloadHandle, Ipv4Address, uint16_t, Ipv4Address, uint16_t, uint64_t>
-        m_resourceFreedTrace;
+    TracedCallback<OffloadHandle, const ChimneyFourTuple&, uint64_t> m_resourceAllocatedTrace;
+    TracedCallback<OffloadHandle, const ChimneyFourTuple&, uint64_t> m_resourceFreedTrace;
     /// Observation only: the request objects (RequestObjects).
     TracedCallback<std::string,
                    OffloadHandle,

@@ -674,11 +674,7 @@ ChimneyOffloadConnection::Indicate(ChimneyEvent event, ChimneyUploadReason reaso
 void
 ChimneyOffloadConnection::FreeLedgerEntry()
 {
-    device->FreeLedgerEntry(handle,
-                            Ipv4Address(localAddress),
-                            engine.LocalPort(),
-                            Ipv4Address(remoteAddress),
-                            engine.RemotePort());
+    device->FreeLedgerEntry(handle, ChimneyNetDevice::KeyOf(*this));
 }
 
 // ---------------------------------------------------------------------------------------------

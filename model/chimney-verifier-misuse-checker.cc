@@ -38,17 +38,17 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
             return "H7";
         }
         std::vector<OffloadHandle> handles;
-        std::vector<ShadowTuple> tuples;
+        std::vector<ChimneyFourTuple> tuples;
         for (const auto& n : call.blocks->neighbors)
         {
             for (const auto& p : n.paths)
             {
                 for (const auto& t : p.connections)
                 {
-                    const ShadowTuple key{p.source.Get(),
-                                          p.destination.Get(),
-                                          t.localPort,
-                                          t.remotePort};
+                    const ChimneyFourTuple key{p.source.Get(),
+                                               p.destination.Get(),
+                                               t.localPort,
+                                               t.remotePort};
                     if (t.handle == INVALID_OFFLOAD_HANDLE)
                     {
                         *why = "offload of the invalid handle 0";

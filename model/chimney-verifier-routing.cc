@@ -384,16 +384,13 @@ ChimneyVerifier::TraceIndication(ShadowDevice* d,
 void
 ChimneyVerifier::TraceAllocated(ShadowDevice* d,
                                 OffloadHandle handle,
-                                Ipv4Address local,
-                                uint16_t localPort,
-                                Ipv4Address remote,
-                                uint16_t remotePort,
+                                const ChimneyFourTuple& tuple,
                                 uint64_t /* bytes */)
 {
     const auto text = [&] {
         std::ostringstream e;
-        e << "ResourceAllocated(h=" << handle << " " << local << ":" << localPort << " > " << remote
-          << ":" << remotePort << ")";
+        e << "ResourceAllocated(h=" << handle << " " << tuple.LocalAddress() << ":"
+          << tuple.localPort << " > " << tuple.RemoteAddress() << ":" << tuple.remotePort << ")";
         return e.str();
     };
     ShadowConnection* c = d->Find(handle);
@@ -411,16 +408,13 @@ ChimneyVerifier::TraceAllocated(ShadowDevice* d,
 void
 ChimneyVerifier::TraceFreed(ShadowDevice* d,
                             OffloadHandle handle,
-                            Ipv4Address local,
-                            uint16_t localPort,
-                            Ipv4Address remote,
-                            uint16_t remotePort,
+                            const ChimneyFourTuple& tuple,
                             uint64_t /* bytes */)
 {
     const auto text = [&] {
         std::ostringstream e;
-        e << "ResourceFreed(h=" << handle << " " << local << ":" << localPort << " > " << remote
-          << ":" << remotePort << ")";
+        e << "ResourceFreed(h=" << handle << " " << tuple.LocalAddress() << ":" << tuple.localPort
+          << " > " << tuple.RemoteAddress() << ":" << tuple.remotePort << ")";
         return e.str();
     };
     ShadowConnection* c = d->Find(handle);
@@ -510,8 +504,8 @@ ChimneyVerifier::DoFrame(ShadowDevice& d,
     const uint16_t sport = static_cast<uint16_t>(b[ip + ihl] << 8 | b[ip + ihl + 1]);
     const uint16_t dport = static_cast<uint16_t>(b[ip + ihl + 2] << 8 | b[ip + ihl + 3]);
     const bool tx = direction != FrameDirection::RX;
-    const ShadowTuple key =
-        tx ? ShadowTuple{src, dst, sport, dport} : ShadowTuple{dst, src, dport, sport};
+    const ChimneyFourTuple key =
+        tx ? ChimneyFourTuple{src, dst, sport, dport} : ChimneyFourTuple{dst, src, dport, sport};
     auto it = d.byTuple.find(key);
     ShadowConnection* c = it == d.byTuple.end() ? nullptr : it->second;
     if (c == nullptr)
@@ -541,9 +535,9 @@ void
 ChimneyVerifier::DoSegment(ShadowDevice& d, const WireSegment& w, FrameDirection direction)
 {
     const bool tx = direction != FrameDirection::RX;
-    const ShadowTuple key =
-        tx ? ShadowTuple{w.srcAddress, w.dstAddress, w.tcp.srcPort, w.tcp.dstPort}
-           : ShadowTuple{w.dstAddress, w.srcAddress, w.tcp.dstPort, w.tcp.srcPort};
+    const ChimneyFourTuple key =
+        tx ? ChimneyFourTuple{w.srcAddress, w.dstAddress, w.tcp.srcPort, w.tcp.dstPort}
+           : ChimneyFourTuple{w.dstAddress, w.srcAddress, w.tcp.dstPort, w.tcp.srcPort};
     auto it = d.byTuple.find(key);
     DoSegment(d, w, direction, key, it == d.byTuple.end() ? nullptr : it->second);
 }
@@ -552,7 +546,7 @@ void
 ChimneyVerifier::DoSegment(ShadowDevice& d,
                            const WireSegment& w,
                            FrameDirection direction,
-                           const ShadowTuple& key,
+                           const ChimneyFourTuple& key,
                            ShadowConnection* found)
 {
     ++m_segments;

@@ -463,7 +463,8 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
             }
             auto c = std::make_unique<ShadowConnection>();
             c->handle = t.handle;
-            c->tuple = ShadowTuple{p.source.Get(), p.destination.Get(), t.localPort, t.remotePort};
+            c->tuple =
+                ChimneyFourTuple{p.source.Get(), p.destination.Get(), t.localPort, t.remotePort};
             const TcpDelegatedState& s = t.delegated;
             c->offloadList = call.blocks;
             c->finAtOffload = s.finRequested;

@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_VERIFIER_SHADOW_H
 #define CHIMNEY_VERIFIER_SHADOW_H
 
+#include "chimney-four-tuple.h"
 #include "chimney-status.h"
 #include "chimney-types.h"
 #include "net-buffer-list.h"
@@ -37,39 +38,6 @@ namespace ns3
 {
 
 class ChimneyNetDevice;
-
-/// \ingroup chimney
-/// 4-tuple as seen from the target.
-struct ShadowTuple
-{
-    uint32_t local = 0;      //!< local address
-    uint32_t remote = 0;     //!< remote address
-    uint16_t localPort = 0;  //!< local port
-    uint16_t remotePort = 0; //!< remote port
-
-    /// \param o other \returns true if equal
-    bool operator==(const ShadowTuple& o) const
-    {
-        return local == o.local && remote == o.remote && localPort == o.localPort &&
-               remotePort == o.remotePort;
-    }
-};
-
-/// \ingroup chimney
-/// splitmix64 over the packed tuple.
-struct ShadowTupleHash
-{
-    /// \param t the tuple \returns its hash
-    size_t operator()(const ShadowTuple& t) const
-    {
-        uint64_t x = (static_cast<uint64_t>(t.local) << 32) ^ t.remote;
-        x ^= (static_cast<uint64_t>(t.localPort) << 48) ^ (static_cast<uint64_t>(t.remotePort));
-        x += 0x9e3779b97f4a7c15ULL;
-        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-        return static_cast<size_t>(x ^ (x >> 31));
-    }
-};
 
 /// \ingroup chimney
 /// \param seq a 32-bit sequence number \param base offset 0's \param ref a nearby offset
@@ -188,7 +156,7 @@ struct ShadowConnection
     };
 
     OffloadHandle handle = INVALID_OFFLOAD_HANDLE; //!< device-level handle
-    ShadowTuple tuple;                             //!< 4-tuple
+    ChimneyFourTuple tuple;                        //!< 4-tuple
     Phase phase = OFFLOADING;                      //!< where it is
     /// Catalog IDs already reported on it (bits): the finding collector's repeat suppression,
     /// not a fact; mutable so that checkers can report on a record they only read.
@@ -398,13 +366,13 @@ struct ShadowDevice
     /// Live records.
     std::unordered_map<OffloadHandle, std::unique_ptr<ShadowConnection>> byHandle;
     /// Same, by tuple.
-    std::unordered_map<ShadowTuple, ShadowConnection*, ShadowTupleHash> byTuple;
+    std::unordered_map<ChimneyFourTuple, ShadowConnection*, ChimneyFourTupleHash> byTuple;
     /// Handles whose terminate completed.
-    std::unordered_map<OffloadHandle, ShadowTuple> terminated;
+    std::unordered_map<OffloadHandle, ChimneyFourTuple> terminated;
     /// Same, by tuple.
-    std::unordered_map<ShadowTuple, OffloadHandle, ShadowTupleHash> terminatedTuples;
+    std::unordered_map<ChimneyFourTuple, OffloadHandle, ChimneyFourTupleHash> terminatedTuples;
     /// Offloads that failed.
-    std::unordered_map<ShadowTuple, OffloadHandle, ShadowTupleHash> failedTuples;
+    std::unordered_map<ChimneyFourTuple, OffloadHandle, ChimneyFourTupleHash> failedTuples;
     std::multimap<uint64_t, Ptr<const OffloadBlockList>> lists; //!< list requests by id
     ShadowHost* host = nullptr;                                 //!< its node's host stack
 

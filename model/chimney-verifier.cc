@@ -180,7 +180,6 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
         NS_ABORT_MSG_IF(!source->TraceConnectWithoutContext(name, callback),
                         "ChimneyVerifier: cannot connect to trace source " << name);
     };
-    using Ipv4 = Ipv4Address;
     connect(device,
             "RequestObjects",
             Sink<std::string,
@@ -212,16 +211,14 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
         Sink<std::string, OffloadHandle, std::string>(this, &ChimneyVerifier::TraceHostMisuse, s));
     connect(device,
             "ResourceAllocated",
-            Sink<OffloadHandle, Ipv4, uint16_t, Ipv4, uint16_t, uint64_t>(
-                this,
-                &ChimneyVerifier::TraceAllocated,
-                s));
-    connect(
-        device,
-        "ResourceFreed",
-        Sink<OffloadHandle, Ipv4, uint16_t, Ipv4, uint16_t, uint64_t>(this,
-                                                                      &ChimneyVerifier::TraceFreed,
-                                                                      s));
+            Sink<OffloadHandle, const ChimneyFourTuple&, uint64_t>(this,
+                                                                   &ChimneyVerifier::TraceAllocated,
+                                                                   s));
+    connect(device,
+            "ResourceFreed",
+            Sink<OffloadHandle, const ChimneyFourTuple&, uint64_t>(this,
+                                                                   &ChimneyVerifier::TraceFreed,
+                                                                   s));
     connect(device, "HostSend", Sink<Ptr<const Packet>>(this, &ChimneyVerifier::TraceHostSend, s));
     Ptr<NetDevice> inner = device->GetInnerDevice();
     NS_ABORT_MSG_IF(!inner, "ChimneyVerifier::AttachDevice: no inner link device");
@@ -400,7 +397,7 @@ ChimneyVerifier::DoReport(const std::string& id,
         f.device = d->name;
     }
     f.handle = c != nullptr ? c->handle : handle;
-    ShadowTuple t;
+    ChimneyFourTuple t;
     bool haveTuple = false;
     if (c != nullptr)
     {
@@ -574,20 +571,17 @@ void
 ChimneyVerifier::ObserveResource(Ptr<ChimneyNetDevice> device,
                                  bool allocated,
                                  OffloadHandle handle,
-                                 Ipv4Address local,
-                                 uint16_t localPort,
-                                 Ipv4Address remote,
-                                 uint16_t remotePort,
+                                 const ChimneyFourTuple& tuple,
                                  uint64_t bytes)
 {
     ShadowDevice* d = GetState(device);
     if (allocated)
     {
-        TraceAllocated(d, handle, local, localPort, remote, remotePort, bytes);
+        TraceAllocated(d, handle, tuple, bytes);
     }
     else
     {
-        TraceFreed(d, handle, local, localPort, remote, remotePort, bytes);
+        TraceFreed(d, handle, tuple, bytes);
     }
 }
 

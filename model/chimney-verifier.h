@@ -275,19 +275,13 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
      * \param device the target
      * \param allocated true: allocated; false: freed
      * \param handle the connection
-     * \param local local address
-     * \param localPort local port
-     * \param remote remote address
-     * \param remotePort remote port
+     * \param tuple its 4-tuple, local = the target's node
      * \param bytes bytes accounted
      */
     void ObserveResource(Ptr<ChimneyNetDevice> device,
                          bool allocated,
                          OffloadHandle handle,
-                         Ipv4Address local,
-                         uint16_t localPort,
-                         Ipv4Address remote,
-                         uint16_t remotePort,
+                         const ChimneyFourTuple& tuple,
                          uint64_t bytes);
 
     /**
@@ -415,17 +409,11 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                          const std::string& text);
     void TraceAllocated(ShadowDevice* d,
                         OffloadHandle handle,
-                        Ipv4Address local,
-                        uint16_t localPort,
-                        Ipv4Address remote,
-                        uint16_t remotePort,
+                        const ChimneyFourTuple& tuple,
                         uint64_t bytes);
     void TraceFreed(ShadowDevice* d,
                     OffloadHandle handle,
-                    Ipv4Address local,
-                    uint16_t localPort,
-                    Ipv4Address remote,
-                    uint16_t remotePort,
+                    const ChimneyFourTuple& tuple,
                     uint64_t bytes);
     void TraceHostSend(ShadowDevice* d, const Ptr<const Packet>& packet);
     void TraceMacTx(ShadowDevice* d, const Ptr<const Packet>& frame);
@@ -498,7 +486,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     void DoSegment(ShadowDevice& d,
                    const WireSegment& w,
                    FrameDirection direction,
-                   const ShadowTuple& key,
+                   const ChimneyFourTuple& key,
                    ShadowConnection* found);
     void TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s);
     void RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s);

@@ -114,10 +114,7 @@ class ChimneyDeviceTest : public ChimneyDeviceFixture
 
     static void OnResource(std::vector<std::pair<Time, OffloadHandle>>* log,
                            OffloadHandle h,
-                           Ipv4Address,
-                           uint16_t,
-                           Ipv4Address,
-                           uint16_t,
+                           const ChimneyFourTuple&,
                            uint64_t)
     {
         log->push_back({Simulator::Now(), h});

@@ -285,14 +285,12 @@ class VerifierSyntheticTest : public ::testing::Test
 
     void Ledger(bool allocated, OffloadHandle h = kH)
     {
-        verifier->ObserveResource(device,
-                                  allocated,
-                                  h,
-                                  local,
-                                  LocalPort(h),
-                                  remote,
-                                  RemotePort(h),
-                                  512);
+        verifier->ObserveResource(
+            device,
+            allocated,
+            h,
+            ChimneyFourTuple{local.Get(), remote.Get(), LocalPort(h), RemotePort(h)},
+            512);
     }
 
     /// A segment on the wire: from the target (TARGET_TX) or from the remote (RX).

@@ -216,13 +216,7 @@ class Harness : public ChimneyOffloadClient
     static void OnAccept(Harness* h, Ptr<Socket> s, const Address&);
     static void OnMisuse(Harness* h, std::string id, OffloadHandle, std::string text);
     static void OnStateChange(Harness* h, OffloadHandle, std::string, std::string);
-    static void OnResource(Harness* h,
-                           OffloadHandle,
-                           Ipv4Address,
-                           uint16_t,
-                           Ipv4Address,
-                           uint16_t,
-                           uint64_t);
+    static void OnResource(Harness* h, OffloadHandle, const ChimneyFourTuple&, uint64_t);
     static void OnRequest(Harness* h,
                           std::string op,
                           OffloadHandle,
@@ -297,13 +291,7 @@ Harness::OnStateChange(Harness* h, OffloadHandle, std::string, std::string)
 }
 
 void
-Harness::OnResource(Harness* h,
-                    OffloadHandle,
-                    Ipv4Address,
-                    uint16_t,
-                    Ipv4Address,
-                    uint16_t,
-                    uint64_t)
+Harness::OnResource(Harness* h, OffloadHandle, const ChimneyFourTuple&, uint64_t)
 {
     ++h->m_resourceEvents;
 }
