@@ -290,13 +290,14 @@ ChimneyFaultInjector::Impl::OnResourceAllocated(Link* link,
 
 void
 ChimneyFaultInjector::Impl::OnResourceFreed(Link* link,
-                                            OffloadHandle /* handle */,
+                                            OffloadHandle handle,
                                             Ipv4Address local,
                                             uint16_t localPort,
                                             Ipv4Address remote,
                                             uint16_t remotePort,
                                             uint64_t /* bytes */)
 {
+    link->lastFreed = handle; // host.misuse's terminated handle (H1)
     link->targetHandles.erase(ChimneyFaultTuple{local.Get(), remote.Get(), localPort, remotePort});
 }
 
