@@ -12,8 +12,10 @@
 //   ./run.sh --PrintHelp                     every option
 //
 // Defaults: 128 hosts x 8 connections opened within 100 ms over point-to-point pairs, chimney
-// peers, the fault plan ChimneyFaultPlan::Everything() (--everything=false starts from no
-// faults), seed 1: every fault kind fires, in about a second of wall time. With --peer=native
+// peers, one host in 8 layered (--layeredFraction=0.125: an intermediate driver with a second
+// upper protocol), the fault plan ChimneyFaultPlan::Everything() (--everything=false starts from
+// no faults), seed 1: every fault kind fires and every invariant is exercised, in about two
+// seconds of wall time. With --peer=native
 // (ns-3's TcpSocketBase as the far side) and link faults, ns-3 3.37 sometimes never sends its
 // FIN after a loss recovery in CLOSE_WAIT, which leaves connections open until stopTime (R4
 // "never completed" at the end); the far side is therefore a chimney host by default.
@@ -127,8 +129,9 @@ main(int argc, char* argv[])
     CommandLine cmd(__FILE__);
     cmd.Usage("Fault-injection campaign over TCP chimney offload: N offloading hosts x M "
               "connections, the fault plan, the verifier; one run per seed.\n"
-              "Defaults: 128 hosts x 8 connections, chimney peers, every fault kind "
-              "(ChimneyFaultPlan::Everything(); --everything=false: no faults).\n"
+              "Defaults: 128 hosts x 8 connections, chimney peers, one host in 8 layered, "
+              "every fault kind (ChimneyFaultPlan::Everything(); --everything=false: no "
+              "faults).\n"
               "Replications: --RngRun=N --runs=R runs RNG runs N .. N+R-1 at the fixed "
               "--seed (ns-3's advice; what SEM does); --seeds=S varies the seed instead.\n"
               "Exit status: 0 clean, 1 findings, end-to-end failures or a bad option "

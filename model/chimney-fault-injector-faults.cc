@@ -286,10 +286,11 @@ ChimneyFaultInjector::Impl::OnResourceAllocated(Link* link,
 
 void
 ChimneyFaultInjector::Impl::OnResourceFreed(Link* link,
-                                            OffloadHandle /* handle */,
+                                            OffloadHandle handle,
                                             const ChimneyFourTuple& tuple,
                                             uint64_t /* bytes */)
 {
+    link->lastFreed = handle; // host.misuse's terminated handle (H1)
     link->targetHandles.erase(tuple);
 }
 

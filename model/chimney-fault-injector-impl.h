@@ -23,6 +23,7 @@
 #include "ns3/uinteger.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -107,6 +108,9 @@ struct ChimneyFaultInjector::Impl
         bool finTriggerDone = false;     //!< the after-FIN terminate acted
         bool racingTerminateNow = false; //!< racing RST: terminate before the RST is processed
         bool spoofedReset = false;       //!< an acceptable RST was spoofed: no more spoofs
+        Pick misuse;                     //!< host.misuse: H1, H2, H3, H7 when it fires
+        bool misuseDisconnect = false;   //!< ... H4 (and H5) after its first disconnect: done
+        bool misuseTerminate = false;    //!< ... H6 after its first terminate: done
     };
 
     /// A peer node (crash applies to it across all its links).
@@ -141,6 +145,9 @@ struct ChimneyFaultInjector::Impl
         Ptr<ChimneyHostStack> stack;                           //!< the host stack
         std::map<ChimneyFourTuple, OffloadHandle> hostHandles; //!< host stack connections
         Pick uploadAll;                                        //!< host.upload-all
+
+        OffloadHandle lastFreed = INVALID_OFFLOAD_HANDLE; //!< last handle the target freed
+        Ptr<const OffloadBlockList> terminating;          //!< the terminate request being made (H6)
     };
 
     /// A far device's model: it may serve several links (a CSMA segment's peer, a router).
@@ -157,6 +164,9 @@ struct ChimneyFaultInjector::Impl
     Ptr<UniformRandomVariable> frameRv = CreateObject<UniformRandomVariable>(); //!< per frame
     Ptr<UniformRandomVariable> pickRv = CreateObject<UniformRandomVariable>();  //!< who is hit
     Ptr<UniformRandomVariable> timeRv = CreateObject<UniformRandomVariable>();  //!< when, how
+    /// host.misuse: who and when (a stream of its own: the other kinds' draws stay the same)
+    Ptr<UniformRandomVariable> misuseRv = CreateObject<UniformRandomVariable>();
+    uint64_t misuseIds = 1ULL << 48; //!< ids of the misuse NBLs and lists (no upper uses these)
     std::vector<std::unique_ptr<Link>> links;
     std::vector<std::unique_ptr<Peer>> peers;
     std::vector<std::unique_ptr<Far>> fars;
@@ -191,6 +201,31 @@ struct ChimneyFaultInjector::Impl
     void HardwareFailure(Link* link);
     void Retrieve(Link* link, ChimneyFourTuple t);
     void UploadAll(Link* link);
+    // host.misuse (SPEC 4, H): bad calls straight to the target, announced first ("Misuse")
+    void MisuseNow(Link* link, ChimneyFourTuple t);
+    void MisuseAfterDisconnect(Link* link, ChimneyFourTuple t, bool graceful);
+    void MisuseAfterTerminate(Link* link, ChimneyFourTuple t);
+    void Misuse(Link& link,
+                const std::string& id,
+                const ChimneyFourTuple& t,
+                const std::string& call,
+                const std::function<ChimneyStatus()>& issue);
+    Ptr<OffloadBlockList> MisuseBlocks(const ChimneyFourTuple& t,
+                                       OffloadHandle handle,
+                                       TcpState state);
+    const ChimneyFourTuple* TupleOfHandle(const Link& link, OffloadHandle handle) const;
+    void OnTargetRequestObjects(Link* link,
+                                std::string operation,
+                                OffloadHandle handle,
+                                Ptr<const NetBufferList> nbl,
+                                Ptr<const OffloadBlockList> blocks,
+                                uint32_t flags);
+    void OnTargetRequest(Link* link,
+                         std::string operation,
+                         OffloadHandle handle,
+                         uint64_t id,
+                         uint32_t flags,
+                         ChimneyStatus returned);
     void TerminateFault(Link* link, OffloadHandle handle, std::string kind);
     void AbortFault(Link* link, OffloadHandle handle);
     void OnResourceAllocated(Link* link,

@@ -185,6 +185,12 @@ ChimneyFaultInjector::Impl::NewConn(Link& link, const ChimneyFourTuple& t)
         uint32_t i = timeRv->GetInteger(0, static_cast<uint32_t>(reasons.size()) - 1);
         c->reason = reasons[i];
     }
+    // host.misuse from its own stream: plans without it draw exactly as before.
+    c->misuse.on = misuseRv->GetValue() < plan.hostMisuseRate;
+    if (c->misuse.on)
+    {
+        c->misuse.after = base + misuseRv->GetInteger(kConnFirst, kConnLast);
+    }
     Conn& ref = *c;
     link.conns[t] = std::move(c);
     return ref;
@@ -287,6 +293,12 @@ ChimneyFaultInjector::Impl::ConnTriggers(Link& link, Conn& c, const TcpSegment& 
         c.retrieve.done = true;
         Simulator::ScheduleNow(&Impl::Retrieve, this, &link, t);
     }
+    if (c.misuse.on && !c.misuse.done && c.wire.Frames() >= c.misuse.after &&
+        link.targetHandles.count(t) != 0)
+    {
+        c.misuse.done = true;
+        Simulator::ScheduleNow(&Impl::MisuseNow, this, &link, t);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +316,11 @@ ChimneyFaultInjector::GetTypeId()
             .AddTraceSource("Fault",
                             "A fault fired: kind, node id, detail.",
                             MakeTraceSourceAccessor(&ChimneyFaultInjector::m_faultTrace),
-                            "ns3::ChimneyFaultInjector::FaultTracedCallback");
+                            "ns3::ChimneyFaultInjector::FaultTracedCallback")
+            .AddTraceSource("Misuse",
+                            "host.misuse is about to issue a bad call: the device, the H-ID.",
+                            MakeTraceSourceAccessor(&ChimneyFaultInjector::m_misuseTrace),
+                            "ns3::ChimneyFaultInjector::MisuseTracedCallback");
     return tid;
 }
 
@@ -336,7 +352,8 @@ ChimneyFaultInjector::AssignStreams(int64_t stream)
     m_impl->frameRv->SetStream(stream);
     m_impl->pickRv->SetStream(stream + 1);
     m_impl->timeRv->SetStream(stream + 2);
-    return 3;
+    m_impl->misuseRv->SetStream(stream + 3);
+    return 4;
 }
 
 void
@@ -377,7 +394,7 @@ ChimneyFaultInjector::AttachLink(Ptr<NetDevice> hostDevice,
                       plan.hardwareFailureRate > 0 || plan.retrieveRate > 0 ||
                       plan.terminatePendingDisconnectRate > 0 || plan.terminateAfterFinRate > 0 ||
                       plan.terminateRacingRstRate > 0 || plan.abortAfterGracefulRate > 0 ||
-                      plan.uploadAllRate > 0;
+                      plan.uploadAllRate > 0 || plan.hostMisuseRate > 0;
     if (!wire)
     {
         return;
@@ -442,6 +459,14 @@ ChimneyFaultInjector::AttachTarget(Ptr<ChimneyNetDevice> device)
                                        MakeCallback(&Impl::OnResourceFreed, impl).Bind(&link));
     device->TraceConnectWithoutContext("Completion",
                                        MakeCallback(&Impl::OnTargetCompletion, impl).Bind(&link));
+    if (plan.hostMisuseRate > 0)
+    {
+        device->TraceConnectWithoutContext(
+            "RequestObjects",
+            MakeCallback(&Impl::OnTargetRequestObjects, impl).Bind(&link));
+        device->TraceConnectWithoutContext("Request",
+                                           MakeCallback(&Impl::OnTargetRequest, impl).Bind(&link));
+    }
 }
 
 void

@@ -92,7 +92,14 @@ class ChimneyFaultInjector : public Object
 
     /**
      * \brief Attach the offload-target faults to a chimney device (hardware failure, capacity,
-     *        slow completions, Retrieve indications).
+     *        slow completions, Retrieve indications) and host.misuse, whose bad calls go
+     *        straight to the device with its own handles (SPEC 4, H1-H7): a picked connection
+     *        gets H1 (a send on a terminated or never-offloaded handle), H2 (a disconnect NBL
+     *        with two NET_BUFFERs), H3 (disconnect flags 0x3) and H7 (its offload again, in
+     *        TIME_WAIT and in ESTABLISHED) once it is offloaded and busy; H4 (a graceful
+     *        disconnect again) and after a graceful one H5 (a send) right after its first
+     *        disconnect; H6 (a second terminate) right after its terminate. Each call is
+     *        announced on the "Misuse" trace first.
      * \param device the device
      */
     void AttachTarget(Ptr<ChimneyNetDevice> device);
@@ -119,13 +126,23 @@ class ChimneyFaultInjector : public Object
      */
     typedef void (*FaultTracedCallback)(std::string kind, uint32_t nodeId, std::string detail);
 
+    /**
+     * \brief TracedCallback signature of the "Misuse" trace: fired just before host.misuse
+     *        issues a bad call, so that a verifier (ChimneyVerifier::ExpectMisuse) takes the
+     *        call's refusal as expected, not as a finding.
+     * \param device the target the call goes to
+     * \param id the rule the call breaks, "H1" .. "H7"
+     */
+    typedef void (*MisuseTracedCallback)(Ptr<ChimneyNetDevice> device, std::string id);
+
   protected:
     void DoDispose() override;
 
   private:
     struct Impl;
     std::unique_ptr<Impl> m_impl; //!< the injectors (kept out of this header)
-    TracedCallback<std::string, uint32_t, std::string> m_faultTrace; //!< every fault fired
+    TracedCallback<std::string, uint32_t, std::string> m_faultTrace;  //!< every fault fired
+    TracedCallback<Ptr<ChimneyNetDevice>, std::string> m_misuseTrace; //!< misuse announced
 };
 
 } // namespace ns3

@@ -48,6 +48,7 @@ const std::vector<std::string> kKinds = {
     "host.terminate-racing-rst",
     "host.abort-after-graceful",
     "host.upload-all",
+    "host.misuse",
 };
 
 /**
@@ -245,6 +246,7 @@ Fields()
         RateField("terminateRacingRstRate", &P::terminateRacingRstRate),
         RateField("abortAfterGracefulRate", &P::abortAfterGracefulRate),
         RateField("uploadAllRate", &P::uploadAllRate),
+        RateField("hostMisuseRate", &P::hostMisuseRate),
     };
     return fields;
 }
@@ -285,8 +287,9 @@ ChimneyFaultPlan::ConfiguredKinds() const
         terminateRacingRstRate > 0,
         abortAfterGracefulRate > 0,
         uploadAllRate > 0,
+        hostMisuseRate > 0,
     };
-    static_assert(sizeof(on) / sizeof(on[0]) == 23, "one entry per kind");
+    static_assert(sizeof(on) / sizeof(on[0]) == 24, "one entry per kind");
     std::vector<std::string> kinds;
     for (size_t i = 0; i < kKinds.size(); ++i)
     {
@@ -324,6 +327,7 @@ ChimneyFaultPlan::Validate(std::string* error) const
         {"terminateRacingRstRate", terminateRacingRstRate},
         {"abortAfterGracefulRate", abortAfterGracefulRate},
         {"uploadAllRate", uploadAllRate},
+        {"hostMisuseRate", hostMisuseRate},
     };
     for (const auto& [key, value] : rates)
     {
@@ -482,6 +486,7 @@ ChimneyFaultPlan::Everything()
     p.terminateRacingRstRate = 0.03;
     p.abortAfterGracefulRate = 0.05;
     p.uploadAllRate = 0.05;
+    p.hostMisuseRate = 0.05;
     return p;
 }
 

@@ -72,6 +72,9 @@ struct ChimneyFaultPlan
     double terminateRacingRstRate = 0; //!< per connection: terminate as a remote RST arrives
     double abortAfterGracefulRate = 0; //!< per connection: abortive disconnect after graceful
     double uploadAllRate = 0;          //!< per host: terminate every offloaded connection
+    /// per connection: bad host calls, one of each class H1-H7 as its moment comes (SPEC 4),
+    /// issued on purpose straight to the target, which must refuse each and change nothing
+    double hostMisuseRate = 0;
 
     /**
      * \brief The fault kinds, in report order: "link.loss", "link.burst", "link.corrupt",
@@ -80,7 +83,8 @@ struct ChimneyFaultPlan
      *        "peer.rst-out-of-window", "peer.syn", "peer.black-hole",
      *        "target.hardware-failure", "target.capacity", "target.slow-completion",
      *        "target.retrieve", "host.terminate-pending-disconnect", "host.terminate-after-fin",
-     *        "host.terminate-racing-rst", "host.abort-after-graceful", "host.upload-all".
+     *        "host.terminate-racing-rst", "host.abort-after-graceful", "host.upload-all",
+     *        "host.misuse".
      * \returns the names
      */
     static const std::vector<std::string>& Kinds();

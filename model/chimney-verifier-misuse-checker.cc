@@ -225,16 +225,61 @@ ChimneyVerifierMisuseChecker::CheckRefused(const ShadowDevice& d,
     }
 }
 
+bool
+ChimneyVerifierMisuseChecker::CheckExpected(const ShadowDevice& d,
+                                            const ShadowPendingCall& call,
+                                            ChimneyStatus returned,
+                                            const std::string& announced,
+                                            const ChimneyEvidence& evidence)
+{
+    const bool clearRefusal =
+        returned == ChimneyStatus::INVALID_PARAMETER || returned == ChimneyStatus::INVALID_STATE;
+    std::string why;
+    if (returned == ChimneyStatus::PENDING)
+    {
+        why = "accepted by the target";
+    }
+    else if (!clearRefusal)
+    {
+        why = std::string("refused with ") + ToString(returned) +
+              " (INVALID_PARAMETER or INVALID_STATE expected)";
+    }
+    else if (call.misuse.empty())
+    {
+        why = "refused without a HostMisuse report";
+    }
+    else if (call.misuse != announced)
+    {
+        why = "refused as " + call.misuse;
+    }
+    if (why.empty())
+    {
+        return true;
+    }
+    m_reporter.ReportEveryTime(announced,
+                               &d,
+                               d.Find(call.handle),
+                               call.handle,
+                               "host misuse " + announced + " issued on purpose was " + why,
+                               evidence);
+    return false;
+}
+
 std::string
 ChimneyVerifierMisuseChecker::Relay(const ShadowDevice& d,
                                     const ShadowConnection* c,
                                     std::string id,
                                     OffloadHandle handle,
-                                    const std::string& text)
+                                    const std::string& text,
+                                    bool expected)
 {
     if (!IsChimneyInvariantId(id) || id[0] != 'H')
     {
         id = "H1"; // a report we cannot classify still is host misuse
+    }
+    if (expected)
+    {
+        return id; // announced: the refusal is checked when the call returns
     }
     const std::string evidence =
         d.call.valid ? d.call.op + "(h=" + std::to_string(d.call.handle) + ")" : "";

@@ -31,6 +31,12 @@
  * Exercised (ChimneyVerifierReporter::Exercised): H1-H7 each when a call that breaks that
  * rule (as this checker decides it, or as the target reports it) is refused with
  * INVALID_PARAMETER or INVALID_STATE: the refusal, its status and its report are checked.
+ *
+ * Expected misuse: a call announced beforehand as breaking rule Hn on purpose
+ * (ChimneyVerifier::ExpectMisuse, e.g. the fault injector's host.misuse) is checked the same
+ * way, but its refusal is not a finding: the target's HostMisuse report is not relayed. It is a
+ * finding (with the announced ID) when the target accepts the call, refuses it with another
+ * status or without its report, or reports another rule.
  */
 
 namespace ns3
@@ -81,16 +87,30 @@ class ChimneyVerifierMisuseChecker
                       const ChimneyEvidence& evidence);
 
     /**
+     * \brief An expected misuse returned (see the file's description).
+     * \param d the device \param call the call \param returned the status
+     * \param announced the H-ID it was announced with \param evidence the call
+     * \returns true when it was refused as announced
+     */
+    bool CheckExpected(const ShadowDevice& d,
+                       const ShadowPendingCall& call,
+                       ChimneyStatus returned,
+                       const std::string& announced,
+                       const ChimneyEvidence& evidence);
+
+    /**
      * \brief Relay the target's HostMisuse report.
      * \param d the device \param c the record (or null) \param id the target's H-ID
      * \param handle the handle \param text its description
+     * \param expected the call was announced as a misuse: classify only, report nothing
      * \returns the H-ID reported (H1 when the target's cannot be classified)
      */
     std::string Relay(const ShadowDevice& d,
                       const ShadowConnection* c,
                       std::string id,
                       OffloadHandle handle,
-                      const std::string& text);
+                      const std::string& text,
+                      bool expected = false);
 
   private:
     ChimneyVerifierReporter& m_reporter; //!< where findings go

@@ -61,7 +61,8 @@ ChimneyVerifier::TraceHostMisuse(ShadowDevice* d,
                                  OffloadHandle handle,
                                  const std::string& text)
 {
-    d->call.misuse = m_misuse.Relay(*d, d->Find(handle), id, handle, text);
+    d->call.misuse =
+        m_misuse.Relay(*d, d->Find(handle), id, handle, text, !d->expectedMisuse.empty());
 }
 
 void
@@ -104,10 +105,20 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
     const ShadowConnection* c = d->Find(handle);
     std::string why;
     const std::string expected = call.valid ? m_misuse.ExpectedMisuse(*d, call, &why) : "";
+    // A misuse announced for this call (ExpectMisuse): its refusal is what was asked for.
+    std::string announced;
+    announced.swap(d->expectedMisuse);
+    if (!announced.empty() && m_misuse.CheckExpected(*d, call, returned, announced, evidence))
+    {
+        ++m_expectedMisuse;
+    }
     if (returned == ChimneyStatus::PENDING)
     {
         m_interface.NoteAcceptedRequest(c, call);
-        m_misuse.CheckAccepted(*d, expected, why, handle, evidence);
+        if (announced.empty())
+        {
+            m_misuse.CheckAccepted(*d, expected, why, handle, evidence);
+        }
         m_connections += d->ApplyRequest(call, id);
         m_interface.OnDeviceRequest(*d, id, flags);
         return;
@@ -299,7 +310,13 @@ ChimneyVerifier::CompleteTerminateBlock(ShadowDevice& d,
     }
     c.phase = ShadowConnection::TERMINATED;
     m_wire.CancelAckObligation(c);
-    m_endToEnd.OnTerminated(d, c);
+    // E3 from the host's side needs the host's handles: only with the host stack right on the
+    // device (an intermediate driver maps handles).
+    if (!d.device ||
+        BoundaryOf(d.device->GetOffloadClient()).kind == ChimneyVerifierNblIdentity::Boundary::HOST)
+    {
+        m_endToEnd.OnTerminated(d, c);
+    }
 }
 
 void

@@ -363,6 +363,8 @@ struct ShadowDevice
     uint32_t capacity = 0;                 //!< MaxOffloadedConnections
     uint64_t lastHostUid = UINT64_MAX;     //!< uid of the last frame from the host
     ShadowPendingCall call;                //!< the request call in progress
+    /// H-ID of the next request, announced as a misuse issued on purpose (ExpectMisuse)
+    std::string expectedMisuse;
     /// Live records.
     std::unordered_map<OffloadHandle, std::unique_ptr<ShadowConnection>> byHandle;
     /// Same, by tuple.

@@ -4,6 +4,7 @@
 
 #include "chimney-verifier.h"
 
+#include "chimney-fault-injector.h"
 #include "chimney-host-stack.h"
 #include "chimney-intermediate-driver.h"
 #include "chimney-net-device.h"
@@ -336,6 +337,33 @@ ChimneyVerifier::AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer)
             n));
     m_clients[static_cast<const ChimneyOffloadClient*>(PeekPointer(layer))] =
         ChimneyVerifierNblIdentity::Boundary{ChimneyVerifierNblIdentity::Boundary::LAYER, index};
+}
+
+void
+ChimneyVerifier::AttachFaultInjector(Ptr<ChimneyFaultInjector> injector)
+{
+    NS_ABORT_MSG_IF(!injector, "ChimneyVerifier: null fault injector");
+    injector->TraceConnectWithoutContext("Misuse",
+                                         MakeCallback(&ChimneyVerifier::ExpectMisuse, this));
+}
+
+void
+ChimneyVerifier::ExpectMisuse(Ptr<ChimneyNetDevice> device, std::string id)
+{
+    ChimneyInvariantId parsed;
+    NS_ABORT_MSG_IF(!ChimneyInvariantIdFromString(id, &parsed) || id[0] != 'H',
+                    "ChimneyVerifier::ExpectMisuse: '" << id << "' is not H1 .. H7");
+    auto it = m_byDevice.find(PeekPointer(device));
+    if (it != m_byDevice.end())
+    {
+        it->second->expectedMisuse = id;
+    }
+}
+
+uint64_t
+ChimneyVerifier::GetExpectedMisuseCount() const
+{
+    return m_expectedMisuse;
 }
 
 ChimneyVerifierNblIdentity::Boundary

@@ -38,6 +38,7 @@ namespace ns3
 {
 
 class ChimneyNetDevice;
+class ChimneyFaultInjector;
 class ChimneyHostStack;
 class ChimneyIntermediateDriver;
 class ChimneyOffloadClient;
@@ -155,6 +156,25 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
      * \param layer the driver
      */
     void AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer);
+
+    /**
+     * \brief Take the misuse calls a fault injector issues on purpose (host.misuse) as
+     *        expected: connects its "Misuse" trace to ExpectMisuse().
+     * \param injector the injector (attach the devices it misuses too)
+     */
+    void AttachFaultInjector(Ptr<ChimneyFaultInjector> injector);
+
+    /**
+     * \brief The next request call on a device breaks rule `id` on purpose (expected misuse):
+     *        its refusal is counted as H `id` exercised, not reported; accepting it, another
+     *        status or another rule is a finding with that ID (ChimneyVerifierMisuseChecker).
+     * \param device the target the call goes to (attached; others are ignored)
+     * \param id "H1" .. "H7"
+     */
+    void ExpectMisuse(Ptr<ChimneyNetDevice> device, std::string id);
+
+    /// \returns expected misuse calls refused as announced (ExpectMisuse())
+    uint64_t GetExpectedMisuseCount() const;
 
     /**
      * \brief End-of-run audit (R4; requests never completed; connections never terminated;
@@ -550,6 +570,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     uint64_t m_requests{0};
     uint64_t m_completions{0};
     uint64_t m_indications{0};
+    uint64_t m_expectedMisuse{0}; //!< announced misuse calls refused as announced
 
     TracedCallback<const ChimneyFinding&> m_findingTrace;
 };

@@ -70,9 +70,9 @@ ChimneyProbeProtocol::Offload(Ipv4Address local,
 void
 ChimneyProbeProtocol::Terminate()
 {
-    if (!m_offloaded || m_terminated)
+    if (!m_offloaded || m_terminating || m_terminated)
     {
-        return;
+        return; // once: a Retrieve and an Abort may both come (hardware failure)
     }
     Ptr<OffloadBlockList> blocks = Create<OffloadBlockList>(*m_offload);
     blocks->id = m_nextId++;
@@ -82,6 +82,7 @@ ChimneyProbeProtocol::Terminate()
         t.sendDataHead = nullptr;
     });
     const ChimneyStatus status = m_lower->TerminateOffload(blocks);
+    m_terminating = status == ChimneyStatus::PENDING;
     NS_LOG_INFO("probe terminate -> " << status);
 }
 

@@ -83,6 +83,7 @@ class ChimneyProbeProtocol : public SimpleRefCount<ChimneyProbeProtocol>,
     uint32_t m_receives{0};                  //!< receive NBLs to post
     uint32_t m_size{0};                      //!< their size
     bool m_offloaded{false};                 //!< the offload completed SUCCESS
+    bool m_terminating{false};               //!< a terminate is pending
     bool m_terminated{false};                //!< the terminate completed
     std::set<const NetBufferList*> m_posted; //!< its outstanding NBLs
     uint32_t m_own{0};                       //!< completions of its NBLs

@@ -287,6 +287,9 @@ Fields()
         TimeField("startWindow", "connections open in [0, startWindow)", &Config::startWindow),
         TimeField("stopTime", "hard end of the simulation", &Config::stopTime),
         StringField("offloadPolicy", "AtEstablished, AfterBytes or Never", &Config::offloadPolicy),
+        DoubleField("layeredFraction",
+                    "share of hosts layered: stack on an intermediate driver with a second upper",
+                    &Config::layeredFraction),
         StringField("defect", "seeded device defect (None: correct model)", &Config::defect),
         UintField("seed", "decides every random choice (>= 1)", &Config::seed),
         NotAnOption(UintField("run", "ns-3 RNG run number (--RngRun)", &Config::run)),
@@ -493,6 +496,10 @@ ChimneyScenarioConfig::Validate(std::string* error) const
               "' is unknown: use AtEstablished, AfterBytes "
               "or Never";
     }
+    else if (!(layeredFraction >= 0 && layeredFraction <= 1))
+    {
+        why = "layeredFraction must be between 0 and 1";
+    }
     else if (std::find(defects.begin(), defects.end(), defect) == defects.end())
     {
         why = "defect '" + defect + "' is unknown: use None or one of ChimneyNetDevice's defects";
@@ -659,6 +666,7 @@ ChimneyScenarioConfig::CampaignDefaults()
     config.connections = 8;
     config.startWindow = MilliSeconds(100);
     config.peer = "chimney";
+    config.layeredFraction = 0.125;
     config.faults = ChimneyFaultPlan::Everything();
     return config;
 }

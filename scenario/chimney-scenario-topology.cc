@@ -14,6 +14,7 @@
 #include "ns3/string.h"
 #include "ns3/system-path.h"
 
+#include <cmath>
 #include <sstream>
 
 namespace ns3
@@ -322,6 +323,59 @@ ChimneyScenarioTopology::Build(const std::string& topology,
         p.stack = ChimneyStackHelper::GetStack(p.node);
     }
     return true;
+}
+
+uint32_t
+ChimneyScenarioTopology::AddLayers(double fraction)
+{
+    uint32_t layered = 0;
+    for (uint32_t i = 0; i < m_hosts.size(); ++i)
+    {
+        Host& h = m_hosts[i];
+        if (std::floor((i + 1) * fraction) <= std::floor(i * fraction))
+        {
+            continue;
+        }
+        h.layer = CreateObject<ChimneyIntermediateDriver>();
+        h.layer->SetLowerLayer(PeekPointer(h.device));
+        h.stack->SetLowerLayer(h.layer->AddUpperProtocol(PeekPointer(h.stack), "tcpip"));
+        h.probe = Create<ChimneyProbeProtocol>();
+        h.probe->SetLower(h.layer->AddUpperProtocol(PeekPointer(h.probe), "probe"));
+        ++layered;
+    }
+    return layered;
+}
+
+void
+ChimneyScenarioTopology::StartProbes() const
+{
+    for (const Host& h : m_hosts)
+    {
+        if (h.probe)
+        {
+            // Ports the workload never uses (it connects from ephemeral ports); the peer hears
+            // nothing of this idle connection.
+            h.probe->Offload(h.address,
+                             7000,
+                             m_peers[h.peer].address,
+                             7001,
+                             h.far->GetAddress(),
+                             2,
+                             1000);
+        }
+    }
+}
+
+void
+ChimneyScenarioTopology::StopProbes() const
+{
+    for (const Host& h : m_hosts)
+    {
+        if (h.probe)
+        {
+            h.probe->Terminate();
+        }
+    }
 }
 
 int64_t

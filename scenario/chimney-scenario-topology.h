@@ -7,7 +7,9 @@
 
 #include "ns3/chimney-helper.h"
 #include "ns3/chimney-host-stack.h"
+#include "ns3/chimney-intermediate-driver.h"
 #include "ns3/chimney-net-device.h"
+#include "ns3/chimney-probe-protocol.h"
 #include "ns3/chimney-stack-helper.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/net-device-container.h"
@@ -52,6 +54,9 @@ class ChimneyScenarioTopology
         Ptr<ChimneyHostStack> stack;  //!< its host stack
         Ipv4Address address;          //!< its address
         uint32_t peer = 0;            //!< index of the peer that serves its connections
+        /// layered host (AddLayers): the driver between its stack and its device, else null
+        Ptr<ChimneyIntermediateDriver> layer;
+        Ptr<ChimneyProbeProtocol> probe; //!< the driver's second upper protocol, else null
     };
 
     /// One peer (the far side of connections).
@@ -104,6 +109,25 @@ class ChimneyScenarioTopology
                const std::string& dataRate,
                Time delay,
                std::string* error);
+
+    /**
+     * \brief Layer a share of the offloading hosts (after Build()): a ChimneyIntermediateDriver
+     *        between the host stack ("tcpip") and the device, and a ChimneyProbeProtocol
+     *        ("probe") as its second upper protocol, so that completions pass a layer that must
+     *        route them (A11). Host i is layered when floor((i + 1) f) > floor(i f): evenly
+     *        spread, no random draw. The probes are idle until StartProbes().
+     * \param fraction f, in [0, 1]
+     * \returns the number of hosts layered
+     */
+    uint32_t AddLayers(double fraction);
+
+    /// Each probe offloads its idle connection (host:7000 -> its peer:7001) and posts two
+    /// receive buffers; call at the start of the simulation.
+    void StartProbes() const;
+
+    /// Each probe terminates its connection (before the run ends: every offload is
+    /// terminated, R4).
+    void StopProbes() const;
 
     /**
      * \brief Use fixed random streams: ARP and IPv4 of every node, CSMA backoff, the host

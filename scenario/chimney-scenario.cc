@@ -95,6 +95,7 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
                                       config.delay,
                                       &error);
     NS_ABORT_MSG_IF(!built, "RunChimneyScenario: " << error); // Validate() checked the same
+    const bool layered = topology.AddLayers(config.layeredFraction) > 0;
 
     ChimneyScenarioWorkload workload(config);
     workload.AssignStreams(kWorkloadStreams);
@@ -105,6 +106,13 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     if (config.verifier)
     {
         verifier = ChimneyVerifierHelper().Install(topology.GetHostDevices());
+        for (const auto& h : topology.GetHosts())
+        {
+            if (h.layer)
+            {
+                verifier->AttachIntermediateDriver(h.layer);
+            }
+        }
     }
 
     Ptr<ChimneyFaultInjector> injector;
@@ -120,6 +128,10 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
             injector->AttachLink(h.link, h.far, peers[h.peer].node);
             injector->AttachTarget(h.device);
             injector->AttachHost(h.stack);
+        }
+        if (verifier)
+        {
+            verifier->AttachFaultInjector(injector); // host.misuse is expected, not a finding
         }
         injector->TraceConnectWithoutContext(
             "Fault",
@@ -165,6 +177,7 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
         if (!stopping && workload.GetClosed() == workload.GetTotal())
         {
             stopping = true;
+            topology.StopProbes(); // terminated within the drain
             Simulator::Stop(drain);
         }
         maybeProgress();
@@ -188,6 +201,11 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     if (config.sampleInterval.IsStrictlyPositive())
     {
         Simulator::Schedule(Time(0), sample);
+    }
+
+    if (layered)
+    {
+        Simulator::Schedule(Time(0), &ChimneyScenarioTopology::StartProbes, &topology);
     }
 
     Simulator::Stop(config.stopTime);

@@ -53,6 +53,9 @@ struct ChimneyScenarioConfig
     Time startWindow = Seconds(1);     //!< connections open uniformly in [0, startWindow)
     Time stopTime = Seconds(600);      //!< hard end of the simulation
     std::string offloadPolicy = "AtEstablished"; //!< ChimneyHostStack OffloadPolicy
+    /// share of offloading hosts whose stack sits on a ChimneyIntermediateDriver with a second
+    /// upper protocol (ChimneyProbeProtocol) on it, spread evenly over the host indexes (A11)
+    double layeredFraction = 0;
 
     // --- faults, defects, seed ---
     ChimneyFaultPlan faults;     //!< the fault plan (default: none)
@@ -108,7 +111,8 @@ struct ChimneyScenarioConfig
      * \brief The campaign program's defaults (./run.sh with no options), which differ from
      *        this struct's: 128 hosts x 8 connections opened within 100 ms (busy hosts reach
      *        the target's capacity), chimney peers (ns-3 3.37's TcpSocketBase crashes on a few
-     *        seeds under every fault kind), and ChimneyFaultPlan::Everything().
+     *        seeds under every fault kind), one host in 8 layered (layeredFraction 0.125: A11
+     *        is exercised) and ChimneyFaultPlan::Everything().
      * \returns that config, seed 1
      */
     static ChimneyScenarioConfig CampaignDefaults();

@@ -75,6 +75,8 @@ class FaultRun
     std::vector<OffloadHandle> handles;
     std::vector<ChimneyHostStack::Outcome> outcomes;
     uint64_t findings = 0;
+    ChimneyInvariantCoverage exercised; //!< the verifier's
+    uint64_t expectedMisuse = 0;        //!< misuse calls refused as announced
     std::string findingText;
     uint64_t resourcesHeld = 0;
 
@@ -112,6 +114,7 @@ class FaultRun
         injector->AttachHost(stack);
         injector->TraceConnectWithoutContext("Fault", MakeCallback(&FaultRun::OnFault, this));
         Ptr<ChimneyVerifier> verifier = ChimneyVerifierHelper().Install(pair.GetChimneyDevices());
+        verifier->AttachFaultInjector(injector); // host.misuse: expected, not findings
 
         stack->TraceConnectWithoutContext("Event", MakeCallback(&FaultRun::OnEvent, this));
         stack->TraceConnectWithoutContext("Call", MakeCallback(&FaultRun::OnCall, this));
@@ -164,6 +167,8 @@ class FaultRun
         Simulator::Run();
         verifier->Finish();
         findings = verifier->GetFindingCount();
+        exercised = verifier->GetExercised();
+        expectedMisuse = verifier->GetExpectedMisuseCount();
         std::ostringstream text;
         for (const auto& f : verifier->GetFindings())
         {
@@ -727,6 +732,27 @@ TEST(FaultHostTest, AbortAfterGracefulEndsAborted)
     EXPECT_EQ(run.outcomes[0], Outcome::ABORTED);
     std::string why;
     EXPECT_TRUE(run.servers[0]->CheckE2(run.sent[0], &why)) << why;
+    EXPECT_NO_FINDINGS(run);
+}
+
+// host.misuse: every class of bad call is issued on purpose, announced to the verifier, and
+// refused by the target with nothing changed: no finding, every stream intact, H1-H7 exercised.
+TEST(FaultHostTest, MisuseIsRefusedAndChangesNothing)
+{
+    FaultRun run;
+    run.connections = 4;
+    run.bytes = 100000;
+    run.plan.hostMisuseRate = 1;
+    run.plan.terminateAfterFinRate = 1; // a terminate while the connection is offloaded: H6
+    run.Run();
+    // Per connection: H1, H2, H3, H7 twice, then H4 and H5 (graceful), then H6.
+    EXPECT_EQ(run.Fired("host.misuse"), 4U * 8U);
+    EXPECT_EQ(run.expectedMisuse, 4U * 8U);
+    for (const char* id : {"H1", "H2", "H3", "H4", "H5", "H6", "H7"})
+    {
+        EXPECT_GT(run.exercised.Get(id), 0U) << id;
+    }
+    ExpectEveryStreamIntact(run, true);
     EXPECT_NO_FINDINGS(run);
 }
 

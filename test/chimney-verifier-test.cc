@@ -868,6 +868,49 @@ TEST_F(VerifierHostMisuseTest, H7ForbiddenStateAndAlreadyOffloaded)
     EXPECT_EQ(Count("H7"), 2u) << Describe(*verifier);
 }
 
+// Expected misuse (ChimneyVerifier::ExpectMisuse, the fault injector's host.misuse): a call
+// announced as breaking a rule on purpose is exercised, not reported, when the target refuses
+// it as announced; accepting it, or refusing it under another rule, is a finding.
+
+TEST_F(VerifierHostMisuseTest, ExpectedMisuseRefusedIsExercisedNotReported)
+{
+    RunWithOffload([this]() {
+        verifier->ExpectMisuse(device, "H3");
+        EXPECT_EQ(device->TcpOffloadDisconnect(kH, NetBufferList::CreateSend({}, 1), 0x3),
+                  ChimneyStatus::INVALID_PARAMETER);
+        // Only the next call was announced: this one is a finding again.
+        EXPECT_EQ(device->TcpOffloadDisconnect(kH, NetBufferList::CreateSend({}, 2), 0x3),
+                  ChimneyStatus::INVALID_PARAMETER);
+    });
+    ExpectOnly("H3");
+    EXPECT_EQ(verifier->GetExpectedMisuseCount(), 1u);
+    EXPECT_EQ(verifier->GetExercised().Get("H3"), 2u);
+}
+
+TEST_F(VerifierHostMisuseTest, ExpectedMisuseAcceptedIsAFinding)
+{
+    RunWithOffload([this]() {
+        verifier->ExpectMisuse(device, "H4"); // but the call is a valid first disconnect
+        EXPECT_EQ(device->TcpOffloadDisconnect(kH,
+                                               NetBufferList::CreateSend({}, 1),
+                                               TCP_DISCONNECT_GRACEFUL_CLOSE),
+                  ChimneyStatus::PENDING);
+    });
+    EXPECT_EQ(Count("H4"), 1u) << Describe(*verifier);
+    EXPECT_EQ(verifier->GetExpectedMisuseCount(), 0u);
+}
+
+TEST_F(VerifierHostMisuseTest, ExpectedMisuseRefusedUnderAnotherRuleIsAFinding)
+{
+    RunWithOffload([this]() {
+        verifier->ExpectMisuse(device, "H5");
+        EXPECT_EQ(device->TcpOffloadSend(42, NetBufferList::CreateSend(Data(10), 1)),
+                  ChimneyStatus::INVALID_STATE); // the target says H1
+    });
+    ExpectOnly("H5");
+    EXPECT_EQ(verifier->GetExpectedMisuseCount(), 0u);
+}
+
 TEST_F(VerifierSyntheticTest, HostMisuseAcceptedByTheTargetIsReported)
 {
     // The verifier decides misuse from the request stream itself: a target that accepted a

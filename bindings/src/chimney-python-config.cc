@@ -105,6 +105,10 @@ FaultPlanFields()
         RealField<P>("uploadAllRate",
                      &P::uploadAllRate,
                      "Per host: terminate every offloaded connection."),
+        RealField<P>("hostMisuseRate",
+                     &P::hostMisuseRate,
+                     "Per connection: bad host calls (H1-H7) issued on purpose, which the "
+                     "target must refuse, changing nothing."),
     };
     return fields;
 }
@@ -150,6 +154,10 @@ ScenarioConfigFields()
         StringField<C>("offloadPolicy",
                        &C::offloadPolicy,
                        "ChimneyHostStack OffloadPolicy: 'AtEstablished', 'AfterBytes', 'Never'."),
+        RealField<C>("layeredFraction",
+                     &C::layeredFraction,
+                     "Share of offloading hosts whose stack sits on an intermediate driver with "
+                     "a second upper protocol (A11)."),
         // faults (the nested plan is bound separately), defect, seed
         StringField<C>("defect",
                        &C::defect,
@@ -327,7 +335,7 @@ and raises ValueError with the C++ message when it is bad:
                     "Every fault kind switched on at moderate rates.")
         .def_static("kinds",
                     &ChimneyFaultPlan::Kinds,
-                    "Every fault kind, in report order ('link.loss', ..., 'host.upload-all').")
+                    "Every fault kind, in report order ('link.loss', ..., 'host.misuse').")
         .def("configured_kinds",
              &ChimneyFaultPlan::ConfiguredKinds,
              "The fault kinds this plan switches on, in kinds() order.")
