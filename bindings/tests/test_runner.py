@@ -193,3 +193,24 @@ def test_a_reused_child_gives_the_rows_of_fresh_children():
     reused = co.run_points(points)
     assert (reused["status"] == "ok").all()
     pandas.testing.assert_frame_equal(deterministic(reused), deterministic(fresh))
+
+
+def test_a_child_is_replaced_after_points_per_child(monkeypatch):
+    import os
+
+    from chimney_offload import runner
+
+    runner.stop_child()
+    forks = []
+    fork = os.fork
+
+    def counting_fork():
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(runner, "POINTS_PER_CHILD", 2)
+    monkeypatch.setattr(os, "fork", counting_fork)
+    frame = co.run_points([small(seed=s) for s in (4, 5, 6, 7, 8)])
+    runner.stop_child()
+    assert (frame["status"] == "ok").all()
+    assert len(forks) == 3  # points 1-2, 3-4, 5
