@@ -269,8 +269,10 @@ Fields()
     static const std::vector<Field> fields = {
         UintField("hosts", "N offloading hosts", &Config::hosts),
         UintField("connections", "M connections per offloading host", &Config::connections),
-        StringField("topology", "p2p, csma or dumbbell", &Config::topology),
-        UintField("segmentHosts", "offloading hosts per CSMA segment", &Config::segmentHosts),
+        StringField("topology", "p2p, csma, dumbbell or star", &Config::topology),
+        UintField("segmentHosts",
+                  "offloading hosts per CSMA segment, or per peer node of a star",
+                  &Config::segmentHosts),
         StringField("peer", "far side: native (ns-3 TCP) or chimney", &Config::peer),
         StringField("dataRate", "every link's data rate", &Config::dataRate),
         TimeField("delay", "every link's one-way delay", &Config::delay),
@@ -458,6 +460,10 @@ ChimneyScenarioConfig::Validate(std::string* error) const
     else if (peer != "native" && peer != "chimney")
     {
         why = "peer '" + peer + "' is unknown: use native or chimney";
+    }
+    else if (topology == "star" && peer != "native")
+    {
+        why = "topology star needs peer native (a chimney stack drives one device per node)";
     }
     else if (delay < Time(0) || delay > Seconds(10))
     {

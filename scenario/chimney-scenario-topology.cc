@@ -80,9 +80,9 @@ ChimneyScenarioTopology::Check(const std::string& topology,
 {
     std::string why;
     DataRate rate;
-    if (topology != "p2p" && topology != "csma" && topology != "dumbbell")
+    if (topology != "p2p" && topology != "csma" && topology != "dumbbell" && topology != "star")
     {
-        why = "topology '" + topology + "' is unknown: use p2p, csma or dumbbell";
+        why = "topology '" + topology + "' is unknown: use p2p, csma, dumbbell or star";
     }
     else if (hosts == 0 || hosts > kMaxHosts)
     {
@@ -149,11 +149,20 @@ ChimneyScenarioTopology::Build(const std::string& topology,
     {
         return false;
     }
+    if (topology == "star" && chimneyPeers)
+    {
+        if (error)
+        {
+            *error =
+                "topology star needs native peers (a chimney stack drives one device per node)";
+        }
+        return false;
+    }
     NS_ABORT_MSG_IF(!m_hosts.empty(), "ChimneyScenarioTopology::Build: already built");
     DataRate rate;
     ParseDataRate(dataRate, &rate);
     const uint32_t segments = (hosts + segmentHosts - 1) / segmentHosts;
-    const uint32_t peers = topology == "csma" ? segments : hosts;
+    const uint32_t peers = topology == "csma" || topology == "star" ? segments : hosts;
 
     // Nodes in a fixed order: hosts, peers, routers.
     m_hosts.resize(hosts);
@@ -193,6 +202,17 @@ ChimneyScenarioTopology::Build(const std::string& topology,
             m_hosts[i].far = d.Get(1);
             m_hosts[i].peer = i;
             peerLinks[i] = d.Get(1);
+        }
+    }
+    else if (topology == "star")
+    {
+        for (uint32_t i = 0; i < hosts; ++i)
+        {
+            const uint32_t s = i / segmentHosts;
+            NetDeviceContainer d = p2p.Install(m_hosts[i].node, m_peers[s].node);
+            m_hosts[i].link = d.Get(0);
+            m_hosts[i].far = d.Get(1);
+            m_hosts[i].peer = s;
         }
     }
     else if (topology == "csma")
@@ -246,7 +266,7 @@ ChimneyScenarioTopology::Build(const std::string& topology,
         m_stackDevices.Add(h.device);
     }
     std::vector<Ptr<NetDevice>> peerIp(peers);
-    for (uint32_t p = 0; p < peers; ++p)
+    for (uint32_t p = 0; p < peers && topology != "star"; ++p)
     {
         peerIp[p] = PeerIpDevice(peerLinks[p], chimneyPeers);
     }
@@ -268,6 +288,22 @@ ChimneyScenarioTopology::Build(const std::string& topology,
             m_peers[i].address = TenNet(4 * i + 2);
             AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash30);
             AddInterface(m_peers[i].node, peerIp[i], m_peers[i].address, slash30);
+        }
+    }
+    else if (topology == "star")
+    {
+        for (uint32_t i = 0; i < hosts; ++i)
+        {
+            // The peer answers on every link; its address is the one on its first host's link.
+            Peer& peer = m_peers[m_hosts[i].peer];
+            m_hosts[i].address = TenNet(4 * i + 1);
+            AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash30);
+            AddInterface(peer.node, m_hosts[i].far, TenNet(4 * i + 2), slash30);
+            if (i % segmentHosts == 0)
+            {
+                peer.address = TenNet(4 * i + 2);
+            }
+            m_hosts[i].peerAddress = TenNet(4 * i + 2);
         }
     }
     else if (topology == "csma")
@@ -313,6 +349,13 @@ ChimneyScenarioTopology::Build(const std::string& topology,
         SetDefaultRoute(right, TenNet(coreNet + 1), rightIf);
     }
 
+    for (auto& h : m_hosts)
+    {
+        if (h.peerAddress == Ipv4Address())
+        {
+            h.peerAddress = m_peers[h.peer].address;
+        }
+    }
     m_stacks.Install(m_stackDevices);
     for (auto& h : m_hosts)
     {

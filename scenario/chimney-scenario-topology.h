@@ -35,7 +35,11 @@ namespace ns3
  *    left-right router link, every peer on its own link to the right router; static routes
  *    (a default route per host, peer and router), so it stays cheap for hundreds of hosts.
  *    The router link carries N times the access data rate, so the routers add hops, not
- *    congestion.
+ *    congestion;
+ *  - "star": many peers on one node: each peer node serves K offloading hosts, each host on its
+ *    own point-to-point link to it (one /30 per host; the host connects to the peer's address
+ *    on that link). N/K peer nodes instead of N, for studies that do not need a node per
+ *    peer; native peers only (a chimney stack drives one device per node).
  *
  * A peer is plain ns-3 TCP (TcpSocketBase) or a chimney host too. Nodes are created in a fixed
  * order (hosts, then peers, then routers), addresses are computed from the indexes (no global
@@ -54,6 +58,7 @@ class ChimneyScenarioTopology
         Ptr<ChimneyHostStack> stack;  //!< its host stack
         Ipv4Address address;          //!< its address
         uint32_t peer = 0;            //!< index of the peer that serves its connections
+        Ipv4Address peerAddress;      //!< the address its connections go to (on that peer)
         /// layered host (AddLayers): the driver between its stack and its device, else null
         Ptr<ChimneyIntermediateDriver> layer;
         Ptr<ChimneyProbeProtocol> probe; //!< the driver's second upper protocol, else null
@@ -78,9 +83,9 @@ class ChimneyScenarioTopology
 
     /**
      * \brief Check a topology description without building anything.
-     * \param topology "p2p", "csma" or "dumbbell"
+     * \param topology "p2p", "csma", "dumbbell" or "star"
      * \param hosts offloading hosts
-     * \param segmentHosts offloading hosts per CSMA segment
+     * \param segmentHosts offloading hosts per CSMA segment, or per peer node of a star
      * \param dataRate link data rate ("100Mbps")
      * \param error receives a one-line message when invalid
      * \returns true when valid
@@ -93,10 +98,10 @@ class ChimneyScenarioTopology
 
     /**
      * \brief Build the network (see Check() for the parameters).
-     * \param topology "p2p", "csma" or "dumbbell"
+     * \param topology "p2p", "csma", "dumbbell" or "star"
      * \param hosts offloading hosts
-     * \param segmentHosts offloading hosts per CSMA segment
-     * \param chimneyPeers peers are chimney hosts
+     * \param segmentHosts offloading hosts per CSMA segment, or per peer node of a star
+     * \param chimneyPeers peers are chimney hosts (not with "star")
      * \param dataRate every access link's data rate
      * \param delay every link's one-way delay (CSMA: the channel's delay)
      * \param error receives a one-line message when the description is bad

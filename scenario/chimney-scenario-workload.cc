@@ -494,7 +494,7 @@ ChimneyScenarioWorkload::Install(const ChimneyScenarioTopology& topology)
             c->owner = this;
             c->record = h * m + k;
             c->host = h;
-            c->peerAddress = peers[hosts[h].peer].address;
+            c->peerAddress = hosts[h].peerAddress;
             c->salt = static_cast<uint8_t>(h * 131 + k * 17 + 1);
             c->peerSalt = static_cast<uint8_t>(c->salt ^ 0x5a);
             c->rx = ChimneyPatternCheck(c->peerSalt);

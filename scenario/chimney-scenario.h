@@ -35,8 +35,8 @@ struct ChimneyScenarioConfig
     // --- size and topology ---
     uint32_t hosts = 8;               //!< N offloading hosts (>= 1)
     uint32_t connections = 4;         //!< M connections per offloading host (>= 1)
-    std::string topology = "p2p";     //!< "p2p" (host-peer pairs), "csma" (segments), "dumbbell"
-    uint32_t segmentHosts = 4;        //!< K offloading hosts per CSMA segment (+ one peer)
+    std::string topology = "p2p";     //!< "p2p", "csma", "dumbbell" or "star" (topology header)
+    uint32_t segmentHosts = 4;        //!< K offloading hosts per CSMA segment or star peer node
     std::string peer = "native";      //!< far side: "native" (ns-3 TcpSocketBase) or "chimney"
     std::string dataRate = "100Mbps"; //!< every link's data rate
     Time delay = MilliSeconds(1);     //!< every link's one-way delay

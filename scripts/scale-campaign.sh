@@ -6,9 +6,11 @@
 # The campaign program's defaults (point-to-point pairs, chimney peers, connections opened
 # within 100 ms) without faults (--everything=false) and without the time series (a
 # 10,000-host sum every 100 ms costs more than it shows); add e.g. --everything or
-# --topology=csma --segmentHosts=8 to change that.
-# Measured (2 shared cores, seed 1): 80,000 connections, 0 findings, 18.7 M events,
-# 151 s wall, 1.8 GiB peak RSS.
+# --topology=csma --segmentHosts=8 to change that; --peer=native --topology=star
+# --segmentHosts=8 puts 8 hosts' peers on one node (1,250 peer nodes instead of 10,000).
+# Measured (2 shared cores, seed 1; BENCHMARKS.md "Scale (issue 18)"): 80,000 connections,
+# 0 findings, 18.7 M events, 135 s wall (183 s before the heap scheduler, same session),
+# 1.74 GiB peak RSS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}

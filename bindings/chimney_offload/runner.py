@@ -6,12 +6,17 @@ process). By default the runner starts a LocalCluster on this machine (worker pr
 thread each, scheduler, workers and dashboard on 127.0.0.1 only); given a scheduler address it
 uses that cluster instead, whose workers must be able to import chimney_offload.
 
-Each point runs in a forked child of the process that runs it (run_point), so the process never
-holds ns-3 state from an earlier point, and a scenario that crashes (ns-3 3.37's TcpSocketBase
-does, on a few seeds with native peers and every fault kind) gives an error row naming the
-signal, the same row whether the points run one by one or on any number of Dask workers,
-instead of killing the worker (Dask would then retry it, and the tasks queued with it, a
-varying number of times).
+Each point runs in a forked child of the process that runs it (run_point), so a scenario that
+crashes (ns-3 3.37's TcpSocketBase does, on a few seeds with native peers and every fault kind)
+gives an error row naming the signal, the same row whether the points run one by one or on any
+number of Dask workers, instead of killing the worker (Dask would then retry it, and the tasks
+queued with it, a varying number of times). The child is long-lived: it runs the points of its
+process (thread) one after another and is replaced when it crashes, so the fork (page tables,
+copy-on-write faults of the parent's memory) is paid once per POINTS_PER_CHILD points, not once
+per point. Every scenario sets its seed, run and random streams and ends with
+Simulator::Destroy(), so a point gives the same row in a fresh child and after other points
+(pytest test_a_reused_child_gives_the_rows_of_fresh_children); isolate="fork" keeps the old
+fresh child per point.
 
 Results are one row per scenario, keyed by (configHash, seed, run), and saved as CSV or JSON. A
 results file makes a campaign idempotent: points whose key is already in it with status "ok"
@@ -26,7 +31,9 @@ import math
 import os
 import pickle
 import signal
+import struct
 import tempfile
+import threading
 import time
 
 import pandas
@@ -38,6 +45,7 @@ __all__ = [
     "KEY",
     "NONDETERMINISTIC",
     "run_point",
+    "stop_child",
     "result_row",
     "run_campaign",
     "run_points",
@@ -53,6 +61,10 @@ NONDETERMINISTIC = ("wallSeconds", "peakRssBytes")
 
 #: Findings kept per row (for JUnit and the findings table); the counts are always complete.
 MAX_FINDINGS = 20
+
+#: Points one long-lived child runs before it is replaced (bounds what a child may accumulate,
+#: e.g. heap fragmentation; the fork costs about as much as one small point).
+POINTS_PER_CHILD = 500
 
 
 def _flatten_config(fields):
@@ -145,13 +157,43 @@ def error_row(fields, error):
 def run_point(fields, isolate=True):
     """Run one point (a ScenarioConfig.to_dict()) and return its results row: the Dask task.
 
-    :param isolate: run the scenario in a forked child process (the default, where os.fork
-                    exists): a crash gives an error row naming the signal instead of ending
-                    this process, and no ns-3 state stays behind; False runs it here
+    :param isolate: True (the default, where os.fork exists): run the scenario in this thread's
+                    long-lived forked child, started on first use and replaced after a crash or
+                    POINTS_PER_CHILD points: a crash gives an error row naming the signal
+                    instead of ending this process, and only the crashing point is lost;
+                    "fork": a fresh forked child for this point alone; False: run it here
     """
     if not isolate or not hasattr(os, "fork"):
         return result_row(run_scenario(ScenarioConfig.from_dict(fields)))
-    return _run_in_child(fields)
+    if isolate == "fork":
+        return _run_in_child(fields)
+    return _reused_child().run(fields)
+
+
+def _crash_row(fields, status):
+    """The error row of a point whose child ended without a result (waitpid status)."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:  # a real-time signal has no name
+            name = f"SIG{number}"
+        return error_row(
+            fields, f"scenario crashed with {name} (signal {number}); the reproduce command runs it alone"
+        )
+    return error_row(fields, f"scenario process ended with exit status {os.WEXITSTATUS(status)} and no result")
+
+
+def _run_here(fields):
+    """("ok", row) or ("raised", exception), pickled: what a child sends back for a point."""
+    try:
+        message = ("ok", run_point(fields, isolate=False))
+    except Exception as error:  # noqa: BLE001 - handed to the parent as is
+        message = ("raised", error)
+    try:
+        return pickle.dumps(message)
+    except Exception:  # an exception that does not pickle
+        return pickle.dumps(("raised", RuntimeError(f"{type(message[1]).__name__}: {message[1]}")))
 
 
 def _run_in_child(fields):
@@ -161,15 +203,9 @@ def _run_in_child(fields):
         code = 0
         try:
             os.close(read_end)
+            _Child.close_inherited()
             faulthandler.disable()  # a crash is reported by the parent, as a row
-            try:
-                message = ("ok", run_point(fields, isolate=False))
-            except Exception as error:  # noqa: BLE001 - handed to the parent as is
-                message = ("raised", error)
-            try:
-                data = pickle.dumps(message)
-            except Exception:  # an exception that does not pickle
-                data = pickle.dumps(("raised", RuntimeError(f"{type(message[1]).__name__}: {message[1]}")))
+            data = _run_here(fields)
             with os.fdopen(write_end, "wb") as stream:
                 stream.write(data)
         except BaseException:  # noqa: BLE001 - nothing may unwind past the fork
@@ -180,21 +216,156 @@ def _run_in_child(fields):
     with os.fdopen(read_end, "rb") as stream:
         data = stream.read()  # before waitpid: a large row must not block the child's write
     _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        try:
-            name = signal.Signals(number).name
-        except ValueError:  # a real-time signal has no name
-            name = f"SIG{number}"
-        return error_row(
-            fields, f"scenario crashed with {name} (signal {number}); the reproduce command runs it alone"
-        )
     if not data:
-        return error_row(fields, f"scenario process ended with exit status {os.WEXITSTATUS(status)} and no result")
+        return _crash_row(fields, status)
     kind, value = pickle.loads(data)
     if kind == "raised":
         raise value
     return value
+
+
+_fork_lock = threading.Lock()
+_HEADER = struct.Struct("<Q")  # the length of each pickled message on the pipes
+
+
+def _write_message(fd, data):
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd, size):
+    """size bytes from fd, or None at end of file (the other side ended)."""
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_message(fd):
+    header = _read_exactly(fd, _HEADER.size)
+    if header is None:
+        return None
+    return _read_exactly(fd, _HEADER.unpack(header)[0])
+
+
+class _Child:
+    """A forked child that runs points sent over a pipe one after another, until it crashes,
+    its pipe closes (this process ended or replaced it) or it ran POINTS_PER_CHILD points."""
+
+    _open = set()  # this process's pipe ends to its children (closed in every new child)
+
+    def __init__(self):
+        request_read, self._request = os.pipe()
+        self._reply, reply_write = os.pipe()
+        self.code = run_scenario  # a child runs what run_scenario was when it was forked
+        self.owner = os.getpid()
+        self.points = 0
+        with _fork_lock:  # no other thread adds pipes while this child inherits them
+            self.pid = os.fork()
+            if self.pid == 0:
+                code = 0
+                try:
+                    os.close(self._request)
+                    os.close(self._reply)
+                    _Child.close_inherited()
+                    faulthandler.disable()  # a crash is reported by the parent, as a row
+                    _Child._serve(request_read, reply_write)
+                except BaseException:  # noqa: BLE001 - nothing may unwind past the fork
+                    code = 70
+                finally:
+                    os._exit(code)
+            os.close(request_read)
+            os.close(reply_write)
+            _Child._open.update((self._request, self._reply))
+
+    @staticmethod
+    def close_inherited():
+        """In a new child: close the pipes of this process's other children, so that those
+        see the end of file when this process ends or replaces them."""
+        for fd in _Child._open:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        _Child._open.clear()
+        _local.__dict__.clear()
+
+    @staticmethod
+    def _serve(requests, replies):
+        while True:
+            request = _read_message(requests)
+            if request is None:
+                return  # the parent closed the pipe: done
+            # The peak RSS reported for a point is this child's since the point started.
+            try:
+                with open("/proc/self/clear_refs", "w") as stream:
+                    stream.write("5")
+            except OSError:
+                pass
+            _write_message(replies, _run_here(pickle.loads(request)))
+
+    def usable(self):
+        return (self.pid is not None and self.owner == os.getpid() and self.code is run_scenario
+                and self.points < POINTS_PER_CHILD)
+
+    def run(self, fields):
+        self.points += 1
+        try:
+            _write_message(self._request, pickle.dumps(fields))
+            data = _read_message(self._reply)
+        except BrokenPipeError:  # the child is gone already
+            data = None
+        except BaseException:  # e.g. KeyboardInterrupt: the child's reply would be out of step
+            self.stop(kill=True)
+            raise
+        if data is None:  # it died on this point: report it as crashed; the next gets a new child
+            return _crash_row(fields, self.stop())
+        kind, value = pickle.loads(data)
+        if kind == "raised":
+            raise value
+        return value
+
+    def stop(self, kill=False):
+        """End the child (its closed request pipe makes it leave its loop; kill: at once) and
+        reap it; returns its waitpid status."""
+        if self.pid is None:
+            return 0
+        with _fork_lock:
+            for fd in (self._request, self._reply):
+                _Child._open.discard(fd)
+                os.close(fd)
+        pid, self.pid = self.pid, None
+        if kill:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        return status
+
+
+_local = threading.local()
+
+
+def _reused_child():
+    child = getattr(_local, "child", None)
+    if child is not None and not child.usable():
+        if child.owner == os.getpid():
+            child.stop()
+        child = None
+    if child is None:
+        child = _local.child = _Child()
+    return child
+
+
+def stop_child():
+    """End this thread's long-lived child, if any (it is also ended when this process ends)."""
+    child = getattr(_local, "child", None)
+    _local.__dict__.pop("child", None)
+    if child is not None and child.owner == os.getpid():
+        child.stop()
 
 
 def _as_fields(point):
@@ -306,6 +477,7 @@ def run_campaign(
     progress=None,
     junit=None,
     save_every=2.0,
+    isolate=True,
 ):
     """Run every point not already done as one Dask task and return all their rows.
 
@@ -319,6 +491,8 @@ def run_campaign(
     :param progress: True for a tqdm bar, or a callable given each new row
     :param junit: also write a JUnit XML report of the returned rows there
     :param save_every: seconds between saves of the results file while running
+    :param isolate: as in run_point (True: each worker's long-lived child; "fork": a fresh child
+                    per point)
     :returns: a DataFrame, one row per distinct point in the points' order;
               frame.attrs["ran"] and frame.attrs["skipped"] count the points run and skipped,
               frame.attrs["dashboard"] is the LocalCluster's dashboard link (or None)
@@ -347,7 +521,7 @@ def run_campaign(
             dashboard_link = _run_on_dask(
                 todo, scheduler, n_workers, dashboard, new_rows, bar, progress,
                 lambda rows: save_results(_merge(table, rows), results) if results else None,
-                save_every,
+                save_every, isolate,
             )
     finally:
         if bar is not None:
@@ -369,7 +543,7 @@ def _has_bokeh():
     return importlib.util.find_spec("bokeh") is not None
 
 
-def _run_on_dask(todo, scheduler, n_workers, dashboard, new_rows, bar, progress, save, every):
+def _run_on_dask(todo, scheduler, n_workers, dashboard, new_rows, bar, progress, save, every, isolate):
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -398,7 +572,7 @@ def _run_on_dask(todo, scheduler, n_workers, dashboard, new_rows, bar, progress,
         futures = {}
         for key, fields in todo:
             future = client.submit(
-                run_point, fields, key=f"chimney-{key[0]}-{key[1]}-{time.time_ns()}", pure=False
+                run_point, fields, isolate, key=f"chimney-{key[0]}-{key[1]}-{time.time_ns()}", pure=False
             )
             futures[future] = fields
         last_save = time.monotonic()

@@ -123,10 +123,12 @@ ScenarioConfigFields()
         UintField<C>("connections", &C::connections, "M connections per offloading host (>= 1)."),
         StringField<C>("topology",
                        &C::topology,
-                       "'p2p' (host-peer pairs), 'csma' (segments) or 'dumbbell'."),
+                       "'p2p' (host-peer pairs), 'csma' (segments), 'dumbbell' or 'star' "
+                       "(segmentHosts hosts per peer node, native peers)."),
         UintField<C>("segmentHosts",
                      &C::segmentHosts,
-                     "K offloading hosts per CSMA segment (plus one peer)."),
+                     "K offloading hosts per CSMA segment (plus one peer), or per peer node of "
+                     "a star."),
         StringField<C>("peer", &C::peer, "Far side: 'native' (ns-3 TcpSocketBase) or 'chimney'."),
         StringField<C>("dataRate", &C::dataRate, "Every link's data rate (ns-3 DataRate string)."),
         TimeField<C>("delay", &C::delay, "Every link's one-way delay."),

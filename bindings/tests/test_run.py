@@ -170,3 +170,17 @@ def test_exercised_counts_every_invariant_and_lists_the_unexercised(small_result
     assert sum(exercised.values()) > 0  # a run with traffic exercises some check
     assert small_result.unexercised == [i for i, n in exercised.items() if n == 0]
     assert small_result.to_dict()["summary"]["exercised"] == exercised
+
+
+def test_a_star_puts_several_hosts_peers_on_one_node():
+    # 5 hosts, 2 per peer node: 3 peer nodes; each host connects to its peer's address on its
+    # own link, and the run is as clean as over p2p pairs.
+    result = co.run_scenario(small(hosts=5, topology="star", segmentHosts=2))
+    records = pandas.DataFrame(result.records)
+    assert result.summary["endToEndFailures"] == 0 and result.summary["findingTotal"] == 0
+    assert len(records) == 15 and set(records["outcome"]) <= {"CLOSED", "ABORTED"}
+    remotes = records.groupby("host")["remote"].first().tolist()
+    assert remotes == ["10.0.0.2:5000", "10.0.0.6:5000", "10.0.0.10:5000", "10.0.0.14:5000",
+                       "10.0.0.18:5000"]
+    with pytest.raises(ValueError, match="star needs peer native"):
+        small(topology="star", peer="chimney")

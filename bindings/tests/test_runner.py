@@ -140,3 +140,77 @@ def test_a_crash_gives_the_same_rows_one_by_one_and_on_dask(crashing_points):
     for workers in (1, 2):
         frame = co.run_campaign(crashing_points, None, n_workers=workers, dashboard=False)
         pandas.testing.assert_frame_equal(deterministic(frame), deterministic(alone))
+
+
+def test_a_crash_in_the_middle_of_a_batch_loses_only_that_point(monkeypatch):
+    import os
+    import signal
+
+    from chimney_offload import runner
+
+    real = runner.run_scenario
+
+    def crash_on_seed_6(config):
+        if config.seed == 6:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(config)
+
+    points = [small(seed=s) for s in (4, 5, 6, 7, 8)]
+    fresh = co.run_points(points[:2] + points[3:], isolate="fork")  # before the patch
+    forks = []
+    fork = os.fork
+
+    def counting_fork():
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(runner, "run_scenario", crash_on_seed_6)  # a patched runner: new child
+    monkeypatch.setattr(os, "fork", counting_fork)
+    frame = co.run_points(points)
+    runner.stop_child()
+    assert frame["status"].tolist() == ["ok", "ok", "error", "ok", "ok"]
+    assert "crashed with SIGSEGV (signal 11)" in frame["error"][2]
+    assert frame["reproduce"][2].endswith("--seed=6")
+    # One child ran seeds 4 and 5 and died on 6; its replacement ran 7 and 8, as fresh
+    # children would have.
+    assert len(forks) == 2
+    ok = frame[frame["status"] == "ok"].reset_index(drop=True)
+    pandas.testing.assert_frame_equal(deterministic(ok), deterministic(fresh), check_dtype=False)
+
+
+def test_a_reused_child_gives_the_rows_of_fresh_children():
+    # Different topologies, peers and every fault kind, one after another in one child: each
+    # row must be the row of a child that ran that point alone.
+    points = [
+        co.ScenarioConfig.campaign_defaults(hosts=16, seed=2),
+        small(topology="csma", segmentHosts=2),
+        co.ScenarioConfig.campaign_defaults(hosts=16, peer="native", startWindow=1.0, seed=3),
+        small(topology="dumbbell", seed=4),
+        co.ScenarioConfig.campaign_defaults(hosts=16, seed=2),  # again, after all the others
+        small(),
+    ]
+    fresh = co.run_points(points, isolate="fork")
+    reused = co.run_points(points)
+    assert (reused["status"] == "ok").all()
+    pandas.testing.assert_frame_equal(deterministic(reused), deterministic(fresh))
+
+
+def test_a_child_is_replaced_after_points_per_child(monkeypatch):
+    import os
+
+    from chimney_offload import runner
+
+    runner.stop_child()
+    forks = []
+    fork = os.fork
+
+    def counting_fork():
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(runner, "POINTS_PER_CHILD", 2)
+    monkeypatch.setattr(os, "fork", counting_fork)
+    frame = co.run_points([small(seed=s) for s in (4, 5, 6, 7, 8)])
+    runner.stop_child()
+    assert (frame["status"] == "ok").all()
+    assert len(forks) == 3  # points 1-2, 3-4, 5
