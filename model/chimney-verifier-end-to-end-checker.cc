@@ -27,7 +27,12 @@ ChimneyVerifierEndToEndChecker::CheckTransmission(const ShadowDevice& d,
 {
     if (c.hwFailure)
     {
-        m_reporter.Report("E3", &d, &c, c.handle, "the failed target transmitted", evidence);
+        m_reporter.Report(ChimneyInvariantId::E3,
+                          &d,
+                          &c,
+                          c.handle,
+                          "the failed target transmitted",
+                          evidence);
     }
 }
 
@@ -76,7 +81,7 @@ ChimneyVerifierEndToEndChecker::CheckSentBytes(const ShadowDevice& d,
     }
     if (!same)
     {
-        m_reporter.Report(c.abortiveIssued ? "E2" : "E1",
+        m_reporter.Report(c.abortiveIssued ? ChimneyInvariantId::E2 : ChimneyInvariantId::E1,
                           &d,
                           &c,
                           c.handle,
@@ -96,7 +101,7 @@ ChimneyVerifierEndToEndChecker::CheckReceiveCompletion(const ShadowDevice& d,
 {
     if (r.nbl && bytes > r.nbl->DataLength())
     {
-        m_reporter.Report("E1",
+        m_reporter.Report(ChimneyInvariantId::E1,
                           &d,
                           &c,
                           c.handle,
@@ -108,7 +113,7 @@ ChimneyVerifierEndToEndChecker::CheckReceiveCompletion(const ShadowDevice& d,
     {
         if (!c.Aborted())
         {
-            m_reporter.Report("E1",
+            m_reporter.Report(ChimneyInvariantId::E1,
                               &d,
                               &c,
                               c.handle,
@@ -119,8 +124,12 @@ ChimneyVerifierEndToEndChecker::CheckReceiveCompletion(const ShadowDevice& d,
     }
     if (c.hwFailure)
     {
-        m_reporter
-            .Report("E3", &d, &c, c.handle, "bytes delivered after the hardware failure", evidence);
+        m_reporter.Report(ChimneyInvariantId::E3,
+                          &d,
+                          &c,
+                          c.handle,
+                          "bytes delivered after the hardware failure",
+                          evidence);
     }
     return true;
 }
@@ -135,7 +144,7 @@ ChimneyVerifierEndToEndChecker::CheckDelivered(const ShadowDevice& d,
         std::ostringstream w;
         w << "delivered " << c.delivered << " bytes, the remote's stream on the wire has only "
           << c.wire;
-        m_reporter.Report("E1", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::E1, &d, &c, c.handle, w.str(), evidence);
         return;
     }
     const bool snap = c.SnapshotAtDelivered();
@@ -145,7 +154,7 @@ ChimneyVerifierEndToEndChecker::CheckDelivered(const ShadowDevice& d,
     }
     if (snap && c.deliveredDiffers)
     {
-        m_reporter.Report("E1",
+        m_reporter.Report(ChimneyInvariantId::E1,
                           &d,
                           &c,
                           c.handle,
@@ -167,7 +176,7 @@ ChimneyVerifierEndToEndChecker::CheckAbortiveCompletion(const ShadowDevice& d,
     }
     if (status == ChimneyStatus::SUCCESS && !c.rstSent)
     {
-        m_reporter.Report("E2",
+        m_reporter.Report(ChimneyInvariantId::E2,
                           &d,
                           &c,
                           c.handle,
@@ -188,7 +197,7 @@ ChimneyVerifierEndToEndChecker::CheckTerminateStatus(const ShadowDevice& d,
     }
     if (c.hwFailure && status != ChimneyStatus::FAILURE)
     {
-        m_reporter.Report("E3",
+        m_reporter.Report(ChimneyInvariantId::E3,
                           &d,
                           &c,
                           c.handle,
@@ -216,7 +225,7 @@ ChimneyVerifierEndToEndChecker::CheckReturnedSendData(const ShadowDevice& d,
         w << "returned send data ends at offset " << dataEnd << ", the data posted ends at "
           << c.posted << ": bytes " << (dataEnd < c.posted ? "lost" : "invented")
           << " across the upload";
-        m_reporter.Report("E1", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::E1, &d, &c, c.handle, w.str(), evidence);
         return;
     }
     // Compare the returned bytes with the posted ones still referenced.
@@ -251,7 +260,7 @@ ChimneyVerifierEndToEndChecker::CheckReturnedSendData(const ShadowDevice& d,
         }
         if (!same)
         {
-            m_reporter.Report("E1",
+            m_reporter.Report(ChimneyInvariantId::E1,
                               &d,
                               &c,
                               c.handle,
@@ -281,7 +290,7 @@ ChimneyVerifierEndToEndChecker::CheckReturnedReceiveData(const ShadowDevice& d,
         std::ostringstream w;
         w << "received data across the upload: " << c.delivered << " delivered + "
           << s.receiveData.size() << " handed back != " << rcvDataEnd << " received";
-        m_reporter.Report("E1", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::E1, &d, &c, c.handle, w.str(), evidence);
         return;
     }
     // Delivered so far equal to the wire, and the rest is the wire's bytes not yet delivered.
@@ -295,7 +304,7 @@ ChimneyVerifierEndToEndChecker::CheckReturnedReceiveData(const ShadowDevice& d,
         {
             if (!same)
             {
-                m_reporter.Report("E1",
+                m_reporter.Report(ChimneyInvariantId::E1,
                                   &d,
                                   &c,
                                   c.handle,
@@ -343,7 +352,7 @@ ChimneyVerifierEndToEndChecker::OnHostPhase(const ShadowHost& h,
     m_reporter.Exercised(Inv::E3);
     if (to == "SOFTWARE" || (to == "ENDED" && detail != "FAILED"))
     {
-        m_reporter.Report("E3",
+        m_reporter.Report(ChimneyInvariantId::E3,
                           h.FirstDevice(),
                           nullptr,
                           handle,
@@ -362,7 +371,7 @@ ChimneyVerifierEndToEndChecker::FinishHost(const ShadowHost& h)
 {
     for (const auto& f : FailingOf(h))
     {
-        m_reporter.Report("E3",
+        m_reporter.Report(ChimneyInvariantId::E3,
                           h.FirstDevice(),
                           nullptr,
                           f.first,

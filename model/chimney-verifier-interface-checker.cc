@@ -68,7 +68,7 @@ ChimneyVerifierInterfaceChecker::CheckRefusal(const ShadowDevice& d,
     m_reporter.Exercised(Inv::A1);
     if (returned != ChimneyStatus::INVALID_PARAMETER && returned != ChimneyStatus::INVALID_STATE)
     {
-        m_reporter.Report("A1",
+        m_reporter.Report(ChimneyInvariantId::A1,
                           &d,
                           c,
                           call.handle,
@@ -77,9 +77,9 @@ ChimneyVerifierInterfaceChecker::CheckRefusal(const ShadowDevice& d,
                               "misuse)",
                           evidence);
     }
-    else if (call.misuse.empty() && !misuseExpected && call.valid)
+    else if (!call.misuse && !misuseExpected && call.valid)
     {
-        m_reporter.Report("A1",
+        m_reporter.Report(ChimneyInvariantId::A1,
                           &d,
                           c,
                           call.handle,
@@ -97,7 +97,7 @@ ChimneyVerifierInterfaceChecker::CheckListCompletion(const ShadowDevice& d,
 {
     if (list == nullptr)
     {
-        m_reporter.Report("A2",
+        m_reporter.Report(ChimneyInvariantId::A2,
                           &d,
                           nullptr,
                           0,
@@ -111,7 +111,7 @@ ChimneyVerifierInterfaceChecker::CheckListCompletion(const ShadowDevice& d,
     }
     if (list->status != status)
     {
-        m_reporter.Report("A2",
+        m_reporter.Report(ChimneyInvariantId::A2,
                           &d,
                           nullptr,
                           0,
@@ -135,7 +135,7 @@ ChimneyVerifierInterfaceChecker::CheckCompletionConnection(const ShadowDevice& d
     }
     if (c != nullptr || d.terminated.count(handle) != 0)
     {
-        m_reporter.Report("A10",
+        m_reporter.Report(ChimneyInvariantId::A10,
                           &d,
                           c,
                           handle,
@@ -144,7 +144,7 @@ ChimneyVerifierInterfaceChecker::CheckCompletionConnection(const ShadowDevice& d
     }
     else
     {
-        m_reporter.Report("A2",
+        m_reporter.Report(ChimneyInvariantId::A2,
                           &d,
                           nullptr,
                           handle,
@@ -166,7 +166,7 @@ ChimneyVerifierInterfaceChecker::CheckIndicationConnection(const ShadowDevice& d
     }
     if (c != nullptr || d.terminated.count(handle) != 0)
     {
-        m_reporter.Report("A10",
+        m_reporter.Report(ChimneyInvariantId::A10,
                           &d,
                           c,
                           handle,
@@ -188,7 +188,7 @@ ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
 {
     if (r == nullptr)
     {
-        m_reporter.Report("A2",
+        m_reporter.Report(ChimneyInvariantId::A2,
                           &d,
                           &c,
                           c.handle,
@@ -215,14 +215,19 @@ ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
     }
     if (!inOrder && op == "Send")
     {
-        m_reporter.Report("A4", &d, &c, c.handle, "send completed out of posting order", evidence);
+        m_reporter.Report(ChimneyInvariantId::A4,
+                          &d,
+                          &c,
+                          c.handle,
+                          "send completed out of posting order",
+                          evidence);
     }
     CheckMatchedCompletion(d, c, "send", r->event, r->nbl, status, bytes, true, evidence);
     if (op == "SendReturned")
     {
         if (!c.terminateRequested)
         {
-            m_reporter.Report("A9",
+            m_reporter.Report(ChimneyInvariantId::A9,
                               &d,
                               &c,
                               c.handle,
@@ -240,12 +245,12 @@ ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
             std::ostringstream w;
             w << "send SUCCESS with " << bytes << " of " << r->length << " bytes; the peer "
               << "acknowledged " << ackedIn << " of them on the wire";
-            m_reporter.Report("A3", &d, &c, c.handle, w.str(), evidence);
+            m_reporter.Report(ChimneyInvariantId::A3, &d, &c, c.handle, w.str(), evidence);
         }
     }
     else if (!CheckAbortedOrUploaded(d, c, "send", status, evidence))
     {
-        m_reporter.Report("A2",
+        m_reporter.Report(ChimneyInvariantId::A2,
                           &d,
                           &c,
                           c.handle,
@@ -255,7 +260,7 @@ ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
     }
     if (status != ChimneyStatus::SUCCESS && !c.blind && !r->late && bytes > ackedIn)
     {
-        m_reporter.Report("A3",
+        m_reporter.Report(ChimneyInvariantId::A3,
                           &d,
                           &c,
                           c.handle,
@@ -267,7 +272,7 @@ ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
         !(status == ChimneyStatus::SUCCESS && c.acked >= r->end))
     {
         m_reporter.Report(
-            "A5",
+            ChimneyInvariantId::A5,
             &d,
             &c,
             c.handle,
@@ -286,7 +291,7 @@ ChimneyVerifierInterfaceChecker::CheckReceiveCompletion(const ShadowDevice& d,
 {
     if (r == nullptr)
     {
-        m_reporter.Report("A2",
+        m_reporter.Report(ChimneyInvariantId::A2,
                           &d,
                           &c,
                           c.handle,
@@ -316,7 +321,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
 {
     if (r == nullptr)
     {
-        m_reporter.Report("A2",
+        m_reporter.Report(ChimneyInvariantId::A2,
                           &d,
                           &c,
                           c.handle,
@@ -339,7 +344,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
     {
         if (!c.terminateRequested)
         {
-            m_reporter.Report("A6",
+            m_reporter.Report(ChimneyInvariantId::A6,
                               &d,
                               &c,
                               c.handle,
@@ -352,7 +357,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
         if (!c.Aborted() && !(graceful && c.abortiveIssued))
         {
             m_reporter.Report(
-                "A6",
+                ChimneyInvariantId::A6,
                 &d,
                 &c,
                 c.handle,
@@ -362,7 +367,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
     }
     else if (status != ChimneyStatus::SUCCESS)
     {
-        m_reporter.Report("A6",
+        m_reporter.Report(ChimneyInvariantId::A6,
                           &d,
                           &c,
                           c.handle,
@@ -380,7 +385,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
     {
         if (sendsLeft)
         {
-            m_reporter.Report("A4",
+            m_reporter.Report(ChimneyInvariantId::A4,
                               &d,
                               &c,
                               c.handle,
@@ -392,7 +397,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
             std::ostringstream w;
             if (c.finOff < 0)
             {
-                m_reporter.Report("A3",
+                m_reporter.Report(ChimneyInvariantId::A3,
                                   &d,
                                   &c,
                                   c.handle,
@@ -403,12 +408,12 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
             {
                 w << "graceful disconnect SUCCESS before the FIN was acknowledged (peer ACK at "
                   << "offset " << c.acked << ", FIN at " << c.finOff << ")";
-                m_reporter.Report("A3", &d, &c, c.handle, w.str(), evidence);
+                m_reporter.Report(ChimneyInvariantId::A3, &d, &c, c.handle, w.str(), evidence);
             }
             else if (bytes != r->length)
             {
                 w << "graceful disconnect reports " << bytes << " bytes, its data is " << r->length;
-                m_reporter.Report("A3", &d, &c, c.handle, w.str(), evidence);
+                m_reporter.Report(ChimneyInvariantId::A3, &d, &c, c.handle, w.str(), evidence);
             }
             // E1: the peer acknowledged the FIN, so it received every byte sent before it;
             // each of those bytes was compared with the posted data when it went out.
@@ -418,7 +423,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
     {
         if (sendsLeft)
         {
-            m_reporter.Report("A5",
+            m_reporter.Report(ChimneyInvariantId::A5,
                               &d,
                               &c,
                               c.handle,
@@ -428,7 +433,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
         if (c.graceful.outstanding)
         {
             m_reporter.Report(
-                "A5",
+                ChimneyInvariantId::A5,
                 &d,
                 &c,
                 c.handle,
@@ -453,7 +458,7 @@ ChimneyVerifierInterfaceChecker::CheckMatchedCompletion(const ShadowDevice& d,
     const uint64_t event = Simulator::GetEventCount();
     if (event != 0 && event == requestEvent)
     {
-        m_reporter.Report("A1",
+        m_reporter.Report(ChimneyInvariantId::A1,
                           &d,
                           &c,
                           c.handle,
@@ -467,7 +472,7 @@ ChimneyVerifierInterfaceChecker::CheckMatchedCompletion(const ShadowDevice& d,
         {
             why += std::string(" (its status is ") + ToString(nbl->status) + ")";
         }
-        m_reporter.Report("A2", &d, &c, c.handle, why, evidence);
+        m_reporter.Report(ChimneyInvariantId::A2, &d, &c, c.handle, why, evidence);
     }
 }
 
@@ -481,7 +486,7 @@ ChimneyVerifierInterfaceChecker::CheckAbortIndicationCompletion(const ShadowDevi
 {
     if (mustAbort && status != ChimneyStatus::REQUEST_ABORTED)
     {
-        m_reporter.Report("A8",
+        m_reporter.Report(ChimneyInvariantId::A8,
                           &d,
                           &c,
                           c.handle,
@@ -503,7 +508,7 @@ ChimneyVerifierInterfaceChecker::CheckAbortedOrUploaded(const ShadowDevice& d,
     {
         if (!c.Aborted())
         {
-            m_reporter.Report("A8",
+            m_reporter.Report(ChimneyInvariantId::A8,
                               &d,
                               &c,
                               c.handle,
@@ -517,7 +522,7 @@ ChimneyVerifierInterfaceChecker::CheckAbortedOrUploaded(const ShadowDevice& d,
     {
         if (!c.terminateRequested)
         {
-            m_reporter.Report("A9",
+            m_reporter.Report(ChimneyInvariantId::A9,
                               &d,
                               &c,
                               c.handle,
@@ -536,7 +541,7 @@ ChimneyVerifierInterfaceChecker::ReportOffloadNotOutstanding(const ShadowDevice&
                                                              OffloadHandle handle,
                                                              const ChimneyEvidence& evidence)
 {
-    m_reporter.Report("A2",
+    m_reporter.Report(ChimneyInvariantId::A2,
                       &d,
                       c,
                       handle,
@@ -559,11 +564,16 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectIndication(const ShadowDevice& d
     }
     if (c.disconnectIndicated || c.remoteFinAtOffload)
     {
-        m_reporter.Report("A7", &d, &c, c.handle, "Disconnect indicated more than once", evidence);
+        m_reporter.Report(ChimneyInvariantId::A7,
+                          &d,
+                          &c,
+                          c.handle,
+                          "Disconnect indicated more than once",
+                          evidence);
     }
     else if (c.remoteFin < 0 || c.wire < c.remoteFin)
     {
-        m_reporter.Report("A7",
+        m_reporter.Report(ChimneyInvariantId::A7,
                           &d,
                           &c,
                           c.handle,
@@ -575,7 +585,7 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectIndication(const ShadowDevice& d
         std::ostringstream w;
         w << "Disconnect indicated with " << (c.remoteFin - c.delivered)
           << " bytes before the FIN not delivered";
-        m_reporter.Report("A7", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::A7, &d, &c, c.handle, w.str(), evidence);
     }
     else
     {
@@ -595,7 +605,7 @@ ChimneyVerifierInterfaceChecker::CheckAbortIndication(const ShadowDevice& d,
     }
     if (!c.acceptableRst && !c.hwFailure)
     {
-        m_reporter.Report("A8",
+        m_reporter.Report(ChimneyInvariantId::A8,
                           &d,
                           &c,
                           c.handle,
@@ -663,7 +673,7 @@ ChimneyVerifierInterfaceChecker::OnDeviceRequest(const ShadowDevice& d, uint64_t
         std::ostringstream w;
         w << "request id " << id << " left the host with flags 0x" << std::hex << t.hostFlags
           << " and reached the target with 0x" << flags;
-        m_reporter.Report("A11", &d, nullptr, 0, w.str(), "");
+        m_reporter.Report(ChimneyInvariantId::A11, &d, nullptr, 0, w.str(), "");
     }
 }
 
@@ -708,7 +718,7 @@ ChimneyVerifierInterfaceChecker::OnHostCall(const ShadowHost& h,
     auto it = tracks.find(id);
     if (it != tracks.end() && it->second.upcalled)
     {
-        m_reporter.Report("A1",
+        m_reporter.Report(ChimneyInvariantId::A1,
                           d,
                           nullptr,
                           handle,
@@ -729,7 +739,7 @@ ChimneyVerifierInterfaceChecker::OnHostCall(const ShadowHost& h,
         std::ostringstream w;
         w << "request left the host with flags 0x" << std::hex << flags
           << " and reached the target with 0x" << t.devFlags;
-        m_reporter.Report("A11",
+        m_reporter.Report(ChimneyInvariantId::A11,
                           d,
                           nullptr,
                           handle,
@@ -762,7 +772,7 @@ ChimneyVerifierInterfaceChecker::OnHostUpcall(const ShadowHost& h,
         status == ChimneyStatus::INVALID_PARAMETER || status == ChimneyStatus::INVALID_STATE;
     if (!t.devCompleted && !refusal)
     {
-        m_reporter.Report("A11",
+        m_reporter.Report(ChimneyInvariantId::A11,
                           d,
                           nullptr,
                           handle,
@@ -818,7 +828,7 @@ ChimneyVerifierInterfaceChecker::OnLayerCompletion(LayerIssuers& l,
     if (it == range.second)
     {
         it = range.first;
-        m_reporter.Report("A11",
+        m_reporter.Report(ChimneyInvariantId::A11,
                           nullptr,
                           nullptr,
                           handle,
@@ -847,7 +857,7 @@ ChimneyVerifierInterfaceChecker::FinishHost(const ShadowHost& h)
         const std::string what = "request id " + std::to_string(id);
         if (t.upcalled && !t.hostCalled)
         {
-            m_reporter.Report("A11",
+            m_reporter.Report(ChimneyInvariantId::A11,
                               d,
                               nullptr,
                               0,
@@ -856,7 +866,7 @@ ChimneyVerifierInterfaceChecker::FinishHost(const ShadowHost& h)
         }
         else if (t.hostCalled && t.devCompleted)
         {
-            m_reporter.Report("A11",
+            m_reporter.Report(ChimneyInvariantId::A11,
                               d,
                               nullptr,
                               0,
@@ -866,8 +876,12 @@ ChimneyVerifierInterfaceChecker::FinishHost(const ShadowHost& h)
         }
         else if (t.hostCalled && !t.devSeen && old)
         {
-            m_reporter
-                .Report("A11", d, nullptr, 0, "the host's request never reached the target", what);
+            m_reporter.Report(ChimneyInvariantId::A11,
+                              d,
+                              nullptr,
+                              0,
+                              "the host's request never reached the target",
+                              what);
         }
     }
 }

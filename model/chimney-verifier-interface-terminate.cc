@@ -29,7 +29,7 @@ ChimneyVerifierInterfaceChecker::CheckTerminateBlockStatus(const ShadowDevice& d
 {
     if (c.phase != ShadowConnection::TERMINATING)
     {
-        m_reporter.Report("A2",
+        m_reporter.Report(ChimneyInvariantId::A2,
                           &d,
                           &c,
                           c.handle,
@@ -39,7 +39,7 @@ ChimneyVerifierInterfaceChecker::CheckTerminateBlockStatus(const ShadowDevice& d
     // A9: SUCCESS or FAILURE only; FAILURE means the state was lost (hardware failure).
     if (status != ChimneyStatus::SUCCESS && status != ChimneyStatus::FAILURE)
     {
-        m_reporter.Report("A9",
+        m_reporter.Report(ChimneyInvariantId::A9,
                           &d,
                           &c,
                           c.handle,
@@ -49,7 +49,7 @@ ChimneyVerifierInterfaceChecker::CheckTerminateBlockStatus(const ShadowDevice& d
     }
     if (status == ChimneyStatus::FAILURE && !c.hwFailure)
     {
-        m_reporter.Report("A9",
+        m_reporter.Report(ChimneyInvariantId::A9,
                           &d,
                           &c,
                           c.handle,
@@ -66,7 +66,7 @@ ChimneyVerifierInterfaceChecker::CheckTerminateOutstanding(const ShadowDevice& d
     if (c.AnyOutstanding())
     {
         m_reporter.Report(
-            "A9",
+            ChimneyInvariantId::A9,
             &d,
             &c,
             c.handle,
@@ -95,8 +95,12 @@ ChimneyVerifierInterfaceChecker::CheckReturnedSendChain(const ShadowDevice& d,
     }
     if (posting != c.returned)
     {
-        m_reporter
-            .Report("A9", &d, &c, c.handle, "send NBLs handed back out of posting order", evidence);
+        m_reporter.Report(ChimneyInvariantId::A9,
+                          &d,
+                          &c,
+                          c.handle,
+                          "send NBLs handed back out of posting order",
+                          evidence);
     }
     std::vector<const NetBufferList*> chain;
     for (Ptr<const NetBufferList> n = block.sendDataHead; n && chain.size() <= expected.size() + 1;
@@ -113,7 +117,7 @@ ChimneyVerifierInterfaceChecker::CheckReturnedSendChain(const ShadowDevice& d,
         std::ostringstream w;
         w << "returned send chain holds " << chain.size() << " NBLs; the target handed back "
           << expected.size() << " (original NBLs in posting order expected, null when none)";
-        m_reporter.Report("A9", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::A9, &d, &c, c.handle, w.str(), evidence);
     }
     // A dead connection's data does not continue anywhere.
     return !(c.Aborted() || s.state == TcpState::Closed);
@@ -130,13 +134,13 @@ ChimneyVerifierInterfaceChecker::CheckReturnedSendState(const ShadowDevice& d,
         std::ostringstream w;
         w << "returned SndUna " << s.sndUna << ", SndNxt " << s.sndNxt << ", SndMax " << s.sndMax
           << " not in order";
-        m_reporter.Report("A9", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::A9, &d, &c, c.handle, w.str(), evidence);
     }
     const int64_t una = c.SendOff(s.sndUna);
     const int64_t max = c.SendOff(s.sndMax);
     if (una > c.acked)
     {
-        m_reporter.Report("A9",
+        m_reporter.Report(ChimneyInvariantId::A9,
                           &d,
                           &c,
                           c.handle,
@@ -145,7 +149,7 @@ ChimneyVerifierInterfaceChecker::CheckReturnedSendState(const ShadowDevice& d,
     }
     if (max < c.maxSent)
     {
-        m_reporter.Report("A9",
+        m_reporter.Report(ChimneyInvariantId::A9,
                           &d,
                           &c,
                           c.handle,
@@ -157,7 +161,7 @@ ChimneyVerifierInterfaceChecker::CheckReturnedSendState(const ShadowDevice& d,
     const bool finAcked = s.finRequested && s.sendData.empty() && SeqGt(s.sndUna, s.finSeq);
     if (dataStart != una && !(finAcked && dataStart == una - 1))
     {
-        m_reporter.Report("A9",
+        m_reporter.Report(ChimneyInvariantId::A9,
                           &d,
                           &c,
                           c.handle,
@@ -176,7 +180,7 @@ ChimneyVerifierInterfaceChecker::CheckReturnedFin(const ShadowDevice& d,
     {
         if (!s.finRequested)
         {
-            m_reporter.Report("A9",
+            m_reporter.Report(ChimneyInvariantId::A9,
                               &d,
                               &c,
                               c.handle,
@@ -188,7 +192,7 @@ ChimneyVerifierInterfaceChecker::CheckReturnedFin(const ShadowDevice& d,
     }
     if (s.finRequested)
     {
-        m_reporter.Report("A9",
+        m_reporter.Report(ChimneyInvariantId::A9,
                           &d,
                           &c,
                           c.handle,
@@ -206,7 +210,7 @@ ChimneyVerifierInterfaceChecker::CheckReturnedRcvNxt(const ShadowDevice& d,
 {
     if (c.RecvOff(s.rcvNxt) > c.maxRemoteEnd)
     {
-        m_reporter.Report("A9",
+        m_reporter.Report(ChimneyInvariantId::A9,
                           &d,
                           &c,
                           c.handle,
@@ -225,7 +229,7 @@ ChimneyVerifierInterfaceChecker::CheckReturnedAck(const ShadowDevice& d,
     const int64_t rcvNxt = c.RecvOff(s.rcvNxt);
     if (rcvNxt != c.offloadRcvNxt && c.lastAck < rcvNxt)
     {
-        m_reporter.Report("A9",
+        m_reporter.Report(ChimneyInvariantId::A9,
                           &d,
                           &c,
                           c.handle,

@@ -18,7 +18,7 @@ ChimneyVerifierMisuseChecker::ChimneyVerifierMisuseChecker(ChimneyVerifierReport
 {
 }
 
-std::string
+std::optional<ChimneyInvariantId>
 ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
                                              const ShadowPendingCall& call,
                                              std::string* why) const
@@ -35,7 +35,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         if (!call.blocks || call.blocks->TcpBlockCount() == 0)
         {
             *why = "offload request without a TCP block";
-            return "H7";
+            return ChimneyInvariantId::H7;
         }
         std::vector<OffloadHandle> handles;
         std::vector<ChimneyFourTuple> tuples;
@@ -52,14 +52,14 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
                     if (t.handle == INVALID_OFFLOAD_HANDLE)
                     {
                         *why = "offload of the invalid handle 0";
-                        return "H1";
+                        return ChimneyInvariantId::H1;
                     }
                     if (!IsOffloadableState(t.delegated.state))
                     {
                         std::ostringstream w;
                         w << "offload in the forbidden TCP state " << ToString(t.delegated.state);
                         *why = w.str();
-                        return "H7";
+                        return ChimneyInvariantId::H7;
                     }
                     if (find(t.handle) != nullptr || d.byTuple.count(key) != 0 ||
                         std::count(handles.begin(), handles.end(), t.handle) != 0 ||
@@ -68,21 +68,21 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
                         std::ostringstream w;
                         w << "offload of handle " << t.handle << " which is already offloaded";
                         *why = w.str();
-                        return "H7";
+                        return ChimneyInvariantId::H7;
                     }
                     handles.push_back(t.handle);
                     tuples.push_back(key);
                 }
             }
         }
-        return "";
+        return std::nullopt;
     }
     if (call.kind == ShadowOp::TERMINATE_OFFLOAD)
     {
         if (!call.blocks || call.blocks->TcpBlockCount() == 0)
         {
             *why = "terminate without a TCP block";
-            return "H1";
+            return ChimneyInvariantId::H1;
         }
         std::vector<OffloadHandle> handles;
         for (const auto& n : call.blocks->neighbors)
@@ -98,7 +98,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
                         w << "terminate of handle " << t.handle
                           << " which is unknown, not offloaded or already terminated";
                         *why = w.str();
-                        return "H1";
+                        return ChimneyInvariantId::H1;
                     }
                     if (c->terminateRequested ||
                         std::count(handles.begin(), handles.end(), t.handle) != 0)
@@ -106,43 +106,43 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
                         std::ostringstream w;
                         w << "second terminate of handle " << t.handle << " while one is pending";
                         *why = w.str();
-                        return "H6";
+                        return ChimneyInvariantId::H6;
                     }
                     handles.push_back(t.handle);
                 }
             }
         }
-        return "";
+        return std::nullopt;
     }
     // NBL requests: a usable handle first (H1).
     const ShadowConnection* c = find(call.handle);
     if (c == nullptr || (c->phase == ShadowConnection::OFFLOADING && !c->allocated))
     {
         *why = call.op + " on an unknown, not (yet) offloaded or terminated handle";
-        return "H1";
+        return ChimneyInvariantId::H1;
     }
     if (call.kind == ShadowOp::SEND)
     {
         if (!call.nbl)
         {
             *why = "send without NBL";
-            return "H2";
+            return ChimneyInvariantId::H2;
         }
         if (c->gracefulIssued || c->finAtOffload)
         {
             *why = "send after a graceful disconnect was issued";
-            return "H5";
+            return ChimneyInvariantId::H5;
         }
-        return "";
+        return std::nullopt;
     }
     if (call.kind == ShadowOp::RECEIVE)
     {
         if (!call.nbl)
         {
             *why = "receive without NBL";
-            return "H2";
+            return ChimneyInvariantId::H2;
         }
-        return "";
+        return std::nullopt;
     }
     if (call.kind == ShadowOp::DISCONNECT)
     {
@@ -153,43 +153,43 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
             w << "disconnect flags 0x" << std::hex << call.flags
               << " are neither GRACEFUL_CLOSE nor ABORTIVE_CLOSE";
             *why = w.str();
-            return "H3";
+            return ChimneyInvariantId::H3;
         }
         if (!call.nbl || call.nbl->buffers.size() != 1 || call.nbl->next)
         {
             *why = "disconnect NBL without exactly one NET_BUFFER";
-            return "H2";
+            return ChimneyInvariantId::H2;
         }
         if (call.flags == TCP_DISCONNECT_ABORTIVE_CLOSE && call.nbl->DataLength() > 0)
         {
             *why = "abortive disconnect carrying data";
-            return "H2";
+            return ChimneyInvariantId::H2;
         }
         if (c->abortiveIssued)
         {
             *why = "disconnect after an abortive disconnect";
-            return "H4";
+            return ChimneyInvariantId::H4;
         }
         if (call.flags == TCP_DISCONNECT_GRACEFUL_CLOSE && (c->gracefulIssued || c->finAtOffload))
         {
             *why = "second graceful disconnect";
-            return "H4";
+            return ChimneyInvariantId::H4;
         }
-        return "";
+        return std::nullopt;
     }
-    return "";
+    return std::nullopt;
 }
 
 void
 ChimneyVerifierMisuseChecker::CheckAccepted(const ShadowDevice& d,
-                                            const std::string& expected,
+                                            std::optional<ChimneyInvariantId> expected,
                                             const std::string& why,
                                             OffloadHandle handle,
                                             const ChimneyEvidence& evidence)
 {
-    if (!expected.empty())
+    if (expected)
     {
-        m_reporter.Report(expected,
+        m_reporter.Report(*expected,
                           &d,
                           nullptr,
                           handle,
@@ -202,21 +202,20 @@ void
 ChimneyVerifierMisuseChecker::CheckRefused(const ShadowDevice& d,
                                            const ShadowPendingCall& call,
                                            ChimneyStatus returned,
-                                           const std::string& expected,
+                                           std::optional<ChimneyInvariantId> expected,
                                            const std::string& why,
                                            const ChimneyEvidence& evidence)
 {
     const bool clearRefusal =
         returned == ChimneyStatus::INVALID_PARAMETER || returned == ChimneyStatus::INVALID_STATE;
-    const std::string& rule = expected.empty() ? call.misuse : expected;
-    ChimneyInvariantId id;
-    if (clearRefusal && ChimneyInvariantIdFromString(rule, &id))
+    const std::optional<ChimneyInvariantId> rule = expected ? expected : call.misuse;
+    if (clearRefusal && rule)
     {
-        m_reporter.Exercised(id);
+        m_reporter.Exercised(*rule);
     }
-    if (clearRefusal && call.misuse.empty() && !expected.empty())
+    if (clearRefusal && !call.misuse && expected)
     {
-        m_reporter.Report(expected,
+        m_reporter.Report(*expected,
                           &d,
                           nullptr,
                           call.handle,
@@ -229,7 +228,7 @@ bool
 ChimneyVerifierMisuseChecker::CheckExpected(const ShadowDevice& d,
                                             const ShadowPendingCall& call,
                                             ChimneyStatus returned,
-                                            const std::string& announced,
+                                            ChimneyInvariantId announced,
                                             const ChimneyEvidence& evidence)
 {
     const bool clearRefusal =
@@ -244,13 +243,13 @@ ChimneyVerifierMisuseChecker::CheckExpected(const ShadowDevice& d,
         why = std::string("refused with ") + ToString(returned) +
               " (INVALID_PARAMETER or INVALID_STATE expected)";
     }
-    else if (call.misuse.empty())
+    else if (!call.misuse)
     {
         why = "refused without a HostMisuse report";
     }
-    else if (call.misuse != announced)
+    else if (*call.misuse != announced)
     {
-        why = "refused as " + call.misuse;
+        why = std::string("refused as ") + ToString(*call.misuse);
     }
     if (why.empty())
     {
@@ -260,22 +259,24 @@ ChimneyVerifierMisuseChecker::CheckExpected(const ShadowDevice& d,
                                &d,
                                d.Find(call.handle),
                                call.handle,
-                               "host misuse " + announced + " issued on purpose was " + why,
+                               std::string("host misuse ") + ToString(announced) +
+                                   " issued on purpose was " + why,
                                evidence);
     return false;
 }
 
-std::string
+ChimneyInvariantId
 ChimneyVerifierMisuseChecker::Relay(const ShadowDevice& d,
                                     const ShadowConnection* c,
-                                    std::string id,
+                                    const std::string& reported,
                                     OffloadHandle handle,
                                     const std::string& text,
                                     bool expected)
 {
-    if (!IsChimneyInvariantId(id) || id[0] != 'H')
+    ChimneyInvariantId id;
+    if (!ChimneyInvariantIdFromString(reported, &id) || reported[0] != 'H')
     {
-        id = "H1"; // a report we cannot classify still is host misuse
+        id = ChimneyInvariantId::H1; // a report we cannot classify still is host misuse
     }
     if (expected)
     {

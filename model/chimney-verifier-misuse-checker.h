@@ -8,6 +8,7 @@
 #include "chimney-verifier-reporter.h"
 #include "chimney-verifier-shadow.h"
 
+#include <optional>
 #include <string>
 
 /**
@@ -57,19 +58,19 @@ class ChimneyVerifierMisuseChecker
      * \brief Which rule, if any, a request breaks.
      * \param d the device \param call the call and its objects
      * \param why set to the reason when one is broken
-     * \returns the H-ID, or empty
+     * \returns the H-ID, or none
      */
-    std::string ExpectedMisuse(const ShadowDevice& d,
-                               const ShadowPendingCall& call,
-                               std::string* why) const;
+    std::optional<ChimneyInvariantId> ExpectedMisuse(const ShadowDevice& d,
+                                                     const ShadowPendingCall& call,
+                                                     std::string* why) const;
 
     /**
      * \brief H: the target accepted a misuse.
-     * \param d the device \param expected the H-ID (empty: none) \param why the reason
+     * \param d the device \param expected the H-ID (none: no misuse) \param why the reason
      * \param handle the handle \param evidence the call
      */
     void CheckAccepted(const ShadowDevice& d,
-                       const std::string& expected,
+                       std::optional<ChimneyInvariantId> expected,
                        const std::string& why,
                        OffloadHandle handle,
                        const ChimneyEvidence& evidence);
@@ -77,12 +78,12 @@ class ChimneyVerifierMisuseChecker
     /**
      * \brief H: the target refused a misuse without its HostMisuse report.
      * \param d the device \param call the call \param returned the status
-     * \param expected the H-ID (empty: none) \param why the reason \param evidence the call
+     * \param expected the H-ID (none: no misuse) \param why the reason \param evidence the call
      */
     void CheckRefused(const ShadowDevice& d,
                       const ShadowPendingCall& call,
                       ChimneyStatus returned,
-                      const std::string& expected,
+                      std::optional<ChimneyInvariantId> expected,
                       const std::string& why,
                       const ChimneyEvidence& evidence);
 
@@ -95,22 +96,22 @@ class ChimneyVerifierMisuseChecker
     bool CheckExpected(const ShadowDevice& d,
                        const ShadowPendingCall& call,
                        ChimneyStatus returned,
-                       const std::string& announced,
+                       ChimneyInvariantId announced,
                        const ChimneyEvidence& evidence);
 
     /**
      * \brief Relay the target's HostMisuse report.
-     * \param d the device \param c the record (or null) \param id the target's H-ID
+     * \param d the device \param c the record (or null) \param reported the target's H-ID
      * \param handle the handle \param text its description
      * \param expected the call was announced as a misuse: classify only, report nothing
      * \returns the H-ID reported (H1 when the target's cannot be classified)
      */
-    std::string Relay(const ShadowDevice& d,
-                      const ShadowConnection* c,
-                      std::string id,
-                      OffloadHandle handle,
-                      const std::string& text,
-                      bool expected = false);
+    ChimneyInvariantId Relay(const ShadowDevice& d,
+                             const ShadowConnection* c,
+                             const std::string& reported,
+                             OffloadHandle handle,
+                             const std::string& text,
+                             bool expected = false);
 
   private:
     ChimneyVerifierReporter& m_reporter; //!< where findings go

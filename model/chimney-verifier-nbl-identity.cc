@@ -129,7 +129,7 @@ ChimneyVerifierNblIdentity::OnHostUpcall(uint32_t host,
     if (it->second != nbl && !h.reported)
     {
         h.reported = true;
-        m_reporter.Report("A11",
+        m_reporter.Report(ChimneyInvariantId::A11,
                           d,
                           nullptr,
                           handle,
@@ -160,7 +160,7 @@ ChimneyVerifierNblIdentity::OnLayerIn(uint32_t layer,
     if (IsCopy(from, *nbl) && !l.copyReported)
     {
         l.copyReported = true;
-        m_reporter.Report("A11",
+        m_reporter.Report(ChimneyInvariantId::A11,
                           nullptr,
                           nullptr,
                           handle,
@@ -211,7 +211,7 @@ ChimneyVerifierNblIdentity::OnLayerUp(uint32_t layer,
         if (it->second.upper != upper && !l.routeReported)
         {
             l.routeReported = true;
-            m_reporter.Report("A11",
+            m_reporter.Report(ChimneyInvariantId::A11,
                               nullptr,
                               nullptr,
                               handle,
@@ -241,7 +241,7 @@ ChimneyVerifierNblIdentity::OnLayerUp(uint32_t layer,
     if (!l.copyReported)
     {
         l.copyReported = true;
-        m_reporter.Report("A11",
+        m_reporter.Report(ChimneyInvariantId::A11,
                           nullptr,
                           nullptr,
                           handle,
@@ -266,7 +266,7 @@ ChimneyVerifierNblIdentity::OnDeviceIn(const ShadowDevice& d,
 {
     if (nbl && IsCopy(from, *nbl))
     {
-        m_reporter.Report("A11",
+        m_reporter.Report(ChimneyInvariantId::A11,
                           &d,
                           d.Find(handle),
                           handle,

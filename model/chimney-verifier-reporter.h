@@ -98,7 +98,7 @@ class ChimneyVerifierReporter
      * \param description one line
      * \param evidence the segment or call (its text is made only if the finding is kept)
      */
-    [[gnu::cold, gnu::noinline]] void Report(const std::string& id,
+    [[gnu::cold, gnu::noinline]] void Report(ChimneyInvariantId id,
                                              const ShadowDevice* d,
                                              const ShadowConnection* c,
                                              OffloadHandle handle,
@@ -118,7 +118,7 @@ class ChimneyVerifierReporter
      * \param description one line
      * \param evidence the segment or call
      */
-    [[gnu::cold, gnu::noinline]] void ReportEveryTime(const std::string& id,
+    [[gnu::cold, gnu::noinline]] void ReportEveryTime(ChimneyInvariantId id,
                                                       const ShadowDevice* d,
                                                       const ShadowConnection* c,
                                                       OffloadHandle handle,
@@ -137,14 +137,14 @@ class ChimneyVerifierReporter
 
   protected:
     /// \copydoc Report
-    virtual void DoReport(const std::string& id,
+    virtual void DoReport(ChimneyInvariantId id,
                           const ShadowDevice* d,
                           const ShadowConnection* c,
                           OffloadHandle handle,
                           const std::string& description,
                           const ChimneyEvidence& evidence) = 0;
     /// \copydoc ReportEveryTime
-    virtual void DoReportEveryTime(const std::string& id,
+    virtual void DoReportEveryTime(ChimneyInvariantId id,
                                    const ShadowDevice* d,
                                    const ShadowConnection* c,
                                    OffloadHandle handle,

@@ -45,7 +45,7 @@ ChimneyVerifierResourceChecker::OnAllocated(const ShadowDevice& d,
     {
         std::ostringstream w;
         w << l.held << " connections hold resources, the capacity is " << d.capacity;
-        m_reporter.Report("R5", &d, nullptr, handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::R5, &d, nullptr, handle, w.str(), evidence);
     }
     if (c == nullptr)
     {
@@ -54,7 +54,7 @@ ChimneyVerifierResourceChecker::OnAllocated(const ShadowDevice& d,
     }
     if (c->allocated && !c->freed)
     {
-        m_reporter.Report("R3",
+        m_reporter.Report(ChimneyInvariantId::R3,
                           &d,
                           c,
                           handle,
@@ -78,7 +78,7 @@ ChimneyVerifierResourceChecker::OnFreed(const ShadowDevice& d,
         --l.held;
         if (c->phase != ShadowConnection::TERMINATED)
         {
-            m_reporter.Report("R1",
+            m_reporter.Report(ChimneyInvariantId::R1,
                               &d,
                               c,
                               handle,
@@ -97,8 +97,12 @@ ChimneyVerifierResourceChecker::OnFreed(const ShadowDevice& d,
         }
         return false;
     }
-    m_reporter
-        .Report("R3", &d, c, handle, "resource freed that is not held (double free)", evidence);
+    m_reporter.Report(ChimneyInvariantId::R3,
+                      &d,
+                      c,
+                      handle,
+                      "resource freed that is not held (double free)",
+                      evidence);
     return false;
 }
 
@@ -109,7 +113,7 @@ ChimneyVerifierResourceChecker::CheckTransmission(const ShadowDevice& d,
 {
     if (c.freed && c.phase != ShadowConnection::TERMINATED)
     {
-        m_reporter.Report("R3",
+        m_reporter.Report(ChimneyInvariantId::R3,
                           &d,
                           &c,
                           c.handle,
@@ -123,7 +127,7 @@ ChimneyVerifierResourceChecker::CheckTransmissionAfterFailedOffload(const Shadow
                                                                     OffloadHandle handle,
                                                                     const ChimneyEvidence& evidence)
 {
-    m_reporter.Report("R5",
+    m_reporter.Report(ChimneyInvariantId::R5,
                       &d,
                       nullptr,
                       handle,
@@ -141,7 +145,7 @@ ChimneyVerifierResourceChecker::OnOffloadFailed(const ShadowDevice& d,
     m_reporter.Exercised(Inv::R5);
     if (c.allocated && !c.freed)
     {
-        m_reporter.Report("R5",
+        m_reporter.Report(ChimneyInvariantId::R5,
                           &d,
                           &c,
                           c.handle,
@@ -171,7 +175,7 @@ ChimneyVerifierResourceChecker::CheckTerminateCompleted(const ShadowDevice& d,
     }
     if (c.allocated && !c.freed)
     {
-        m_reporter.Report("R2",
+        m_reporter.Report(ChimneyInvariantId::R2,
                           &d,
                           &c,
                           c.handle,
@@ -195,13 +199,18 @@ ChimneyVerifierResourceChecker::FinishConnection(const ShadowDevice& d, const Sh
     const OffloadHandle h = c.handle;
     if (c.AnyOutstanding())
     {
-        m_reporter.Report("R4", &d, &c, h, "a request was never completed", "end of run");
+        m_reporter.Report(ChimneyInvariantId::R4,
+                          &d,
+                          &c,
+                          h,
+                          "a request was never completed",
+                          "end of run");
     }
     if (c.phase == ShadowConnection::TERMINATED)
     {
         if (c.allocated && !c.freed)
         {
-            m_reporter.Report("R4",
+            m_reporter.Report(ChimneyInvariantId::R4,
                               &d,
                               &c,
                               h,
@@ -211,11 +220,21 @@ ChimneyVerifierResourceChecker::FinishConnection(const ShadowDevice& d, const Sh
     }
     else if (m_requireTerminated && c.phase != ShadowConnection::OFFLOADING)
     {
-        m_reporter.Report("R4", &d, &c, h, "the connection was never terminated", "end of run");
+        m_reporter.Report(ChimneyInvariantId::R4,
+                          &d,
+                          &c,
+                          h,
+                          "the connection was never terminated",
+                          "end of run");
     }
     else if (c.phase == ShadowConnection::OFFLOADING)
     {
-        m_reporter.Report("R4", &d, &c, h, "the offload request was never completed", "end of run");
+        m_reporter.Report(ChimneyInvariantId::R4,
+                          &d,
+                          &c,
+                          h,
+                          "the offload request was never completed",
+                          "end of run");
     }
 }
 
@@ -228,7 +247,7 @@ ChimneyVerifierResourceChecker::FinishDevice(const ShadowDevice& d)
     }
     if (!d.lists.empty())
     {
-        m_reporter.Report("R4",
+        m_reporter.Report(ChimneyInvariantId::R4,
                           &d,
                           nullptr,
                           0,
@@ -243,7 +262,7 @@ ChimneyVerifierResourceChecker::FinishDevice(const ShadowDevice& d)
     std::sort(orphans.begin(), orphans.end());
     for (OffloadHandle h : orphans)
     {
-        m_reporter.Report("R4",
+        m_reporter.Report(ChimneyInvariantId::R4,
                           &d,
                           nullptr,
                           h,

@@ -62,7 +62,7 @@ ChimneyVerifier::TraceHostMisuse(ShadowDevice* d,
                                  const std::string& text)
 {
     d->call.misuse =
-        m_misuse.Relay(*d, d->Find(handle), id, handle, text, !d->expectedMisuse.empty());
+        m_misuse.Relay(*d, d->Find(handle), id, handle, text, d->expectedMisuse.has_value());
 }
 
 void
@@ -96,7 +96,7 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
             call.valid = false;
             call.nbl = nullptr;
             call.blocks = nullptr;
-            call.misuse.clear();
+            call.misuse.reset();
         }
     } clear{call};
 
@@ -104,18 +104,19 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
     const auto evidence = ChimneyEvidence::Deferred(text);
     const ShadowConnection* c = d->Find(handle);
     std::string why;
-    const std::string expected = call.valid ? m_misuse.ExpectedMisuse(*d, call, &why) : "";
+    const std::optional<ChimneyInvariantId> expected =
+        call.valid ? m_misuse.ExpectedMisuse(*d, call, &why) : std::nullopt;
     // A misuse announced for this call (ExpectMisuse): its refusal is what was asked for.
-    std::string announced;
-    announced.swap(d->expectedMisuse);
-    if (!announced.empty() && m_misuse.CheckExpected(*d, call, returned, announced, evidence))
+    const std::optional<ChimneyInvariantId> announced = d->expectedMisuse;
+    d->expectedMisuse.reset();
+    if (announced && m_misuse.CheckExpected(*d, call, returned, *announced, evidence))
     {
         ++m_expectedMisuse;
     }
     if (returned == ChimneyStatus::PENDING)
     {
         m_interface.NoteAcceptedRequest(c, call);
-        if (announced.empty())
+        if (!announced)
         {
             m_misuse.CheckAccepted(*d, expected, why, handle, evidence);
         }
@@ -124,7 +125,7 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
         return;
     }
     // A refusal: only host misuse may be refused, with a clear status (A1, H).
-    m_interface.CheckRefusal(*d, c, call, returned, !expected.empty(), evidence);
+    m_interface.CheckRefusal(*d, c, call, returned, expected.has_value(), evidence);
     m_misuse.CheckRefused(*d, call, returned, expected, why, evidence);
 }
 

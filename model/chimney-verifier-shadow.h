@@ -6,6 +6,7 @@
 #define CHIMNEY_VERIFIER_SHADOW_H
 
 #include "chimney-four-tuple.h"
+#include "chimney-invariant-coverage.h"
 #include "chimney-status.h"
 #include "chimney-types.h"
 #include "net-buffer-list.h"
@@ -19,6 +20,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -339,14 +341,14 @@ ShadowOp ShadowOpOf(const std::string& name);
 /// A request call between its objects (RequestObjects) and its return (Request).
 struct ShadowPendingCall
 {
-    bool valid = false;                 //!< objects seen
-    ShadowOp kind = ShadowOp::OTHER;    //!< the operation
-    std::string op;                     //!< its name
-    OffloadHandle handle = 0;           //!< the handle
-    Ptr<const NetBufferList> nbl;       //!< the NBL (chain)
-    Ptr<const OffloadBlockList> blocks; //!< the list
-    uint32_t flags = 0;                 //!< flags
-    std::string misuse;                 //!< H-ID the target reported for it
+    bool valid = false;                       //!< objects seen
+    ShadowOp kind = ShadowOp::OTHER;          //!< the operation
+    std::string op;                           //!< its name
+    OffloadHandle handle = 0;                 //!< the handle
+    Ptr<const NetBufferList> nbl;             //!< the NBL (chain)
+    Ptr<const OffloadBlockList> blocks;       //!< the list
+    uint32_t flags = 0;                       //!< flags
+    std::optional<ChimneyInvariantId> misuse; //!< H-ID the target reported for it
 };
 
 struct ShadowHost;
@@ -364,7 +366,7 @@ struct ShadowDevice
     uint64_t lastHostUid = UINT64_MAX;     //!< uid of the last frame from the host
     ShadowPendingCall call;                //!< the request call in progress
     /// H-ID of the next request, announced as a misuse issued on purpose (ExpectMisuse)
-    std::string expectedMisuse;
+    std::optional<ChimneyInvariantId> expectedMisuse;
     /// Live records.
     std::unordered_map<OffloadHandle, std::unique_ptr<ShadowConnection>> byHandle;
     /// Same, by tuple.

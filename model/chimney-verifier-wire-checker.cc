@@ -76,7 +76,7 @@ ChimneyVerifierWireChecker::CheckTransmittedAfterTerminate(const ShadowDevice& d
                                                            OffloadHandle handle,
                                                            const ChimneyEvidence& evidence)
 {
-    m_reporter.Report("W8",
+    m_reporter.Report(ChimneyInvariantId::W8,
                       &d,
                       c,
                       handle,
@@ -92,7 +92,8 @@ ChimneyVerifierWireChecker::CheckTargetSegment(const ShadowDevice& d,
 {
     if (s.Has(TcpSegment::SYN))
     {
-        m_reporter.Report("W9", &d, &c, c.handle, "the target sent a SYN", evidence);
+        m_reporter
+            .Report(ChimneyInvariantId::W9, &d, &c, c.handle, "the target sent a SYN", evidence);
     }
     if (!c.rstSent)
     {
@@ -102,7 +103,7 @@ ChimneyVerifierWireChecker::CheckTargetSegment(const ShadowDevice& d,
         s.payload.empty() && (s.flags & (TcpSegment::SYN | TcpSegment::FIN | TcpSegment::RST)) == 0;
     if (pureAck)
     {
-        m_reporter.Report("W6",
+        m_reporter.Report(ChimneyInvariantId::W6,
                           &d,
                           &c,
                           c.handle,
@@ -111,8 +112,12 @@ ChimneyVerifierWireChecker::CheckTargetSegment(const ShadowDevice& d,
     }
     else
     {
-        m_reporter
-            .Report("W5", &d, &c, c.handle, "the target sent a segment after its RST", evidence);
+        m_reporter.Report(ChimneyInvariantId::W5,
+                          &d,
+                          &c,
+                          c.handle,
+                          "the target sent a segment after its RST",
+                          evidence);
     }
     return false;
 }
@@ -130,7 +135,7 @@ ChimneyVerifierWireChecker::CheckTargetRst(const ShadowDevice& d,
     }
     if (!c.abortiveActive)
     {
-        m_reporter.Report("W4",
+        m_reporter.Report(ChimneyInvariantId::W4,
                           &d,
                           &c,
                           c.handle,
@@ -145,7 +150,7 @@ ChimneyVerifierWireChecker::CheckTargetRst(const ShadowDevice& d,
         std::ostringstream w;
         w << "RST sequence at offset " << o << ", SND.NXT (the highest sequence sent) is "
           << c.maxSent << " (peer ACK " << c.acked << ")";
-        m_reporter.Report("W10", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::W10, &d, &c, c.handle, w.str(), evidence);
     }
 }
 
@@ -168,18 +173,18 @@ ChimneyVerifierWireChecker::CheckTargetPayload(const ShadowDevice& d,
     {
         std::ostringstream w;
         w << "payload up to offset " << (o + len) << " beyond the FIN at " << c.finOff;
-        m_reporter.Report("W1", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::W1, &d, &c, c.handle, w.str(), evidence);
     }
     if (o + len > c.posted)
     {
         std::ostringstream w;
         w << "payload up to offset " << (o + len) << " but only " << c.posted
           << " bytes were posted";
-        m_reporter.Report("W9", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::W9, &d, &c, c.handle, w.str(), evidence);
     }
     if (o < 0)
     {
-        m_reporter.Report("W9",
+        m_reporter.Report(ChimneyInvariantId::W9,
                           &d,
                           &c,
                           c.handle,
@@ -206,13 +211,13 @@ ChimneyVerifierWireChecker::CheckTargetFin(const ShadowDevice& d,
     {
         std::ostringstream w;
         w << "FIN at offset " << f << ", an earlier FIN was at " << c.finOff;
-        m_reporter.Report("W3", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::W3, &d, &c, c.handle, w.str(), evidence);
     }
     else if (c.finOff < 0)
     {
         if (!c.gracefulActive && !c.finAtOffload)
         {
-            m_reporter.Report("W2",
+            m_reporter.Report(ChimneyInvariantId::W2,
                               &d,
                               &c,
                               c.handle,
@@ -224,7 +229,7 @@ ChimneyVerifierWireChecker::CheckTargetFin(const ShadowDevice& d,
             std::ostringstream w;
             w << "FIN at offset " << f << ", the data posted ends at " << c.expectedFin << " ("
               << (f < c.expectedFin ? "bytes skipped" : "bytes added") << ")";
-            m_reporter.Report("W2", &d, &c, c.handle, w.str(), evidence);
+            m_reporter.Report(ChimneyInvariantId::W2, &d, &c, c.handle, w.str(), evidence);
         }
     }
 }
@@ -249,7 +254,7 @@ ChimneyVerifierWireChecker::CheckTargetAck(const ShadowDevice& d,
         {
             w << " (a hole before " << c.maxRemoteEnd << ")";
         }
-        m_reporter.Report("W9", &d, &c, c.handle, w.str(), evidence);
+        m_reporter.Report(ChimneyInvariantId::W9, &d, &c, c.handle, w.str(), evidence);
     }
 }
 
@@ -265,7 +270,7 @@ ChimneyVerifierWireChecker::CheckRemoteFin(const ShadowDevice& d,
     }
     if (c.remoteFin >= 0 && f != c.remoteFin)
     {
-        m_reporter.Report("W3",
+        m_reporter.Report(ChimneyInvariantId::W3,
                           &d,
                           &c,
                           c.handle,
@@ -288,7 +293,7 @@ ChimneyVerifierWireChecker::CheckDeliveredAfterRst(const ShadowDevice& d,
     }
     if (c.rcvLimit >= 0 && c.delivered + static_cast<int64_t>(bytes) > c.rcvLimit)
     {
-        m_reporter.Report("W6",
+        m_reporter.Report(ChimneyInvariantId::W6,
                           &d,
                           &c,
                           c.handle,
@@ -309,7 +314,7 @@ ChimneyVerifierWireChecker::CheckReturnedFin(const ShadowDevice& d,
     }
     if (c.SendOff(s.finSeq) != c.expectedFin)
     {
-        m_reporter.Report("W2",
+        m_reporter.Report(ChimneyInvariantId::W2,
                           &d,
                           &c,
                           c.handle,
@@ -424,7 +429,7 @@ ChimneyVerifierWireChecker::PollOwed(const ShadowDevice& d, const ShadowConnecti
       << "FIN was not acknowledged within " << m_ackTimeout.As(Time::MS) << " (last ACK at "
       << c.lastAck << ")";
     m_owed.erase(it);
-    m_reporter.Report("W7", &d, &c, c.handle, w.str(), "");
+    m_reporter.Report(ChimneyInvariantId::W7, &d, &c, c.handle, w.str(), "");
 }
 
 void

@@ -356,7 +356,7 @@ ChimneyVerifier::ExpectMisuse(Ptr<ChimneyNetDevice> device, std::string id)
     auto it = m_byDevice.find(PeekPointer(device));
     if (it != m_byDevice.end())
     {
-        it->second->expectedMisuse = id;
+        it->second->expectedMisuse = parsed;
     }
 }
 
@@ -392,20 +392,14 @@ ChimneyVerifier::GetLayer(Ptr<ChimneyIntermediateDriver> layer) const
 // ---------------------------------------------------------------------------------------------
 
 void
-ChimneyVerifier::DoReport(const std::string& id,
+ChimneyVerifier::DoReport(ChimneyInvariantId id,
                           const ShadowDevice* d,
                           const ShadowConnection* c,
                           OffloadHandle handle,
                           const std::string& description,
                           const ChimneyEvidence& evidence)
 {
-    const auto& catalog = ChimneyInvariantCatalog();
-    size_t index = 0;
-    while (index < catalog.size() && id != catalog[index].id)
-    {
-        ++index;
-    }
-    NS_ABORT_MSG_IF(index == catalog.size(), "ChimneyVerifier: unknown invariant " << id);
+    const size_t index = static_cast<size_t>(id); // the enum is in catalog order
     if (c != nullptr && m_oncePerConnection)
     {
         const uint64_t bit = 1ULL << index;
@@ -417,7 +411,7 @@ ChimneyVerifier::DoReport(const std::string& id,
         c->reported |= bit;
     }
     ChimneyFinding f;
-    f.id = id;
+    f.id = ToString(id);
     f.time = Simulator::Now();
     if (d != nullptr)
     {
@@ -456,7 +450,7 @@ ChimneyVerifier::DoReport(const std::string& id,
 }
 
 void
-ChimneyVerifier::DoReportEveryTime(const std::string& id,
+ChimneyVerifier::DoReportEveryTime(ChimneyInvariantId id,
                                    const ShadowDevice* d,
                                    const ShadowConnection* c,
                                    OffloadHandle handle,

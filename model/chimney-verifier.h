@@ -369,7 +369,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
 
   private:
     /// \copydoc ChimneyVerifierReporter::DoReport
-    void DoReport(const std::string& id,
+    void DoReport(ChimneyInvariantId id,
                   const ShadowDevice* d,
                   const ShadowConnection* c,
                   OffloadHandle handle,
@@ -378,7 +378,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     /// \copydoc ChimneyVerifierReporter::Exercised
     void Exercised(ChimneyInvariantId id) override;
     /// \copydoc ChimneyVerifierReporter::DoReportEveryTime
-    void DoReportEveryTime(const std::string& id,
+    void DoReportEveryTime(ChimneyInvariantId id,
                            const ShadowDevice* d,
                            const ShadowConnection* c,
                            OffloadHandle handle,

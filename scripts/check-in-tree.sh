@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${CHIMNEY_NS3_CACHE:-/var/cache/chimney}
 fullness=${CHIMNEY_TESTPY_FULLNESS:-EXTENSIVE}
 suites=${CHIMNEY_TESTPY_SUITES:-chimney*}
-log() { echo "check-in-tree: $*"; }
+log() { echo "check-in-tree: $*" >&2; }
 
 debian_tree() { # prints the path of Debian's ns-3 3.37 tree, fetching it once
     local dir
@@ -62,11 +62,26 @@ mkdir -p "$dest"
 
 cd "$tree"
 # Only the modules chimney needs; its examples and tests, not every module's.
-if [ ! -f cmake-cache/CMakeCache.txt ] || ! grep -q 'NS3_ENABLED_MODULES.*chimney' cmake-cache/CMakeCache.txt; then
+# A failed configure leaves a CMakeCache.txt but no build.ninja: configure again then.
+if [ ! -f cmake-cache/build.ninja ] || ! grep -q 'NS3_ENABLED_MODULES.*chimney' cmake-cache/CMakeCache.txt; then
     log "configuring"
     ./ns3 configure --enable-examples --enable-tests --enable-modules=chimney \
         --filter-module-examples-and-tests=chimney >"$tree/chimney-configure.log" 2>&1 ||
         { tail -40 "$tree/chimney-configure.log"; echo "check-in-tree: configure failed" >&2; exit 1; }
+fi
+# ns-3 writes a header's stub (build/include/ns3/NAME.h, '#include "<its path>"') only when
+# none exists, so a header the module moved keeps a stub naming its old place: drop those and
+# let the build re-run configure (a newer CMakeLists.txt) to write them anew.
+stale=0
+for stub in build/include/ns3/*.h; do
+    target=$(sed -n 's/^#include "\(.*\)"$/\1/p' "$stub")
+    case $target in
+    "$dest"/*) [ -f "$target" ] || { rm -f "$stub"; stale=1; } ;;
+    esac
+done
+if [ "$stale" = 1 ]; then
+    log "headers moved since the last build: re-running configure"
+    touch "$dest/CMakeLists.txt"
 fi
 log "building (log: $tree/chimney-build.log)"
 # `./ns3 build` runs one job less than the cores (one, here): CMake directly runs them all.

@@ -5,11 +5,8 @@
 // FreeOnRst — R1 broken: the connection's ledger entry is freed when an RST is sent or received
 // (and not again at terminate).
 
-#include "../chimney-defect.h"
-#include "../chimney-offload-connection.h"
+#include "free-ledger-early.h"
 #include "seeded-defects.h"
-
-#include <unordered_set>
 
 namespace ns3
 {
@@ -18,24 +15,13 @@ namespace
 {
 
 /// The seeded FreeOnRst defect (see the top of this file).
-class FreeOnRstDefect : public ChimneyDefect
+class FreeOnRstDefect : public ChimneyFreeLedgerEarlyDefect
 {
   public:
     void OnReset(ChimneyOffloadConnection& c) override
     {
-        if (m_freed.insert(c.serial).second)
-        {
-            c.FreeLedgerEntry();
-        }
+        FreeEarly(c);
     }
-
-    bool FreesLedgerAtTerminate(const ChimneyOffloadConnection& c) override
-    {
-        return m_freed.count(c.serial) == 0;
-    }
-
-  private:
-    std::unordered_set<uint64_t> m_freed; //!< serials whose entry was freed early
 };
 
 } // namespace
