@@ -183,8 +183,8 @@ main(int argc, char* argv[])
             }));
     device->TraceConnectWithoutContext(
         "Completion",
-        Callback<void, std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
-            [&](std::string, OffloadHandle, uint64_t, ChimneyStatus status, uint64_t) {
+        Callback<void, ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
+            [&](ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus status, uint64_t) {
                 abortedCompletions += status == ChimneyStatus::REQUEST_ABORTED ? 1 : 0;
             }));
 

@@ -296,7 +296,7 @@ ChimneyFaultInjector::Impl::OnResourceFreed(Link* link,
 
 void
 ChimneyFaultInjector::Impl::OnTargetCompletion(Link* link,
-                                               std::string operation,
+                                               ChimneyOp operation,
                                                OffloadHandle handle,
                                                uint64_t /* id */,
                                                ChimneyStatus status,
@@ -309,7 +309,7 @@ ChimneyFaultInjector::Impl::OnTargetCompletion(Link* link,
              link->hostNode,
              "completions take " + std::to_string(plan.slowCompletion.GetMicroSeconds()) + "us");
     }
-    if (plan.capacity > 0 && operation == "OffloadBlock" &&
+    if (plan.capacity > 0 && operation == ChimneyOp::OFFLOAD_BLOCK &&
         status == ChimneyStatus::OFFLOAD_TCP_ENTRIES)
     {
         Fire("target.capacity",
@@ -399,13 +399,13 @@ ChimneyFaultInjector::Impl::OnHostPhase(Link* link,
 
 void
 ChimneyFaultInjector::Impl::OnHostCall(Link* link,
-                                       std::string operation,
+                                       ChimneyOp operation,
                                        OffloadHandle handle,
                                        uint64_t /* id */,
                                        uint32_t flags,
                                        ChimneyStatus returned)
 {
-    if (operation != "Disconnect" || flags != TCP_DISCONNECT_GRACEFUL_CLOSE ||
+    if (operation != ChimneyOp::DISCONNECT || flags != TCP_DISCONNECT_GRACEFUL_CLOSE ||
         returned != ChimneyStatus::PENDING)
     {
         return;

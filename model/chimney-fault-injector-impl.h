@@ -215,13 +215,13 @@ struct ChimneyFaultInjector::Impl
                                        TcpState state);
     const ChimneyFourTuple* TupleOfHandle(const Link& link, OffloadHandle handle) const;
     void OnTargetRequestObjects(Link* link,
-                                std::string operation,
+                                ChimneyOp operation,
                                 OffloadHandle handle,
                                 Ptr<const NetBufferList> nbl,
                                 Ptr<const OffloadBlockList> blocks,
                                 uint32_t flags);
     void OnTargetRequest(Link* link,
-                         std::string operation,
+                         ChimneyOp operation,
                          OffloadHandle handle,
                          uint64_t id,
                          uint32_t flags,
@@ -237,7 +237,7 @@ struct ChimneyFaultInjector::Impl
                          const ChimneyFourTuple& tuple,
                          uint64_t bytes);
     void OnTargetCompletion(Link* link,
-                            std::string operation,
+                            ChimneyOp operation,
                             OffloadHandle handle,
                             uint64_t id,
                             ChimneyStatus status,
@@ -248,7 +248,7 @@ struct ChimneyFaultInjector::Impl
                      std::string to,
                      std::string detail);
     void OnHostCall(Link* link,
-                    std::string operation,
+                    ChimneyOp operation,
                     OffloadHandle handle,
                     uint64_t id,
                     uint32_t flags,

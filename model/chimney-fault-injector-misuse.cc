@@ -157,19 +157,19 @@ ChimneyFaultInjector::Impl::MisuseAfterTerminate(Link* link, ChimneyFourTuple t)
 
 void
 ChimneyFaultInjector::Impl::OnTargetRequestObjects(Link* link,
-                                                   std::string operation,
+                                                   ChimneyOp operation,
                                                    OffloadHandle /* handle */,
                                                    Ptr<const NetBufferList> /* nbl */,
                                                    Ptr<const OffloadBlockList> blocks,
                                                    uint32_t /* flags */)
 {
     // The Request trace of a list request carries no handle: keep the list until it returns.
-    link->terminating = operation == "TerminateOffload" ? blocks : nullptr;
+    link->terminating = operation == ChimneyOp::TERMINATE_OFFLOAD ? blocks : nullptr;
 }
 
 void
 ChimneyFaultInjector::Impl::OnTargetRequest(Link* link,
-                                            std::string operation,
+                                            ChimneyOp operation,
                                             OffloadHandle handle,
                                             uint64_t /* id */,
                                             uint32_t flags,
@@ -182,7 +182,7 @@ ChimneyFaultInjector::Impl::OnTargetRequest(Link* link,
         return;
     }
     // After the call returned (ScheduleNow): never from inside a request call.
-    if (operation == "Disconnect")
+    if (operation == ChimneyOp::DISCONNECT)
     {
         const ChimneyFourTuple* t = TupleOfHandle(*link, handle);
         Conn* c = t ? Find(*link, *t) : nullptr;
@@ -197,7 +197,7 @@ ChimneyFaultInjector::Impl::OnTargetRequest(Link* link,
         }
         return;
     }
-    if (operation != "TerminateOffload" || !terminating)
+    if (operation != ChimneyOp::TERMINATE_OFFLOAD || !terminating)
     {
         return;
     }

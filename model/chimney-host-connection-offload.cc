@@ -140,9 +140,9 @@ ChimneyHostConnection::PostSend(std::vector<uint8_t> data)
     const uint64_t size = data.size();
     Ptr<NetBufferList> nbl = NetBufferList::CreateSend(std::move(data), m_stack->NextNblId());
     postedSendBytes += size;
-    m_stack->m_nblCallTrace("Send", handle, nbl);
+    m_stack->m_nblCallTrace(ChimneyOp::SEND, handle, nbl);
     const ChimneyStatus status = m_stack->m_lower->TcpOffloadSend(handle, nbl);
-    m_stack->m_callTrace("Send", handle, nbl->id, 0, status);
+    m_stack->m_callTrace(ChimneyOp::SEND, handle, nbl->id, 0, status);
     if (status != ChimneyStatus::PENDING)
     {
         // Refused (a host bug, reported by the target as a finding): keep the bytes, they
@@ -180,9 +180,9 @@ ChimneyHostConnection::PostReceiveNbl(uint32_t size)
 {
     Ptr<NetBufferList> nbl = NewReceiveNbl(size, m_stack->NextNblId());
     ++receivesPosted;
-    m_stack->m_nblCallTrace("Receive", handle, nbl);
+    m_stack->m_nblCallTrace(ChimneyOp::RECEIVE, handle, nbl);
     const ChimneyStatus status = m_stack->m_lower->TcpOffloadReceive(handle, nbl);
-    m_stack->m_callTrace("Receive", handle, nbl->id, 0, status);
+    m_stack->m_callTrace(ChimneyOp::RECEIVE, handle, nbl->id, 0, status);
     if (status != ChimneyStatus::PENDING)
     {
         --receivesPosted;
@@ -201,10 +201,10 @@ ChimneyHostConnection::IssueDisconnect()
     {
         Enter(AbortiveClose::DisconnectIssued);
         abortNbl = NetBufferList::CreateSend({}, m_stack->NextNblId());
-        m_stack->m_nblCallTrace("Disconnect", handle, abortNbl);
+        m_stack->m_nblCallTrace(ChimneyOp::DISCONNECT, handle, abortNbl);
         const ChimneyStatus status =
             m_stack->m_lower->TcpOffloadDisconnect(handle, abortNbl, TCP_DISCONNECT_ABORTIVE_CLOSE);
-        m_stack->m_callTrace("Disconnect",
+        m_stack->m_callTrace(ChimneyOp::DISCONNECT,
                              handle,
                              abortNbl->id,
                              TCP_DISCONNECT_ABORTIVE_CLOSE,
@@ -223,12 +223,12 @@ ChimneyHostConnection::IssueDisconnect()
         Enter(GracefulClose::DisconnectIssued);
         gracefulNbl = NetBufferList::CreateSend(std::move(closeData), m_stack->NextNblId());
         closeData.clear();
-        m_stack->m_nblCallTrace("Disconnect", handle, gracefulNbl);
+        m_stack->m_nblCallTrace(ChimneyOp::DISCONNECT, handle, gracefulNbl);
         const ChimneyStatus status =
             m_stack->m_lower->TcpOffloadDisconnect(handle,
                                                    gracefulNbl,
                                                    TCP_DISCONNECT_GRACEFUL_CLOSE);
-        m_stack->m_callTrace("Disconnect",
+        m_stack->m_callTrace(ChimneyOp::DISCONNECT,
                              handle,
                              gracefulNbl->id,
                              TCP_DISCONNECT_GRACEFUL_CLOSE,

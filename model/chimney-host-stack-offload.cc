@@ -91,7 +91,7 @@ ChimneyHostStack::Blocks(const Connection& c, const TcpDelegatedState& state) co
 ChimneyStatus
 ChimneyHostStack::RequestWithBlocks(Connection& c,
                                     Ptr<OffloadBlockList> blocks,
-                                    const char* operation,
+                                    ChimneyOp operation,
                                     BlockRequest request,
                                     Phase pending,
                                     const std::string& detail,
@@ -162,7 +162,7 @@ ChimneyHostStack::Offload(OffloadHandle handle)
     c->timer.Cancel(); // frozen, not discarded: a failed offload continues from here
     const ChimneyStatus status = RequestWithBlocks(*c,
                                                    Blocks(*c, c->engine->Export(now)),
-                                                   "InitiateOffload",
+                                                   ChimneyOp::INITIATE_OFFLOAD,
                                                    &ChimneyOffloadProvider::InitiateOffload,
                                                    Phase::OFFLOADING,
                                                    ns3::ToString(c->engine->State()),
@@ -186,7 +186,7 @@ ChimneyHostStack::InitiateOffloadComplete(Ptr<OffloadBlockList> blocks)
     blocks->ForEachTcp([&status](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& t) {
         status = t.status;
     });
-    m_upcallTrace("InitiateOffload", handle, blocks->id, status, 0);
+    m_upcallTrace(ChimneyOp::INITIATE_OFFLOAD, handle, blocks->id, status, 0);
     Connection* c = Get(handle);
     if (!c || c->GetPhase() != Phase::OFFLOADING)
     {
@@ -228,7 +228,7 @@ ChimneyHostStack::Terminate(OffloadHandle handle)
     }
     return RequestWithBlocks(*c,
                              Blocks(*c, TcpDelegatedState{}),
-                             "Terminate",
+                             ChimneyOp::TERMINATE,
                              &ChimneyOffloadProvider::TerminateOffload,
                              Phase::TERMINATING,
                              "",
@@ -250,9 +250,9 @@ ChimneyHostStack::TerminateOffloadComplete(Ptr<OffloadBlockList> blocks)
     for (NetBufferList* n = tcp ? PeekPointer(tcp->sendDataHead) : nullptr; n != nullptr;
          n = PeekPointer(n->next))
     {
-        m_nblUpcallTrace("SendReturned", handle, Ptr<const NetBufferList>(n));
+        m_nblUpcallTrace(ChimneyOp::SEND_RETURNED, handle, Ptr<const NetBufferList>(n));
     }
-    m_upcallTrace("Terminate", handle, blocks->id, status, 0);
+    m_upcallTrace(ChimneyOp::TERMINATE, handle, blocks->id, status, 0);
     Connection* c = Get(handle);
     if (!c || c->GetPhase() != Phase::TERMINATING)
     {
@@ -278,16 +278,14 @@ ChimneyHostStack::TerminateOffloadComplete(Ptr<OffloadBlockList> blocks)
 // ---------------------------------------------------------------------------------------------
 
 void
-ChimneyHostStack::TraceUpcall(const std::string& operation,
-                              OffloadHandle handle,
-                              Ptr<NetBufferList> nbl)
+ChimneyHostStack::TraceUpcall(ChimneyOp operation, OffloadHandle handle, Ptr<NetBufferList> nbl)
 {
     m_upcallTrace(operation, handle, nbl->id, nbl->status, nbl->bytesTransferred);
     m_nblUpcallTrace(operation, handle, nbl);
 }
 
 void
-ChimneyHostStack::CompleteChain(const std::string& operation,
+ChimneyHostStack::CompleteChain(ChimneyOp operation,
                                 OffloadHandle handle,
                                 Ptr<NetBufferList> nbls,
                                 uint64_t (Connection::*each)(const Ptr<NetBufferList>&),
@@ -312,13 +310,17 @@ ChimneyHostStack::CompleteChain(const std::string& operation,
 void
 ChimneyHostStack::TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList> nbls)
 {
-    CompleteChain("Send", handle, nbls, &Connection::SendCompleted, &Connection::SendsCompleted);
+    CompleteChain(ChimneyOp::SEND,
+                  handle,
+                  nbls,
+                  &Connection::SendCompleted,
+                  &Connection::SendsCompleted);
 }
 
 void
 ChimneyHostStack::TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferList> nbls)
 {
-    CompleteChain("Receive",
+    CompleteChain(ChimneyOp::RECEIVE,
                   handle,
                   nbls,
                   &Connection::ReceiveCompleted,
@@ -328,7 +330,7 @@ ChimneyHostStack::TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferL
 void
 ChimneyHostStack::TcpOffloadDisconnectComplete(OffloadHandle handle, Ptr<NetBufferList> nbl)
 {
-    TraceUpcall("Disconnect", handle, nbl);
+    TraceUpcall(ChimneyOp::DISCONNECT, handle, nbl);
     if (Connection* c = Get(handle))
     {
         c->DisconnectCompleted(nbl);

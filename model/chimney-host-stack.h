@@ -292,25 +292,25 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     /**
      * TracedCallback signature of NblCall and NblUpcall (observation only, for verifiers: NBL
      * identity, A11): one NBL object of a request, just before the call (every NBL of a send
-     * or receive chain, the disconnect NBL), or of a completion this stack received ("Send",
-     * "Receive", "Disconnect"; "SendReturned" for each NBL of a terminate's send chain).
+     * or receive chain, the disconnect NBL), or of a completion this stack received (SEND,
+     * RECEIVE, DISCONNECT; SEND_RETURNED for each NBL of a terminate's send chain).
      * \param operation the operation
      * \param handle the connection
      * \param nbl the NBL object
      */
-    typedef void (*NblTracedCallback)(std::string operation,
+    typedef void (*NblTracedCallback)(ChimneyOp operation,
                                       OffloadHandle handle,
                                       Ptr<const NetBufferList> nbl);
 
     /**
      * TracedCallback signature of Call: a request this stack made of the layer below.
-     * \param operation "InitiateOffload", "Send", "Receive", "Disconnect", "Terminate"
+     * \param operation INITIATE_OFFLOAD, SEND, RECEIVE, DISCONNECT or TERMINATE ("Terminate")
      * \param handle the connection
      * \param id the NBL's or block list's id
      * \param flags disconnect flags (0 otherwise)
      * \param returned what the call returned
      */
-    typedef void (*CallTracedCallback)(std::string operation,
+    typedef void (*CallTracedCallback)(ChimneyOp operation,
                                        OffloadHandle handle,
                                        uint64_t id,
                                        uint32_t flags,
@@ -318,13 +318,13 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
 
     /**
      * TracedCallback signature of Upcall: a completion this stack received.
-     * \param operation "InitiateOffload", "Send", "Receive", "Disconnect", "Terminate"
+     * \param operation INITIATE_OFFLOAD, SEND, RECEIVE, DISCONNECT or TERMINATE ("Terminate")
      * \param handle the connection
      * \param id the NBL's or block list's id
      * \param status the completion status (the TCP block's, for block lists)
      * \param bytes bytesTransferred
      */
-    typedef void (*UpcallTracedCallback)(std::string operation,
+    typedef void (*UpcallTracedCallback)(ChimneyOp operation,
                                          OffloadHandle handle,
                                          uint64_t id,
                                          ChimneyStatus status,
@@ -401,7 +401,7 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
      */
     ChimneyStatus RequestWithBlocks(Connection& c,
                                     Ptr<OffloadBlockList> blocks,
-                                    const char* operation,
+                                    ChimneyOp operation,
                                     BlockRequest request,
                                     Phase pending,
                                     const std::string& detail,
@@ -411,10 +411,10 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
                         const char* operation,
                         OffloadHandle& handle);
     /// Both traces of one NBL of a completion (Upcall, NblUpcall).
-    void TraceUpcall(const std::string& operation, OffloadHandle handle, Ptr<NetBufferList> nbl);
+    void TraceUpcall(ChimneyOp operation, OffloadHandle handle, Ptr<NetBufferList> nbl);
     /// A send or receive completion: each NBL traced and handed to the connection (\p each,
     /// which returns its bytes), then the connection told the total (\p all).
-    void CompleteChain(const std::string& operation,
+    void CompleteChain(ChimneyOp operation,
                        OffloadHandle handle,
                        Ptr<NetBufferList> nbls,
                        uint64_t (Connection::*each)(const Ptr<NetBufferList>&),
@@ -456,14 +456,14 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     uint16_t m_nextEphemeral{49152};
     uint32_t m_offloaded{0};
 
-    TracedCallback<std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus> m_callTrace;
-    TracedCallback<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_upcallTrace;
+    TracedCallback<ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus> m_callTrace;
+    TracedCallback<ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_upcallTrace;
     TracedCallback<OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_eventTrace;
     TracedCallback<OffloadHandle, std::string, std::string, std::string> m_phaseTrace;
     TracedCallback<OffloadHandle, std::string, std::string> m_connectionStateTrace;
     /// Observation only: each NBL object of a request (NblCall) and of a completion (NblUpcall).
-    TracedCallback<std::string, OffloadHandle, Ptr<const NetBufferList>> m_nblCallTrace;
-    TracedCallback<std::string, OffloadHandle, Ptr<const NetBufferList>> m_nblUpcallTrace;
+    TracedCallback<ChimneyOp, OffloadHandle, Ptr<const NetBufferList>> m_nblCallTrace;
+    TracedCallback<ChimneyOp, OffloadHandle, Ptr<const NetBufferList>> m_nblUpcallTrace;
 };
 
 } // namespace ns3

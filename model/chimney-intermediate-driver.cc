@@ -320,19 +320,19 @@ ChimneyIntermediateDriver::PopContext(NetBufferList& nbl) const
 // Requests (upper -> lower)
 // ---------------------------------------------------------------------------------------------
 
-const char*
-ChimneyIntermediateDriver::ToName(NblOp op)
+ChimneyOp
+ChimneyIntermediateDriver::ToOp(NblOp op)
 {
     switch (op)
     {
     case NblOp::SEND:
-        return "Send";
+        return ChimneyOp::SEND;
     case NblOp::RECEIVE:
-        return "Receive";
+        return ChimneyOp::RECEIVE;
     case NblOp::DISCONNECT:
-        return "Disconnect";
+        break;
     }
-    return "?";
+    return ChimneyOp::DISCONNECT;
 }
 
 ChimneyStatus
@@ -368,7 +368,7 @@ ChimneyIntermediateDriver::RequestNbl(uint32_t binding,
                                       Ptr<NetBufferList> nbls,
                                       uint32_t flags)
 {
-    NS_LOG_FUNCTION(this << binding << ToName(op) << handle << nbls << flags);
+    NS_LOG_FUNCTION(this << binding << ToOp(op) << handle << nbls << flags);
     NS_ABORT_MSG_IF(m_lower == nullptr, "ChimneyIntermediateDriver: request without lower layer");
     // A handle this upper does not own goes down invalid: the target refuses it (H1).
     const OffloadHandle lower = ToLower(binding, handle);
@@ -376,7 +376,7 @@ ChimneyIntermediateDriver::RequestNbl(uint32_t binding,
     for (NetBufferList* n = PeekPointer(nbls); n != nullptr; n = PeekPointer(n->next))
     {
         m_nblRequestTrace(m_bindings[binding]->m_name,
-                          ToName(op),
+                          ToOp(op),
                           handle,
                           Ptr<const NetBufferList>(n));
         if (Defect().LayerRoutesById())
@@ -411,10 +411,10 @@ ChimneyIntermediateDriver::RequestNbl(uint32_t binding,
         {
             UndoNbl(op, nbls);
         }
-        m_requestTrace(name, ToName(op), handle, id, flags, status);
+        m_requestTrace(name, ToOp(op), handle, id, flags, status);
         return status;
     }
-    m_requestTrace(name, ToName(op), handle, id, flags, ChimneyStatus::PENDING);
+    m_requestTrace(name, ToOp(op), handle, id, flags, ChimneyStatus::PENDING);
     Ptr<ChimneyIntermediateDriver> self(this);
     Simulator::Schedule(m_layerLatency, [self, binding, op, handle, lower, nbls, flags]() {
         const ChimneyStatus status = self->CallLower(op, lower, nbls, flags);
@@ -423,7 +423,7 @@ ChimneyIntermediateDriver::RequestNbl(uint32_t binding,
             return;
         }
         // Refused after this layer returned PENDING: undo, then complete with the refusal.
-        NS_LOG_WARN("lower layer refused a delayed " << ToName(op) << " (handle " << handle
+        NS_LOG_WARN("lower layer refused a delayed " << ToOp(op) << " (handle " << handle
                                                      << "): " << status);
         self->UndoNbl(op, nbls);
         if (!nbls)
@@ -464,7 +464,7 @@ ChimneyIntermediateDriver::RequestBlocks(uint32_t binding,
 {
     NS_LOG_FUNCTION(this << binding << terminate << blocks);
     NS_ABORT_MSG_IF(m_lower == nullptr, "ChimneyIntermediateDriver: request without lower layer");
-    const char* op = terminate ? "TerminateOffload" : "InitiateOffload";
+    const ChimneyOp op = terminate ? ChimneyOp::TERMINATE_OFFLOAD : ChimneyOp::INITIATE_OFFLOAD;
     const std::string& name = m_bindings[binding]->m_name;
     const uint64_t id = blocks ? blocks->id : 0;
     // No list, or a list already down (its handles are rewritten): the lower layer judges it
@@ -759,7 +759,7 @@ ChimneyIntermediateDriver::PassUpNbl(NblOp op, Owner owner, Ptr<NetBufferList> n
         Binding& binding = *m_bindings[owner.binding];
         for (NetBufferList* n = PeekPointer(nbls); n != nullptr; n = PeekPointer(n->next))
         {
-            m_completionTrace(binding.m_name, ToName(op), owner.upper, n->id, n->status);
+            m_completionTrace(binding.m_name, ToOp(op), owner.upper, n->id, n->status);
             if (op == NblOp::DISCONNECT)
             {
                 break;
@@ -771,7 +771,7 @@ ChimneyIntermediateDriver::PassUpNbl(NblOp op, Owner owner, Ptr<NetBufferList> n
         for (NetBufferList* n = PeekPointer(up); n != nullptr; n = PeekPointer(n->next))
         {
             m_nblCompletionTrace(binding.m_name,
-                                 ToName(op),
+                                 ToOp(op),
                                  owner.upper,
                                  Ptr<const NetBufferList>(n));
             if (op == NblOp::DISCONNECT)
@@ -812,21 +812,25 @@ ChimneyIntermediateDriver::PassUpBlocks(bool terminate,
                 for (NetBufferList* n = PeekPointer(tcp.sendDataHead); n != nullptr;
                      n = PeekPointer(n->next))
                 {
-                    m_completionTrace(binding.m_name, "SendReturned", tcp.handle, n->id, n->status);
+                    m_completionTrace(binding.m_name,
+                                      ChimneyOp::SEND_RETURNED,
+                                      tcp.handle,
+                                      n->id,
+                                      n->status);
                     m_nblCompletionTrace(binding.m_name,
-                                         "SendReturned",
+                                         ChimneyOp::SEND_RETURNED,
                                          tcp.handle,
                                          Ptr<const NetBufferList>(n));
                 }
             }
             m_completionTrace(binding.m_name,
-                              terminate ? "TerminateBlock" : "OffloadBlock",
+                              terminate ? ChimneyOp::TERMINATE_BLOCK : ChimneyOp::OFFLOAD_BLOCK,
                               tcp.handle,
                               blocks->id,
                               tcp.status);
         });
         m_completionTrace(binding.m_name,
-                          terminate ? "TerminateOffload" : "InitiateOffload",
+                          terminate ? ChimneyOp::TERMINATE_OFFLOAD : ChimneyOp::INITIATE_OFFLOAD,
                           0,
                           blocks->id,
                           blocks->status);

@@ -145,14 +145,14 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     /**
      * TracedCallback signature of Request: one per request an upper makes on its binding.
      * \param upper the upper protocol's name
-     * \param operation "InitiateOffload", "Send", "Receive", "Disconnect" or "TerminateOffload"
+     * \param operation INITIATE_OFFLOAD, SEND, RECEIVE, DISCONNECT or TERMINATE_OFFLOAD
      * \param handle the upper's handle (0 for a block list)
      * \param id the (head) NBL's or block list's id
      * \param flags disconnect flags (0 otherwise), as passed down unchanged
      * \param returned the status returned to the upper (the lower layer's)
      */
     typedef void (*RequestTracedCallback)(std::string upper,
-                                          std::string operation,
+                                          ChimneyOp operation,
                                           OffloadHandle handle,
                                           uint64_t id,
                                           uint32_t flags,
@@ -161,15 +161,15 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     /**
      * TracedCallback signature of Completion: fired when a completion is passed to the upper.
      * \param upper the upper protocol's name
-     * \param operation "Send", "Receive", "Disconnect" (one per NBL); "SendReturned" for a send
-     *        NBL in a terminate's send chain; "OffloadBlock" / "TerminateBlock" for one TCP block,
-     *        then "InitiateOffload" / "TerminateOffload" for the list
+     * \param operation SEND, RECEIVE, DISCONNECT (one per NBL); SEND_RETURNED for a send NBL in a
+     *        terminate's send chain; OFFLOAD_BLOCK / TERMINATE_BLOCK for one TCP block, then
+     *        INITIATE_OFFLOAD / TERMINATE_OFFLOAD for the list
      * \param handle the upper's handle (0 for a whole block list)
      * \param id the NBL's or block list's id
      * \param status the completion status
      */
     typedef void (*CompletionTracedCallback)(std::string upper,
-                                             std::string operation,
+                                             ChimneyOp operation,
                                              OffloadHandle handle,
                                              uint64_t id,
                                              ChimneyStatus status);
@@ -190,14 +190,14 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
      * TracedCallback signature of NblRequest and NblCompletion (observation only, for
      * verifiers: NBL identity, A11): one NBL object as it enters the layer from an upper
      * (NblRequest, every NBL of a send or receive chain, the disconnect NBL) or as it is passed
-     * to an upper (NblCompletion, also "SendReturned" for each NBL of a terminate's chain).
+     * to an upper (NblCompletion, also SEND_RETURNED for each NBL of a terminate's chain).
      * \param upper the upper protocol's name
-     * \param operation "Send", "Receive", "Disconnect" or "SendReturned"
+     * \param operation SEND, RECEIVE, DISCONNECT or SEND_RETURNED
      * \param handle the upper's handle
      * \param nbl the NBL object
      */
     typedef void (*NblTracedCallback)(std::string upper,
-                                      std::string operation,
+                                      ChimneyOp operation,
                                       OffloadHandle handle,
                                       Ptr<const NetBufferList> nbl);
 
@@ -232,8 +232,8 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
         DISCONNECT, //!< TcpOffloadDisconnect
     };
 
-    /// \param op the operation \returns its name in traces ("Send", ...)
-    static const char* ToName(NblOp op);
+    /// \param op the operation \returns the operation the traces carry (ChimneyOp::SEND, ...)
+    static ChimneyOp ToOp(NblOp op);
 
     /**
      * \brief Shared path of send, receive and disconnect: translate the handle, push contexts,
@@ -333,14 +333,14 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     OffloadHandle m_nextLowerHandle{1};
     std::unordered_map<const OffloadBlockList*, PendingList> m_pendingLists;
 
-    TracedCallback<std::string, std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>
+    TracedCallback<std::string, ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>
         m_requestTrace;
-    TracedCallback<std::string, std::string, OffloadHandle, uint64_t, ChimneyStatus>
+    TracedCallback<std::string, ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus>
         m_completionTrace;
     TracedCallback<std::string, OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_indicationTrace;
-    TracedCallback<std::string, std::string, OffloadHandle, Ptr<const NetBufferList>>
+    TracedCallback<std::string, ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>
         m_nblRequestTrace; //!< NblRequest (observation only)
-    TracedCallback<std::string, std::string, OffloadHandle, Ptr<const NetBufferList>>
+    TracedCallback<std::string, ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>
         m_nblCompletionTrace; //!< NblCompletion (observation only)
 };
 

@@ -72,7 +72,7 @@ ChimneyNetDevice::GetDefectHooks() const
 }
 
 ChimneyStatus
-ChimneyNetDevice::CheckHandle(const char* operation,
+ChimneyNetDevice::CheckHandle(ChimneyOp operation,
                               OffloadHandle handle,
                               uint64_t id,
                               uint32_t flags,
@@ -87,7 +87,7 @@ ChimneyNetDevice::CheckHandle(const char* operation,
                       id,
                       flags,
                       ChimneyStatus::INVALID_STATE,
-                      std::string(operation) + " while the offload is in progress");
+                      std::string(ToString(operation)) + " while the offload is in progress");
     }
     connection = FindForRequest(handle);
     if (connection == nullptr)
@@ -98,13 +98,13 @@ ChimneyNetDevice::CheckHandle(const char* operation,
                       id,
                       flags,
                       ChimneyStatus::INVALID_STATE,
-                      std::string(operation) + " on an unknown or terminated handle");
+                      std::string(ToString(operation)) + " on an unknown or terminated handle");
     }
     return ChimneyStatus::PENDING;
 }
 
 ChimneyStatus
-ChimneyNetDevice::CheckNblRequest(const char* operation,
+ChimneyNetDevice::CheckNblRequest(ChimneyOp operation,
                                   OffloadHandle handle,
                                   Ptr<NetBufferList> nbls,
                                   const char* withoutNbl,
@@ -125,7 +125,7 @@ ChimneyNetDevice::CheckNblRequest(const char* operation,
 }
 
 ChimneyStatus
-ChimneyNetDevice::Refuse(const char* operation,
+ChimneyNetDevice::Refuse(ChimneyOp operation,
                          const char* rule,
                          OffloadHandle handle,
                          uint64_t id,
@@ -161,8 +161,8 @@ ChimneyStatus
 ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
 {
     NS_LOG_FUNCTION(this << blocks);
-    m_requestObjectsTrace("InitiateOffload", 0, nullptr, blocks, 0);
-    const char* op = "InitiateOffload";
+    const ChimneyOp op = ChimneyOp::INITIATE_OFFLOAD;
+    m_requestObjectsTrace(op, 0, nullptr, blocks, 0);
     if (!blocks || blocks->TcpBlockCount() == 0)
     {
         return Refuse(op,
@@ -311,9 +311,9 @@ ChimneyNetDevice::DoInitiateOffload(Ptr<OffloadBlockList> blocks)
     Upcall(m_completionLatency, [this, blocks]() {
         blocks->ForEachTcp(
             [this, &blocks](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
-                m_completionTrace("OffloadBlock", tcp.handle, blocks->id, tcp.status, 0);
+                m_completionTrace(ChimneyOp::OFFLOAD_BLOCK, tcp.handle, blocks->id, tcp.status, 0);
             });
-        m_completionTrace("InitiateOffload", 0, blocks->id, blocks->status, 0);
+        m_completionTrace(ChimneyOp::INITIATE_OFFLOAD, 0, blocks->id, blocks->status, 0);
         if (m_client != nullptr)
         {
             m_client->InitiateOffloadComplete(blocks);
@@ -329,7 +329,7 @@ ChimneyStatus
 ChimneyNetDevice::TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls)
 {
     NS_LOG_FUNCTION(this << handle << nbls);
-    const char* op = "Send";
+    const ChimneyOp op = ChimneyOp::SEND;
     const uint64_t id = nbls ? nbls->id : 0;
     Connection* c = nullptr;
     if (ChimneyStatus refusal = CheckNblRequest(op, handle, nbls, "send without NBL", c);
@@ -353,7 +353,7 @@ ChimneyNetDevice::TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls)
     {
         for (auto& nbl : list)
         {
-            c->late.emplace_back("Send", nbl);
+            c->late.emplace_back(ChimneyOp::SEND, nbl);
         }
         return ChimneyStatus::PENDING;
     }
@@ -399,7 +399,7 @@ ChimneyStatus
 ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbls)
 {
     NS_LOG_FUNCTION(this << handle << nbls);
-    const char* op = "Receive";
+    const ChimneyOp op = ChimneyOp::RECEIVE;
     const uint64_t id = nbls ? nbls->id : 0;
     Connection* c = nullptr;
     if (ChimneyStatus refusal = CheckNblRequest(op, handle, nbls, "receive without NBL", c);
@@ -414,7 +414,7 @@ ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbl
     {
         for (auto& nbl : list)
         {
-            c->late.emplace_back("Receive", nbl);
+            c->late.emplace_back(ChimneyOp::RECEIVE, nbl);
         }
     }
     else
@@ -474,8 +474,8 @@ ChimneyStatus
 ChimneyNetDevice::TcpOffloadDisconnect(OffloadHandle handle, Ptr<NetBufferList> nbl, uint32_t flags)
 {
     NS_LOG_FUNCTION(this << handle << nbl << flags);
-    m_requestObjectsTrace("Disconnect", handle, nbl, nullptr, flags);
-    const char* op = "Disconnect";
+    const ChimneyOp op = ChimneyOp::DISCONNECT;
+    m_requestObjectsTrace(op, handle, nbl, nullptr, flags);
     const uint64_t id = nbl ? nbl->id : 0;
     Connection* c = nullptr;
     if (ChimneyStatus refusal = CheckHandle(op, handle, id, flags, c);
@@ -542,7 +542,7 @@ ChimneyNetDevice::TcpOffloadDisconnect(OffloadHandle handle, Ptr<NetBufferList> 
     m_requestTrace(op, handle, id, flags, ChimneyStatus::PENDING);
     if (c->terminatePending)
     {
-        c->late.emplace_back("Disconnect", nbl);
+        c->late.emplace_back(ChimneyOp::DISCONNECT, nbl);
     }
     else
     {
@@ -601,8 +601,8 @@ ChimneyStatus
 ChimneyNetDevice::TerminateOffload(Ptr<OffloadBlockList> blocks)
 {
     NS_LOG_FUNCTION(this << blocks);
-    m_requestObjectsTrace("TerminateOffload", 0, nullptr, blocks, 0);
-    const char* op = "TerminateOffload";
+    const ChimneyOp op = ChimneyOp::TERMINATE_OFFLOAD;
+    m_requestObjectsTrace(op, 0, nullptr, blocks, 0);
     const uint64_t id = blocks ? blocks->id : 0;
     if (!blocks || blocks->TcpBlockCount() == 0)
     {
@@ -718,12 +718,12 @@ ChimneyNetDevice::CompleteTerminate(Ptr<OffloadBlockList> blocks)
                 {
                     continue;
                 }
-                const std::string kind = entry.first;
-                if (kind == "Send")
+                const ChimneyOp kind = entry.first;
+                if (kind == ChimneyOp::SEND)
                 {
                     m_client->TcpOffloadSendComplete(c.handle, nbl);
                 }
-                else if (kind == "Receive")
+                else if (kind == ChimneyOp::RECEIVE)
                 {
                     m_client->TcpOffloadReceiveComplete(c.handle, nbl);
                 }
@@ -732,7 +732,7 @@ ChimneyNetDevice::CompleteTerminate(Ptr<OffloadBlockList> blocks)
                     m_client->TcpOffloadDisconnectComplete(c.handle, nbl);
                 }
             }
-            m_completionTrace("TerminateBlock", tcp.handle, blocks->id, tcp.status, 0);
+            m_completionTrace(ChimneyOp::TERMINATE_BLOCK, tcp.handle, blocks->id, tcp.status, 0);
             // R2: every resource of the connection is freed when its terminate completes.
             if (m_defect->FreesLedgerAtTerminate(c))
             {
@@ -746,7 +746,7 @@ ChimneyNetDevice::CompleteTerminate(Ptr<OffloadBlockList> blocks)
             m_defect->OnTerminated(it->second);
             m_connections.erase(it);
         });
-    m_completionTrace("TerminateOffload", 0, blocks->id, blocks->status, 0);
+    m_completionTrace(ChimneyOp::TERMINATE_OFFLOAD, 0, blocks->id, blocks->status, 0);
     if (m_client != nullptr)
     {
         m_client->TerminateOffloadComplete(blocks);

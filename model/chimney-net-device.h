@@ -238,13 +238,14 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
 
     /**
      * TracedCallback signature of Request.
-     * \param operation e.g. "Send", "Disconnect", "InitiateOffload"
+     * \param operation e.g. ChimneyOp::SEND, DISCONNECT, INITIATE_OFFLOAD (ToString gives the
+     *        name, e.g. "Send")
      * \param handle the connection (0 for a block list)
      * \param id the NBL's or block list's id
      * \param flags disconnect flags (0 otherwise)
      * \param returned PENDING or the refusal
      */
-    typedef void (*RequestTracedCallback)(std::string operation,
+    typedef void (*RequestTracedCallback)(ChimneyOp operation,
                                           OffloadHandle handle,
                                           uint64_t id,
                                           uint32_t flags,
@@ -252,14 +253,15 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
 
     /**
      * TracedCallback signature of Completion.
-     * \param operation e.g. "Send"; "SendReturned" for a send NBL handed back in a terminate's
-     *        send chain; "OffloadBlock" / "TerminateBlock" for one TCP block of a list
+     * \param operation e.g. SEND; SEND_RETURNED for a send NBL handed back in a terminate's
+     *        send chain; OFFLOAD_BLOCK / TERMINATE_BLOCK for one TCP block of a list, then
+     *        INITIATE_OFFLOAD / TERMINATE_OFFLOAD for the list
      * \param handle the connection (0 for a block list)
      * \param id the NBL's or block list's id
      * \param status completion status
      * \param bytes bytesTransferred
      */
-    typedef void (*CompletionTracedCallback)(std::string operation,
+    typedef void (*CompletionTracedCallback)(ChimneyOp operation,
                                              OffloadHandle handle,
                                              uint64_t id,
                                              ChimneyStatus status,
@@ -288,13 +290,13 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     /**
      * TracedCallback signature of RequestObjects (observation only, for verifiers): fired as a
      * request call begins, with the objects the interface carries, before any validation.
-     * \param operation "InitiateOffload", "Send", "Receive", "Disconnect", "TerminateOffload"
+     * \param operation INITIATE_OFFLOAD, SEND, RECEIVE, DISCONNECT or TERMINATE_OFFLOAD
      * \param handle the connection (0 for a block list)
      * \param nbl the NBL (chain) of an NBL request, else null
      * \param blocks the block list of an offload or terminate request, else null
      * \param flags disconnect flags (0 otherwise)
      */
-    typedef void (*RequestObjectsTracedCallback)(std::string operation,
+    typedef void (*RequestObjectsTracedCallback)(ChimneyOp operation,
                                                  OffloadHandle handle,
                                                  Ptr<const NetBufferList> nbl,
                                                  Ptr<const OffloadBlockList> blocks,
@@ -386,33 +388,33 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     void Upcall(Time latency, std::function<void()> call);
     /**
      * \brief H1 check shared by send, receive and disconnect.
-     * \param operation request name for the trace
+     * \param operation the request, for the traces
      * \param handle the request's handle
      * \param id the request's NBL id
      * \param flags the request's flags (for the trace)
      * \param[out] connection the connection when the handle is usable
      * \returns PENDING when usable, else the refusal status (already reported)
      */
-    ChimneyStatus CheckHandle(const char* operation,
+    ChimneyStatus CheckHandle(ChimneyOp operation,
                               OffloadHandle handle,
                               uint64_t id,
                               uint32_t flags,
                               Connection*& connection);
     /**
      * \brief Checks shared by send and receive: the RequestObjects trace, H1 and a null NBL (H2).
-     * \param operation request name for the traces
+     * \param operation the request, for the traces
      * \param handle the request's handle
      * \param nbls the request's NBL chain
      * \param withoutNbl the H2 description when nbls is null
      * \param[out] connection the connection when the request may go on
      * \returns PENDING when the request may go on, else the refusal status (already reported)
      */
-    ChimneyStatus CheckNblRequest(const char* operation,
+    ChimneyStatus CheckNblRequest(ChimneyOp operation,
                                   OffloadHandle handle,
                                   Ptr<NetBufferList> nbls,
                                   const char* withoutNbl,
                                   Connection*& connection);
-    ChimneyStatus Refuse(const char* operation,
+    ChimneyStatus Refuse(ChimneyOp operation,
                          const char* rule,
                          OffloadHandle handle,
                          uint64_t id,
@@ -463,13 +465,13 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     EventId m_failureEvent;
 
     TracedCallback<std::string, OffloadHandle, std::string> m_hostMisuseTrace;
-    TracedCallback<std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus> m_requestTrace;
-    TracedCallback<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_completionTrace;
+    TracedCallback<ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus> m_requestTrace;
+    TracedCallback<ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_completionTrace;
     TracedCallback<OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_indicationTrace;
     TracedCallback<OffloadHandle, const ChimneyFourTuple&, uint64_t> m_resourceAllocatedTrace;
     TracedCallback<OffloadHandle, const ChimneyFourTuple&, uint64_t> m_resourceFreedTrace;
     /// Observation only: the request objects (RequestObjects).
-    TracedCallback<std::string,
+    TracedCallback<ChimneyOp,
                    OffloadHandle,
                    Ptr<const NetBufferList>,
                    Ptr<const OffloadBlockList>,

@@ -586,7 +586,7 @@ ChimneyOffloadConnection::CompleteSend(Ptr<NetBufferList> nbl, ChimneyStatus sta
     for (uint32_t i = 0; i < times; ++i)
     {
         d->Upcall(d->m_completionLatency, [d, h, nbl, status, bytes]() {
-            d->m_completionTrace("Send", h, nbl->id, status, bytes);
+            d->m_completionTrace(ChimneyOp::SEND, h, nbl->id, status, bytes);
             if (d->m_client != nullptr)
             {
                 d->m_client->TcpOffloadSendComplete(h, nbl);
@@ -600,7 +600,7 @@ ChimneyOffloadConnection::CompleteSendInsideCall(Ptr<NetBufferList> nbl)
 {
     nbl->status = ChimneyStatus::SUCCESS;
     nbl->bytesTransferred = nbl->DataLength();
-    device->m_completionTrace("Send", handle, nbl->id, nbl->status, nbl->bytesTransferred);
+    device->m_completionTrace(ChimneyOp::SEND, handle, nbl->id, nbl->status, nbl->bytesTransferred);
     if (device->m_client != nullptr)
     {
         device->m_client->TcpOffloadSendComplete(handle, nbl);
@@ -625,7 +625,7 @@ ChimneyOffloadConnection::CompleteReceive(Ptr<NetBufferList> nbl, ChimneyStatus 
     const OffloadHandle h = handle;
     const uint64_t bytes = nbl->bytesTransferred;
     d->Upcall(d->m_completionLatency, [d, h, nbl, status, bytes]() {
-        d->m_completionTrace("Receive", h, nbl->id, status, bytes);
+        d->m_completionTrace(ChimneyOp::RECEIVE, h, nbl->id, status, bytes);
         if (d->m_client != nullptr)
         {
             d->m_client->TcpOffloadReceiveComplete(h, nbl);
@@ -643,7 +643,7 @@ ChimneyOffloadConnection::CompleteDisconnect(Ptr<NetBufferList> nbl,
     ChimneyNetDevice* d = device;
     const OffloadHandle h = handle;
     d->Upcall(d->m_completionLatency, [d, h, nbl, status, bytes]() {
-        d->m_completionTrace("Disconnect", h, nbl->id, status, bytes);
+        d->m_completionTrace(ChimneyOp::DISCONNECT, h, nbl->id, status, bytes);
         if (d->m_client != nullptr)
         {
             d->m_client->TcpOffloadDisconnectComplete(h, nbl);
@@ -739,7 +739,7 @@ ChimneyOffloadConnection::Terminate(TcpOffloadBlock& block)
         NetBufferList* tail = nullptr;
         for (const Ptr<NetBufferList>& nbl : chain)
         {
-            device->m_completionTrace("SendReturned",
+            device->m_completionTrace(ChimneyOp::SEND_RETURNED,
                                       handle,
                                       nbl->id,
                                       nbl->status,

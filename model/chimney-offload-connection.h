@@ -243,7 +243,7 @@ class ChimneyOffloadConnection
     uint64_t recvFill = 0;                    //!< bytes written into receives[recvHead]
 
     /// Requests accepted after the terminate: completed just before it (UPLOAD_IN_PROGRESS).
-    std::vector<std::pair<const char*, Ptr<NetBufferList>>> late;
+    std::vector<std::pair<ChimneyOp, Ptr<NetBufferList>>> late;
 
   private:
     friend class ChimneyEngineDriver; // Pump's rounds: DrivenEngine, Before/AfterRound, HandleEvent

@@ -39,6 +39,33 @@ ToString(ChimneyEvent event)
 }
 
 const char*
+ToString(ChimneyOp op)
+{
+    switch (op)
+    {
+    case ChimneyOp::INITIATE_OFFLOAD:
+        return "InitiateOffload";
+    case ChimneyOp::TERMINATE_OFFLOAD:
+        return "TerminateOffload";
+    case ChimneyOp::TERMINATE:
+        return "Terminate";
+    case ChimneyOp::OFFLOAD_BLOCK:
+        return "OffloadBlock";
+    case ChimneyOp::TERMINATE_BLOCK:
+        return "TerminateBlock";
+    case ChimneyOp::SEND:
+        return "Send";
+    case ChimneyOp::SEND_RETURNED:
+        return "SendReturned";
+    case ChimneyOp::RECEIVE:
+        return "Receive";
+    case ChimneyOp::DISCONNECT:
+        return "Disconnect";
+    }
+    return "UnknownOp";
+}
+
+const char*
 ToString(ChimneyUploadReason reason)
 {
     switch (reason)
@@ -69,6 +96,12 @@ std::ostream&
 operator<<(std::ostream& os, ChimneyEvent event)
 {
     return os << ToString(event);
+}
+
+std::ostream&
+operator<<(std::ostream& os, ChimneyOp op)
+{
+    return os << ToString(op);
 }
 
 std::ostream&

@@ -63,6 +63,31 @@ enum class ChimneyUploadReason : uint8_t
 
 /**
  * \ingroup chimney
+ * \brief An operation of the offload interface, as the request and completion traces name it
+ *        (ChimneyNetDevice Request / Completion / RequestObjects, ChimneyIntermediateDriver
+ *        Request / Completion / NblRequest / NblCompletion, ChimneyHostStack Call / Upcall /
+ *        NblCall / NblUpcall).
+ *
+ * ToString gives the name the traces carried as a string before (e.g. "InitiateOffload").
+ */
+enum class ChimneyOp : uint8_t
+{
+    INITIATE_OFFLOAD,  //!< "InitiateOffload": a block-list offload request, or its completion
+    TERMINATE_OFFLOAD, //!< "TerminateOffload": a block-list terminate request, or its completion
+    TERMINATE,         //!< "Terminate": the host stack's name of its terminate call and upcall
+    OFFLOAD_BLOCK,     //!< "OffloadBlock": the completion of one TCP block of an offload
+    TERMINATE_BLOCK,   //!< "TerminateBlock": the completion of one TCP block of a terminate
+    SEND,              //!< "Send": a send request, or the completion of one send NBL
+    SEND_RETURNED,     //!< "SendReturned": a send NBL handed back in a terminate's send chain
+    RECEIVE,           //!< "Receive": a receive request, or the completion of one receive NBL
+    DISCONNECT,        //!< "Disconnect": a disconnect request, or its completion
+};
+
+/// Number of ChimneyOp values (for tables and loops).
+constexpr uint8_t CHIMNEY_OP_COUNT = static_cast<uint8_t>(ChimneyOp::DISCONNECT) + 1;
+
+/**
+ * \ingroup chimney
  * \brief Whether the host must honour a Retrieve with this reason (SPEC 3.5).
  * \param reason the reason
  * \returns true for the mandatory reasons
@@ -76,6 +101,14 @@ bool IsMandatoryUploadReason(ChimneyUploadReason reason);
  * \returns e.g. "Disconnect"
  */
 const char* ToString(ChimneyEvent event);
+
+/**
+ * \ingroup chimney
+ * \brief Name of an operation as the traces spell it.
+ * \param op the operation
+ * \returns e.g. "InitiateOffload", "SendReturned"
+ */
+const char* ToString(ChimneyOp op);
 
 /**
  * \ingroup chimney
@@ -93,6 +126,15 @@ const char* ToString(ChimneyUploadReason reason);
  * \returns the stream
  */
 std::ostream& operator<<(std::ostream& os, ChimneyEvent event);
+
+/**
+ * \ingroup chimney
+ * \brief Stream an operation by name.
+ * \param os the stream
+ * \param op the operation
+ * \returns the stream
+ */
+std::ostream& operator<<(std::ostream& os, ChimneyOp op);
 
 /**
  * \ingroup chimney

@@ -90,7 +90,7 @@ ChimneyVerifierInterfaceChecker::CheckRefusal(const ShadowDevice& d,
 
 bool
 ChimneyVerifierInterfaceChecker::CheckListCompletion(const ShadowDevice& d,
-                                                     const std::string& op,
+                                                     ChimneyOp op,
                                                      const OffloadBlockList* list,
                                                      ChimneyStatus status,
                                                      const ChimneyEvidence& evidence)
@@ -101,7 +101,8 @@ ChimneyVerifierInterfaceChecker::CheckListCompletion(const ShadowDevice& d,
                           &d,
                           nullptr,
                           0,
-                          op + " completion of a block list that is not outstanding",
+                          std::string(ToString(op)) +
+                              " completion of a block list that is not outstanding",
                           evidence);
         return false;
     }
@@ -126,7 +127,7 @@ bool
 ChimneyVerifierInterfaceChecker::CheckCompletionConnection(const ShadowDevice& d,
                                                            const ShadowConnection* c,
                                                            OffloadHandle handle,
-                                                           const std::string& op,
+                                                           ChimneyOp op,
                                                            const ChimneyEvidence& evidence)
 {
     if (c != nullptr && c->phase != ShadowConnection::TERMINATED)
@@ -139,7 +140,8 @@ ChimneyVerifierInterfaceChecker::CheckCompletionConnection(const ShadowDevice& d
                           &d,
                           c,
                           handle,
-                          op + " completion after the connection's terminate completed",
+                          std::string(ToString(op)) +
+                              " completion after the connection's terminate completed",
                           evidence);
     }
     else
@@ -148,7 +150,8 @@ ChimneyVerifierInterfaceChecker::CheckCompletionConnection(const ShadowDevice& d
                           &d,
                           nullptr,
                           handle,
-                          op + " completion for a connection never offloaded",
+                          std::string(ToString(op)) +
+                              " completion for a connection never offloaded",
                           evidence);
     }
     return false;
@@ -181,7 +184,7 @@ ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
                                                      const ShadowConnection& c,
                                                      const ShadowSendRequest* r,
                                                      bool inOrder,
-                                                     const std::string& op,
+                                                     ChimneyOp op,
                                                      ChimneyStatus status,
                                                      uint64_t bytes,
                                                      const ChimneyEvidence& evidence)
@@ -200,7 +203,7 @@ ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
     if (OutstandingSends(c) >= 2)
     {
         m_reporter.Exercised(Inv::A2);
-        if (op == "Send")
+        if (op == ChimneyOp::SEND)
         {
             m_reporter.Exercised(Inv::A4);
         }
@@ -213,7 +216,7 @@ ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
     {
         m_reporter.Exercised(Inv::A3);
     }
-    if (!inOrder && op == "Send")
+    if (!inOrder && op == ChimneyOp::SEND)
     {
         m_reporter.Report(ChimneyInvariantId::A4,
                           &d,
@@ -223,7 +226,7 @@ ChimneyVerifierInterfaceChecker::CheckSendCompletion(const ShadowDevice& d,
                           evidence);
     }
     CheckMatchedCompletion(d, c, "send", r->event, r->nbl, status, bytes, true, evidence);
-    if (op == "SendReturned")
+    if (op == ChimneyOp::SEND_RETURNED)
     {
         if (!c.terminateRequested)
         {
@@ -628,7 +631,7 @@ ChimneyVerifierInterfaceChecker::NoteAcceptedRequest(const ShadowConnection* c,
         return;
     }
     const bool afterRemoteFin =
-        call.kind == ShadowOp::RECEIVE && c->remoteFin >= 0 && c->wire >= c->remoteFin;
+        call.op == ChimneyOp::RECEIVE && c->remoteFin >= 0 && c->wire >= c->remoteFin;
     if (c->Aborted() || c->terminateRequested || afterRemoteFin)
     {
         m_reporter.Exercised(Inv::A1);
@@ -703,7 +706,7 @@ ChimneyVerifierInterfaceChecker::OnSendReturned(const ShadowDevice& d, uint64_t 
 
 void
 ChimneyVerifierInterfaceChecker::OnHostCall(const ShadowHost& h,
-                                            const std::string& op,
+                                            ChimneyOp op,
                                             OffloadHandle handle,
                                             uint64_t id,
                                             uint32_t flags,
@@ -750,7 +753,7 @@ ChimneyVerifierInterfaceChecker::OnHostCall(const ShadowHost& h,
 
 void
 ChimneyVerifierInterfaceChecker::OnHostUpcall(const ShadowHost& h,
-                                              const std::string& op,
+                                              ChimneyOp op,
                                               OffloadHandle handle,
                                               uint64_t id,
                                               ChimneyStatus status,
@@ -805,7 +808,7 @@ ChimneyVerifierInterfaceChecker::OnLayerRequest(LayerIssuers& l,
 void
 ChimneyVerifierInterfaceChecker::OnLayerCompletion(LayerIssuers& l,
                                                    const std::string& upper,
-                                                   const std::string& op,
+                                                   ChimneyOp op,
                                                    OffloadHandle handle,
                                                    uint64_t id,
                                                    ChimneyStatus status)
@@ -836,7 +839,7 @@ ChimneyVerifierInterfaceChecker::OnLayerCompletion(LayerIssuers& l,
                               it->second + "' issued the request",
                           ShadowCompletionText(op, handle, id, status, 0));
     }
-    if (op != "OffloadBlock" && op != "TerminateBlock")
+    if (op != ChimneyOp::OFFLOAD_BLOCK && op != ChimneyOp::TERMINATE_BLOCK)
     {
         l.issuer.erase(it);
     }

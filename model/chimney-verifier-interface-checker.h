@@ -114,7 +114,7 @@ class ChimneyVerifierInterfaceChecker
      * \returns false when the list was not outstanding
      */
     bool CheckListCompletion(const ShadowDevice& d,
-                             const std::string& op,
+                             ChimneyOp op,
                              const OffloadBlockList* list,
                              ChimneyStatus status,
                              const ChimneyEvidence& evidence);
@@ -128,7 +128,7 @@ class ChimneyVerifierInterfaceChecker
     bool CheckCompletionConnection(const ShadowDevice& d,
                                    const ShadowConnection* c,
                                    OffloadHandle handle,
-                                   const std::string& op,
+                                   ChimneyOp op,
                                    const ChimneyEvidence& evidence);
 
     /**
@@ -145,14 +145,14 @@ class ChimneyVerifierInterfaceChecker
     /**
      * \brief A2 / A1 / A3 / A4 / A5 / A8 / A9: a send completion or a send handed back.
      * \param d the device \param c the record \param r the request (null: not outstanding)
-     * \param inOrder no earlier send outstanding \param op "Send" or "SendReturned"
+     * \param inOrder no earlier send outstanding \param op SEND or SEND_RETURNED
      * \param status status \param bytes bytes \param evidence the completion
      */
     void CheckSendCompletion(const ShadowDevice& d,
                              const ShadowConnection& c,
                              const ShadowSendRequest* r,
                              bool inOrder,
-                             const std::string& op,
+                             ChimneyOp op,
                              ChimneyStatus status,
                              uint64_t bytes,
                              const ChimneyEvidence& evidence);
@@ -316,7 +316,7 @@ class ChimneyVerifierInterfaceChecker
      * \param returned status
      */
     void OnHostCall(const ShadowHost& h,
-                    const std::string& op,
+                    ChimneyOp op,
                     OffloadHandle handle,
                     uint64_t id,
                     uint32_t flags,
@@ -327,7 +327,7 @@ class ChimneyVerifierInterfaceChecker
      * \param bytes bytes
      */
     void OnHostUpcall(const ShadowHost& h,
-                      const std::string& op,
+                      ChimneyOp op,
                       OffloadHandle handle,
                       uint64_t id,
                       ChimneyStatus status,
@@ -349,7 +349,7 @@ class ChimneyVerifierInterfaceChecker
      */
     void OnLayerCompletion(LayerIssuers& l,
                            const std::string& upper,
-                           const std::string& op,
+                           ChimneyOp op,
                            OffloadHandle handle,
                            uint64_t id,
                            ChimneyStatus status);

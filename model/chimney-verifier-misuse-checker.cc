@@ -30,7 +30,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         return c == nullptr || c->phase == ShadowConnection::TERMINATED ? nullptr : c;
     };
     // Text only for a misuse found: this runs for every request.
-    if (call.kind == ShadowOp::INITIATE_OFFLOAD)
+    if (call.op == ChimneyOp::INITIATE_OFFLOAD)
     {
         if (!call.blocks || call.blocks->TcpBlockCount() == 0)
         {
@@ -77,7 +77,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         }
         return std::nullopt;
     }
-    if (call.kind == ShadowOp::TERMINATE_OFFLOAD)
+    if (call.op == ChimneyOp::TERMINATE_OFFLOAD)
     {
         if (!call.blocks || call.blocks->TcpBlockCount() == 0)
         {
@@ -118,10 +118,11 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
     const ShadowConnection* c = find(call.handle);
     if (c == nullptr || (c->phase == ShadowConnection::OFFLOADING && !c->allocated))
     {
-        *why = call.op + " on an unknown, not (yet) offloaded or terminated handle";
+        *why = std::string(ToString(call.op)) +
+               " on an unknown, not (yet) offloaded or terminated handle";
         return ChimneyInvariantId::H1;
     }
-    if (call.kind == ShadowOp::SEND)
+    if (call.op == ChimneyOp::SEND)
     {
         if (!call.nbl)
         {
@@ -135,7 +136,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         }
         return std::nullopt;
     }
-    if (call.kind == ShadowOp::RECEIVE)
+    if (call.op == ChimneyOp::RECEIVE)
     {
         if (!call.nbl)
         {
@@ -144,7 +145,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
         }
         return std::nullopt;
     }
-    if (call.kind == ShadowOp::DISCONNECT)
+    if (call.op == ChimneyOp::DISCONNECT)
     {
         if (call.flags != TCP_DISCONNECT_GRACEFUL_CLOSE &&
             call.flags != TCP_DISCONNECT_ABORTIVE_CLOSE)
@@ -282,8 +283,9 @@ ChimneyVerifierMisuseChecker::Relay(const ShadowDevice& d,
     {
         return id; // announced: the refusal is checked when the call returns
     }
-    const std::string evidence =
-        d.call.valid ? d.call.op + "(h=" + std::to_string(d.call.handle) + ")" : "";
+    const std::string evidence = d.call.valid ? ToString(d.call.op) + std::string("(h=") +
+                                                    std::to_string(d.call.handle) + ")"
+                                              : "";
     // Host misuse is reported per call, never suppressed as a repeat on a connection.
     m_reporter.ReportEveryTime(id, &d, c, handle, "target refused host misuse: " + text, evidence);
     return id;

@@ -14,9 +14,10 @@ namespace
 
 /// "Send NBL id 7 (h=1)": findings quote the NBL.
 std::string
-NblText(const std::string& op, OffloadHandle handle, const NetBufferList& nbl)
+NblText(ChimneyOp op, OffloadHandle handle, const NetBufferList& nbl)
 {
-    return op + " NBL id " + std::to_string(nbl.id) + " (h=" + std::to_string(handle) + ")";
+    return std::string(ToString(op)) + " NBL id " + std::to_string(nbl.id) +
+           " (h=" + std::to_string(handle) + ")";
 }
 
 } // namespace
@@ -112,7 +113,7 @@ ChimneyVerifierNblIdentity::OnHostCallReturned(uint32_t host, uint64_t id, Chimn
 void
 ChimneyVerifierNblIdentity::OnHostUpcall(uint32_t host,
                                          const ShadowDevice* d,
-                                         const std::string& op,
+                                         ChimneyOp op,
                                          OffloadHandle handle,
                                          Ptr<const NetBufferList> nbl)
 {
@@ -148,7 +149,7 @@ void
 ChimneyVerifierNblIdentity::OnLayerIn(uint32_t layer,
                                       const Boundary& from,
                                       const std::string& upper,
-                                      const std::string& op,
+                                      ChimneyOp op,
                                       OffloadHandle handle,
                                       Ptr<const NetBufferList> nbl)
 {
@@ -196,7 +197,7 @@ ChimneyVerifierNblIdentity::OnLayerRefused(uint32_t layer, const std::string& up
 void
 ChimneyVerifierNblIdentity::OnLayerUp(uint32_t layer,
                                       const std::string& upper,
-                                      const std::string& op,
+                                      ChimneyOp op,
                                       OffloadHandle handle,
                                       Ptr<const NetBufferList> nbl)
 {
@@ -260,7 +261,7 @@ ChimneyVerifierNblIdentity::OnLayerUp(uint32_t layer,
 void
 ChimneyVerifierNblIdentity::OnDeviceIn(const ShadowDevice& d,
                                        const Boundary& from,
-                                       const std::string& op,
+                                       ChimneyOp op,
                                        OffloadHandle handle,
                                        Ptr<const NetBufferList> nbl)
 {

@@ -87,7 +87,7 @@ class ChimneyVerifierNblIdentity
      */
     void OnHostUpcall(uint32_t host,
                       const ShadowDevice* d,
-                      const std::string& op,
+                      ChimneyOp op,
                       OffloadHandle handle,
                       Ptr<const NetBufferList> nbl);
     /**
@@ -98,7 +98,7 @@ class ChimneyVerifierNblIdentity
     void OnLayerIn(uint32_t layer,
                    const Boundary& from,
                    const std::string& upper,
-                   const std::string& op,
+                   ChimneyOp op,
                    OffloadHandle handle,
                    Ptr<const NetBufferList> nbl);
     /**
@@ -113,7 +113,7 @@ class ChimneyVerifierNblIdentity
      */
     void OnLayerUp(uint32_t layer,
                    const std::string& upper,
-                   const std::string& op,
+                   ChimneyOp op,
                    OffloadHandle handle,
                    Ptr<const NetBufferList> nbl);
     /**
@@ -123,7 +123,7 @@ class ChimneyVerifierNblIdentity
      */
     void OnDeviceIn(const ShadowDevice& d,
                     const Boundary& from,
-                    const std::string& op,
+                    ChimneyOp op,
                     OffloadHandle handle,
                     Ptr<const NetBufferList> nbl);
 

@@ -26,7 +26,7 @@ namespace ns3
 
 void
 ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
-                                     const std::string& op,
+                                     ChimneyOp op,
                                      OffloadHandle handle,
                                      const Ptr<const NetBufferList>& nbl,
                                      const Ptr<const OffloadBlockList>& blocks,
@@ -34,7 +34,6 @@ ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
 {
     d->call = ShadowPendingCall();
     d->call.valid = true;
-    d->call.kind = ShadowOpOf(op);
     d->call.op = op;
     d->call.handle = handle;
     d->call.nbl = nbl;
@@ -47,7 +46,7 @@ ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
         for (Ptr<const NetBufferList> n = nbl; n; n = n->next)
         {
             m_identity.OnDeviceIn(*d, from, op, handle, n);
-            if (d->call.kind == ShadowOp::DISCONNECT)
+            if (d->call.op == ChimneyOp::DISCONNECT)
             {
                 break;
             }
@@ -67,7 +66,7 @@ ChimneyVerifier::TraceHostMisuse(ShadowDevice* d,
 
 void
 ChimneyVerifier::TraceRequest(ShadowDevice* d,
-                              const std::string& op,
+                              ChimneyOp op,
                               OffloadHandle handle,
                               uint64_t id,
                               uint32_t flags,
@@ -79,7 +78,6 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
     if (!call.valid || call.op != op || call.handle != handle)
     {
         call.valid = false;
-        call.kind = ShadowOpOf(op);
         call.op = op;
         call.handle = handle;
         call.nbl = nullptr;
@@ -135,7 +133,7 @@ ChimneyVerifier::TraceRequest(ShadowDevice* d,
 
 void
 ChimneyVerifier::TraceCompletion(ShadowDevice* d,
-                                 const std::string& op,
+                                 ChimneyOp op,
                                  OffloadHandle handle,
                                  uint64_t id,
                                  ChimneyStatus status,
@@ -144,8 +142,7 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
     ++m_completions;
     const auto text = [&] { return ShadowCompletionText(op, handle, id, status, bytes); };
     const auto evidence = ChimneyEvidence::Deferred(text);
-    const ShadowOp kind = ShadowOpOf(op);
-    if (kind == ShadowOp::INITIATE_OFFLOAD || kind == ShadowOp::TERMINATE_OFFLOAD)
+    if (op == ChimneyOp::INITIATE_OFFLOAD || op == ChimneyOp::TERMINATE_OFFLOAD)
     {
         Ptr<const OffloadBlockList> list;
         auto range = d->lists.equal_range(id);
@@ -159,7 +156,7 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
             return;
         }
         m_interface.OnDeviceCompletion(*d, id);
-        if (kind == ShadowOp::TERMINATE_OFFLOAD)
+        if (op == ChimneyOp::TERMINATE_OFFLOAD)
         {
             ForEachListedConnection(*list, [&](const auto&, const auto& t) {
                 const ShadowConnection* c = d->Find(t.handle);
@@ -175,7 +172,7 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
         }
         return;
     }
-    if (kind == ShadowOp::OFFLOAD_BLOCK)
+    if (op == ChimneyOp::OFFLOAD_BLOCK)
     {
         CompleteOffloadBlock(*d, handle, status, evidence);
         return;
@@ -186,13 +183,13 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
         return;
     }
     m_wire.PollAckObligation(*d, *c);
-    if (kind == ShadowOp::TERMINATE_BLOCK)
+    if (op == ChimneyOp::TERMINATE_BLOCK)
     {
         CompleteTerminateBlock(*d, *c, status, evidence);
         return;
     }
-    CompleteNbl(*d, *c, kind, op, id, status, bytes, evidence);
-    if (kind != ShadowOp::SEND_RETURNED)
+    CompleteNbl(*d, *c, op, id, status, bytes, evidence);
+    if (op != ChimneyOp::SEND_RETURNED)
     {
         m_interface.OnDeviceCompletion(*d, id);
     }
@@ -206,25 +203,24 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
 void
 ChimneyVerifier::CompleteNbl(ShadowDevice& d,
                              ShadowConnection& c,
-                             ShadowOp kind,
-                             const std::string& op,
+                             ChimneyOp op,
                              uint64_t id,
                              ChimneyStatus status,
                              uint64_t bytes,
                              const ChimneyEvidence& evidence)
 {
-    if (kind == ShadowOp::SEND || kind == ShadowOp::SEND_RETURNED)
+    if (op == ChimneyOp::SEND || op == ChimneyOp::SEND_RETURNED)
     {
         bool inOrder = true;
         ShadowSendRequest* r = c.FindSend(id, &inOrder);
         m_interface.CheckSendCompletion(d, c, r, inOrder, op, status, bytes, evidence);
         if (r != nullptr)
         {
-            c.CompleteSend(*r, kind == ShadowOp::SEND_RETURNED);
+            c.CompleteSend(*r, op == ChimneyOp::SEND_RETURNED);
         }
         return;
     }
-    if (kind == ShadowOp::RECEIVE)
+    if (op == ChimneyOp::RECEIVE)
     {
         ShadowReceiveRequest* r = c.FindReceive(id);
         if (!m_interface.CheckReceiveCompletion(d, c, r, status, bytes, evidence))
@@ -247,7 +243,7 @@ ChimneyVerifier::CompleteNbl(ShadowDevice& d,
         m_endToEnd.CheckDelivered(d, c, evidence);
         return;
     }
-    if (kind == ShadowOp::DISCONNECT)
+    if (op == ChimneyOp::DISCONNECT)
     {
         ShadowDisconnectRequest* r = c.FindDisconnect(id);
         const bool graceful = r == &c.graceful;
@@ -706,7 +702,7 @@ ChimneyVerifier::RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
 
 void
 ChimneyVerifier::TraceHostCall(ShadowHost* h,
-                               const std::string& op,
+                               ChimneyOp op,
                                OffloadHandle handle,
                                uint64_t id,
                                uint32_t flags,
@@ -718,7 +714,7 @@ ChimneyVerifier::TraceHostCall(ShadowHost* h,
 
 void
 ChimneyVerifier::TraceHostUpcall(ShadowHost* h,
-                                 const std::string& op,
+                                 ChimneyOp op,
                                  OffloadHandle handle,
                                  uint64_t id,
                                  ChimneyStatus status,
@@ -740,7 +736,7 @@ ChimneyVerifier::TraceHostPhase(ShadowHost* h,
 void
 ChimneyVerifier::TraceLayerRequest(LayerIssuers* l,
                                    const std::string& upper,
-                                   const std::string& /* op */,
+                                   ChimneyOp /* op */,
                                    OffloadHandle /* handle */,
                                    uint64_t id,
                                    uint32_t /* flags */,
@@ -752,7 +748,7 @@ ChimneyVerifier::TraceLayerRequest(LayerIssuers* l,
 void
 ChimneyVerifier::TraceLayerCompletion(LayerIssuers* l,
                                       const std::string& upper,
-                                      const std::string& op,
+                                      ChimneyOp op,
                                       OffloadHandle handle,
                                       uint64_t id,
                                       ChimneyStatus status)
@@ -766,7 +762,7 @@ ChimneyVerifier::TraceLayerCompletion(LayerIssuers* l,
 
 void
 ChimneyVerifier::TraceHostNblCall(ShadowHost* h,
-                                  const std::string& /* op */,
+                                  ChimneyOp /* op */,
                                   OffloadHandle /* handle */,
                                   const Ptr<const NetBufferList>& nbl)
 {
@@ -775,7 +771,7 @@ ChimneyVerifier::TraceHostNblCall(ShadowHost* h,
 
 void
 ChimneyVerifier::TraceHostNblUpcall(ShadowHost* h,
-                                    const std::string& op,
+                                    ChimneyOp op,
                                     OffloadHandle handle,
                                     const Ptr<const NetBufferList>& nbl)
 {
@@ -785,7 +781,7 @@ ChimneyVerifier::TraceHostNblUpcall(ShadowHost* h,
 void
 ChimneyVerifier::TraceLayerNblRequest(LayerNbls* l,
                                       const std::string& upper,
-                                      const std::string& op,
+                                      ChimneyOp op,
                                       OffloadHandle handle,
                                       const Ptr<const NetBufferList>& nbl)
 {
@@ -796,7 +792,7 @@ ChimneyVerifier::TraceLayerNblRequest(LayerNbls* l,
 void
 ChimneyVerifier::TraceLayerNblCompletion(LayerNbls* l,
                                          const std::string& upper,
-                                         const std::string& op,
+                                         ChimneyOp op,
                                          OffloadHandle handle,
                                          const Ptr<const NetBufferList>& nbl)
 {
@@ -806,13 +802,14 @@ ChimneyVerifier::TraceLayerNblCompletion(LayerNbls* l,
 void
 ChimneyVerifier::TraceLayerNblRefusal(LayerNbls* l,
                                       const std::string& upper,
-                                      const std::string& op,
+                                      ChimneyOp op,
                                       OffloadHandle /* handle */,
                                       uint64_t id,
                                       uint32_t /* flags */,
                                       ChimneyStatus returned)
 {
-    if (returned != ChimneyStatus::PENDING && op != "InitiateOffload" && op != "TerminateOffload")
+    if (returned != ChimneyStatus::PENDING && op != ChimneyOp::INITIATE_OFFLOAD &&
+        op != ChimneyOp::TERMINATE_OFFLOAD)
     {
         m_identity.OnLayerRefused(l->index, upper, id);
     }

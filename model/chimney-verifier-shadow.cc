@@ -16,34 +16,8 @@
 namespace ns3
 {
 
-ShadowOp
-ShadowOpOf(const std::string& name)
-{
-    switch (name.size())
-    {
-    case 4:
-        return name == "Send" ? ShadowOp::SEND : ShadowOp::OTHER;
-    case 7:
-        return name == "Receive" ? ShadowOp::RECEIVE : ShadowOp::OTHER;
-    case 10:
-        return name == "Disconnect" ? ShadowOp::DISCONNECT : ShadowOp::OTHER;
-    case 12:
-        return name == "SendReturned"   ? ShadowOp::SEND_RETURNED
-               : name == "OffloadBlock" ? ShadowOp::OFFLOAD_BLOCK
-                                        : ShadowOp::OTHER;
-    case 14:
-        return name == "TerminateBlock" ? ShadowOp::TERMINATE_BLOCK : ShadowOp::OTHER;
-    case 15:
-        return name == "InitiateOffload" ? ShadowOp::INITIATE_OFFLOAD : ShadowOp::OTHER;
-    case 16:
-        return name == "TerminateOffload" ? ShadowOp::TERMINATE_OFFLOAD : ShadowOp::OTHER;
-    default:
-        return ShadowOp::OTHER;
-    }
-}
-
 std::string
-ShadowCallText(const std::string& op,
+ShadowCallText(ChimneyOp op,
                OffloadHandle handle,
                uint64_t id,
                uint32_t flags,
@@ -52,7 +26,7 @@ ShadowCallText(const std::string& op,
     // Built for every request (findings quote it): plain appends, no ostringstream.
     std::string s;
     s.reserve(64);
-    s.append(op).append("(h=").append(std::to_string(handle));
+    s.append(ToString(op)).append("(h=").append(std::to_string(handle));
     s.append(" id=").append(std::to_string(id));
     if (flags != 0)
     {
@@ -65,7 +39,7 @@ ShadowCallText(const std::string& op,
 }
 
 std::string
-ShadowCompletionText(const std::string& op,
+ShadowCompletionText(ChimneyOp op,
                      OffloadHandle handle,
                      uint64_t id,
                      ChimneyStatus status,
@@ -74,7 +48,7 @@ ShadowCompletionText(const std::string& op,
     // Built for every completion (findings quote it): plain appends, no ostringstream.
     std::string s;
     s.reserve(64);
-    s.append(op).append(" completion (h=").append(std::to_string(handle));
+    s.append(ToString(op)).append(" completion (h=").append(std::to_string(handle));
     s.append(" id=").append(std::to_string(id)).append(") ").append(ToString(status));
     s.append(" bytes=").append(std::to_string(bytes));
     return s;
@@ -448,7 +422,7 @@ uint32_t
 ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
 {
     const uint64_t event = Simulator::GetEventCount();
-    if (call.kind == ShadowOp::INITIATE_OFFLOAD)
+    if (call.op == ChimneyOp::INITIATE_OFFLOAD)
     {
         if (!call.blocks)
         {
@@ -512,7 +486,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         });
         return created;
     }
-    if (call.kind == ShadowOp::TERMINATE_OFFLOAD)
+    if (call.op == ChimneyOp::TERMINATE_OFFLOAD)
     {
         if (!call.blocks)
         {
@@ -545,7 +519,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         c.blind = true; // lengths unknown from here on: data checks stop
     }
     const bool late = c.terminateRequested;
-    if (call.kind == ShadowOp::SEND)
+    if (call.op == ChimneyOp::SEND)
     {
         if (!call.nbl)
         {
@@ -580,7 +554,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         }
         return 0;
     }
-    if (call.kind == ShadowOp::RECEIVE)
+    if (call.op == ChimneyOp::RECEIVE)
     {
         if (!call.nbl)
         {
@@ -600,7 +574,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         }
         return 0;
     }
-    if (call.kind == ShadowOp::DISCONNECT)
+    if (call.op == ChimneyOp::DISCONNECT)
     {
         const bool graceful = call.flags == TCP_DISCONNECT_GRACEFUL_CLOSE;
         ShadowDisconnectRequest& r = graceful ? c.graceful : c.abortive;

@@ -318,32 +318,11 @@ struct ShadowConnection
 };
 
 /// \ingroup chimney
-/// The operation of a request or completion, from its name in the trace (compared once per
-/// event, not once per check).
-enum class ShadowOp : uint8_t
-{
-    INITIATE_OFFLOAD,  //!< "InitiateOffload"
-    TERMINATE_OFFLOAD, //!< "TerminateOffload"
-    OFFLOAD_BLOCK,     //!< "OffloadBlock"
-    TERMINATE_BLOCK,   //!< "TerminateBlock"
-    SEND,              //!< "Send"
-    SEND_RETURNED,     //!< "SendReturned"
-    RECEIVE,           //!< "Receive"
-    DISCONNECT,        //!< "Disconnect"
-    OTHER,             //!< anything else
-};
-
-/// \ingroup chimney
-/// \param name an operation's name in the traces \returns the operation
-ShadowOp ShadowOpOf(const std::string& name);
-
-/// \ingroup chimney
 /// A request call between its objects (RequestObjects) and its return (Request).
 struct ShadowPendingCall
 {
     bool valid = false;                       //!< objects seen
-    ShadowOp kind = ShadowOp::OTHER;          //!< the operation
-    std::string op;                           //!< its name
+    ChimneyOp op = ChimneyOp::SEND;           //!< the operation (meaningful when valid)
     OffloadHandle handle = 0;                 //!< the handle
     Ptr<const NetBufferList> nbl;             //!< the NBL (chain)
     Ptr<const OffloadBlockList> blocks;       //!< the list
@@ -516,7 +495,7 @@ ForEachNblRun(const NetBufferList& nbl, uint64_t n, F f)
 /// Evidence text of a request call (findings quote it).
 /// \param op operation \param handle handle \param id id \param flags flags
 /// \param returned what it returned \returns the text
-std::string ShadowCallText(const std::string& op,
+std::string ShadowCallText(ChimneyOp op,
                            OffloadHandle handle,
                            uint64_t id,
                            uint32_t flags,
@@ -526,7 +505,7 @@ std::string ShadowCallText(const std::string& op,
 /// Evidence text of a completion (findings quote it).
 /// \param op operation \param handle handle \param id id \param status status
 /// \param bytes bytesTransferred \returns the text
-std::string ShadowCompletionText(const std::string& op,
+std::string ShadowCompletionText(ChimneyOp op,
                                  OffloadHandle handle,
                                  uint64_t id,
                                  ChimneyStatus status,

@@ -183,20 +183,20 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
     };
     connect(device,
             "RequestObjects",
-            Sink<std::string,
+            Sink<ChimneyOp,
                  OffloadHandle,
                  Ptr<const NetBufferList>,
                  Ptr<const OffloadBlockList>,
                  uint32_t>(this, &ChimneyVerifier::TraceRequestObjects, s));
     connect(device,
             "Request",
-            Sink<std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
+            Sink<ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
                 this,
                 &ChimneyVerifier::TraceRequest,
                 s));
     connect(device,
             "Completion",
-            Sink<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
+            Sink<ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
                 this,
                 &ChimneyVerifier::TraceCompletion,
                 s));
@@ -265,13 +265,13 @@ ChimneyVerifier::AttachHostStack(Ptr<ChimneyHostStack> stack)
     }
     stack->TraceConnectWithoutContext(
         "Call",
-        Sink<std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
+        Sink<ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
             this,
             &ChimneyVerifier::TraceHostCall,
             s));
     stack->TraceConnectWithoutContext(
         "Upcall",
-        Sink<std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
+        Sink<ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
             this,
             &ChimneyVerifier::TraceHostUpcall,
             s));
@@ -280,13 +280,13 @@ ChimneyVerifier::AttachHostStack(Ptr<ChimneyHostStack> stack)
         Sink<OffloadHandle, std::string, std::string, std::string>(this,
                                                                    &ChimneyVerifier::TraceHostPhase,
                                                                    s));
-    stack->TraceConnectWithoutContext("NblCall",
-                                      Sink<std::string, OffloadHandle, Ptr<const NetBufferList>>(
-                                          this,
-                                          &ChimneyVerifier::TraceHostNblCall,
-                                          s));
+    stack->TraceConnectWithoutContext(
+        "NblCall",
+        Sink<ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>(this,
+                                                                 &ChimneyVerifier::TraceHostNblCall,
+                                                                 s));
     stack->TraceConnectWithoutContext("NblUpcall",
-                                      Sink<std::string, OffloadHandle, Ptr<const NetBufferList>>(
+                                      Sink<ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>(
                                           this,
                                           &ChimneyVerifier::TraceHostNblUpcall,
                                           s));
@@ -303,13 +303,13 @@ ChimneyVerifier::AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer)
     using Upper = std::string;
     layer->TraceConnectWithoutContext(
         "Request",
-        Sink<Upper, std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
+        Sink<Upper, ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
             this,
             &ChimneyVerifier::TraceLayerRequest,
             s));
     layer->TraceConnectWithoutContext(
         "Completion",
-        Sink<Upper, std::string, OffloadHandle, uint64_t, ChimneyStatus>(
+        Sink<Upper, ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus>(
             this,
             &ChimneyVerifier::TraceLayerCompletion,
             s));
@@ -319,19 +319,19 @@ ChimneyVerifier::AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer)
     LayerNbls* n = m_layerNbls.back().get();
     layer->TraceConnectWithoutContext(
         "NblRequest",
-        Sink<Upper, std::string, OffloadHandle, Ptr<const NetBufferList>>(
+        Sink<Upper, ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>(
             this,
             &ChimneyVerifier::TraceLayerNblRequest,
             n));
     layer->TraceConnectWithoutContext(
         "NblCompletion",
-        Sink<Upper, std::string, OffloadHandle, Ptr<const NetBufferList>>(
+        Sink<Upper, ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>(
             this,
             &ChimneyVerifier::TraceLayerNblCompletion,
             n));
     layer->TraceConnectWithoutContext(
         "Request",
-        Sink<Upper, std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
+        Sink<Upper, ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
             this,
             &ChimneyVerifier::TraceLayerNblRefusal,
             n));
@@ -540,7 +540,7 @@ ChimneyVerifier::PrintSummary(std::ostream& os) const
 
 void
 ChimneyVerifier::ObserveRequestObjects(Ptr<ChimneyNetDevice> device,
-                                       std::string op,
+                                       ChimneyOp op,
                                        OffloadHandle handle,
                                        Ptr<const NetBufferList> nbl,
                                        Ptr<const OffloadBlockList> blocks,
@@ -560,7 +560,7 @@ ChimneyVerifier::ObserveHostMisuse(Ptr<ChimneyNetDevice> device,
 
 void
 ChimneyVerifier::ObserveRequest(Ptr<ChimneyNetDevice> device,
-                                std::string op,
+                                ChimneyOp op,
                                 OffloadHandle handle,
                                 uint64_t id,
                                 uint32_t flags,
@@ -571,7 +571,7 @@ ChimneyVerifier::ObserveRequest(Ptr<ChimneyNetDevice> device,
 
 void
 ChimneyVerifier::ObserveCompletion(Ptr<ChimneyNetDevice> device,
-                                   std::string op,
+                                   ChimneyOp op,
                                    OffloadHandle handle,
                                    uint64_t id,
                                    ChimneyStatus status,
@@ -626,7 +626,7 @@ ChimneyVerifier::ObserveSegment(Ptr<ChimneyNetDevice> device,
 void
 ChimneyVerifier::ObserveLayerRequest(Ptr<ChimneyIntermediateDriver> layer,
                                      std::string upper,
-                                     std::string op,
+                                     ChimneyOp op,
                                      OffloadHandle handle,
                                      uint64_t id,
                                      uint32_t flags,
@@ -638,7 +638,7 @@ ChimneyVerifier::ObserveLayerRequest(Ptr<ChimneyIntermediateDriver> layer,
 void
 ChimneyVerifier::ObserveLayerCompletion(Ptr<ChimneyIntermediateDriver> layer,
                                         std::string upper,
-                                        std::string op,
+                                        ChimneyOp op,
                                         OffloadHandle handle,
                                         uint64_t id,
                                         ChimneyStatus status)

@@ -219,14 +219,14 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     /**
      * \brief A request call begins: its objects (RequestObjects trace).
      * \param device the target
-     * \param op "InitiateOffload", "Send", "Receive", "Disconnect", "TerminateOffload"
+     * \param op INITIATE_OFFLOAD, SEND, RECEIVE, DISCONNECT or TERMINATE_OFFLOAD
      * \param handle the handle (0 for a block list)
      * \param nbl the NBL (chain), or null
      * \param blocks the block list, or null
      * \param flags disconnect flags
      */
     void ObserveRequestObjects(Ptr<ChimneyNetDevice> device,
-                               std::string op,
+                               ChimneyOp op,
                                OffloadHandle handle,
                                Ptr<const NetBufferList> nbl,
                                Ptr<const OffloadBlockList> blocks,
@@ -242,7 +242,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
      * \param returned the returned status
      */
     void ObserveRequest(Ptr<ChimneyNetDevice> device,
-                        std::string op,
+                        ChimneyOp op,
                         OffloadHandle handle,
                         uint64_t id,
                         uint32_t flags,
@@ -251,15 +251,15 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     /**
      * \brief A completion reaching the host (Completion trace).
      * \param device the target
-     * \param op "Send", "SendReturned", "Receive", "Disconnect", "OffloadBlock",
-     *        "InitiateOffload", "TerminateBlock", "TerminateOffload"
+     * \param op SEND, SEND_RETURNED, RECEIVE, DISCONNECT, OFFLOAD_BLOCK, INITIATE_OFFLOAD,
+     *        TERMINATE_BLOCK or TERMINATE_OFFLOAD
      * \param handle the handle (0 for a list)
      * \param id the NBL's or list's id
      * \param status the status
      * \param bytes bytesTransferred
      */
     void ObserveCompletion(Ptr<ChimneyNetDevice> device,
-                           std::string op,
+                           ChimneyOp op,
                            OffloadHandle handle,
                            uint64_t id,
                            ChimneyStatus status,
@@ -336,7 +336,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
      */
     void ObserveLayerRequest(Ptr<ChimneyIntermediateDriver> layer,
                              std::string upper,
-                             std::string op,
+                             ChimneyOp op,
                              OffloadHandle handle,
                              uint64_t id,
                              uint32_t flags,
@@ -353,7 +353,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
      */
     void ObserveLayerCompletion(Ptr<ChimneyIntermediateDriver> layer,
                                 std::string upper,
-                                std::string op,
+                                ChimneyOp op,
                                 OffloadHandle handle,
                                 uint64_t id,
                                 ChimneyStatus status);
@@ -402,19 +402,19 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
 
     // trace sinks (bound to the device's, host's or driver's state)
     void TraceRequestObjects(ShadowDevice* d,
-                             const std::string& op,
+                             ChimneyOp op,
                              OffloadHandle handle,
                              const Ptr<const NetBufferList>& nbl,
                              const Ptr<const OffloadBlockList>& blocks,
                              uint32_t flags);
     void TraceRequest(ShadowDevice* d,
-                      const std::string& op,
+                      ChimneyOp op,
                       OffloadHandle handle,
                       uint64_t id,
                       uint32_t flags,
                       ChimneyStatus returned);
     void TraceCompletion(ShadowDevice* d,
-                         const std::string& op,
+                         ChimneyOp op,
                          OffloadHandle handle,
                          uint64_t id,
                          ChimneyStatus status,
@@ -439,13 +439,13 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     void TraceMacTx(ShadowDevice* d, const Ptr<const Packet>& frame);
     void TraceMacRx(ShadowDevice* d, const Ptr<const Packet>& frame);
     void TraceHostCall(ShadowHost* h,
-                       const std::string& op,
+                       ChimneyOp op,
                        OffloadHandle handle,
                        uint64_t id,
                        uint32_t flags,
                        ChimneyStatus returned);
     void TraceHostUpcall(ShadowHost* h,
-                         const std::string& op,
+                         ChimneyOp op,
                          OffloadHandle handle,
                          uint64_t id,
                          ChimneyStatus status,
@@ -457,38 +457,38 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                         const std::string& detail);
     void TraceLayerRequest(LayerIssuers* l,
                            const std::string& upper,
-                           const std::string& op,
+                           ChimneyOp op,
                            OffloadHandle handle,
                            uint64_t id,
                            uint32_t flags,
                            ChimneyStatus returned);
     void TraceLayerCompletion(LayerIssuers* l,
                               const std::string& upper,
-                              const std::string& op,
+                              ChimneyOp op,
                               OffloadHandle handle,
                               uint64_t id,
                               ChimneyStatus status);
     void TraceHostNblCall(ShadowHost* h,
-                          const std::string& op,
+                          ChimneyOp op,
                           OffloadHandle handle,
                           const Ptr<const NetBufferList>& nbl);
     void TraceHostNblUpcall(ShadowHost* h,
-                            const std::string& op,
+                            ChimneyOp op,
                             OffloadHandle handle,
                             const Ptr<const NetBufferList>& nbl);
     void TraceLayerNblRequest(LayerNbls* l,
                               const std::string& upper,
-                              const std::string& op,
+                              ChimneyOp op,
                               OffloadHandle handle,
                               const Ptr<const NetBufferList>& nbl);
     void TraceLayerNblCompletion(LayerNbls* l,
                                  const std::string& upper,
-                                 const std::string& op,
+                                 ChimneyOp op,
                                  OffloadHandle handle,
                                  const Ptr<const NetBufferList>& nbl);
     void TraceLayerNblRefusal(LayerNbls* l,
                               const std::string& upper,
-                              const std::string& op,
+                              ChimneyOp op,
                               OffloadHandle handle,
                               uint64_t id,
                               uint32_t flags,
@@ -512,8 +512,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     void RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s);
     void CompleteNbl(ShadowDevice& d,
                      ShadowConnection& c,
-                     ShadowOp kind,
-                     const std::string& op,
+                     ChimneyOp op,
                      uint64_t id,
                      ChimneyStatus status,
                      uint64_t bytes,

@@ -533,16 +533,16 @@ ChimneyScenarioWorkload::Install(const ChimneyScenarioTopology& topology)
                 }));
         stack->TraceConnectWithoutContext(
             "Call",
-            Callback<void, std::string, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
-                [this, h](std::string op,
+            Callback<void, ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
+                [this, h](ChimneyOp op,
                           OffloadHandle handle,
                           uint64_t id,
                           uint32_t flags,
                           ChimneyStatus returned) { OnCall(h, op, handle, id, flags, returned); }));
         stack->TraceConnectWithoutContext(
             "Upcall",
-            Callback<void, std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
-                [this, h](std::string op,
+            Callback<void, ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
+                [this, h](ChimneyOp op,
                           OffloadHandle handle,
                           uint64_t id,
                           ChimneyStatus status,
@@ -628,7 +628,7 @@ ChimneyScenarioWorkload::OnPhase(uint32_t host,
 
 void
 ChimneyScenarioWorkload::OnCall(uint32_t host,
-                                std::string operation,
+                                ChimneyOp operation,
                                 OffloadHandle handle,
                                 uint64_t /* id */,
                                 uint32_t /* flags */,
@@ -641,11 +641,11 @@ ChimneyScenarioWorkload::OnCall(uint32_t host,
     }
     ChimneyConnectionRecord& r = c->Record();
     const double now = Simulator::Now().GetSeconds();
-    if (operation == "Disconnect" && r.disconnectTime < 0)
+    if (operation == ChimneyOp::DISCONNECT && r.disconnectTime < 0)
     {
         r.disconnectTime = now;
     }
-    else if (operation == "Terminate" && r.terminateTime < 0)
+    else if (operation == ChimneyOp::TERMINATE && r.terminateTime < 0)
     {
         r.terminateTime = now;
     }
@@ -653,7 +653,7 @@ ChimneyScenarioWorkload::OnCall(uint32_t host,
 
 void
 ChimneyScenarioWorkload::OnUpcall(uint32_t host,
-                                  std::string operation,
+                                  ChimneyOp operation,
                                   OffloadHandle handle,
                                   uint64_t /* id */,
                                   ChimneyStatus status,
@@ -666,12 +666,12 @@ ChimneyScenarioWorkload::OnUpcall(uint32_t host,
     }
     ChimneyConnectionRecord& r = c->Record();
     const double now = Simulator::Now().GetSeconds();
-    if (operation == "Disconnect" && r.disconnectCompleteTime < 0)
+    if (operation == ChimneyOp::DISCONNECT && r.disconnectCompleteTime < 0)
     {
         r.disconnectCompleteTime = now;
         r.disconnectStatus = ToString(status);
     }
-    else if (operation == "Terminate" && r.terminateCompleteTime < 0)
+    else if (operation == ChimneyOp::TERMINATE && r.terminateCompleteTime < 0)
     {
         r.terminateCompleteTime = now;
     }

@@ -115,13 +115,13 @@ class ChimneyScenarioWorkload
                  std::string to,
                  std::string detail);
     void OnCall(uint32_t host,
-                std::string operation,
+                ChimneyOp operation,
                 OffloadHandle handle,
                 uint64_t id,
                 uint32_t flags,
                 ChimneyStatus returned);
     void OnUpcall(uint32_t host,
-                  std::string operation,
+                  ChimneyOp operation,
                   OffloadHandle handle,
                   uint64_t id,
                   ChimneyStatus status,

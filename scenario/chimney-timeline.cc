@@ -44,9 +44,9 @@ ChimneyTimeline::Name(const std::string& name)
 }
 
 bool
-ChimneyTimeline::Hidden(const std::string& op, ChimneyStatus st) const
+ChimneyTimeline::Hidden(ChimneyOp op, ChimneyStatus st) const
 {
-    const bool data = op == "Send" || op == "Receive";
+    const bool data = op == ChimneyOp::SEND || op == ChimneyOp::RECEIVE;
     return data && !m_dataCalls && (st == ChimneyStatus::PENDING || st == ChimneyStatus::SUCCESS);
 }
 
@@ -105,7 +105,7 @@ FlagsName(uint32_t flags)
 
 void
 ChimneyTimeline::OnCall(const std::string* host,
-                        std::string op,
+                        ChimneyOp op,
                         OffloadHandle h,
                         uint64_t id,
                         uint32_t flags,
@@ -122,7 +122,7 @@ ChimneyTimeline::OnCall(const std::string* host,
 
 void
 ChimneyTimeline::OnUpcall(const std::string* host,
-                          std::string op,
+                          ChimneyOp op,
                           OffloadHandle h,
                           uint64_t id,
                           ChimneyStatus st,
@@ -201,7 +201,7 @@ ChimneyTimeline::AttachLayer(const std::string& name, Ptr<ChimneyIntermediateDri
 void
 ChimneyTimeline::OnLayerRequest(const std::string* layer,
                                 std::string upper,
-                                std::string op,
+                                ChimneyOp op,
                                 OffloadHandle h,
                                 uint64_t id,
                                 uint32_t flags,
@@ -220,7 +220,7 @@ ChimneyTimeline::OnLayerRequest(const std::string* layer,
 void
 ChimneyTimeline::OnLayerCompletion(const std::string* layer,
                                    std::string upper,
-                                   std::string op,
+                                   ChimneyOp op,
                                    OffloadHandle h,
                                    uint64_t id,
                                    ChimneyStatus st)

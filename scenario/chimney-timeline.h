@@ -75,13 +75,13 @@ class ChimneyTimeline
   private:
     void Add(const std::string& host, const std::string& what, const std::string& text);
     void OnCall(const std::string* host,
-                std::string op,
+                ChimneyOp op,
                 OffloadHandle h,
                 uint64_t id,
                 uint32_t flags,
                 ChimneyStatus st);
     void OnUpcall(const std::string* host,
-                  std::string op,
+                  ChimneyOp op,
                   OffloadHandle h,
                   uint64_t id,
                   ChimneyStatus st,
@@ -95,14 +95,14 @@ class ChimneyTimeline
     void OnWire(const std::string* host, uint8_t linkType, Ptr<const Packet> p);
     void OnLayerRequest(const std::string* layer,
                         std::string upper,
-                        std::string op,
+                        ChimneyOp op,
                         OffloadHandle h,
                         uint64_t id,
                         uint32_t flags,
                         ChimneyStatus st);
     void OnLayerCompletion(const std::string* layer,
                            std::string upper,
-                           std::string op,
+                           ChimneyOp op,
                            OffloadHandle h,
                            uint64_t id,
                            ChimneyStatus st);
@@ -111,7 +111,7 @@ class ChimneyTimeline
                            OffloadHandle h,
                            ChimneyEvent e,
                            ChimneyUploadReason r);
-    bool Hidden(const std::string& op, ChimneyStatus st) const;
+    bool Hidden(ChimneyOp op, ChimneyStatus st) const;
     const std::string* Name(const std::string& name);
 
     std::ostream* m_out;

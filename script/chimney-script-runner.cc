@@ -282,8 +282,8 @@ ScriptRun::Build()
     {
         m_device->TraceConnectWithoutContext(
             "Completion",
-            Callback<void, std::string, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
-                [this](std::string op, OffloadHandle h, uint64_t, ChimneyStatus st, uint64_t b) {
+            Callback<void, ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
+                [this](ChimneyOp op, OffloadHandle h, uint64_t, ChimneyStatus st, uint64_t b) {
                     std::cout << "  " << Seconds(NowUs()) << " device completion " << op
                               << " h=" << h << " " << ToString(st) << " bytes=" << b << "\n";
                 }));

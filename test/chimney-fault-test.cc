@@ -43,7 +43,7 @@ struct EventRecord
 struct CallRecord
 {
     Time time;
-    std::string operation;
+    ChimneyOp operation;
     OffloadHandle handle;
     ChimneyStatus status;
 };
@@ -239,7 +239,7 @@ class FaultRun
     }
 
     /// \returns calls or upcalls of an operation
-    static std::vector<CallRecord> Of(const std::vector<CallRecord>& log, const std::string& op)
+    static std::vector<CallRecord> Of(const std::vector<CallRecord>& log, ChimneyOp op)
     {
         std::vector<CallRecord> out;
         for (const auto& c : log)
@@ -281,18 +281,18 @@ class FaultRun
         Log("event h=" + std::to_string(h) + " " + ToString(e) + " " + ToString(r));
     }
 
-    void OnCall(std::string op, OffloadHandle h, uint64_t, uint32_t flags, ChimneyStatus status)
+    void OnCall(ChimneyOp op, OffloadHandle h, uint64_t, uint32_t flags, ChimneyStatus status)
     {
         calls.push_back({Simulator::Now(), op, h, status});
-        Log("call h=" + std::to_string(h) + " " + op + " flags " + std::to_string(flags) + " " +
-            ToString(status));
+        Log("call h=" + std::to_string(h) + " " + ToString(op) + " flags " + std::to_string(flags) +
+            " " + ToString(status));
     }
 
-    void OnUpcall(std::string op, OffloadHandle h, uint64_t, ChimneyStatus status, uint64_t b)
+    void OnUpcall(ChimneyOp op, OffloadHandle h, uint64_t, ChimneyStatus status, uint64_t b)
     {
         upcalls.push_back({Simulator::Now(), op, h, status});
-        Log("upcall h=" + std::to_string(h) + " " + op + " " + ToString(status) + " bytes " +
-            std::to_string(b));
+        Log("upcall h=" + std::to_string(h) + " " + ToString(op) + " " + ToString(status) +
+            " bytes " + std::to_string(b));
     }
 
     void OnHostTx(WireLinkType wire, Ptr<const Packet> frame)
@@ -572,7 +572,7 @@ TEST(FaultPeerTest, InWindowSynAsksForTheUpload)
     const auto retrieves = run.Events(ChimneyEvent::RETRIEVE);
     ASSERT_EQ(retrieves.size(), 1U);
     EXPECT_EQ(retrieves[0].reason, ChimneyUploadReason::INVALID_STATE);
-    EXPECT_EQ(FaultRun::Of(run.calls, "Terminate").size(), 1U);
+    EXPECT_EQ(FaultRun::Of(run.calls, ChimneyOp::TERMINATE).size(), 1U);
     EXPECT_EQ(run.outcomes[0], Outcome::RESET);
     EXPECT_NO_FINDINGS(run);
 }
@@ -587,7 +587,7 @@ TEST(FaultPeerTest, BlackHoleEndsInRetrieveTimeoutAndTerminate)
     const auto retrieves = run.Events(ChimneyEvent::RETRIEVE);
     ASSERT_EQ(retrieves.size(), 1U);
     EXPECT_EQ(retrieves[0].reason, ChimneyUploadReason::TIMEOUT_EXPIRATION);
-    const auto terminates = FaultRun::Of(run.calls, "Terminate");
+    const auto terminates = FaultRun::Of(run.calls, ChimneyOp::TERMINATE);
     ASSERT_EQ(terminates.size(), 1U);
     EXPECT_GE(terminates[0].time, retrieves[0].time);
     EXPECT_EQ(run.outcomes[0], Outcome::TIMED_OUT);
@@ -608,7 +608,7 @@ TEST(FaultTargetTest, HardwareFailureGivesFailureAbortAndE3)
     ASSERT_EQ(retrieves.size(), 1U);
     EXPECT_EQ(retrieves[0].reason, ChimneyUploadReason::HARDWARE_FAILURE);
     EXPECT_EQ(run.Events(ChimneyEvent::ABORT).size(), 1U);
-    const auto terminates = FaultRun::Of(run.upcalls, "Terminate");
+    const auto terminates = FaultRun::Of(run.upcalls, ChimneyOp::TERMINATE);
     ASSERT_EQ(terminates.size(), 1U);
     EXPECT_EQ(terminates[0].status, ChimneyStatus::FAILURE);
     EXPECT_EQ(run.outcomes[0], Outcome::FAILED);
@@ -656,7 +656,7 @@ TEST_P(FaultRetrieveTest, RetrieveIsHandledPerSpec)
     const auto retrieves = run.Events(ChimneyEvent::RETRIEVE);
     ASSERT_GE(retrieves.size(), 1U);
     EXPECT_EQ(ToString(retrieves[0].reason), GetParam());
-    const auto terminates = FaultRun::Of(run.calls, "Terminate");
+    const auto terminates = FaultRun::Of(run.calls, ChimneyOp::TERMINATE);
     if (IsMandatoryUploadReason(retrieves[0].reason))
     {
         ASSERT_GE(terminates.size(), 1U);
@@ -764,7 +764,7 @@ TEST(FaultHostTest, UploadAllTerminatesEveryOffloadedConnection)
     run.plan.uploadAllRate = 1;
     run.Run();
     EXPECT_EQ(run.Fired("host.upload-all"), 1U);
-    EXPECT_GE(FaultRun::Of(run.calls, "Terminate").size(), 3U);
+    EXPECT_GE(FaultRun::Of(run.calls, ChimneyOp::TERMINATE).size(), 3U);
     ExpectEveryStreamIntact(run, true);
     EXPECT_NO_FINDINGS(run);
 }

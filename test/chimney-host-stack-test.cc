@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <functional>
 #include <gtest/gtest.h>
+#include <optional>
 #include <sstream>
 
 using namespace ns3;
@@ -67,7 +68,7 @@ struct StackEntry
     Time time;
     uint32_t node;
     Kind kind;
-    std::string op; //!< operation (CALL, UPCALL); empty for EVENT
+    ChimneyOp op{}; //!< operation (CALL, UPCALL); unused for EVENT
     OffloadHandle handle;
     uint64_t id{0};
     uint32_t flags{0};
@@ -208,7 +209,7 @@ class HostStackTest : public testing::Test
 
     static void OnCall(HostStackTest* self,
                        uint32_t node,
-                       std::string op,
+                       ChimneyOp op,
                        OffloadHandle h,
                        uint64_t id,
                        uint32_t flags,
@@ -223,7 +224,7 @@ class HostStackTest : public testing::Test
 
     static void OnUpcall(HostStackTest* self,
                          uint32_t node,
-                         std::string op,
+                         ChimneyOp op,
                          OffloadHandle h,
                          uint64_t id,
                          ChimneyStatus status,
@@ -242,7 +243,7 @@ class HostStackTest : public testing::Test
                         ChimneyEvent event,
                         ChimneyUploadReason reason)
     {
-        StackEntry e{Simulator::Now(), node, StackEntry::EVENT, "", h};
+        StackEntry e{Simulator::Now(), node, StackEntry::EVENT, ChimneyOp{}, h};
         e.event = event;
         e.reason = reason;
         self->Record(e);
@@ -328,17 +329,17 @@ class HostStackTest : public testing::Test
     }
 
     /// Indices into stackLog of node `node`'s entries of one kind for connection `h`
-    /// (op empty: any operation).
+    /// (no op: any operation).
     std::vector<size_t> Entries(uint32_t node,
                                 StackEntry::Kind kind,
                                 OffloadHandle h,
-                                const std::string& op = "") const
+                                std::optional<ChimneyOp> op = std::nullopt) const
     {
         std::vector<size_t> out;
         for (size_t k = 0; k < stackLog.size(); ++k)
         {
             const StackEntry& e = stackLog[k];
-            if (e.node == node && e.kind == kind && e.handle == h && (op.empty() || e.op == op))
+            if (e.node == node && e.kind == kind && e.handle == h && (!op || e.op == *op))
             {
                 out.push_back(k);
             }
@@ -655,8 +656,8 @@ TYPED_TEST(HostStackTest, OffloadBeyondCapacityFailsCleanlyAndStaysInSoftware_R5
     EXPECT_GT(firstDataB, Seconds(0)) << "the second connection transferred";
     EXPECT_LT(firstDataB, Seconds(3));
 
-    const auto offA = this->Entries(0, StackEntry::UPCALL, hA, "InitiateOffload");
-    const auto offB = this->Entries(0, StackEntry::UPCALL, hB, "InitiateOffload");
+    const auto offA = this->Entries(0, StackEntry::UPCALL, hA, ChimneyOp::INITIATE_OFFLOAD);
+    const auto offB = this->Entries(0, StackEntry::UPCALL, hB, ChimneyOp::INITIATE_OFFLOAD);
     ASSERT_EQ(offA.size(), 1U);
     ASSERT_EQ(offB.size(), 1U);
     EXPECT_EQ(this->stackLog[offA[0]].status, ChimneyStatus::SUCCESS);
@@ -667,7 +668,7 @@ TYPED_TEST(HostStackTest, OffloadBeyondCapacityFailsCleanlyAndStaysInSoftware_R5
                                         "OFFLOADING>SOFTWARE",
                                         "SOFTWARE>ENDED"}))
         << "the failed offload leaves the connection in software";
-    EXPECT_TRUE(this->Entries(0, StackEntry::CALL, hB, "Send").empty())
+    EXPECT_TRUE(this->Entries(0, StackEntry::CALL, hB, ChimneyOp::SEND).empty())
         << "nothing of the second connection went to the device";
     EXPECT_EQ(this->CountPhase(0, "OFFLOADED"), 1U);
 
@@ -768,7 +769,7 @@ TYPED_TEST(HostStackTest, OffloadPolicyAfterBytesOffloadsMidTransfer_E1)
     EXPECT_GE(peerAck - (iss + 1), threshold);
     EXPECT_GT(payloadAfter, 0U) << "data flowed while offloaded";
 
-    const auto off = this->Entries(0, StackEntry::UPCALL, h, "InitiateOffload");
+    const auto off = this->Entries(0, StackEntry::UPCALL, h, ChimneyOp::INITIATE_OFFLOAD);
     ASSERT_EQ(off.size(), 1U);
     EXPECT_EQ(this->stackLog[off[0]].status, ChimneyStatus::SUCCESS);
     EXPECT_EQ(this->EndDetail(0), "CLOSED");
@@ -809,8 +810,8 @@ TYPED_TEST(HostStackTest, HardwareFailureEndsConnectionFailed_E3)
     ASSERT_EQ(retrieves.size(), 1U);
     EXPECT_EQ(this->stackLog[retrieves[0]].reason, ChimneyUploadReason::HARDWARE_FAILURE);
     ASSERT_EQ(aborts.size(), 1U);
-    const auto terminateCalls = this->Entries(0, StackEntry::CALL, h, "Terminate");
-    const auto terminates = this->Entries(0, StackEntry::UPCALL, h, "Terminate");
+    const auto terminateCalls = this->Entries(0, StackEntry::CALL, h, ChimneyOp::TERMINATE);
+    const auto terminates = this->Entries(0, StackEntry::UPCALL, h, ChimneyOp::TERMINATE);
     ASSERT_EQ(terminateCalls.size(), 1U);
     EXPECT_EQ(this->stackLog[terminateCalls[0]].status, ChimneyStatus::PENDING);
     EXPECT_GT(terminateCalls[0], std::max(retrieves[0], aborts[0]));
@@ -819,7 +820,7 @@ TYPED_TEST(HostStackTest, HardwareFailureEndsConnectionFailed_E3)
     // Every send and receive outstanding at the failure completes REQUEST_ABORTED, before the
     // terminate completes.
     size_t abortedRequests = 0;
-    for (const char* op : {"Send", "Receive"})
+    for (const ChimneyOp op : {ChimneyOp::SEND, ChimneyOp::RECEIVE})
     {
         for (size_t k : this->Entries(0, StackEntry::UPCALL, h, op))
         {
@@ -899,8 +900,8 @@ TYPED_TEST(HostStackTest, RemoteFinThenRstWhileOffloaded_A7_A8)
     EXPECT_EQ(client.received, down);
     EXPECT_TRUE(client.normalClose) << "end of stream for the application";
     EXPECT_LT(this->stackLog[disconnects[0]].time, closedAt);
-    EXPECT_TRUE(this->Entries(0, StackEntry::CALL, h, "Receive").empty() ||
-                this->Entries(0, StackEntry::CALL, h, "Receive").back() < disconnects[0])
+    EXPECT_TRUE(this->Entries(0, StackEntry::CALL, h, ChimneyOp::RECEIVE).empty() ||
+                this->Entries(0, StackEntry::CALL, h, ChimneyOp::RECEIVE).back() < disconnects[0])
         << "SPEC 3.3: no receive posted after the remote FIN";
     // The send half stayed open: the peer acknowledged all of our data (it just did not read).
     uint32_t iss = 0;
@@ -931,7 +932,7 @@ TYPED_TEST(HostStackTest, RemoteFinThenRstWhileOffloaded_A7_A8)
     EXPECT_GT(aborts[0], disconnects[0]);
     EXPECT_GT(this->stackLog[aborts[0]].time, rstAt);
     EXPECT_TRUE(this->Events(0, h, ChimneyEvent::RETRIEVE).empty());
-    const auto terminates = this->Entries(0, StackEntry::UPCALL, h, "Terminate");
+    const auto terminates = this->Entries(0, StackEntry::UPCALL, h, ChimneyOp::TERMINATE);
     ASSERT_EQ(terminates.size(), 1U);
     EXPECT_GT(terminates[0], aborts[0]);
     EXPECT_EQ(this->stackLog[terminates[0]].status, ChimneyStatus::SUCCESS);
@@ -977,8 +978,8 @@ TYPED_TEST(HostStackTest, BlackHoleGivesRetrieveTimeoutExpiration_W8_R2)
     EXPECT_EQ(this->stackLog[retrieves[0]].reason, ChimneyUploadReason::TIMEOUT_EXPIRATION);
     EXPECT_GT(this->stackLog[retrieves[0]].time, holeAt);
     EXPECT_TRUE(this->Events(0, h, ChimneyEvent::ABORT).empty());
-    const auto terminateCalls = this->Entries(0, StackEntry::CALL, h, "Terminate");
-    const auto terminates = this->Entries(0, StackEntry::UPCALL, h, "Terminate");
+    const auto terminateCalls = this->Entries(0, StackEntry::CALL, h, ChimneyOp::TERMINATE);
+    const auto terminates = this->Entries(0, StackEntry::UPCALL, h, ChimneyOp::TERMINATE);
     ASSERT_EQ(terminateCalls.size(), 1U);
     EXPECT_GT(terminateCalls[0], retrieves[0]);
     ASSERT_EQ(terminates.size(), 1U);
@@ -1066,12 +1067,12 @@ TYPED_TEST(HostStackTest, SilentPeerInFinWait2GivesRetrieveTimeoutExpiration_R4)
     EXPECT_GE(this->stackLog[retrieves[0]].time, lastFromPeer + finWait2)
         << "the FIN_WAIT_2 timer runs from the last segment received";
     EXPECT_LT(this->stackLog[retrieves[0]].time, crashAt + finWait2);
-    const auto terminates = this->Entries(0, StackEntry::UPCALL, h, "Terminate");
+    const auto terminates = this->Entries(0, StackEntry::UPCALL, h, ChimneyOp::TERMINATE);
     ASSERT_EQ(terminates.size(), 1U);
     EXPECT_EQ(this->stackLog[terminates[0]].status, ChimneyStatus::SUCCESS);
     EXPECT_EQ(this->EndDetail(0), "TIMED_OUT");
-    const auto posted = this->Entries(0, StackEntry::CALL, h, "Receive");
-    const auto completed = this->Entries(0, StackEntry::UPCALL, h, "Receive");
+    const auto posted = this->Entries(0, StackEntry::CALL, h, ChimneyOp::RECEIVE);
+    const auto completed = this->Entries(0, StackEntry::UPCALL, h, ChimneyOp::RECEIVE);
     EXPECT_GT(posted.size(), 0U);
     EXPECT_EQ(completed.size(), posted.size()) << "R4: every posted receive completed";
     EXPECT_EQ(this->device[0]->GetResourcesHeld(), 0U) << "R2";
@@ -1149,10 +1150,10 @@ TYPED_TEST(HostStackTest, GracefulDisconnectWithFinalData_W1_W2_A3_A4)
     ASSERT_GE(finAckedAt, Seconds(0)) << "the peer acknowledged the FIN";
 
     // A3, A4 from the host's upcalls.
-    const auto sendCalls = this->Entries(0, StackEntry::CALL, h, "Send");
-    const auto sendDone = this->Entries(0, StackEntry::UPCALL, h, "Send");
-    const auto discCalls = this->Entries(0, StackEntry::CALL, h, "Disconnect");
-    const auto discDone = this->Entries(0, StackEntry::UPCALL, h, "Disconnect");
+    const auto sendCalls = this->Entries(0, StackEntry::CALL, h, ChimneyOp::SEND);
+    const auto sendDone = this->Entries(0, StackEntry::UPCALL, h, ChimneyOp::SEND);
+    const auto discCalls = this->Entries(0, StackEntry::CALL, h, ChimneyOp::DISCONNECT);
+    const auto discDone = this->Entries(0, StackEntry::UPCALL, h, ChimneyOp::DISCONNECT);
     ASSERT_EQ(sendCalls.size(), sends);
     ASSERT_EQ(sendDone.size(), sends);
     ASSERT_EQ(discCalls.size(), 1U);

@@ -10,7 +10,11 @@
 
 #include <algorithm>
 #include <gtest/gtest.h>
+#include <set>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace ns3;
 
@@ -33,6 +37,35 @@ TEST(ChimneyTypes, EventsAndReasonsPrintWithSpecNames)
     os << ChimneyEvent::RETRIEVE << '(' << ChimneyUploadReason::TIMEOUT_EXPIRATION << ") "
        << ChimneyEvent::DISCONNECT << ' ' << ChimneyEvent::ABORT;
     EXPECT_EQ(os.str(), "Retrieve(TimeoutExpiration) Disconnect Abort");
+}
+
+TEST(ChimneyTypes, OperationsKeepTheNamesTheTracesUsedToCarry)
+{
+    // The traces carried these strings before ChimneyOp (issue 14): timelines, findings and
+    // reports print ToString, so the names must not change.
+    const std::vector<std::pair<ChimneyOp, std::string>> names{
+        {ChimneyOp::INITIATE_OFFLOAD, "InitiateOffload"},
+        {ChimneyOp::TERMINATE_OFFLOAD, "TerminateOffload"},
+        {ChimneyOp::TERMINATE, "Terminate"},
+        {ChimneyOp::OFFLOAD_BLOCK, "OffloadBlock"},
+        {ChimneyOp::TERMINATE_BLOCK, "TerminateBlock"},
+        {ChimneyOp::SEND, "Send"},
+        {ChimneyOp::SEND_RETURNED, "SendReturned"},
+        {ChimneyOp::RECEIVE, "Receive"},
+        {ChimneyOp::DISCONNECT, "Disconnect"},
+    };
+    ASSERT_EQ(names.size(), CHIMNEY_OP_COUNT) << "every ChimneyOp is listed";
+    std::set<std::string> seen;
+    for (uint8_t i = 0; i < CHIMNEY_OP_COUNT; ++i)
+    {
+        const auto op = static_cast<ChimneyOp>(i);
+        EXPECT_EQ(names[i].first, op) << "listed in declaration order";
+        EXPECT_EQ(ToString(op), names[i].second);
+        std::ostringstream os;
+        os << op;
+        EXPECT_EQ(os.str(), names[i].second);
+        EXPECT_TRUE(seen.insert(ToString(op)).second) << "duplicate name " << ToString(op);
+    }
 }
 
 TEST(NetBufferList, SendNblHasOneNetBufferWithTheData)

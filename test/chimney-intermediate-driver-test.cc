@@ -50,7 +50,7 @@ constexpr uint32_t kIss = 1000000;
 struct DeviceRecord
 {
     Time time;
-    std::string operation;
+    ChimneyOp operation;
     OffloadHandle handle;
     uint64_t id;
     uint32_t flags; //!< requests only
@@ -62,7 +62,7 @@ struct LayerRecord
 {
     Time time;
     std::string upper;
-    std::string operation;
+    ChimneyOp operation;
     OffloadHandle handle;
     uint64_t id;
     uint32_t flags; //!< requests only
@@ -145,7 +145,7 @@ class ChimneyIntermediateDriverTest : public ChimneyDeviceFixture
     }
 
     static void OnDeviceRequest(std::vector<DeviceRecord>* log,
-                                std::string op,
+                                ChimneyOp op,
                                 OffloadHandle h,
                                 uint64_t id,
                                 uint32_t flags,
@@ -155,7 +155,7 @@ class ChimneyIntermediateDriverTest : public ChimneyDeviceFixture
     }
 
     static void OnDeviceCompletion(std::vector<DeviceRecord>* log,
-                                   std::string op,
+                                   ChimneyOp op,
                                    OffloadHandle h,
                                    uint64_t id,
                                    ChimneyStatus s,
@@ -174,7 +174,7 @@ class ChimneyIntermediateDriverTest : public ChimneyDeviceFixture
 
     static void OnLayerRequest(std::vector<LayerRecord>* log,
                                std::string upper,
-                               std::string op,
+                               ChimneyOp op,
                                OffloadHandle h,
                                uint64_t id,
                                uint32_t flags,
@@ -185,7 +185,7 @@ class ChimneyIntermediateDriverTest : public ChimneyDeviceFixture
 
     static void OnLayerCompletion(std::vector<LayerRecord>* log,
                                   std::string upper,
-                                  std::string op,
+                                  ChimneyOp op,
                                   OffloadHandle h,
                                   uint64_t id,
                                   ChimneyStatus s)
@@ -364,7 +364,7 @@ class ChimneyIntermediateDriverTest : public ChimneyDeviceFixture
     }
 
     /// The device's completion record of an operation for an id (time max if none).
-    Time DeviceCompletionTime(const std::string& op, uint64_t id) const
+    Time DeviceCompletionTime(ChimneyOp op, uint64_t id) const
     {
         for (const auto& r : deviceCompletions)
         {
@@ -558,14 +558,15 @@ TYPED_TEST(ChimneyIntermediateDriverTest, TwoUppersSameHandleEachGetOnlyTheirOwn
     size_t layerDisconnects = 0;
     for (const auto& r : layer.requests)
     {
-        if (r.operation == "Disconnect")
+        if (r.operation == ChimneyOp::DISCONNECT)
         {
             ++layerDisconnects;
             EXPECT_EQ(r.upper, r.id == 104 ? "A" : "B");
             EXPECT_EQ(r.flags,
                       r.id == 104 ? TCP_DISCONNECT_GRACEFUL_CLOSE : TCP_DISCONNECT_ABORTIVE_CLOSE);
         }
-        if (r.operation != "InitiateOffload" && r.operation != "TerminateOffload")
+        if (r.operation != ChimneyOp::INITIATE_OFFLOAD &&
+            r.operation != ChimneyOp::TERMINATE_OFFLOAD)
         {
             EXPECT_EQ(r.handle, h);
             EXPECT_EQ(r.upper, r.id < 200 ? "A" : "B") << r.operation << " " << r.id;
@@ -626,7 +627,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, TwoStackedLayersFullLifecycle_E1_A11)
     ASSERT_NE(peer, nullptr);
     const auto deviceOffload = this->DeviceRequestsFor(1);
     ASSERT_EQ(deviceOffload.size(), 1U);
-    EXPECT_EQ(deviceOffload[0].operation, "InitiateOffload");
+    EXPECT_EQ(deviceOffload[0].operation, ChimneyOp::INITIATE_OFFLOAD);
 
     // Sends (a chain among them), then graceful disconnect with data; receive half kept open.
     std::vector<std::vector<uint8_t>> parts;
@@ -708,8 +709,8 @@ TYPED_TEST(ChimneyIntermediateDriverTest, TwoStackedLayersFullLifecycle_E1_A11)
         {
             EXPECT_EQ(r.upper, l == &low ? "high" : "host");
             EXPECT_EQ(r.status, ChimneyStatus::PENDING);
-            disc += r.operation == "Disconnect" ? 1 : 0;
-            if (r.operation == "Disconnect")
+            disc += r.operation == ChimneyOp::DISCONNECT ? 1 : 0;
+            if (r.operation == ChimneyOp::DISCONNECT)
             {
                 EXPECT_EQ(r.flags, TCP_DISCONNECT_GRACEFUL_CLOSE);
             }
@@ -718,7 +719,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, TwoStackedLayersFullLifecycle_E1_A11)
         size_t sendCompletions = 0;
         for (const auto& r : l->completions)
         {
-            sendCompletions += r.operation == "Send" ? 1 : 0;
+            sendCompletions += r.operation == ChimneyOp::SEND ? 1 : 0;
         }
         EXPECT_EQ(sendCompletions, 5U);
         EXPECT_EQ(l->driver->GetMappedHandleCount(), 0U);
@@ -782,7 +783,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, TerminateReturnsSendChainWithoutLayerC
     {
         for (const auto& r : l->completions)
         {
-            returned += r.operation == "SendReturned" ? 1 : 0;
+            returned += r.operation == ChimneyOp::SEND_RETURNED ? 1 : 0;
         }
         EXPECT_EQ(l->driver->GetMappedHandleCount(), 0U);
         EXPECT_EQ(l->driver->GetPendingBlockListCount(), 0U);
@@ -929,7 +930,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, LayerLatencyDelaysRequestsAndCompletio
     ASSERT_EQ(this->DeviceRequestsFor(1).size(), 1U);
     EXPECT_EQ(this->DeviceRequestsFor(1)[0].time, Seconds(0.5) + latency) << "request delayed";
     EXPECT_EQ(host.Of("Offload")[0].time,
-              this->DeviceCompletionTime("InitiateOffload", 1) + latency)
+              this->DeviceCompletionTime(ChimneyOp::INITIATE_OFFLOAD, 1) + latency)
         << "completion delayed";
     PeerApp* peer = this->PeerFor(kLocalPort);
     ASSERT_NE(peer, nullptr);
@@ -975,8 +976,8 @@ TYPED_TEST(ChimneyIntermediateDriverTest, LayerLatencyDelaysRequestsAndCompletio
     auto sends = host.Of("Send");
     ASSERT_EQ(sends.size(), 1U);
     EXPECT_EQ(sends[0].status, ChimneyStatus::SUCCESS);
-    EXPECT_EQ(sends[0].time, this->DeviceCompletionTime("Send", 41) + latency);
-    EXPECT_EQ(disconnects[1].time, this->DeviceCompletionTime("Disconnect", 42) + latency);
+    EXPECT_EQ(sends[0].time, this->DeviceCompletionTime(ChimneyOp::SEND, 41) + latency);
+    EXPECT_EQ(disconnects[1].time, this->DeviceCompletionTime(ChimneyOp::DISCONNECT, 42) + latency);
     auto events = host.Of("Event");
     ASSERT_EQ(events.size(), this->deviceIndications.size());
     ASSERT_EQ(events.size(), 2U) << "the peer's FIN, then Retrieve on TIME_WAIT";
@@ -988,7 +989,7 @@ TYPED_TEST(ChimneyIntermediateDriverTest, LayerLatencyDelaysRequestsAndCompletio
     ASSERT_EQ(host.Of("Terminate").size(), 1U);
     EXPECT_EQ(host.Of("Terminate")[0].status, ChimneyStatus::SUCCESS);
     EXPECT_EQ(host.Of("Terminate")[0].time,
-              this->DeviceCompletionTime("TerminateOffload", 2) + latency);
+              this->DeviceCompletionTime(ChimneyOp::TERMINATE_OFFLOAD, 2) + latency);
     EXPECT_EQ(host.log.back().what, "Terminate") << "A10";
     EXPECT_EQ(layer.driver->GetMappedHandleCount(), 0U);
     EXPECT_EQ(layer.driver->GetPendingBlockListCount(), 0U);

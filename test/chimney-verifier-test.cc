@@ -184,7 +184,7 @@ class VerifierSyntheticTest : public ::testing::Test
     void Offload(OffloadHandle h = kH, bool allocate = true)
     {
         Ptr<OffloadBlockList> list = Blocks(h, State(), 100 + h);
-        Call("InitiateOffload", 0, nullptr, list, 0);
+        Call(ChimneyOp::INITIATE_OFFLOAD, 0, nullptr, list, 0);
         if (allocate)
         {
             Ledger(true, h);
@@ -193,12 +193,21 @@ class VerifierSyntheticTest : public ::testing::Test
             t.status = ChimneyStatus::SUCCESS;
         });
         list->status = ChimneyStatus::SUCCESS;
-        verifier->ObserveCompletion(device, "OffloadBlock", h, list->id, ChimneyStatus::SUCCESS, 0);
-        verifier
-            ->ObserveCompletion(device, "InitiateOffload", 0, list->id, ChimneyStatus::SUCCESS, 0);
+        verifier->ObserveCompletion(device,
+                                    ChimneyOp::OFFLOAD_BLOCK,
+                                    h,
+                                    list->id,
+                                    ChimneyStatus::SUCCESS,
+                                    0);
+        verifier->ObserveCompletion(device,
+                                    ChimneyOp::INITIATE_OFFLOAD,
+                                    0,
+                                    list->id,
+                                    ChimneyStatus::SUCCESS,
+                                    0);
     }
 
-    void Call(const std::string& op,
+    void Call(ChimneyOp op,
               OffloadHandle h,
               Ptr<NetBufferList> nbl,
               Ptr<OffloadBlockList> blocks,
@@ -213,18 +222,18 @@ class VerifierSyntheticTest : public ::testing::Test
     Ptr<NetBufferList> Send(uint32_t bytes, uint64_t id, OffloadHandle h = kH)
     {
         Ptr<NetBufferList> nbl = NetBufferList::CreateSend(Data(bytes), id);
-        Call("Send", h, nbl, nullptr, 0);
+        Call(ChimneyOp::SEND, h, nbl, nullptr, 0);
         return nbl;
     }
 
     Ptr<NetBufferList> Disconnect(uint32_t flags, uint32_t bytes, uint64_t id)
     {
         Ptr<NetBufferList> nbl = NetBufferList::CreateSend(Data(bytes), id);
-        Call("Disconnect", kH, nbl, nullptr, flags);
+        Call(ChimneyOp::DISCONNECT, kH, nbl, nullptr, flags);
         return nbl;
     }
 
-    void Complete(const std::string& op,
+    void Complete(ChimneyOp op,
                   Ptr<NetBufferList> nbl,
                   ChimneyStatus status,
                   uint64_t bytes,
@@ -243,8 +252,8 @@ class VerifierSyntheticTest : public ::testing::Test
                                 Ptr<NetBufferList> chain)
     {
         Ptr<OffloadBlockList> list = Blocks(kH, TcpDelegatedState(), 300);
-        Call("TerminateOffload", 0, nullptr, list, 0);
-        Complete("SendReturned", s, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
+        Call(ChimneyOp::TERMINATE_OFFLOAD, 0, nullptr, list, 0);
+        Complete(ChimneyOp::SEND_RETURNED, s, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
         TcpDelegatedState d = State();
         d.sndNxt = d.sndMax = kData + 100;
         d.sendData = Data(returnedBytes);
@@ -253,7 +262,12 @@ class VerifierSyntheticTest : public ::testing::Test
             t.delegated = d;
             t.sendDataHead = chain;
         });
-        verifier->ObserveCompletion(device, "TerminateBlock", kH, 300, ChimneyStatus::SUCCESS, 0);
+        verifier->ObserveCompletion(device,
+                                    ChimneyOp::TERMINATE_BLOCK,
+                                    kH,
+                                    300,
+                                    ChimneyStatus::SUCCESS,
+                                    0);
     }
 
     /// The target indicates event (with reason) on connection kH.
@@ -267,19 +281,20 @@ class VerifierSyntheticTest : public ::testing::Test
                                     OffloadHandle h = kH)
     {
         Ptr<OffloadBlockList> list = Blocks(h, TcpDelegatedState(), 200 + h);
-        Call("TerminateOffload", 0, nullptr, list, 0);
+        Call(ChimneyOp::TERMINATE_OFFLOAD, 0, nullptr, list, 0);
         TcpDelegatedState returned = State(TcpState::Closed);
         list->ForEachTcp([&](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& t) {
             t.status = status;
             t.delegated = returned;
         });
         list->status = ChimneyStatus::SUCCESS;
-        verifier->ObserveCompletion(device, "TerminateBlock", h, list->id, status, 0);
+        verifier->ObserveCompletion(device, ChimneyOp::TERMINATE_BLOCK, h, list->id, status, 0);
         if (free)
         {
             Ledger(false, h);
         }
-        verifier->ObserveCompletion(device, "TerminateOffload", 0, list->id, list->status, 0);
+        verifier
+            ->ObserveCompletion(device, ChimneyOp::TERMINATE_OFFLOAD, 0, list->id, list->status, 0);
         return list;
     }
 
@@ -363,8 +378,8 @@ TEST_F(VerifierSyntheticTest, CleanSyntheticLifecycleHasNoFindings)
     Ptr<NetBufferList> g = Disconnect(TCP_DISCONNECT_GRACEFUL_CLOSE, 0, 2);
     Wire(true, kData, kRcv, ACK | FIN, Data(100));
     Wire(false, kRcv, kData + 101, ACK);
-    Complete("Send", s, ChimneyStatus::SUCCESS, 100);
-    Complete("Disconnect", g, ChimneyStatus::SUCCESS, 0);
+    Complete(ChimneyOp::SEND, s, ChimneyStatus::SUCCESS, 100);
+    Complete(ChimneyOp::DISCONNECT, g, ChimneyStatus::SUCCESS, 0);
     Terminate();
     verifier->Finish();
     EXPECT_EQ(verifier->GetFindingCount(), 0u) << Describe(*verifier);
@@ -492,10 +507,15 @@ TEST_F(VerifierSyntheticTest, A1ValidRequestRefusedOrNotPending)
     verifier->SetAttribute("OncePerConnection", BooleanValue(false));
     Offload();
     Ptr<NetBufferList> nbl = NetBufferList::CreateSend(Data(10), 1);
-    Call("Send", kH, nbl, nullptr, 0, ChimneyStatus::INVALID_STATE); // no HostMisuse report
+    Call(ChimneyOp::SEND,
+         kH,
+         nbl,
+         nullptr,
+         0,
+         ChimneyStatus::INVALID_STATE); // no HostMisuse report
     EXPECT_EQ(Count("A1"), 1u) << Describe(*verifier);
     Ptr<NetBufferList> nbl2 = NetBufferList::CreateReceive(100, 2);
-    Call("Receive", kH, nbl2, nullptr, 0, ChimneyStatus::SUCCESS); // not PENDING
+    Call(ChimneyOp::RECEIVE, kH, nbl2, nullptr, 0, ChimneyStatus::SUCCESS); // not PENDING
     EXPECT_EQ(Count("A1"), 2u) << Describe(*verifier);
 }
 
@@ -504,7 +524,7 @@ TEST_F(VerifierSyntheticTest, A1CompletionInsideTheCall)
     Simulator::Schedule(MilliSeconds(1), [this]() {
         Offload();
         Ptr<NetBufferList> nbl = Send(10, 1);
-        Complete("Send", nbl, ChimneyStatus::REQUEST_ABORTED, 0); // same event as the call
+        Complete(ChimneyOp::SEND, nbl, ChimneyStatus::REQUEST_ABORTED, 0); // same event as the call
     });
     Simulator::Run();
     EXPECT_EQ(Count("A1"), 1u) << Describe(*verifier);
@@ -515,8 +535,8 @@ TEST_F(VerifierSyntheticTest, A2CompletionOfUnknownOrTwice)
     Offload();
     Ptr<NetBufferList> s = Send(10, 1);
     Wire(false, kRcv, kData + 10, ACK);
-    Complete("Send", s, ChimneyStatus::SUCCESS, 10);
-    Complete("Send", s, ChimneyStatus::SUCCESS, 10); // twice
+    Complete(ChimneyOp::SEND, s, ChimneyStatus::SUCCESS, 10);
+    Complete(ChimneyOp::SEND, s, ChimneyStatus::SUCCESS, 10); // twice
     EXPECT_EQ(Count("A2"), 1u) << Describe(*verifier);
 }
 
@@ -527,8 +547,8 @@ TEST_F(VerifierSyntheticTest, A3SuccessBeforeAcknowledged)
     Ptr<NetBufferList> g = Disconnect(TCP_DISCONNECT_GRACEFUL_CLOSE, 0, 2);
     Wire(true, kData, kRcv, ACK | FIN, Data(100));
     Wire(false, kRcv, kData + 100, ACK); // data acknowledged, FIN not
-    Complete("Send", s, ChimneyStatus::SUCCESS, 100);
-    Complete("Disconnect", g, ChimneyStatus::SUCCESS, 0);
+    Complete(ChimneyOp::SEND, s, ChimneyStatus::SUCCESS, 100);
+    Complete(ChimneyOp::DISCONNECT, g, ChimneyStatus::SUCCESS, 0);
     EXPECT_EQ(Count("A3"), 1u) << Describe(*verifier);
 }
 
@@ -538,7 +558,7 @@ TEST_F(VerifierSyntheticTest, A4SendsOutOfOrder)
     Ptr<NetBufferList> a = Send(10, 1);
     Ptr<NetBufferList> b = Send(10, 2);
     Wire(true, kData, kRcv, ACK, Data(10));
-    Complete("Send", b, ChimneyStatus::REQUEST_ABORTED, 0);
+    Complete(ChimneyOp::SEND, b, ChimneyStatus::REQUEST_ABORTED, 0);
     EXPECT_EQ(Count("A4"), 1u) << Describe(*verifier);
 }
 
@@ -548,7 +568,7 @@ TEST_F(VerifierSyntheticTest, A4DisconnectBeforeSends)
     Send(10, 1);
     Ptr<NetBufferList> g = Disconnect(TCP_DISCONNECT_GRACEFUL_CLOSE, 0, 2);
     Indicate(ChimneyEvent::RETRIEVE, ChimneyUploadReason::TIMEOUT_EXPIRATION);
-    Complete("Disconnect", g, ChimneyStatus::REQUEST_ABORTED, 0);
+    Complete(ChimneyOp::DISCONNECT, g, ChimneyStatus::REQUEST_ABORTED, 0);
     EXPECT_EQ(Count("A4"), 1u) << Describe(*verifier);
 }
 
@@ -558,7 +578,7 @@ TEST_F(VerifierSyntheticTest, A5AbortiveBeforeOutstandingSends)
     Send(100, 1);
     Ptr<NetBufferList> a = Disconnect(TCP_DISCONNECT_ABORTIVE_CLOSE, 0, 2);
     Wire(true, kData, 0, RST);
-    Complete("Disconnect", a, ChimneyStatus::SUCCESS, 0);
+    Complete(ChimneyOp::DISCONNECT, a, ChimneyStatus::SUCCESS, 0);
     EXPECT_EQ(Count("A5"), 1u) << Describe(*verifier);
 }
 
@@ -566,7 +586,7 @@ TEST_F(VerifierSyntheticTest, A6DisconnectFailsWithOtherStatus)
 {
     Offload();
     Ptr<NetBufferList> g = Disconnect(TCP_DISCONNECT_GRACEFUL_CLOSE, 0, 2);
-    Complete("Disconnect", g, ChimneyStatus::RESOURCES, 0);
+    Complete(ChimneyOp::DISCONNECT, g, ChimneyStatus::RESOURCES, 0);
     EXPECT_EQ(Count("A6"), 1u) << Describe(*verifier);
 }
 
@@ -586,11 +606,11 @@ TEST_F(VerifierSyntheticTest, A7DeliveredThenIndicatedIsClean)
 {
     Offload();
     Ptr<NetBufferList> r = NetBufferList::CreateReceive(200, 1);
-    Call("Receive", kH, r, nullptr, 0);
+    Call(ChimneyOp::RECEIVE, kH, r, nullptr, 0);
     std::vector<uint8_t> bytes = Data(100);
     Wire(false, kRcv, kData, ACK | FIN, bytes);
     std::copy(bytes.begin(), bytes.end(), r->buffers[0].data.begin());
-    Complete("Receive", r, ChimneyStatus::SUCCESS, 100);
+    Complete(ChimneyOp::RECEIVE, r, ChimneyStatus::SUCCESS, 100);
     Indicate(ChimneyEvent::DISCONNECT);
     EXPECT_EQ(verifier->GetFindingCount(), 0u) << Describe(*verifier);
 }
@@ -599,12 +619,12 @@ TEST_F(VerifierSyntheticTest, E1DeliveredBytesDifferFromTheRemoteStream)
 {
     Offload();
     Ptr<NetBufferList> r = NetBufferList::CreateReceive(200, 1);
-    Call("Receive", kH, r, nullptr, 0);
+    Call(ChimneyOp::RECEIVE, kH, r, nullptr, 0);
     std::vector<uint8_t> bytes = Data(100);
     Wire(false, kRcv, kData, ACK, bytes);
     bytes[42] ^= 0x01; // the target corrupts one byte on the way to the host
     std::copy(bytes.begin(), bytes.end(), r->buffers[0].data.begin());
-    Complete("Receive", r, ChimneyStatus::SUCCESS, 100);
+    Complete(ChimneyOp::RECEIVE, r, ChimneyStatus::SUCCESS, 100);
     EXPECT_EQ(Count("E1"), 1u) << Describe(*verifier);
 }
 
@@ -615,8 +635,8 @@ TEST_F(VerifierSyntheticTest, E1ReceiveReassemblyOutOfOrderAndOverlapping)
     Offload();
     Ptr<NetBufferList> r1 = NetBufferList::CreateReceive(120, 1);
     Ptr<NetBufferList> r2 = NetBufferList::CreateReceive(200, 2);
-    Call("Receive", kH, r1, nullptr, 0);
-    Call("Receive", kH, r2, nullptr, 0);
+    Call(ChimneyOp::RECEIVE, kH, r1, nullptr, 0);
+    Call(ChimneyOp::RECEIVE, kH, r2, nullptr, 0);
     const std::vector<uint8_t> stream = Data(300, 11);
     auto part = [&stream](size_t from, size_t to) {
         return std::vector<uint8_t>(stream.begin() + from, stream.begin() + to);
@@ -626,12 +646,12 @@ TEST_F(VerifierSyntheticTest, E1ReceiveReassemblyOutOfOrderAndOverlapping)
     Wire(false, kRcv, kData, ACK, part(0, 100));
     Wire(false, kRcv + 100, kData, ACK, part(100, 250));
     std::copy(stream.begin(), stream.begin() + 120, r1->buffers[0].data.begin());
-    Complete("Receive", r1, ChimneyStatus::SUCCESS, 120);
+    Complete(ChimneyOp::RECEIVE, r1, ChimneyStatus::SUCCESS, 120);
     EXPECT_EQ(verifier->GetFindingCount(), 0u) << Describe(*verifier);
     std::vector<uint8_t> rest = part(120, 300);
     rest[150] ^= 0x20;
     std::copy(rest.begin(), rest.end(), r2->buffers[0].data.begin());
-    Complete("Receive", r2, ChimneyStatus::SUCCESS, 180);
+    Complete(ChimneyOp::RECEIVE, r2, ChimneyStatus::SUCCESS, 180);
     EXPECT_EQ(Count("E1"), 1u) << Describe(*verifier);
 }
 
@@ -647,10 +667,10 @@ TEST_F(VerifierSyntheticTest, A8OutstandingNotAborted)
 {
     Offload();
     Ptr<NetBufferList> r = NetBufferList::CreateReceive(100, 1);
-    Call("Receive", kH, r, nullptr, 0);
+    Call(ChimneyOp::RECEIVE, kH, r, nullptr, 0);
     Wire(false, kRcv, 0, RST); // acceptable
     Indicate(ChimneyEvent::ABORT);
-    Complete("Receive", r, ChimneyStatus::SUCCESS, 0);
+    Complete(ChimneyOp::RECEIVE, r, ChimneyStatus::SUCCESS, 0);
     EXPECT_EQ(Count("A8"), 1u) << Describe(*verifier);
 }
 
@@ -658,7 +678,7 @@ TEST_F(VerifierSyntheticTest, A9TerminateStatusAndOutstandingRequests)
 {
     Offload();
     Ptr<NetBufferList> r = NetBufferList::CreateReceive(100, 1);
-    Call("Receive", kH, r, nullptr, 0);
+    Call(ChimneyOp::RECEIVE, kH, r, nullptr, 0);
     Terminate(ChimneyStatus::RESOURCES);
     EXPECT_EQ(Count("A9"), 1u) << Describe(*verifier); // once per connection: both breaches
     EXPECT_GE(verifier->GetFindings().size(), 1u);
@@ -696,8 +716,8 @@ TEST_F(VerifierSyntheticTest, A11CompletionRoutedToAnotherUpper)
 {
     Ptr<ChimneyIntermediateDriver> layer = CreateObject<ChimneyIntermediateDriver>();
     verifier->AttachIntermediateDriver(layer);
-    verifier->ObserveLayerRequest(layer, "tcpip", "Send", 1, 7, 0, ChimneyStatus::PENDING);
-    verifier->ObserveLayerCompletion(layer, "iscsi", "Send", 1, 7, ChimneyStatus::SUCCESS);
+    verifier->ObserveLayerRequest(layer, "tcpip", ChimneyOp::SEND, 1, 7, 0, ChimneyStatus::PENDING);
+    verifier->ObserveLayerCompletion(layer, "iscsi", ChimneyOp::SEND, 1, 7, ChimneyStatus::SUCCESS);
     EXPECT_EQ(Count("A11"), 1u) << Describe(*verifier);
 }
 
@@ -756,7 +776,7 @@ TEST_F(VerifierSyntheticTest, E2AbortiveSuccessWithoutRst)
 {
     Offload();
     Ptr<NetBufferList> a = Disconnect(TCP_DISCONNECT_ABORTIVE_CLOSE, 0, 2);
-    Complete("Disconnect", a, ChimneyStatus::SUCCESS, 0);
+    Complete(ChimneyOp::DISCONNECT, a, ChimneyStatus::SUCCESS, 0);
     EXPECT_EQ(Count("E2"), 1u) << Describe(*verifier);
 }
 
@@ -964,7 +984,7 @@ TEST_F(VerifierScaleTest, HundredThousandConnections)
         Ptr<NetBufferList> s = Send(100, 1, h);
         Wire(true, kData, kRcv, ACK, bytes, 65535, h);
         Wire(false, kRcv, kData + 100, ACK, {}, 65535, h);
-        Complete("Send", s, ChimneyStatus::SUCCESS, 100, h);
+        Complete(ChimneyOp::SEND, s, ChimneyStatus::SUCCESS, 100, h);
     }
     EXPECT_EQ(verifier->GetTrackedConnectionCount(), kConnections);
     for (OffloadHandle h = 1; h <= kConnections; ++h)
@@ -1339,7 +1359,7 @@ TEST_F(VerifierSyntheticTest, JsonReportMatchesTheDocumentedSchema)
     Offload();
     Wire(true, kData, 0, RST); // W4, evidence with brackets
     Ledger(false);             // R1
-    Call("Send",
+    Call(ChimneyOp::SEND,
          9,
          NetBufferList::CreateSend(Data(1), 1),
          nullptr,

@@ -218,7 +218,7 @@ class Harness : public ChimneyOffloadClient
     static void OnStateChange(Harness* h, OffloadHandle, std::string, std::string);
     static void OnResource(Harness* h, OffloadHandle, const ChimneyFourTuple&, uint64_t);
     static void OnRequest(Harness* h,
-                          std::string op,
+                          ChimneyOp op,
                           OffloadHandle,
                           uint64_t,
                           uint32_t,
@@ -260,7 +260,7 @@ class Harness : public ChimneyOffloadClient
     std::vector<Ptr<NetBufferList>> m_keep;   //!< keeps every NBL alive (pointer identity)
     std::map<std::string, uint64_t> m_expectedMisuse; //!< H ID -> refusals made
     std::vector<std::string> m_misuse;                //!< HostMisuse reports, in order
-    std::string m_lastRequestOp;
+    ChimneyOp m_lastRequestOp = ChimneyOp::SEND;
     ChimneyStatus m_lastRequestStatus = ChimneyStatus::PENDING;
     size_t m_upcalls = 0;
     uint64_t m_stateChanges = 0;
@@ -298,7 +298,7 @@ Harness::OnResource(Harness* h, OffloadHandle, const ChimneyFourTuple&, uint64_t
 
 void
 Harness::OnRequest(Harness* h,
-                   std::string op,
+                   ChimneyOp op,
                    OffloadHandle,
                    uint64_t,
                    uint32_t,
