@@ -232,6 +232,9 @@ ChimneyFaultInjector::Impl::SendSpoof(Link* link, ChimneyFourTuple t, Spoof kind
     {
         racing.insert(packet->GetUid());
     }
+    // Announced first: the far end's MacTx sees the frame inside Send(), and a verifier
+    // watching a chimney peer there must not take it for its target's own.
+    owner->m_spoofTrace(link->farDevice, packet);
     link->farDevice->Send(packet, link->hostDevice->GetAddress(), kIpv4EtherType);
     if (kind != Spoof::RST_RACING)
     {

@@ -320,7 +320,12 @@ ChimneyFaultInjector::GetTypeId()
             .AddTraceSource("Misuse",
                             "host.misuse is about to issue a bad call: the device, the H-ID.",
                             MakeTraceSourceAccessor(&ChimneyFaultInjector::m_misuseTrace),
-                            "ns3::ChimneyFaultInjector::MisuseTracedCallback");
+                            "ns3::ChimneyFaultInjector::MisuseTracedCallback")
+            .AddTraceSource("Spoof",
+                            "A spoofed frame is about to leave the far end of a link: the far "
+                            "link device, the forged datagram.",
+                            MakeTraceSourceAccessor(&ChimneyFaultInjector::m_spoofTrace),
+                            "ns3::ChimneyFaultInjector::SpoofTracedCallback");
     return tid;
 }
 

@@ -10,6 +10,7 @@
 #include "ns3/net-device.h"
 #include "ns3/node.h"
 #include "ns3/object.h"
+#include "ns3/packet.h"
 #include "ns3/traced-callback.h"
 
 #include <cstdint>
@@ -135,6 +136,16 @@ class ChimneyFaultInjector : public Object
      */
     typedef void (*MisuseTracedCallback)(Ptr<ChimneyNetDevice> device, std::string id);
 
+    /**
+     * \brief TracedCallback signature of the "Spoof" trace: fired just before a spoofed frame
+     *        (peer.rst-*, peer.syn) leaves the far end of a link, so that a verifier watching
+     *        that end (a chimney peer's device, ChimneyVerifier::AttachFaultInjector) takes the
+     *        frame as forged on the wire, not as sent by that device's offload target.
+     * \param device the link device the frame leaves from (the far device of AttachLink())
+     * \param datagram the forged IPv4 datagram (the frame's packet: same uid)
+     */
+    typedef void (*SpoofTracedCallback)(Ptr<NetDevice> device, Ptr<const Packet> datagram);
+
   protected:
     void DoDispose() override;
 
@@ -143,6 +154,7 @@ class ChimneyFaultInjector : public Object
     std::unique_ptr<Impl> m_impl; //!< the injectors (kept out of this header)
     TracedCallback<std::string, uint32_t, std::string> m_faultTrace;  //!< every fault fired
     TracedCallback<Ptr<ChimneyNetDevice>, std::string> m_misuseTrace; //!< misuse announced
+    TracedCallback<Ptr<NetDevice>, Ptr<const Packet>> m_spoofTrace;   //!< spoofed frame sent
 };
 
 } // namespace ns3

@@ -17,6 +17,9 @@
 #include "ns3/ipv4-routing-protocol.h"
 #include "ns3/log.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace ns3
 {
 
@@ -233,6 +236,30 @@ ChimneyHostStack::Terminate(OffloadHandle handle)
                              Phase::TERMINATING,
                              "",
                              Phase::OFFLOADED);
+}
+
+uint32_t
+ChimneyHostStack::TerminateAll()
+{
+    std::vector<OffloadHandle> handles;
+    for (const auto& entry : m_connections)
+    {
+        if (entry.second->GetPhase() == Phase::OFFLOADED)
+        {
+            handles.push_back(entry.first);
+        }
+    }
+    std::sort(handles.begin(), handles.end()); // not the hash map's order: deterministic
+    uint32_t requested = 0;
+    for (OffloadHandle handle : handles)
+    {
+        const ChimneyStatus status = Terminate(handle);
+        if (status == ChimneyStatus::PENDING || status == ChimneyStatus::SUCCESS)
+        {
+            ++requested;
+        }
+    }
+    return requested;
 }
 
 void

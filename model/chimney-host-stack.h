@@ -145,6 +145,15 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     ChimneyStatus Terminate(OffloadHandle handle);
 
     /**
+     * \brief Upload every offloaded connection (Terminate() on each, in handle order); each
+     *        continues in software. Connections whose offload or terminate is pending are left
+     *        alone. E.g. at the end of a run, so that no offload still holds the target's
+     *        resources (R4).
+     * \returns connections whose terminate was requested
+     */
+    uint32_t TerminateAll();
+
+    /**
      * \brief Post one receive NBL of \p size bytes to an offloaded connection, besides the
      *        ReceiveBuffersPosted the stack keeps posted itself (0 there: only these). Its
      *        data reaches the socket as any receive completion's.

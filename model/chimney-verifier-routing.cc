@@ -453,7 +453,9 @@ void
 ChimneyVerifier::TraceMacTx(ShadowDevice* d, const Ptr<const Packet>& frame)
 {
     const uint64_t uid = frame->GetUid();
-    if (uid != d->lastHostUid) // the host's own frames are not the target's behaviour
+    // Neither the host's own frames nor frames a fault injector forged at this end of the link
+    // (peer.rst-*, peer.syn: AttachFaultInjector) are the target's behaviour.
+    if (uid != d->lastHostUid && uid != d->lastSpoofUid)
     {
         DoFrame(*d, frame, uid, FrameDirection::TARGET_TX);
     }

@@ -343,6 +343,7 @@ struct ShadowDevice
     WireLinkType link = WireLinkType::PPP; //!< framing of its link
     uint32_t capacity = 0;                 //!< MaxOffloadedConnections
     uint64_t lastHostUid = UINT64_MAX;     //!< uid of the last frame from the host
+    uint64_t lastSpoofUid = UINT64_MAX;    //!< uid of the last frame a fault injector forged
     ShadowPendingCall call;                //!< the request call in progress
     /// H-ID of the next request, announced as a misuse issued on purpose (ExpectMisuse)
     std::optional<ChimneyInvariantId> expectedMisuse;

@@ -122,6 +122,7 @@ ChimneyVerifier::DoDispose()
 {
     m_devices.clear();
     m_byDevice.clear();
+    m_byLinkDevice.clear();
     m_hosts.clear();
     m_stacks.clear();
     m_layers.clear();
@@ -224,6 +225,7 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
     Ptr<NetDevice> inner = device->GetInnerDevice();
     NS_ABORT_MSG_IF(!inner, "ChimneyVerifier::AttachDevice: no inner link device");
     s->link = inner->IsPointToPoint() ? WireLinkType::PPP : WireLinkType::ETHERNET;
+    m_byLinkDevice[PeekPointer(inner)] = s;
     // MacTx: a frame as it enters the link device (PointToPoint and Csma both add the link
     // header first), at the instant the sender hands it down: what the target sent, in the
     // order it sent it (PhyTxBegin would be later, behind the queue, e.g. after a terminate).
@@ -345,6 +347,18 @@ ChimneyVerifier::AttachFaultInjector(Ptr<ChimneyFaultInjector> injector)
     NS_ABORT_MSG_IF(!injector, "ChimneyVerifier: null fault injector");
     injector->TraceConnectWithoutContext("Misuse",
                                          MakeCallback(&ChimneyVerifier::ExpectMisuse, this));
+    injector->TraceConnectWithoutContext("Spoof", MakeCallback(&ChimneyVerifier::TraceSpoof, this));
+}
+
+void
+ChimneyVerifier::TraceSpoof(Ptr<NetDevice> device, Ptr<const Packet> datagram)
+{
+    // The link device's MacTx for this frame follows at once, inside the injector's Send().
+    auto it = m_byLinkDevice.find(PeekPointer(device));
+    if (it != m_byLinkDevice.end())
+    {
+        it->second->lastSpoofUid = datagram->GetUid();
+    }
 }
 
 void

@@ -38,6 +38,7 @@ namespace ns3
 {
 
 class ChimneyNetDevice;
+class NetDevice;
 class ChimneyFaultInjector;
 class ChimneyHostStack;
 class ChimneyIntermediateDriver;
@@ -158,8 +159,11 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     void AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer);
 
     /**
-     * \brief Take the misuse calls a fault injector issues on purpose (host.misuse) as
-     *        expected: connects its "Misuse" trace to ExpectMisuse().
+     * \brief Take what a fault injector does on purpose for what it is: the misuse calls it
+     *        issues (host.misuse) as expected (its "Misuse" trace to ExpectMisuse()), and the
+     *        frames it forges at the far end of a link (peer.rst-*, peer.syn; its "Spoof"
+     *        trace) as not sent by the offload target of an attached device there (a chimney
+     *        peer's): such a frame is still seen where it is received.
      * \param injector the injector (attach the devices it misuses too)
      */
     void AttachFaultInjector(Ptr<ChimneyFaultInjector> injector);
@@ -438,6 +442,8 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     void TraceHostSend(ShadowDevice* d, const Ptr<const Packet>& packet);
     void TraceMacTx(ShadowDevice* d, const Ptr<const Packet>& frame);
     void TraceMacRx(ShadowDevice* d, const Ptr<const Packet>& frame);
+    /// A fault injector forges a frame that leaves `device` (AttachFaultInjector)
+    void TraceSpoof(Ptr<NetDevice> device, Ptr<const Packet> datagram);
     void TraceHostCall(ShadowHost* h,
                        ChimneyOp op,
                        OffloadHandle handle,
@@ -542,8 +548,9 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     // the shadow model
     std::vector<std::unique_ptr<ShadowDevice>> m_devices;
     std::unordered_map<const ChimneyNetDevice*, ShadowDevice*> m_byDevice;
-    std::map<uint32_t, std::unique_ptr<ShadowHost>> m_hosts; //!< by node id
-    std::vector<Ptr<ChimneyHostStack>> m_stacks;             //!< attached host stacks
+    std::unordered_map<const NetDevice*, ShadowDevice*> m_byLinkDevice; //!< by inner device
+    std::map<uint32_t, std::unique_ptr<ShadowHost>> m_hosts;            //!< by node id
+    std::vector<Ptr<ChimneyHostStack>> m_stacks;                        //!< attached host stacks
     std::vector<std::pair<Ptr<ChimneyIntermediateDriver>, LayerIssuers*>> m_layers;
     std::vector<std::unique_ptr<LayerNbls>> m_layerNbls; //!< attached drivers (A11 identity)
     /// Attached host stacks and drivers, as the offload clients of the layer below them.

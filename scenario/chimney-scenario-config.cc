@@ -254,6 +254,23 @@ TimeField(const char* name, const char* help, Time Config::*member)
             }};
 }
 
+Field
+BoolField(const char* name, const char* help, bool Config::*member)
+{
+    return {name,
+            help,
+            JsonType::BOOL,
+            [member](const Config& c) { return std::string(c.*member ? "true" : "false"); },
+            [member](Config& c, const std::string& v, std::string* why) {
+                if (!ParseBool(v, &(c.*member)))
+                {
+                    *why = "not true or false";
+                    return false;
+                }
+                return true;
+            }};
+}
+
 /// \returns the field, marked as set by something other than an option of its own name
 Field
 NotAnOption(Field f)
@@ -293,20 +310,15 @@ Fields()
                     "share of hosts layered: stack on an intermediate driver with a second upper",
                     &Config::layeredFraction),
         StringField("defect", "seeded device defect (None: correct model)", &Config::defect),
+        StringField("peerDefect",
+                    "seeded device defect on the chimney peers only (None: correct model)",
+                    &Config::peerDefect),
         UintField("seed", "decides every random choice (>= 1)", &Config::seed),
         NotAnOption(UintField("run", "ns-3 RNG run number (--RngRun)", &Config::run)),
-        {"verifier",
-         "attach the ChimneyVerifier",
-         JsonType::BOOL,
-         [](const Config& c) { return std::string(c.verifier ? "true" : "false"); },
-         [](Config& c, const std::string& v, std::string* why) {
-             if (!ParseBool(v, &c.verifier))
-             {
-                 *why = "not true or false";
-                 return false;
-             }
-             return true;
-         }},
+        BoolField("verifier", "attach the ChimneyVerifier", &Config::verifier),
+        BoolField("verifyPeers",
+                  "the verifier watches the chimney peers' devices too",
+                  &Config::verifyPeers),
         TimeField("sampleInterval", "time-series period (0: none)", &Config::sampleInterval),
         StringField("pcapDir", "write pcap of chosen hosts here", &Config::pcapDir),
         {"pcapHosts",
@@ -509,6 +521,15 @@ ChimneyScenarioConfig::Validate(std::string* error) const
     else if (std::find(defects.begin(), defects.end(), defect) == defects.end())
     {
         why = "defect '" + defect + "' is unknown: use None or one of ChimneyNetDevice's defects";
+    }
+    else if (std::find(defects.begin(), defects.end(), peerDefect) == defects.end())
+    {
+        why = "peerDefect '" + peerDefect +
+              "' is unknown: use None or one of ChimneyNetDevice's defects";
+    }
+    else if (peerDefect != "None" && peer != "chimney")
+    {
+        why = "peerDefect needs peer chimney (native peers have no offload target)";
     }
     else if (seed == 0)
     {

@@ -133,6 +133,7 @@ ChimneyScenarioTopology::PeerIpDevice(Ptr<NetDevice> link, bool chimneyPeer)
     }
     NetDeviceContainer device = m_peerChimney.Install(NetDeviceContainer(link));
     m_stackDevices.Add(device);
+    m_peerDevices.Add(device);
     return device.Get(0);
 }
 
@@ -269,6 +270,7 @@ ChimneyScenarioTopology::Build(const std::string& topology,
     for (uint32_t p = 0; p < peers && topology != "star"; ++p)
     {
         peerIp[p] = PeerIpDevice(peerLinks[p], chimneyPeers);
+        m_peers[p].device = DynamicCast<ChimneyNetDevice>(peerIp[p]);
     }
 
     InternetStackHelper internet;
@@ -421,6 +423,20 @@ ChimneyScenarioTopology::StopProbes() const
     }
 }
 
+uint32_t
+ChimneyScenarioTopology::StopPeers() const
+{
+    uint32_t requested = 0;
+    for (const Peer& p : m_peers)
+    {
+        if (p.stack)
+        {
+            requested += p.stack->TerminateAll();
+        }
+    }
+    return requested;
+}
+
 int64_t
 ChimneyScenarioTopology::AssignStreams(int64_t stream)
 {
@@ -449,6 +465,12 @@ NetDeviceContainer
 ChimneyScenarioTopology::GetHostDevices() const
 {
     return m_hostDevices;
+}
+
+NetDeviceContainer
+ChimneyScenarioTopology::GetPeerDevices() const
+{
+    return m_peerDevices;
 }
 
 void

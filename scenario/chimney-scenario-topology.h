@@ -67,9 +67,10 @@ class ChimneyScenarioTopology
     /// One peer (the far side of connections).
     struct Peer
     {
-        Ptr<Node> node;              //!< the node
-        Ptr<ChimneyHostStack> stack; //!< its chimney stack (null for plain ns-3 TCP)
-        Ipv4Address address;         //!< the address connections go to
+        Ptr<Node> node;               //!< the node
+        Ptr<ChimneyNetDevice> device; //!< its chimney device (null for plain ns-3 TCP)
+        Ptr<ChimneyHostStack> stack;  //!< its chimney stack (null for plain ns-3 TCP)
+        Ipv4Address address;          //!< the address connections go to
     };
 
     ChimneyScenarioTopology();
@@ -135,6 +136,15 @@ class ChimneyScenarioTopology
     void StopProbes() const;
 
     /**
+     * \brief Each chimney peer uploads the connections it still holds offloaded
+     *        (ChimneyHostStack::TerminateAll): at the end of a run, a peer whose connection
+     *        the offloading host already ended (its RST or last ACK lost, a host that let go)
+     *        hears nothing more, and its offload would be held forever (R4).
+     * \returns terminates requested
+     */
+    uint32_t StopPeers() const;
+
+    /**
      * \brief Use fixed random streams: ARP and IPv4 of every node, CSMA backoff, the host
      *        stacks' initial sequence numbers.
      * \param stream first stream index
@@ -148,6 +158,8 @@ class ChimneyScenarioTopology
     const std::vector<Peer>& GetPeers() const;
     /// \returns the chimney devices of the offloading hosts, by host index
     NetDeviceContainer GetHostDevices() const;
+    /// \returns the chimney devices of the peers, by peer index (empty with native peers)
+    NetDeviceContainer GetPeerDevices() const;
 
     /**
      * \brief Write pcap files of chosen offloading hosts' links: DIR/hostI-NODE-DEVICE.pcap.
@@ -174,6 +186,7 @@ class ChimneyScenarioTopology
     NetDeviceContainer m_csmaDevices;  //!< for AssignStreams
     NetDeviceContainer m_stackDevices; //!< chimney devices with a stack (hosts, peers)
     NetDeviceContainer m_hostDevices;  //!< chimney devices of the offloading hosts
+    NetDeviceContainer m_peerDevices;  //!< chimney devices of the chimney peers
     std::vector<Host> m_hosts;
     std::vector<Peer> m_peers;
 };

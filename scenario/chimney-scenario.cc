@@ -46,6 +46,10 @@ const Time kTimeWait = Seconds(2);
 /// timer would wait in FIN_WAIT_2 until stopTime with its receives still posted (R4).
 const Time kFinWait2Timeout = Seconds(60);
 
+/// After the drain, time for the chimney peers' terminates (StopPeers) to complete: a few
+/// microseconds of request and completion latency, with a wide margin.
+const Time kPeerTerminateSettle = MilliSeconds(10);
+
 uint64_t
 PeakRssBytes()
 {
@@ -82,8 +86,9 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     // ns-3's default event queue is a std::map: one node per pending event, and a scenario
     // keeps about 30 pending per connection at its peak (timers cancelled and re-armed stay
     // queued until their time; massif), so at 10,000 hosts every insert walks a deep tree of
-    // cold nodes. The binary heap keeps them in one array. Every ns-3 scheduler orders events by (time, uid): the
-    // runs are event for event the same. Another scheduler chosen with --SchedulerType is kept.
+    // cold nodes. The binary heap keeps them in one array. Every ns-3 scheduler orders events by
+    // (time, uid): the runs are event for event the same. Another scheduler chosen with
+    // --SchedulerType is kept.
     TypeIdValue scheduler;
     GlobalValue::GetValueByName("SchedulerType", scheduler);
     if (scheduler.Get() == MapScheduler::GetTypeId())
@@ -101,6 +106,7 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     topology.Chimney().SetDeviceAttribute("TimeWait", TimeValue(kTimeWait));
     topology.Chimney().SetDeviceAttribute("Defect", StringValue(config.defect));
     topology.PeerChimney().SetDeviceAttribute("TimeWait", TimeValue(kTimeWait));
+    topology.PeerChimney().SetDeviceAttribute("Defect", StringValue(config.peerDefect));
     topology.Stacks().SetStackAttribute("TimeWait", TimeValue(kTimeWait));
     topology.Stacks().SetStackAttribute("FinWait2Timeout", TimeValue(kFinWait2Timeout));
     topology.Stacks().SetStackAttribute("OffloadPolicy", StringValue(config.offloadPolicy));
@@ -122,7 +128,13 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     Ptr<ChimneyVerifier> verifier;
     if (config.verifier)
     {
-        verifier = ChimneyVerifierHelper().Install(topology.GetHostDevices());
+        // Every offload target of the run: the offloading hosts', then the chimney peers'.
+        NetDeviceContainer watched = topology.GetHostDevices();
+        if (config.verifyPeers)
+        {
+            watched.Add(topology.GetPeerDevices());
+        }
+        verifier = ChimneyVerifierHelper().Install(watched);
         for (const auto& h : topology.GetHosts())
         {
             if (h.layer)
@@ -187,15 +199,29 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     };
 
     // The run ends when every connection ended on its host stack, after a drain that lets the
-    // last FIN/RST reach the peers (E2 is decided there), or at stopTime.
+    // last FIN/RST reach the peers (E2 is decided there), or at stopTime. Chimney peers then
+    // upload what they still hold offloaded (a connection whose RST or last ACK was lost, or
+    // that the host let go of, never hears more) and the run stops once those terminates
+    // completed: every offload of the run is terminated (R4), the peers' too.
     bool stopping = false;
     const Time drain = Seconds(1) + config.delay * 10;
+    const bool chimneyPeers = config.peer == "chimney";
     workload.onClosed = [&]() {
         if (!stopping && workload.GetClosed() == workload.GetTotal())
         {
             stopping = true;
             topology.StopProbes(); // terminated within the drain
-            Simulator::Stop(drain);
+            if (chimneyPeers)
+            {
+                Simulator::Schedule(drain, [&topology]() {
+                    topology.StopPeers();
+                    Simulator::Stop(kPeerTerminateSettle);
+                });
+            }
+            else
+            {
+                Simulator::Stop(drain);
+            }
         }
         maybeProgress();
     };

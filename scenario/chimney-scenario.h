@@ -59,15 +59,21 @@ struct ChimneyScenarioConfig
 
     // --- faults, defects, seed ---
     ChimneyFaultPlan faults;     //!< the fault plan (default: none)
-    std::string defect = "None"; //!< ChimneyNetDevice Defect (seeded bug) on every device
-    uint32_t seed = 1;           //!< decides every random choice (>= 1)
+    std::string defect = "None"; //!< ChimneyNetDevice Defect (seeded bug) on every host's device
+    /// ChimneyNetDevice Defect on every chimney peer's device only (peer "chimney"): shows
+    /// that the peers' offload targets are verified (verifyPeers)
+    std::string peerDefect = "None";
+    uint32_t seed = 1; //!< decides every random choice (>= 1)
     /// ns-3's RNG run number (RngRun): independent replications of one config keep the seed
     /// and vary the run, as ns-3 advises. Not an option of its own: the campaign program takes
     /// ns-3's --RngRun (FinishCommandLine() reads it).
     uint32_t run = 1;
 
     // --- observation ---
-    bool verifier = true;                    //!< attach a ChimneyVerifier
+    bool verifier = true; //!< attach a ChimneyVerifier
+    /// the verifier watches the chimney peers' devices too (peer "chimney"): every offload
+    /// target of the run, not only the offloading hosts'
+    bool verifyPeers = true;
     Time sampleInterval = MilliSeconds(100); //!< time-series sampling period (0: none)
     std::string pcapDir;                     //!< write pcap of chosen hosts here ("" : none)
     std::vector<uint32_t> pcapHosts;         //!< offloading host indexes to capture (empty: host 0)

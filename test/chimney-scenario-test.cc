@@ -11,6 +11,8 @@
 //  * command-line options: AddToCommandLine / FinishCommandLine, bad values reported (not an
 //    exit), ToCommandLine reproduces the config;
 //  * seeded defects (verifier issue) are still caught with faults injected;
+//  * the chimney peers are verified too: a defect on the peers only is reported on their
+//    devices, and not when verifyPeers is off;
 //  * a short randomized campaign (20 seeds, ChimneyFaultPlan::Everything()) has zero findings
 //    (the 500-seed version runs the campaign program under the "long" label).
 
@@ -404,6 +406,70 @@ INSTANTIATE_TEST_SUITE_P(Defects,
                          [](const ::testing::TestParamInfo<DefectParam>& info) {
                              return std::get<0>(info.param);
                          });
+
+// ---------------------------------------------------------------------------------------------
+// The peers are verified too (issue 15): a defect on the chimney peers only is reported on the
+// peers' devices, and only because the verifier watches them (verifyPeers)
+// ---------------------------------------------------------------------------------------------
+
+class ScenarioPeerDefectTest : public ::testing::TestWithParam<std::string>
+{
+};
+
+TEST_P(ScenarioPeerDefectTest, ReportedOnThePeersDevicesOnlyWhenVerified)
+{
+    const std::string defect = GetParam();
+    const ChimneyDefectInfo* info = ChimneyDefectRegistry::Find(defect);
+    ASSERT_NE(info, nullptr) << defect;
+    ChimneyScenarioConfig config = Small("p2p", "chimney");
+    config.peerDefect = defect;
+    // Nodes are created hosts first, then peers: a peer's target is on node hosts .. 2 hosts-1.
+    auto onPeer = [&config](const ChimneyFinding& f) {
+        return f.nodeId >= config.hosts && f.nodeId < 2 * config.hosts;
+    };
+
+    const ChimneyScenarioResult r = RunChimneyScenario(config);
+    ASSERT_TRUE(r.ok) << r.error;
+    for (const std::string& id : info->ids)
+    {
+        uint64_t peerFindings = 0;
+        for (const ChimneyFinding& f : r.findings)
+        {
+            peerFindings += f.id == id && onPeer(f) ? 1 : 0;
+        }
+        EXPECT_GT(peerFindings, 0u)
+            << defect << " on the peers: expected " << id << " on a peer's device\n"
+            << Describe(r);
+    }
+    for (const ChimneyFinding& f : r.findings)
+    {
+        EXPECT_TRUE(onPeer(f)) << "the hosts' targets are correct: " << f;
+    }
+
+    config.verifyPeers = false; // the same run, the peers unwatched: nothing to report
+    const ChimneyScenarioResult unwatched = RunChimneyScenario(config);
+    ASSERT_TRUE(unwatched.ok) << unwatched.error;
+    EXPECT_EQ(unwatched.findingTotal, 0u) << Describe(unwatched);
+    EXPECT_EQ(unwatched.connections, r.connections);
+    EXPECT_EQ(unwatched.outcomes, r.outcomes);
+}
+
+INSTANTIATE_TEST_SUITE_P(PeerDefects,
+                         ScenarioPeerDefectTest,
+                         ::testing::Values("DataAfterFin", "RstOnGraceful", "LeakOnTerminate"));
+
+TEST(ScenarioPeerDefectTest, NeedsChimneyPeers)
+{
+    ChimneyScenarioConfig config = Small("p2p", "native");
+    config.peerDefect = "FreeOnFin";
+    std::string error;
+    EXPECT_FALSE(config.Validate(&error));
+    EXPECT_NE(error.find("peerDefect"), std::string::npos) << error;
+    config.peer = "chimney";
+    config.peerDefect = "NoSuchDefect";
+    EXPECT_FALSE(config.Validate(&error));
+    EXPECT_NE(error.find("peerDefect"), std::string::npos) << error;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Randomized campaign, short (the 500-seed one is a "long" ctest of the campaign program)

@@ -163,7 +163,12 @@ ScenarioConfigFields()
         // faults (the nested plan is bound separately), defect, seed
         StringField<C>("defect",
                        &C::defect,
-                       "ChimneyNetDevice Defect (seeded bug) on every device; see defect_names()."),
+                       "ChimneyNetDevice Defect (seeded bug) on every offloading host's device; "
+                       "see defect_names()."),
+        StringField<C>("peerDefect",
+                       &C::peerDefect,
+                       "ChimneyNetDevice Defect on the chimney peers' devices only (peer "
+                       "'chimney'); see defect_names()."),
         UintField<C>("seed", &C::seed, "Decides every random choice (>= 1)."),
         UintField<C>("run",
                      &C::run,
@@ -171,6 +176,9 @@ ScenarioConfigFields()
                      "the run."),
         // observation
         BoolField<C>("verifier", &C::verifier, "Attach a ChimneyVerifier."),
+        BoolField<C>("verifyPeers",
+                     &C::verifyPeers,
+                     "The verifier watches the chimney peers' devices too (peer 'chimney')."),
         TimeField<C>("sampleInterval",
                      &C::sampleInterval,
                      "Time-series sampling period (0: no series)."),

@@ -42,6 +42,7 @@ def test_defaults_are_those_of_the_cpp_header():
     assert config.sampleInterval == pytest.approx(0.1)
     assert (config.graceful, config.abortive, config.halfClose) == (0.6, 0.2, 0.2)
     assert config.defect == "None" and config.seed == 1 and config.verifier is True
+    assert config.verifyPeers is True and config.peerDefect == "None"
     assert config.pcapDir == "" and config.pcapHosts == []
     plan = config.faults
     assert isinstance(plan, co.FaultPlan)
