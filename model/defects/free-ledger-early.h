@@ -8,8 +8,8 @@
 // What FreeOnFin and FreeOnRst share (R1 broken): a connection's ledger entry freed at some
 // moment before its terminate, and not freed again when the terminate comes.
 
-#include "../chimney-defect.h"
-#include "../chimney-offload-connection.h"
+#include "ns3/chimney-defect.h"
+#include "ns3/chimney-offload-connection.h"
 
 #include <unordered_set>
 
