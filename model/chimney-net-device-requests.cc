@@ -377,7 +377,9 @@ ChimneyNetDevice::DoSend(OffloadHandle handle,
     {
         return;
     }
-    const bool aborted = c->Aborted();
+    // Sends a hardware failure or a Retrieve left outstanding wait for the terminate (3.6);
+    // a later send waits behind them (A4). Otherwise an aborted connection completes it now.
+    const bool aborted = c->Aborted() && c->sendHead == c->sends.size();
     for (auto& nbl : nbls)
     {
         c->sends.push_back(nbl);
@@ -573,6 +575,13 @@ ChimneyNetDevice::DoDisconnect(OffloadHandle handle,
     if (c->Uploading())
     {
         c->CompleteDisconnect(nbl, ChimneyStatus::UPLOAD_IN_PROGRESS, 0);
+        return;
+    }
+    if (c->Aborted() && (c->sendHead < c->sends.size() || c->graceful))
+    {
+        // The sends and the graceful disconnect posted before it wait for the terminate (3.6):
+        // so does it (A4, A5).
+        c->heldDisconnects.push_back(nbl);
         return;
     }
     if (c->Aborted())

@@ -536,6 +536,11 @@ ChimneyOffloadConnection::AbortOutstanding(ChimneyStatus status)
         graceful = nullptr;
         CompleteDisconnect(nbl, status, 0);
     }
+    for (Ptr<NetBufferList>& nbl : heldDisconnects)
+    {
+        CompleteDisconnect(nbl, status, 0);
+    }
+    heldDisconnects.clear();
     while (recvHead < receives.size())
     {
         CompleteReceive(receives[recvHead], status);

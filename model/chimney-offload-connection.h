@@ -236,6 +236,9 @@ class ChimneyOffloadConnection
     uint64_t acked = 0;                    //!< stream bytes acknowledged
     Ptr<NetBufferList> graceful;           //!< pending graceful disconnect
     uint64_t gracefulOffset = 0;           //!< its bytes handed to the engine
+    /// Disconnects posted while the sends or the graceful disconnect of an aborted connection
+    /// wait for the terminate (hardware failure, Retrieve): completed there, after them (A4, A5).
+    std::vector<Ptr<NetBufferList>> heldDisconnects;
 
     // Receive side: posted NBLs, filled FIFO.
     std::vector<Ptr<NetBufferList>> receives; //!< posted receive NBLs, from recvHead

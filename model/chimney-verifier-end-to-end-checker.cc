@@ -166,7 +166,8 @@ ChimneyVerifierEndToEndChecker::CheckDelivered(const ShadowDevice& d,
 
 void
 ChimneyVerifierEndToEndChecker::CheckAbortiveCompletion(const ShadowDevice& d,
-                                                        const ShadowConnection& c,
+                                                        ShadowConnection& c,
+                                                        const ShadowDisconnectRequest* r,
                                                         ChimneyStatus status,
                                                         const ChimneyEvidence& evidence)
 {
@@ -174,13 +175,40 @@ ChimneyVerifierEndToEndChecker::CheckAbortiveCompletion(const ShadowDevice& d,
     {
         m_reporter.Exercised(Inv::E2);
     }
-    if (status == ChimneyStatus::SUCCESS && !c.rstSent)
+    if (status != ChimneyStatus::SUCCESS || c.rstSent)
+    {
+        return;
+    }
+    // SUCCESS means the RST was sent, or there was nothing left to reset: the remote's FIN came
+    // before the request and ours went out before the target took it (CLOSING, LAST-ACK: RFC
+    // 9293's ABORT sends no RST). Our FIN may still be queued on the link: decided at the
+    // terminate or at Finish (CheckAbortiveWithoutRst).
+    if (r != nullptr && r->afterRemoteFin)
+    {
+        c.abortiveWithoutRst = true;
+        return;
+    }
+    m_reporter.Report(ChimneyInvariantId::E2,
+                      &d,
+                      &c,
+                      c.handle,
+                      "abortive disconnect SUCCESS but no RST was seen on the wire",
+                      evidence);
+}
+
+void
+ChimneyVerifierEndToEndChecker::CheckAbortiveWithoutRst(const ShadowDevice& d,
+                                                        const ShadowConnection& c,
+                                                        const ChimneyEvidence& evidence)
+{
+    if (c.abortiveWithoutRst && !c.rstSent && c.finOff < 0)
     {
         m_reporter.Report(ChimneyInvariantId::E2,
                           &d,
                           &c,
                           c.handle,
-                          "abortive disconnect SUCCESS but no RST was seen on the wire",
+                          "abortive disconnect SUCCESS after the remote's FIN, but neither an RST "
+                          "nor our FIN was seen on the wire",
                           evidence);
     }
 }

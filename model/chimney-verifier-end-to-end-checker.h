@@ -28,7 +28,9 @@
  *    stream (always at the remote FIN and at terminate); the state returned by the terminate
  * continues both;
  *  - E2 abortive close: the same comparison of the bytes sent (a prefix, then the RST), and an
- *    abortive disconnect succeeds only with an RST on the wire;
+ *    abortive disconnect succeeds only with an RST on the wire, unless it was issued after the
+ *    remote's FIN and our FIN went out before the target took it (no RST then:
+ *    doc/chimney.rst, "Abortive disconnect after both FINs");
  *  - E3 after a hardware failure the target sends and delivers nothing, its terminate reports
  *    FAILURE, and the host (when attached on the device) reports the connection failed.
  *
@@ -101,11 +103,22 @@ class ChimneyVerifierEndToEndChecker
 
     /**
      * \brief E2: an abortive disconnect's completion.
-     * \param d the device \param c the record \param status status \param evidence completion
+     * \param d the device \param c the record \param r the request (null: unknown)
+     * \param status status \param evidence completion
      */
     void CheckAbortiveCompletion(const ShadowDevice& d,
-                                 const ShadowConnection& c,
+                                 ShadowConnection& c,
+                                 const ShadowDisconnectRequest* r,
                                  ChimneyStatus status,
+                                 const ChimneyEvidence& evidence);
+
+    /**
+     * \brief E2: an abortive SUCCESS without RST, issued after the remote's FIN, is right only
+     *        if our FIN went out (checked at the terminate and at Finish).
+     * \param d the device \param c the record \param evidence the terminate, or empty
+     */
+    void CheckAbortiveWithoutRst(const ShadowDevice& d,
+                                 const ShadowConnection& c,
                                  const ChimneyEvidence& evidence);
 
     /**

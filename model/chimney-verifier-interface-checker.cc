@@ -378,11 +378,13 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
                           evidence);
     }
     CheckAbortIndicationCompletion(d, c, "disconnect", r->mustAbortA8, status, evidence);
-    // A4 / A5: every send completes before the disconnect.
+    // A4 / A5: every send posted before the disconnect completes before it (a send posted
+    // after an abortive one completes REQUEST_ABORTED on its own: doc/chimney.rst, "Sends
+    // posted after an abortive disconnect").
     bool sendsLeft = false;
     for (uint32_t i = c.sendHead; i < c.sends.size(); ++i)
     {
-        sendsLeft = sendsLeft || !c.sends[i].done;
+        sendsLeft = sendsLeft || (!c.sends[i].done && c.sends[i].order < r->sendsBefore);
     }
     if (graceful)
     {

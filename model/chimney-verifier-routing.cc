@@ -254,7 +254,7 @@ ChimneyVerifier::CompleteNbl(ShadowDevice& d,
         if (m_interface.CheckDisconnectCompletion(d, c, r, graceful, status, bytes, evidence) &&
             !graceful)
         {
-            m_endToEnd.CheckAbortiveCompletion(d, c, status, evidence);
+            m_endToEnd.CheckAbortiveCompletion(d, c, r, status, evidence);
         }
     }
 }
@@ -290,6 +290,7 @@ ChimneyVerifier::CompleteTerminateBlock(ShadowDevice& d,
 {
     m_interface.CheckTerminateBlockStatus(d, c, status, evidence);
     m_endToEnd.CheckTerminateStatus(d, c, status, evidence);
+    m_endToEnd.CheckAbortiveWithoutRst(d, c, evidence);
     m_interface.CheckTerminateOutstanding(d, c, evidence);
     if (status == ChimneyStatus::SUCCESS && c.terminateList && !c.blind)
     {

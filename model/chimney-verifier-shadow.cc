@@ -585,6 +585,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         r.outstanding = true;
         r.late = late;
         r.length = call.nbl ? call.nbl->DataLength() : 0;
+        r.sendsBefore = c.sendsPosted;
         if (graceful)
         {
             c.gracefulIssued = true;
@@ -603,6 +604,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         {
             c.abortiveIssued = true;
             c.abortiveActive = !late;
+            r.afterRemoteFin = c.remoteFin >= 0 && c.wire >= c.remoteFin;
         }
     }
     return 0;

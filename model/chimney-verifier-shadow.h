@@ -142,6 +142,12 @@ struct ShadowDisconnectRequest
     bool outstanding = false;     //!< accepted, not completed
     bool late = false;            //!< accepted after the terminate request
     bool mustAbortA8 = false;     //!< outstanding at an Abort indication
+    /// Abortive, issued after the remote's FIN was on the wire in order: once our FIN is out
+    /// too, RFC 9293's ABORT sends no RST (CLOSING, LAST-ACK, TIME-WAIT) and SUCCESS needs none
+    /// (doc/chimney.rst, "Abortive disconnect after both FINs").
+    bool afterRemoteFin = false;
+    /// Send NBLs posted before it (the sends A4 and A5 order before its completion).
+    uint64_t sendsBefore = 0;
 };
 
 /// \ingroup chimney
@@ -183,15 +189,18 @@ struct ShadowConnection
     uint8_t rcvWndShift = 0;          //!< the target's window scale
 
     // send direction (offsets from sendSeq0)
-    uint32_t sendSeq0 = 0;           //!< sequence number of stream offset 0
-    int64_t posted = 0;              //!< end of the data posted (offload data + non-late posts)
-    int64_t expectedFin = -1;        //!< FIN offset owed (W2), -1: none
-    int64_t finOff = -1;             //!< FIN offset seen on the wire, -1: none
-    int64_t maxSent = 0;             //!< highest sequence end the target sent (SND.MAX)
-    int64_t acked = 0;               //!< highest ACK from the peer
-    bool rstSent = false;            //!< the target's RST went out
-    std::vector<ShadowChunk> chunks; //!< posted data not yet acknowledged, by reference
-    uint32_t chunkHead = 0;          //!< first live chunk
+    uint32_t sendSeq0 = 0;    //!< sequence number of stream offset 0
+    int64_t posted = 0;       //!< end of the data posted (offload data + non-late posts)
+    int64_t expectedFin = -1; //!< FIN offset owed (W2), -1: none
+    int64_t finOff = -1;      //!< FIN offset seen on the wire, -1: none
+    int64_t maxSent = 0;      //!< highest sequence end the target sent (SND.MAX)
+    int64_t acked = 0;        //!< highest ACK from the peer
+    bool rstSent = false;     //!< the target's RST went out
+    /// An abortive disconnect issued after the remote's FIN completed SUCCESS with no RST seen:
+    /// E2 holds if our FIN is on the wire by the terminate (it may still be queued on the link).
+    bool abortiveWithoutRst = false;
+    std::vector<ShadowChunk> chunks;         //!< posted data not yet acknowledged, by reference
+    uint32_t chunkHead = 0;                  //!< first live chunk
     Ptr<const OffloadBlockList> offloadList; //!< the offload request (delegated send data)
 
     // receive direction (offsets from recvSeq0)

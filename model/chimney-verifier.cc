@@ -686,6 +686,7 @@ ChimneyVerifier::Finish()
         {
             const ShadowConnection& c = *d.byHandle[h];
             m_wire.PollAckObligation(d, c);
+            m_endToEnd.CheckAbortiveWithoutRst(d, c, "at the end of the run");
             m_resources.FinishConnection(d, c);
         }
         m_resources.FinishDevice(d);
