@@ -295,6 +295,7 @@ ChimneyFaultInjector::Impl::OnResourceFreed(Link* link,
 {
     link->lastFreed = handle; // host.misuse's terminated handle (H1)
     link->targetHandles.erase(tuple);
+    link->misuseAwaitingCompletion.erase(handle); // freed before its completion: nothing to misuse
 }
 
 void
@@ -319,6 +320,16 @@ ChimneyFaultInjector::Impl::OnTargetCompletion(Link* link,
              link->hostNode,
              "offload of handle " + std::to_string(handle) + " refused: table full (" +
                  std::to_string(plan.capacity) + ")");
+    }
+    if (operation == ChimneyOp::OFFLOAD_BLOCK)
+    {
+        auto awaiting = link->misuseAwaitingCompletion.find(handle);
+        if (awaiting != link->misuseAwaitingCompletion.end())
+        {
+            // After this event the host holds the completion (MisuseNow waited for it).
+            Simulator::ScheduleNow(&Impl::MisuseNow, this, link, awaiting->second);
+            link->misuseAwaitingCompletion.erase(awaiting);
+        }
     }
 }
 

@@ -148,6 +148,8 @@ struct ChimneyFaultInjector::Impl
 
         OffloadHandle lastFreed = INVALID_OFFLOAD_HANDLE; //!< last handle the target freed
         Ptr<const OffloadBlockList> terminating;          //!< the terminate request being made (H6)
+        /// host.misuse picks whose handle's offload completion the host does not hold yet
+        std::map<OffloadHandle, ChimneyFourTuple> misuseAwaitingCompletion;
     };
 
     /// A far device's model: it may serve several links (a CSMA segment's peer, a router).

@@ -75,6 +75,14 @@ ChimneyFaultInjector::Impl::MisuseNow(Link* link, ChimneyFourTuple t)
     }
     const OffloadHandle handle = live->second;
     Ptr<ChimneyNetDevice> target = link->target;
+    if (target->IsOffloadInProgress(handle))
+    {
+        // The target runs the connection already, but the host has not got the offload's
+        // completion: every call would be refused as H1 first. Go on when it has
+        // (OnTargetCompletion).
+        link->misuseAwaitingCompletion[handle] = t;
+        return;
+    }
 
     // H1: a send on the handle the target freed last, or on the never-offloaded handle 0 when
     // that one is live again (re-offloaded).

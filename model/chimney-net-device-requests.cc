@@ -71,6 +71,12 @@ ChimneyNetDevice::GetDefectHooks() const
     return *m_defect;
 }
 
+bool
+ChimneyNetDevice::IsOffloadInProgress(OffloadHandle handle) const
+{
+    return m_offloadsInProgress.count(handle) != 0;
+}
+
 ChimneyStatus
 ChimneyNetDevice::CheckHandle(ChimneyOp operation,
                               OffloadHandle handle,
@@ -246,7 +252,6 @@ ChimneyNetDevice::DoInitiateOffload(Ptr<OffloadBlockList> blocks)
             path.status = ChimneyStatus::SUCCESS;
             for (auto& tcp : path.connections)
             {
-                m_offloadsInProgress.erase(tcp.handle);
                 const ChimneyFourTuple key{path.source.Get(),
                                            path.destination.Get(),
                                            tcp.localPort,
@@ -309,8 +314,11 @@ ChimneyNetDevice::DoInitiateOffload(Ptr<OffloadBlockList> blocks)
     }
     blocks->status = overall;
     Upcall(m_completionLatency, [this, blocks]() {
+        // The offload is in progress for the host until it holds the completion: a request
+        // before then is refused (H1), even though the connection already runs here.
         blocks->ForEachTcp(
             [this, &blocks](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
+                m_offloadsInProgress.erase(tcp.handle);
                 m_completionTrace(ChimneyOp::OFFLOAD_BLOCK, tcp.handle, blocks->id, tcp.status, 0);
             });
         m_completionTrace(ChimneyOp::INITIATE_OFFLOAD, 0, blocks->id, blocks->status, 0);

@@ -123,6 +123,13 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     bool GetTcpState(OffloadHandle handle, TcpState& state) const;
 
     /**
+     * \param handle the host's offload handle
+     * \returns true while the handle's offload is in progress for the host: requested, and its
+     *          completion not yet delivered (requests for it are refused, H1)
+     */
+    bool IsOffloadInProgress(OffloadHandle handle) const;
+
+    /**
      * \brief Bytes of target memory one offloaded connection costs, payload excluded: the
      *        connection record (engine included) and its share of the two lookup tables.
      * \returns the bytes

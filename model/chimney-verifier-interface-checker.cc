@@ -511,7 +511,10 @@ ChimneyVerifierInterfaceChecker::CheckAbortedOrUploaded(const ShadowDevice& d,
 {
     if (status == ChimneyStatus::REQUEST_ABORTED)
     {
-        if (!c.Aborted())
+        // The host's abortive disconnect aborts the connection even where it needs no RST (both
+        // FINs done): later requests complete REQUEST_ABORTED (doc: "Requests after an abortive
+        // disconnect").
+        if (!c.Aborted() && !c.abortiveIssued)
         {
             m_reporter.Report(ChimneyInvariantId::A8,
                               &d,

@@ -207,28 +207,43 @@ TcpEngine::Abort(int64_t now)
     case TcpState::Established:
     case TcpState::FinWait1:
     case TcpState::FinWait2:
-    case TcpState::CloseWait: {
-        // <SEQ=SND.NXT><CTL=RST>. SND.NXT in the RFC sense is the next new sequence number,
-        // i.e. SndMax here (SndNxt is the go-back-N point after a timeout).
-        m_out.emplace_back();
-        TcpSegment& s = m_out.back();
-        s.srcPort = m_localPort;
-        s.dstPort = m_remotePort;
-        s.seq = m_sndMax;
-        s.flags = TcpSegment::RST;
-        if (m_tsEnabled)
+    case TcpState::CloseWait:
+        SendAbortReset(now);
+        break;
+    case TcpState::Closing:
+    case TcpState::LastAck:
+        // RFC 9293 sends nothing here, but our FIN may still wait behind unsent data: the remote
+        // would then hear nothing at all. Reset it, as Linux does (tcp_disconnect) - SPEC 3.4:
+        // SUCCESS means the RST was sent.
+        if (!SeqGt(m_sndMax, m_finSeq))
         {
-            // RFC 7323 §3.2: once negotiated, timestamps on every segment (ns-3 drops others).
-            s.hasTimestamp = true;
-            s.tsVal = TsClock(now);
-            s.tsEcr = m_tsRecent;
+            SendAbortReset(now);
         }
         break;
-    }
     default:
         break;
     }
     Transition(now, Input::Abort);
+}
+
+void
+TcpEngine::SendAbortReset(int64_t now)
+{
+    // <SEQ=SND.NXT><CTL=RST>. SND.NXT in the RFC sense is the next new sequence number,
+    // i.e. SndMax here (SndNxt is the go-back-N point after a timeout).
+    m_out.emplace_back();
+    TcpSegment& s = m_out.back();
+    s.srcPort = m_localPort;
+    s.dstPort = m_remotePort;
+    s.seq = m_sndMax;
+    s.flags = TcpSegment::RST;
+    if (m_tsEnabled)
+    {
+        // RFC 7323 §3.2: once negotiated, timestamps on every segment (ns-3 drops others).
+        s.hasTimestamp = true;
+        s.tsVal = TsClock(now);
+        s.tsEcr = m_tsRecent;
+    }
 }
 
 size_t

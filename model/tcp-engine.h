@@ -144,7 +144,8 @@ class TcpEngine
 
     /**
      * \brief ABORT (RFC 9293 §3.10.5): RST (seq = SND.NXT, i.e. SndMax) when synchronized,
-     * then CLOSED. The send buffer is discarded, readable data stays readable.
+     * then CLOSED. In CLOSING and LAST-ACK only while our FIN is unsent (as Linux does; the RFC
+     * sends nothing there). The send buffer is discarded, readable data stays readable.
      * \param now current time
      */
     void Abort(int64_t now);
@@ -415,6 +416,7 @@ class TcpEngine
     void SendSyn(int64_t now, bool withAck);
     void SendAck(int64_t now);
     void SendRstFor(int64_t now, const TcpSegment& seg);
+    void SendAbortReset(int64_t now); // ABORT's <SEQ=SND.NXT><CTL=RST>
     TcpSegment& NewSegment(int64_t now, uint8_t flags, uint32_t seq);
     uint16_t WindowField(bool syn);
     uint32_t PureAckSeq() const;

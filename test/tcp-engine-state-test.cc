@@ -1475,6 +1475,46 @@ TEST(TcpEngineState, AbortSendsRstWithSndNxtAndCloses)
     EXPECT_EQ(e.TakeSegments().at(0).flags, R);
 }
 
+/// LAST-ACK with our FIN still behind unsent data: the peer's 100-byte window holds the rest.
+TcpEngine
+LastAckWithDataUnsent()
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(F | A, kIrs + 1, kIss + 1, 100)); // CLOSE-WAIT, small window
+    auto data = Pattern(1000);
+    e.Send(21 * kMs, data.data(), data.size());
+    e.ShutdownSend(21 * kMs);
+    e.TakeSegments();
+    e.TakeEvents();
+    EXPECT_EQ(e.State(), TcpState::LastAck);
+    return e;
+}
+
+TEST(TcpEngineState, AbortInLastAckWithOurFinUnsentSendsRst)
+{
+    // RFC 9293 sends nothing in LAST-ACK; the remote would hear nothing at all (Linux resets).
+    TcpEngine e = LastAckWithDataUnsent();
+    const uint32_t sndMax = e.SndMax();
+    e.Abort(30 * kMs);
+    auto out = e.TakeSegments();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, R);
+    EXPECT_EQ(out[0].seq, sndMax);
+    EXPECT_EQ(e.State(), TcpState::Closed);
+}
+
+TEST(TcpEngineState, AbortInLastAckAfterOurFinSendsNothing)
+{
+    TcpEngine e = Established();
+    e.OnSegment(20 * kMs, Seg(F | A, kIrs + 1, kIss + 1));
+    e.ShutdownSend(21 * kMs); // FIN sent at once: nothing left to reset
+    ASSERT_FALSE(e.TakeSegments().empty());
+    ASSERT_EQ(e.State(), TcpState::LastAck);
+    e.Abort(30 * kMs);
+    EXPECT_TRUE(e.TakeSegments().empty());
+    EXPECT_EQ(e.State(), TcpState::Closed);
+}
+
 TEST(TcpEngineState, AbortInSynSentSendsNothing)
 {
     TcpEngine e(PlainConfig(), 1, 2, kIss);

@@ -67,11 +67,6 @@ constexpr size_t kMaxOps = 96;
 constexpr OffloadHandle kUnknownHandle = 9999;
 
 bool g_trace = false;
-/// CHIMNEY_FUZZ_KNOWN=1: also make the valid calls that still give findings (BENCHMARKS.md,
-/// "Interface fuzzer"): an abortive disconnect after a graceful one (A8: a receive completed
-/// REQUEST_ABORTED on a connection the verifier holds live, not analysed yet); a peer ACK of
-/// data never sent (W10 takes it as the peer's ACK).
-bool g_known = false;
 
 [[noreturn]] void
 Fail(const std::string& what)
@@ -747,11 +742,7 @@ Harness::RawSegment(Slot& s, uint8_t kind, uint8_t arg)
         seg.payload.assign(1 + arg % 32, 0x33);
         seg.seq -= static_cast<uint32_t>(seg.payload.size()) + 100000u + arg;
         break;
-    case 6: // ACK of something never sent (known W10 finding, see g_known)
-        if (!g_known)
-        {
-            return;
-        }
+    case 6: // ACK of something never sent: the target answers with an ACK (W10 ignores it)
         seg.flags = TcpSegment::ACK;
         seg.ack += 1 + arg * 1000u;
         break;
@@ -1107,8 +1098,7 @@ Harness::RunOps(Reader& in)
             }
             break;
         case ABORTIVE:
-            if (s && s->phase == Slot::Phase::Offloaded && !s->abortive &&
-                (!s->graceful || g_known))
+            if (s && s->phase == Slot::Phase::Offloaded && !s->abortive)
             {
                 auto nbl = NetBufferList::CreateSend({}, m_nextId++);
                 m_keep.push_back(nbl);
@@ -1270,7 +1260,6 @@ LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     static const bool init = []() {
         g_trace = std::getenv("CHIMNEY_FUZZ_TRACE") != nullptr;
-        g_known = std::getenv("CHIMNEY_FUZZ_KNOWN") != nullptr;
         return true;
     }();
     (void)init;
