@@ -63,6 +63,9 @@ main(int argc, char* argv[])
     cmd.AddValue("dataRate", "point-to-point data rate", o.dataRate);
     cmd.AddValue("delay", "point-to-point one-way delay", o.delay);
     cmd.AddValue("seed", "RNG seed", o.seed);
+    cmd.AddValue("interruptModeration",
+                 "the chimney devices' InterruptModeration (e.g. 20us; 0s: none)",
+                 o.interruptModeration);
     cmd.AddValue("repeats", "runs of every mode, interleaved (medians are reported)", repeats);
     cmd.AddValue("modes",
                  "comma-separated modes to run, from nn-off,nn-on,cn-off,cn-on,cc-off,cc-on; "

@@ -47,8 +47,9 @@ PrintTable(const std::vector<Summary>& s, const Options& o, uint32_t repeats, st
 {
     const Summary& base = s.front();
     os << "Lifecycle benchmark: " << o.pairs << " pairs x " << o.connections << " connections x "
-       << o.bytes << " bytes, p2p " << o.dataRate << " / " << o.delay << ", seed " << o.seed << ", "
-       << repeats << " run(s) per mode (median)\n";
+       << o.bytes << " bytes, p2p " << o.dataRate << " / " << o.delay << ", seed " << o.seed
+       << ", interrupt moderation " << o.interruptModeration << ", " << repeats
+       << " run(s) per mode (median)\n";
     os << std::left << std::setw(17) << "mode" << std::setw(9) << "verifier" << std::right
        << std::setw(12) << "lifecyc/s" << std::setw(8) << "x nat" << std::setw(11) << "events/lc"
        << std::setw(8) << "x nat" << std::setw(11) << "peak MiB" << std::setw(8) << "x nat"
@@ -70,6 +71,19 @@ PrintTable(const std::vector<Summary>& s, const Options& o, uint32_t repeats, st
            << m.heapDeltaBytes / 1048576 << std::setprecision(2) << std::setw(8)
            << Ratio(m.heapDeltaBytes, base.heapDeltaBytes) << std::setw(8) << m.failed
            << std::setw(10) << m.findings << "\n";
+    }
+    // Events by kind: the module's own (interface, engine timers) and the rest (the wire and
+    // ns-3's: links, queues, applications, ns-3's TCP timers).
+    os << "events per lifecycle by kind:\n"
+       << std::left << std::setw(17) << "mode" << std::setw(9) << "verifier" << std::right
+       << std::setw(14) << "wire+ns-3" << std::setw(12) << "interface" << std::setw(10) << "timers"
+       << "\n";
+    for (const Summary& m : s)
+    {
+        os << std::left << std::setw(17) << m.mode.name << std::setw(9) << m.VerifierLabel()
+           << std::right << std::setprecision(1) << std::setw(14)
+           << m.eventsPerLifecycle - m.interfacePerLifecycle - m.timersPerLifecycle << std::setw(12)
+           << m.interfacePerLifecycle << std::setw(10) << m.timersPerLifecycle << "\n";
     }
     os << std::defaultfloat;
     // Wall time is what the table shows; CPU time (of the same runs) is far less disturbed by
@@ -107,7 +121,8 @@ WriteJson(const std::vector<Summary>& s, const Options& o, uint32_t repeats, std
     os << "{\n  \"benchmark\": \"chimney-lifecycle\",\n  \"workload\": {\"pairs\": " << o.pairs
        << ", \"connections\": " << o.connections << ", \"bytes\": " << o.bytes
        << ", \"link\": \"p2p\", \"dataRate\": \"" << o.dataRate << "\", \"delay\": \"" << o.delay
-       << "\", \"seed\": " << o.seed << ", \"repeats\": " << repeats << "},\n";
+       << "\", \"seed\": " << o.seed << ", \"interruptModeration\": \"" << o.interruptModeration
+       << "\", \"repeats\": " << repeats << "},\n";
     os << "  \"baseline\": \"" << base.mode.name << "\",\n  \"modes\": [\n";
     for (size_t i = 0; i < s.size(); ++i)
     {
@@ -117,6 +132,9 @@ WriteJson(const std::vector<Summary>& s, const Options& o, uint32_t repeats, std
            << ", \"findings\": " << m.findings << ", \"lifecyclesPerSecond\": " << m.rate
            << ", \"lifecyclesPerCpuSecond\": " << m.cpuRate
            << ", \"eventsPerLifecycle\": " << m.eventsPerLifecycle
+           << ", \"eventsPerLifecycleByKind\": {\"interface\": " << m.interfacePerLifecycle
+           << ", \"timers\": " << m.timersPerLifecycle << ", \"wireAndNs3\": "
+           << m.eventsPerLifecycle - m.interfacePerLifecycle - m.timersPerLifecycle << "}"
            << ", \"peakRssKiB\": " << m.peakRssKiB << ", \"rssDeltaKiB\": " << m.rssDeltaKiB
            << ", \"heapDeltaBytes\": " << m.heapDeltaBytes << ",\n     \"ratios\": {"
            << "\"lifecyclesPerSecond\": " << Ratio(m.rate, base.rate)

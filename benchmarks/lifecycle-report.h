@@ -28,6 +28,8 @@ struct Summary
     double rate = 0;
     double cpuRate = 0; //!< lifecycles per CPU second of Simulator::Run (median)
     double eventsPerLifecycle = 0;
+    double interfacePerLifecycle = 0; //!< of eventsPerLifecycle: offload interface
+    double timersPerLifecycle = 0;    //!< of eventsPerLifecycle: chimney engine timers
     double peakRssKiB = 0;
     double rssDeltaKiB = 0;
     double heapDeltaBytes = 0;
@@ -41,6 +43,8 @@ struct Summary
         std::vector<double> rates;
         std::vector<double> cpuRates;
         std::vector<double> epl;
+        std::vector<double> interface;
+        std::vector<double> timers;
         std::vector<double> peak;
         std::vector<double> rss;
         std::vector<double> heap;
@@ -49,6 +53,8 @@ struct Summary
             rates.push_back(r.Rate());
             cpuRates.push_back(r.CpuRate());
             epl.push_back(r.EventsPerLifecycle());
+            interface.push_back(r.PerLifecycle(r.interfaceEvents));
+            timers.push_back(r.PerLifecycle(r.timerEvents));
             peak.push_back(static_cast<double>(r.peakRssKiB));
             rss.push_back(static_cast<double>(r.rssDeltaKiB));
             heap.push_back(static_cast<double>(r.heapDeltaBytes));
@@ -60,6 +66,8 @@ struct Summary
         rate = Median(rates);
         cpuRate = Median(cpuRates);
         eventsPerLifecycle = Median(epl);
+        interfacePerLifecycle = Median(interface);
+        timersPerLifecycle = Median(timers);
         peakRssKiB = Median(peak);
         rssDeltaKiB = Median(rss);
         heapDeltaBytes = Median(heap);

@@ -87,6 +87,7 @@ RunMode(const Mode& mode, const Options& o)
     p2p.SetDeviceAttribute("DataRate", StringValue(o.dataRate));
     p2p.SetChannelAttribute("Delay", StringValue(o.delay));
     ChimneyHelper chimney;
+    chimney.SetDeviceAttribute("InterruptModeration", StringValue(o.interruptModeration));
     ChimneyStackHelper stacks;
     InternetStackHelper internet;
     Counters counters;
@@ -153,12 +154,15 @@ RunMode(const Mode& mode, const Options& o)
     r.setupSeconds = Since(setupStart);
 
     const uint64_t eventsBefore = Simulator::GetEventCount();
+    const ChimneyEventCounts kindsBefore = ChimneyEventCounts::Get();
     const auto runStart = Clock::now();
     const double cpuStart = CpuNow();
     Simulator::Run();
     r.runSeconds = Since(runStart);
     r.runCpuSeconds = CpuNow() - cpuStart;
     r.events = Simulator::GetEventCount() - eventsBefore;
+    r.interfaceEvents = ChimneyEventCounts::Get().interface - kindsBefore.interface;
+    r.timerEvents = ChimneyEventCounts::Get().timers - kindsBefore.timers;
     r.simSeconds = Simulator::Now().GetSeconds();
     if (verifier)
     {

@@ -25,6 +25,7 @@ struct Options
     std::string dataRate = "1Gbps";
     std::string delay = "100us";
     uint32_t seed = 1;
+    std::string interruptModeration = "0s"; //!< the chimney devices' InterruptModeration
 };
 
 /// A mode: which ends are chimney hosts, and the verifier.
@@ -51,6 +52,8 @@ struct Result
         0; //!< CPU time of Simulator::Run (less noisy than wall on a shared machine)
     double destroySeconds = 0;
     uint64_t events = 0;
+    uint64_t interfaceEvents = 0; //!< of events: the offload interface's (ChimneyEventCounts)
+    uint64_t timerEvents = 0;     //!< of events: the chimney TCP engines' timers
     double simSeconds = 0;
     uint64_t peakRssKiB = 0;
     int64_t rssDeltaKiB = 0;
@@ -69,7 +72,12 @@ struct Result
 
     double EventsPerLifecycle() const
     {
-        return lifecycles ? static_cast<double>(events) / static_cast<double>(lifecycles) : 0;
+        return PerLifecycle(events);
+    }
+
+    double PerLifecycle(uint64_t n) const
+    {
+        return lifecycles ? static_cast<double>(n) / static_cast<double>(lifecycles) : 0;
     }
 };
 

@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_ENGINE_DRIVER_H
 #define CHIMNEY_ENGINE_DRIVER_H
 
+#include "chimney-engine-timer.h"
 #include "tcp-engine.h"
 
 #include "ns3/event-id.h"
@@ -30,7 +31,7 @@ namespace ns3
  * It ends when a round moved nothing and the engine has no output queued, or after MAX_ROUNDS
  * (a guard: an owner that fed the engine forever would otherwise hang the simulation).
  *
- * Stateless: the owner keeps the engine and the timer's EventId (the offload target reports the
+ * Stateless: the owner keeps the engine and its ChimneyEngineTimer (the offload target reports the
  * size of its per-connection record as a resource, so the driver adds nothing to it).
  */
 class ChimneyEngineDriver
@@ -54,23 +55,19 @@ class ChimneyEngineDriver
     static void Run(Owner& owner);
 
     /**
-     * \brief Re-arm an engine's one timer: the event is cancelled, then obj->fn(args...) is
-     *        scheduled at the deadline (at once if it is past).
-     * \param timer the owner's timer event
+     * \brief Re-arm an engine's one timer: obj->fn(args...) runs at the deadline (at once if
+     *        it is past), and not at the deadline given before.
+     * \param timer the owner's timer
      * \param deadlineNs absolute time in ns (TcpEngine::NextDeadline()); negative: no timer
      * \param fn the member function to call
      * \param obj the object to call it on
      * \param args its arguments
      */
     template <typename FN, typename OBJ, typename... Ts>
-    static void ArmTimer(EventId& timer, int64_t deadlineNs, FN fn, OBJ obj, Ts... args);
+    static void ArmTimer(ChimneyEngineTimer& timer, int64_t deadlineNs, FN fn, OBJ obj, Ts... args);
 
     /// \returns the simulator's time in ns: the engine's clock
     static int64_t Now();
-
-  private:
-    /// \param deadlineNs absolute time in ns \returns the delay to it, zero if it is past
-    static Time DelayUntil(int64_t deadlineNs);
 };
 
 template <typename Owner>
@@ -109,13 +106,13 @@ ChimneyEngineDriver::Run(Owner& owner)
 
 template <typename FN, typename OBJ, typename... Ts>
 void
-ChimneyEngineDriver::ArmTimer(EventId& timer, int64_t deadlineNs, FN fn, OBJ obj, Ts... args)
+ChimneyEngineDriver::ArmTimer(ChimneyEngineTimer& timer,
+                              int64_t deadlineNs,
+                              FN fn,
+                              OBJ obj,
+                              Ts... args)
 {
-    timer.Cancel();
-    if (deadlineNs >= 0)
-    {
-        timer = Simulator::Schedule(DelayUntil(deadlineNs), fn, obj, args...);
-    }
+    timer.Arm(deadlineNs, [fn, obj, args...]() { ((*obj).*fn)(args...); });
 }
 
 } // namespace ns3

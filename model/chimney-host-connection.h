@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_HOST_CONNECTION_H
 #define CHIMNEY_HOST_CONNECTION_H
 
+#include "chimney-engine-timer.h"
 #include "chimney-interface.h"
 #include "tcp-engine.h"
 
@@ -284,7 +285,7 @@ class ChimneyHostConnection
     uint16_t remotePort;                  //!< the peer's port
     TcpState lastState{TcpState::Closed}; //!< last TCP state known to the host
     std::unique_ptr<TcpEngine> engine;    //!< software engine (null while offloaded)
-    EventId timer;                        //!< the engine's one timer
+    ChimneyEngineTimer timer;             //!< the engine's one timer
     Ptr<ChimneySocket> socket;            //!< the application's socket (may be null)
 
     // Facts, not states: each is independent of the states above and of the others.

@@ -416,7 +416,7 @@ ChimneyIntermediateDriver::RequestNbl(uint32_t binding,
     }
     m_requestTrace(name, ToOp(op), handle, id, flags, ChimneyStatus::PENDING);
     Ptr<ChimneyIntermediateDriver> self(this);
-    Simulator::Schedule(m_layerLatency, [self, binding, op, handle, lower, nbls, flags]() {
+    m_calls.Schedule(m_layerLatency, [self, binding, op, handle, lower, nbls, flags]() {
         const ChimneyStatus status = self->CallLower(op, lower, nbls, flags);
         if (status == ChimneyStatus::PENDING)
         {
@@ -505,7 +505,7 @@ ChimneyIntermediateDriver::RequestBlocks(uint32_t binding,
     }
     m_requestTrace(name, op, 0, id, 0, ChimneyStatus::PENDING);
     Ptr<ChimneyIntermediateDriver> self(this);
-    Simulator::Schedule(m_layerLatency, [self, binding, terminate, blocks, passThrough, op]() {
+    m_calls.Schedule(m_layerLatency, [self, binding, terminate, blocks, passThrough, op]() {
         const ChimneyStatus status = self->CallLower(terminate, blocks);
         if (status == ChimneyStatus::PENDING)
         {
@@ -749,7 +749,7 @@ ChimneyIntermediateDriver::Later(std::function<void()> f)
         return;
     }
     Ptr<ChimneyIntermediateDriver> self(this); // kept alive until the event runs
-    Simulator::Schedule(m_layerLatency, [self, f]() { f(); });
+    m_calls.Schedule(m_layerLatency, [self, f]() { f(); });
 }
 
 void

@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_INTERMEDIATE_DRIVER_H
 #define CHIMNEY_INTERMEDIATE_DRIVER_H
 
+#include "chimney-event-batch.h"
 #include "chimney-interface.h"
 
 #include "ns3/nstime.h"
@@ -326,7 +327,8 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     std::unordered_map<uint64_t, uint32_t> m_issuerById;
     std::vector<std::unique_ptr<Binding>> m_bindings;
     Time m_layerLatency;
-    uint16_t m_layerTag; //!< distinguishes this layer's contexts from other layers'
+    ChimneyEventBatch m_calls; //!< this layer's calls after m_layerLatency, one event per instant
+    uint16_t m_layerTag;       //!< distinguishes this layer's contexts from other layers'
 
     std::map<std::pair<uint32_t, OffloadHandle>, OffloadHandle> m_toLower;
     std::unordered_map<OffloadHandle, Owner> m_toUpper;

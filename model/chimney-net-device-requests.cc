@@ -158,9 +158,16 @@ ChimneyNetDevice::Upcall(Time latency, std::function<void()> call)
 {
     // Completions and indications reach the host in the order the target decided them.
     const Time now = Simulator::Now();
-    const Time at = Max(now + latency, m_lastUpcall);
+    const Time due = now + latency;
+    Time at = Max(due, m_lastUpcall);
+    if (m_interruptModeration.IsStrictlyPositive() && !(m_lastUpcall > now && m_lastUpcall >= due))
+    {
+        // No batch still to go up that this one may join (never before its own latency):
+        // open one.
+        at = Max(due + m_interruptModeration, m_lastUpcall);
+    }
     m_lastUpcall = at;
-    Simulator::Schedule(at - now, std::move(call));
+    m_upcalls.Schedule(at - now, std::move(call));
 }
 
 ChimneyStatus
@@ -234,7 +241,7 @@ ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
     }
     m_offloadsInProgress.insert(handles.begin(), handles.end());
     m_requestTrace(op, 0, blocks->id, 0, ChimneyStatus::PENDING);
-    Simulator::Schedule(m_requestLatency, &ChimneyNetDevice::DoInitiateOffload, this, blocks);
+    m_requests.Schedule(m_requestLatency, [this, blocks]() { DoInitiateOffload(blocks); });
     return ChimneyStatus::PENDING;
 }
 
@@ -366,12 +373,9 @@ ChimneyNetDevice::TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls)
         return ChimneyStatus::PENDING;
     }
     m_defect->OnSendAccepted(*c, list);
-    Simulator::Schedule(m_requestLatency,
-                        &ChimneyNetDevice::DoSend,
-                        this,
-                        handle,
-                        c->serial,
-                        std::move(list));
+    m_requests.Schedule(m_requestLatency, [this, handle, serial = c->serial, list]() {
+        DoSend(handle, serial, list);
+    });
     return ChimneyStatus::PENDING;
 }
 
@@ -429,13 +433,11 @@ ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbl
     }
     else
     {
-        Simulator::Schedule(m_requestLatency,
-                            &ChimneyNetDevice::DoReceive,
-                            this,
-                            handle,
-                            c->serial,
-                            std::move(list),
-                            c->disconnectDelivered);
+        m_requests.Schedule(
+            m_requestLatency,
+            [this, handle, serial = c->serial, list, afterFin = c->disconnectDelivered]() {
+                DoReceive(handle, serial, list, afterFin);
+            });
     }
     --m_callDepth;
     return ChimneyStatus::PENDING;
@@ -556,13 +558,9 @@ ChimneyNetDevice::TcpOffloadDisconnect(OffloadHandle handle, Ptr<NetBufferList> 
     }
     else
     {
-        Simulator::Schedule(m_requestLatency,
-                            &ChimneyNetDevice::DoDisconnect,
-                            this,
-                            handle,
-                            c->serial,
-                            nbl,
-                            flags);
+        m_requests.Schedule(m_requestLatency, [this, handle, serial = c->serial, nbl, flags]() {
+            DoDisconnect(handle, serial, nbl, flags);
+        });
     }
     --m_callDepth;
     return ChimneyStatus::PENDING;
@@ -685,7 +683,7 @@ ChimneyNetDevice::TerminateOffload(Ptr<OffloadBlockList> blocks)
         c->terminatePending = true;
     }
     m_requestTrace(op, 0, id, 0, ChimneyStatus::PENDING);
-    Simulator::Schedule(m_requestLatency, &ChimneyNetDevice::DoTerminate, this, blocks);
+    m_requests.Schedule(m_requestLatency, [this, blocks]() { DoTerminate(blocks); });
     return ChimneyStatus::PENDING;
 }
 

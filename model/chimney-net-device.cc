@@ -90,6 +90,14 @@ ChimneyNetDevice::GetTypeId()
                           TimeValue(MicroSeconds(1)),
                           MakeTimeAccessor(&ChimneyNetDevice::m_completionLatency),
                           MakeTimeChecker(Time(0)))
+            .AddAttribute("InterruptModeration",
+                          "Time completions and indications wait to go up together, as a NIC's "
+                          "interrupt moderation gathers them: the first after a delivery waits "
+                          "its latency plus this, the ones decided before it goes up join it. "
+                          "0: each goes up at its own latency.",
+                          TimeValue(Time(0)),
+                          MakeTimeAccessor(&ChimneyNetDevice::m_interruptModeration),
+                          MakeTimeChecker(Time(0)))
             .AddAttribute("IndicationLatency",
                           "Time from an event on a connection to the host's indication.",
                           TimeValue(MicroSeconds(1)),

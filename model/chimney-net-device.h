@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_NET_DEVICE_H
 #define CHIMNEY_NET_DEVICE_H
 
+#include "chimney-event-batch.h"
 #include "chimney-four-tuple.h"
 #include "chimney-interface.h"
 #include "tcp-engine.h"
@@ -440,6 +441,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     // attributes
     Time m_requestLatency;
     Time m_completionLatency;
+    Time m_interruptModeration; //!< gathers upcalls (0: none)
     Time m_indicationLatency;
     Time m_segmentProcessingTime;
     uint32_t m_maxConnections{1024};
@@ -467,8 +469,10 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     uint64_t m_resourcesHeld{0};
     uint64_t m_resourceBytesHeld{0};
     bool m_failed{false};
-    uint32_t m_callDepth{0}; //!< disconnect / receive calls currently inside the call
-    Time m_lastUpcall;       //!< completions and indications are delivered in decision order
+    uint32_t m_callDepth{0};      //!< disconnect / receive calls currently inside the call
+    Time m_lastUpcall;            //!< completions and indications are delivered in decision order
+    ChimneyEventBatch m_requests; //!< host requests reaching the target, one event per instant
+    ChimneyEventBatch m_upcalls;  //!< completions and indications, one event per instant
     EventId m_failureEvent;
 
     TracedCallback<std::string, OffloadHandle, std::string> m_hostMisuseTrace;

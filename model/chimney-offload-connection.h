@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_OFFLOAD_CONNECTION_H
 #define CHIMNEY_OFFLOAD_CONNECTION_H
 
+#include "chimney-engine-timer.h"
 #include "chimney-interface.h"
 #include "tcp-engine.h"
 
@@ -203,7 +204,7 @@ class ChimneyOffloadConnection
 
     ChimneyNetDevice* device;   //!< the owner
     TcpEngine engine;           //!< the TOE's TCP engine for this connection
-    EventId timer;              //!< the one event for engine.NextDeadline()
+    ChimneyEngineTimer timer;   //!< the one event for engine.NextDeadline()
     Address linkAddress;        //!< neighbor's link-layer address
     uint64_t serial = 0;        //!< unique per offload (a handle may be reused after terminate)
     uint32_t localAddress = 0;  //!< our IPv4 address

@@ -16,6 +16,7 @@
 #include "test-links.h"
 
 #include "ns3/applications-module.h"
+#include "ns3/chimney-event-counts.h"
 #include "ns3/chimney-helper.h"
 #include "ns3/chimney-net-device.h"
 #include "ns3/chimney-ns3-compat.h"
@@ -444,6 +445,42 @@ TYPED_TEST(ChimneyDeviceTest, OffloadThenSendDeliversDataAndSendsCompleteInOrder
     EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
     EXPECT_EQ(this->Count(true, TcpSegment::RST) + this->Count(false, TcpSegment::RST), 0U);
     EXPECT_EQ(this->target->GetResourcesHeld(), 1U);
+}
+
+TYPED_TEST(ChimneyDeviceTest, InterruptModerationGathersCompletionsAndKeepsTheirOrder_A4)
+{
+    this->chimneyHelper.SetDeviceAttribute("InterruptModeration", TimeValue(MilliSeconds(10)));
+    this->Build();
+    this->Establish();
+    std::vector<uint8_t> all;
+    const size_t n = 8;
+    for (size_t i = 0; i < n; ++i)
+    {
+        auto d = Pattern(3000, static_cast<uint8_t>(i));
+        all.insert(all.end(), d.begin(), d.end());
+        EXPECT_EQ(this->Send(d, i + 1), ChimneyStatus::PENDING);
+    }
+    const uint64_t interfaceBefore = ChimneyEventCounts::Get().interface;
+    this->Run(Seconds(10));
+
+    EXPECT_EQ(this->peer.received, all);
+    auto sends = this->client.Of("Send");
+    ASSERT_EQ(sends.size(), n);
+    std::set<Time> instants;
+    uint32_t end = kIss + 1;
+    for (size_t i = 0; i < n; ++i)
+    {
+        EXPECT_EQ(sends[i].nbl->id, i + 1) << "A4: posting order";
+        EXPECT_EQ(sends[i].status, ChimneyStatus::SUCCESS);
+        end += 3000;
+        EXPECT_GE(sends[i].time, this->FirstPeerAckCovering(end) + MicroSeconds(1))
+            << "never before its ACK and its CompletionLatency";
+        instants.insert(sends[i].time);
+    }
+    EXPECT_LT(instants.size(), n) << "completions gathered into fewer upcall instants";
+    EXPECT_LT(ChimneyEventCounts::Get().interface - interfaceBefore, n)
+        << "one scheduler event per gathered instant";
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
 }
 
 TYPED_TEST(ChimneyDeviceTest, GracefulDisconnectSendsDataThenFinAndCompletesAfterFinAcked_W2_A3)

@@ -9,6 +9,7 @@
 // TCP, so that the engine can be tested on a real ns-3 link against TcpSocketBase. It is a test
 // fixture, not the host stack: no offload, no socket API, one engine per 4-tuple.
 
+#include "ns3/chimney-engine-timer.h"
 #include "ns3/event-id.h"
 #include "ns3/ip-l4-protocol.h"
 #include "ns3/ipv4-address.h"
@@ -36,7 +37,7 @@ class EngineL4Adapter : public IpL4Protocol
         std::unique_ptr<TcpEngine> engine; //!< the engine (replaced by Move())
         Ipv4Address localAddress;          //!< our address
         Ipv4Address remoteAddress;         //!< the peer's address
-        EventId timer;                     //!< the one simulator event for NextDeadline()
+        ChimneyEngineTimer timer;          //!< the one simulator event for NextDeadline()
         std::vector<uint8_t> received;     //!< bytes read from the engine, in order
         std::vector<TcpEvent> events;      //!< every event the engine emitted
         bool autoRead = true;              //!< read data as soon as it is readable

@@ -1,0 +1,62 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+#ifndef CHIMNEY_EVENT_BATCH_H
+#define CHIMNEY_EVENT_BATCH_H
+
+#include "ns3/nstime.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <vector>
+
+namespace ns3
+{
+
+/**
+ * \ingroup chimney
+ * \brief One scheduler event per instant for a stream of calls: every call due at the same
+ *        time runs in one event, in the order it was scheduled.
+ *
+ * What NDIS does with completions (a chain of NBLs in one call) and what a NIC's interrupt
+ * moderation does with its interrupts, at the level of the simulator: the offload target's
+ * requests and upcalls, and an intermediate driver's calls, cost one event per instant instead
+ * of one per call. A call scheduled while its instant's batch runs opens a new batch at the
+ * same instant (it runs after the events already due then, as its own event would have).
+ */
+class ChimneyEventBatch
+{
+  public:
+    /**
+     * \brief Runs \p call after \p delay, after every call already scheduled for that instant.
+     * \param delay not negative
+     * \param call what to run
+     */
+    void Schedule(Time delay, std::function<void()> call);
+
+    /// \returns scheduler events this batch made (one per instant)
+    uint64_t GetEvents() const
+    {
+        return m_events;
+    }
+
+    /// \returns calls scheduled through it
+    uint64_t GetCalls() const
+    {
+        return m_calls;
+    }
+
+  private:
+    /// Runs the batch due now.
+    void Run(Time at);
+
+    std::map<Time, std::vector<std::function<void()>>> m_pending; //!< batches not run yet
+    uint64_t m_events = 0;                                        //!< see GetEvents
+    uint64_t m_calls = 0;                                         //!< see GetCalls
+};
+
+} // namespace ns3
+
+#endif // CHIMNEY_EVENT_BATCH_H
