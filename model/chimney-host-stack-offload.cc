@@ -320,8 +320,10 @@ ChimneyHostStack::CompleteChain(ChimneyOp operation,
 {
     Connection* c = Get(handle);
     uint64_t bytes = 0;
-    for (Ptr<NetBufferList> nbl = nbls; nbl; nbl = nbl->next)
+    for (Ptr<NetBufferList> nbl = nbls, next; nbl; nbl = next)
     {
+        next = nbl->next;
+        nbl->next = nullptr; // taken apart: each NBL is the host's own again (it may repost it)
         TraceUpcall(operation, handle, nbl);
         if (c)
         {

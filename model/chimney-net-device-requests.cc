@@ -153,23 +153,6 @@ ChimneyNetDevice::FindForRequest(OffloadHandle handle)
     return it == m_connections.end() ? nullptr : it->second.get();
 }
 
-void
-ChimneyNetDevice::Upcall(Time latency, std::function<void()> call)
-{
-    // Completions and indications reach the host in the order the target decided them.
-    const Time now = Simulator::Now();
-    const Time due = now + latency;
-    Time at = Max(due, m_lastUpcall);
-    if (m_interruptModeration.IsStrictlyPositive() && !(m_lastUpcall > now && m_lastUpcall >= due))
-    {
-        // No batch still to go up that this one may join (never before its own latency):
-        // open one.
-        at = Max(due + m_interruptModeration, m_lastUpcall);
-    }
-    m_lastUpcall = at;
-    m_upcalls.Schedule(at - now, std::move(call));
-}
-
 ChimneyStatus
 ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
 {

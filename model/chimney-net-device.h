@@ -392,8 +392,41 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     void DoTerminate(Ptr<OffloadBlockList> blocks);
     void CompleteTerminate(Ptr<OffloadBlockList> blocks);
 
-    // --- upcalls ---
+    // --- upcalls (chimney-net-device-upcalls.cc) ---
+    /// \returns when an upcall decided now with this latency goes up (decision order,
+    ///          InterruptModeration)
+    Time UpcallAt(Time latency) const;
+    /// Run \p call on the host's side \p latency from now (UpcallAt), in decision order.
     void Upcall(Time latency, std::function<void()> call);
+    /**
+     * \brief Complete a send or receive NBL; the ones of the same operation on the same
+     *        connection that go up at the same instant, with no other upcall between them, go
+     *        up as one NBL chain in one call (NdisTcpOffloadSendComplete and
+     *        NdisTcpOffloadReceiveComplete take chains).
+     * \param operation ChimneyOp::SEND or ChimneyOp::RECEIVE
+     * \param handle the connection
+     * \param nbl the NBL, its status and bytesTransferred set
+     */
+    void CompleteInChain(ChimneyOp operation, OffloadHandle handle, Ptr<NetBufferList> nbl);
+
+    /// One NBL of a chain being gathered, with what its completion reports.
+    struct ChainEntry
+    {
+        Ptr<NetBufferList> nbl; //!< the NBL
+        ChimneyStatus status;   //!< its status when completed
+        uint64_t bytes;         //!< its bytesTransferred when completed
+    };
+
+    /// The chain the last upcall carries, while NBLs may still join it.
+    struct OpenChain
+    {
+        ChimneyOp operation = ChimneyOp::SEND;            //!< what it completes
+        OffloadHandle handle = INVALID_OFFLOAD_HANDLE;    //!< on which connection
+        Time at;                                          //!< when it goes up
+        uint64_t upcall = 0;                              //!< which upcall carries it
+        std::shared_ptr<std::vector<ChainEntry>> entries; //!< null: none open
+    };
+
     /**
      * \brief H1 check shared by send, receive and disconnect.
      * \param operation the request, for the traces
@@ -471,6 +504,8 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     bool m_failed{false};
     uint32_t m_callDepth{0};      //!< disconnect / receive calls currently inside the call
     Time m_lastUpcall;            //!< completions and indications are delivered in decision order
+    uint64_t m_upcallCount = 0;   //!< upcalls scheduled so far
+    OpenChain m_chain;            //!< see CompleteInChain
     ChimneyEventBatch m_requests; //!< host requests reaching the target, one event per instant
     ChimneyEventBatch m_upcalls;  //!< completions and indications, one event per instant
     EventId m_failureEvent;

@@ -588,7 +588,12 @@ ChimneyOffloadConnection::CompleteSend(Ptr<NetBufferList> nbl, ChimneyStatus sta
     const OffloadHandle h = handle;
     const uint64_t bytes = nbl->bytesTransferred;
     const uint32_t times = d->m_defect->SendCompletions(*this, nbl);
-    for (uint32_t i = 0; i < times; ++i)
+    if (times == 1)
+    {
+        d->CompleteInChain(ChimneyOp::SEND, h, nbl);
+        return;
+    }
+    for (uint32_t i = 0; i < times; ++i) // a seeded defect: each its own upcall, never chained
     {
         d->Upcall(d->m_completionLatency, [d, h, nbl, status, bytes]() {
             d->m_completionTrace(ChimneyOp::SEND, h, nbl->id, status, bytes);
@@ -626,16 +631,7 @@ ChimneyOffloadConnection::CompleteReceive(Ptr<NetBufferList> nbl, ChimneyStatus 
         std::vector<Ptr<NetBufferList>>().swap(receives);
         recvHead = 0;
     }
-    ChimneyNetDevice* d = device;
-    const OffloadHandle h = handle;
-    const uint64_t bytes = nbl->bytesTransferred;
-    d->Upcall(d->m_completionLatency, [d, h, nbl, status, bytes]() {
-        d->m_completionTrace(ChimneyOp::RECEIVE, h, nbl->id, status, bytes);
-        if (d->m_client != nullptr)
-        {
-            d->m_client->TcpOffloadReceiveComplete(h, nbl);
-        }
-    });
+    device->CompleteInChain(ChimneyOp::RECEIVE, handle, nbl);
 }
 
 void

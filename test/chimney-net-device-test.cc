@@ -483,6 +483,36 @@ TYPED_TEST(ChimneyDeviceTest, InterruptModerationGathersCompletionsAndKeepsTheir
     EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
 }
 
+TYPED_TEST(ChimneyDeviceTest, ReceivesCompletedTogetherGoUpAsOneChainInPostingOrder_A4)
+{
+    // The peer's FIN completes the receives still posted at one instant: one call, one chain,
+    // as NdisTcpOffloadReceiveComplete takes them.
+    this->Build();
+    this->Establish();
+    for (uint64_t id = 1; id <= 4; ++id)
+    {
+        EXPECT_EQ(this->PostReceive(1000, id), ChimneyStatus::PENDING);
+    }
+    Simulator::Schedule(MilliSeconds(100), [this]() { this->peer.SendAll(Pattern(100, 3), true); });
+    this->Run(Seconds(1));
+
+    auto receives = this->client.Of("Receive");
+    ASSERT_EQ(receives.size(), 4U);
+    for (size_t i = 0; i < receives.size(); ++i)
+    {
+        EXPECT_EQ(receives[i].nbl->id, i + 1) << "posting order";
+        EXPECT_EQ(receives[i].bytes, i == 0 ? 100U : 0U);
+    }
+    size_t nbls = 0;
+    for (size_t length : this->client.receiveChains)
+    {
+        nbls += length;
+    }
+    EXPECT_EQ(nbls, 4U) << "each NBL exactly once";
+    EXPECT_LT(this->client.receiveChains.size(), 4U) << "the end-of-stream ones in one chain";
+    EXPECT_EQ(this->client.upcallsInsideCalls, 0U) << "A1";
+}
+
 TYPED_TEST(ChimneyDeviceTest, GracefulDisconnectSendsDataThenFinAndCompletesAfterFinAcked_W2_A3)
 {
     this->Build();

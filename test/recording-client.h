@@ -62,6 +62,7 @@ class RecordingClient : public ChimneyOffloadClient
 
     void TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList> nbls) override
     {
+        sendChains.push_back(nbls ? nbls->ChainLength() : 0);
         for (Ptr<NetBufferList> n = nbls; n; n = n->next)
         {
             Record("Send", handle, n, n->status, n->bytesTransferred);
@@ -70,8 +71,10 @@ class RecordingClient : public ChimneyOffloadClient
 
     void TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferList> nbls) override
     {
-        for (Ptr<NetBufferList> n = nbls; n; n = n->next)
+        receiveChains.push_back(nbls ? nbls->ChainLength() : 0);
+        for (Ptr<NetBufferList> n = nbls, next; n; n = next)
         {
+            next = n->next; // onReceiveComplete may post n again (and unlink it)
             Record("Receive", handle, n, n->status, n->bytesTransferred);
             if (n->status == ChimneyStatus::SUCCESS)
             {
@@ -207,6 +210,8 @@ class RecordingClient : public ChimneyOffloadClient
     std::vector<uint8_t> received;
     bool inCall = false;
     size_t upcallsInsideCalls = 0;
+    std::vector<size_t> sendChains;    //!< NBLs per send completion call
+    std::vector<size_t> receiveChains; //!< NBLs per receive completion call
     std::function<void(Ptr<OffloadBlockList>)> onOffloadComplete;
     std::function<void(Ptr<OffloadBlockList>)> onTerminateComplete;
     std::function<void(OffloadHandle, Ptr<NetBufferList>)> onReceiveComplete;
