@@ -124,56 +124,34 @@ ChimneyVerifierInterfaceChecker::CheckListCompletion(const ShadowDevice& d,
 }
 
 bool
-ChimneyVerifierInterfaceChecker::CheckCompletionConnection(const ShadowDevice& d,
-                                                           const ShadowConnection* c,
-                                                           OffloadHandle handle,
-                                                           ChimneyOp op,
-                                                           const ChimneyEvidence& evidence)
+ChimneyVerifierInterfaceChecker::CheckConnectionLive(const ShadowDevice& d,
+                                                     const ShadowConnection* c,
+                                                     OffloadHandle handle,
+                                                     std::optional<ChimneyOp> completionOf,
+                                                     const ChimneyEvidence& evidence)
 {
     if (c != nullptr && c->phase != ShadowConnection::TERMINATED)
     {
         return true;
     }
+    const std::string what =
+        completionOf ? std::string(ToString(*completionOf)) + " completion" : "indication";
     if (c != nullptr || d.terminated.count(handle) != 0)
     {
         m_reporter.Report(ChimneyInvariantId::A10,
                           &d,
                           c,
                           handle,
-                          std::string(ToString(op)) +
-                              " completion after the connection's terminate completed",
+                          what + " after the connection's terminate completed",
                           evidence);
     }
-    else
+    else if (completionOf) // an indication for an unknown handle is not checked here
     {
         m_reporter.Report(ChimneyInvariantId::A2,
                           &d,
                           nullptr,
                           handle,
-                          std::string(ToString(op)) +
-                              " completion for a connection never offloaded",
-                          evidence);
-    }
-    return false;
-}
-
-bool
-ChimneyVerifierInterfaceChecker::CheckIndicationConnection(const ShadowDevice& d,
-                                                           const ShadowConnection* c,
-                                                           OffloadHandle handle,
-                                                           const ChimneyEvidence& evidence)
-{
-    if (c != nullptr && c->phase != ShadowConnection::TERMINATED)
-    {
-        return true;
-    }
-    if (c != nullptr || d.terminated.count(handle) != 0)
-    {
-        m_reporter.Report(ChimneyInvariantId::A10,
-                          &d,
-                          c,
-                          handle,
-                          "indication after the connection's terminate completed",
+                          what + " for a connection never offloaded",
                           evidence);
     }
     return false;

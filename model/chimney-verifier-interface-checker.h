@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <set>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -120,27 +121,18 @@ class ChimneyVerifierInterfaceChecker
                              const ChimneyEvidence& evidence);
 
     /**
-     * \brief A10 / A2: a completion for a connection not live.
+     * \brief A10 / A2: a completion or an indication for a connection not live.
      * \param d the device \param c the record (null when none) \param handle the handle
-     * \param op the operation \param evidence the completion
-     * \returns true when the connection is live (the completion is checked further)
+     * \param completionOf the completion's operation; none: an indication (for a handle never
+     *        offloaded, only a completion is A2)
+     * \param evidence the upcall
+     * \returns true when the connection is live (the upcall is checked further)
      */
-    bool CheckCompletionConnection(const ShadowDevice& d,
-                                   const ShadowConnection* c,
-                                   OffloadHandle handle,
-                                   ChimneyOp op,
-                                   const ChimneyEvidence& evidence);
-
-    /**
-     * \brief A10: an indication for a connection not live.
-     * \param d the device \param c the record (null when none) \param handle the handle
-     * \param evidence the indication
-     * \returns true when the connection is live
-     */
-    bool CheckIndicationConnection(const ShadowDevice& d,
-                                   const ShadowConnection* c,
-                                   OffloadHandle handle,
-                                   const ChimneyEvidence& evidence);
+    bool CheckConnectionLive(const ShadowDevice& d,
+                             const ShadowConnection* c,
+                             OffloadHandle handle,
+                             std::optional<ChimneyOp> completionOf,
+                             const ChimneyEvidence& evidence);
 
     /**
      * \brief A2 / A1 / A3 / A4 / A5 / A8 / A9: a send completion or a send handed back.

@@ -178,7 +178,7 @@ ChimneyVerifier::TraceCompletion(ShadowDevice* d,
         return;
     }
     ShadowConnection* c = d->Find(handle);
-    if (!m_interface.CheckCompletionConnection(*d, c, handle, op, evidence))
+    if (!m_interface.CheckConnectionLive(*d, c, handle, op, evidence))
     {
         return;
     }
@@ -363,7 +363,7 @@ ChimneyVerifier::TraceIndication(ShadowDevice* d,
     };
     const auto evidence = ChimneyEvidence::Deferred(text);
     ShadowConnection* found = d->Find(handle);
-    if (!m_interface.CheckIndicationConnection(*d, found, handle, evidence))
+    if (!m_interface.CheckConnectionLive(*d, found, handle, std::nullopt, evidence))
     {
         return;
     }
