@@ -112,7 +112,11 @@ ChimneyEngineDriver::ArmTimer(ChimneyEngineTimer& timer,
                               OBJ obj,
                               Ts... args)
 {
-    timer.Arm(deadlineNs, [fn, obj, args...]() { ((*obj).*fn)(args...); });
+    if (!timer.HasCall()) // once: no std::function built on every round
+    {
+        timer.SetCall([fn, obj, args...]() { ((*obj).*fn)(args...); });
+    }
+    timer.Arm(deadlineNs);
 }
 
 } // namespace ns3

@@ -19,12 +19,14 @@ ChimneyEngineTimer::~ChimneyEngineTimer()
 }
 
 void
-ChimneyEngineTimer::Arm(int64_t deadlineNs, std::function<void()> fire)
+ChimneyEngineTimer::SetCall(std::function<void()> fire)
 {
-    if (!m_fire)
-    {
-        m_fire = std::move(fire);
-    }
+    m_fire = std::move(fire);
+}
+
+void
+ChimneyEngineTimer::Arm(int64_t deadlineNs)
+{
     if (deadlineNs < 0)
     {
         m_due = -1; // a pending event finds nothing due

@@ -31,12 +31,20 @@ class ChimneyEngineTimer
     ChimneyEngineTimer& operator=(const ChimneyEngineTimer&) = delete;
     ~ChimneyEngineTimer();
 
+    /// \returns whether the call is set (SetCall)
+    bool HasCall() const
+    {
+        return static_cast<bool>(m_fire);
+    }
+
+    /// \param fire what the timer runs: set once, an owner's timer always calls the same thing
+    void SetCall(std::function<void()> fire);
+
     /**
-     * \brief Run \p fire at \p deadlineNs (at once if past); negative: not at all.
-     * \param deadlineNs absolute time in ns
-     * \param fire what to run; the first one given is kept (an owner's timer calls one thing)
+     * \brief Run the call at \p deadlineNs (at once if past), not at the deadline given before.
+     * \param deadlineNs absolute time in ns; negative: not at all
      */
-    void Arm(int64_t deadlineNs, std::function<void()> fire);
+    void Arm(int64_t deadlineNs);
 
     /// Nothing runs until the next Arm.
     void Cancel();

@@ -11,8 +11,8 @@
 #include "ns3/nstime.h"
 
 #include <memory>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
