@@ -356,9 +356,10 @@ ChimneyNetDevice::TcpOffloadSend(OffloadHandle handle, Ptr<NetBufferList> nbls)
         return ChimneyStatus::PENDING;
     }
     m_defect->OnSendAccepted(*c, list);
-    m_requests.Schedule(m_requestLatency, [this, handle, serial = c->serial, list]() {
-        DoSend(handle, serial, list);
-    });
+    m_requests.Schedule(m_requestLatency,
+                        [this, handle, serial = c->serial, list = std::move(list)]() mutable {
+                            DoSend(handle, serial, std::move(list));
+                        });
     return ChimneyStatus::PENDING;
 }
 
@@ -416,11 +417,14 @@ ChimneyNetDevice::TcpOffloadReceive(OffloadHandle handle, Ptr<NetBufferList> nbl
     }
     else
     {
-        m_requests.Schedule(
-            m_requestLatency,
-            [this, handle, serial = c->serial, list, afterFin = c->disconnectDelivered]() {
-                DoReceive(handle, serial, list, afterFin);
-            });
+        m_requests.Schedule(m_requestLatency,
+                            [this,
+                             handle,
+                             serial = c->serial,
+                             list = std::move(list),
+                             afterFin = c->disconnectDelivered]() mutable {
+                                DoReceive(handle, serial, std::move(list), afterFin);
+                            });
     }
     --m_callDepth;
     return ChimneyStatus::PENDING;
