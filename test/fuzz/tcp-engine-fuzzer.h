@@ -1,0 +1,326 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+/*
+ * The TCP engine fuzzer's pieces (test/fuzz/tcp-engine-fuzzer.cc says what one input is and
+ * what is checked): the input reader, the reference stream, each endpoint's outside view and
+ * the Fuzzer. Its methods live in three files: tcp-engine-fuzzer.cc (set-up and the operation
+ * loop), tcp-engine-fuzzer-moves.cc (application calls, deliveries, forged segments) and
+ * tcp-engine-fuzzer-checks.cc (the checks after every step).
+ */
+
+#ifndef TCP_ENGINE_FUZZER_H
+#define TCP_ENGINE_FUZZER_H
+
+#include "tcp-engine.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace ns3;
+
+namespace engine_fuzz
+{
+
+constexpr int64_t kMs = 1000000;
+constexpr int64_t kSec = 1000 * kMs;
+constexpr size_t kMaxOps = 512;       // keeps one input well under a millisecond or so
+constexpr size_t kMaxQueue = 64;      // segments held per direction
+constexpr int kSetupSteps = 400;      // scripted set-up deliveries / timer firings
+constexpr uint16_t kEnginePort = 80;  // E
+constexpr uint16_t kPeerPort = 49152; // P
+
+/// Target states of the scripted set-up, indexed by byte 2 bits 0-3 (Established is likeliest).
+constexpr TcpState kTargets[16] = {
+    TcpState::Closed,
+    TcpState::Listen,
+    TcpState::SynSent,
+    TcpState::SynRcvd,
+    TcpState::Established,
+    TcpState::FinWait1,
+    TcpState::FinWait2,
+    TcpState::CloseWait,
+    TcpState::Closing,
+    TcpState::LastAck,
+    TcpState::TimeWait,
+    TcpState::Established,
+    TcpState::Established,
+    TcpState::FinWait1,
+    TcpState::CloseWait,
+    TcpState::FinWait2,
+};
+
+extern bool g_trace; ///< CHIMNEY_FUZZ_TRACE set (tcp-engine-fuzzer.cc)
+
+/**
+ * \brief Byte of a reference stream at a sequence number.
+ * \param dir 0: peer to engine, 1: engine to peer
+ * \param seq sequence number of the byte
+ * \returns the byte
+ */
+inline uint8_t
+StreamByte(int dir, uint32_t seq)
+{
+    uint32_t z = seq * 0x9E3779B1u + static_cast<uint32_t>(dir) * 0x85EBCA77u + 0x165667B1u;
+    z ^= z >> 15;
+    z *= 0x2C1B3C6Du;
+    z ^= z >> 12;
+    z *= 0x297A2D39u;
+    z ^= z >> 15;
+    return static_cast<uint8_t>(z);
+}
+
+/**
+ * \brief Consumes the fuzz input; yields zeros once it is exhausted.
+ */
+class Reader
+{
+  public:
+    /// \brief Read from [data, data+size). \param data input \param size bytes
+    Reader(const uint8_t* data, size_t size)
+        : m_p(data),
+          m_n(size)
+    {
+    }
+
+    /// \brief Whether the input is used up. \returns true when nothing is left
+    bool Empty() const
+    {
+        return m_n == 0;
+    }
+
+    /// \brief Next byte. \returns it, 0 when exhausted
+    uint8_t U8()
+    {
+        if (m_n == 0)
+        {
+            return 0;
+        }
+        --m_n;
+        return *m_p++;
+    }
+
+    /// \brief Next two bytes, big endian. \returns them
+    uint16_t U16()
+    {
+        const uint16_t hi = U8();
+        return static_cast<uint16_t>((hi << 8) | U8());
+    }
+
+    /// \brief Next four bytes, big endian. \returns them
+    uint32_t U32()
+    {
+        const uint32_t hi = U16();
+        return (hi << 16) | U16();
+    }
+
+    /// \brief Up to n bytes. \param n wanted; receives how many were taken \returns first byte
+    const uint8_t* Take(size_t& n)
+    {
+        n = std::min(n, m_n);
+        const uint8_t* p = m_p;
+        m_p += n;
+        m_n -= n;
+        return p;
+    }
+
+  private:
+    const uint8_t* m_p;
+    size_t m_n;
+};
+
+/**
+ * \brief One endpoint and what the fuzzer knows about it from the outside (application calls,
+ * events, segments seen on the wire).
+ */
+struct Side
+{
+    const char* name{""};
+    int dirOut{0}; // reference stream this side's application writes
+    TcpEngineConfig cfg;
+    uint16_t lport{0};
+    uint16_t rport{0};
+    uint32_t iss{0};
+    std::optional<TcpEngine> eng;
+    /// After a move: the engine as it was, never moved, given the same calls (differential).
+    std::optional<TcpEngine> shadow;
+    std::vector<TcpEvent> shadowEvents;
+    bool checkContent{true}; // incoming data follows the reference stream
+    bool lazyReader{false};  // the application reads only when an operation says so
+    bool rstIn{false};       // the step being checked delivered a RST to this side
+
+    // application view
+    uint64_t accepted{0}; // bytes Send() took
+    uint64_t received{0}; // bytes Read() returned
+    bool shutdown{false};
+    bool aborted{false};
+
+    // event view
+    TcpState state{TcpState::Closed};
+    uint64_t readable{0}; // sum of DataReadable
+    uint64_t acked{0};    // sum of BytesAcked
+    int established{0};
+    int finAcked{0};
+    int remoteFin{0};
+    int closed{0};
+    bool failed{false}; // Reset or TimedOut
+
+    // connection view, valid once synchronized (reset when the engine returns to LISTEN)
+    bool sync{false};
+    uint32_t irs{0};
+    uint8_t rcvShift{0};
+    bool haveEdge{false};
+    uint32_t lastAck{0};
+    uint32_t lastEdge{0};
+    uint32_t lastUna{0};
+    uint32_t lastRcvNxt{0};
+    uint32_t lastMax{0};
+};
+
+/**
+ * \brief Field-wise equality of two segments.
+ * \param a first \param b second
+ * \returns true if every field is equal
+ */
+inline bool
+SameSegment(const TcpSegment& a, const TcpSegment& b)
+{
+    return a.srcPort == b.srcPort && a.dstPort == b.dstPort && a.seq == b.seq && a.ack == b.ack &&
+           a.flags == b.flags && a.window == b.window && a.urgentPointer == b.urgentPointer &&
+           a.mss == b.mss && a.windowScale == b.windowScale && a.sackPermitted == b.sackPermitted &&
+           a.hasTimestamp == b.hasTimestamp && a.tsVal == b.tsVal && a.tsEcr == b.tsEcr &&
+           a.payload == b.payload;
+}
+
+/**
+ * \brief One fuzz input: scripted set-up to a target state, then operations, checks after
+ * every step.
+ */
+class Fuzzer
+{
+  public:
+    /// \brief Interpret [data, data+size). \param data input \param size bytes
+    Fuzzer(const uint8_t* data, size_t size)
+        : m_r(data, size)
+    {
+    }
+
+    /// \brief Set up, then run the operations (abort() on the first violated check).
+    void Run();
+
+  private:
+    // ------------------------------------------------------------------------- reporting
+
+    [[noreturn]] void Fail(const std::string& what);
+
+    void Trace(const char* what, const TcpSegment* seg = nullptr);
+
+    /**
+     * Liveness: when the input only lost, duplicated or reordered segments (nothing forged) and
+     * neither side aborted, reset or timed out, a healed link must deliver every byte sent.
+     */
+    void CheckLiveness();
+
+    // ------------------------------------------------------------------------- set-up
+
+    void Setup();
+
+    /// Handshake, optional data both ways, everything acknowledged.
+    void Open(bool engineActive, uint32_t engineBytes, uint32_t peerBytes);
+
+    /// From ESTABLISHED to a closing state.
+    void Close(TcpState target);
+
+    // ------------------------------------------------------------------------- operations
+
+    void Op();
+
+    /// Drop, duplicate or reorder a queued segment.
+    void Link();
+
+    void PeerOp();
+
+    void AdvanceTime();
+
+    void FireTimers();
+
+    /// Deliver queued segments in order (no loss); optionally advance to timers while a side
+    /// still has data or a FIN outstanding; the applications read when readApps is set.
+    void Settle(int maxSteps, bool timers, bool readApps);
+
+    static bool Busy(const Side& s);
+
+    // ------------------------------------------------------------------------- application
+
+    void AppSend(Side& s, uint32_t n);
+
+    void AppRead(Side& s, size_t max);
+
+    void Shutdown(Side& s);
+
+    void Abort(Side& s);
+
+    void Move(Side& s);
+
+    // ------------------------------------------------------------------------- segments
+
+    static TcpSegment PopFront(std::deque<TcpSegment>& q);
+
+    void DeliverToEngine(const TcpSegment& seg);
+
+    void DeliverToPeer(const TcpSegment& seg);
+
+    /// Reference-stream payload bytes (the SYN occupies the first sequence number).
+    void FixPayload(TcpSegment& s) const;
+
+    /// A peer segment (queued, or a fresh pure ACK from the peer) with fields pushed to the
+    /// edges of the engine's windows.
+    void DeliverMutated();
+
+    /// Raw bytes through the parser, fields optionally anchored to the engine's variables.
+    void DeliverRaw();
+
+    // ------------------------------------------------------------------------- checks
+
+    /// Drain both engines' output, check it and both engines. Called after every step.
+    void Step();
+
+    void Observe(Side& s);
+
+    void Drain(Side& s, std::deque<TcpSegment>& wire);
+
+    /// The whole delegated state of a moved engine equals the never-moved copy's (once per
+    /// operation: Export copies the buffers).
+    void CompareStateWithShadow(const Side& s);
+
+    /// The moved engine must do exactly what the never-moved copy does.
+    void CompareWithShadow(Side& s, const std::vector<TcpSegment>& segs);
+
+    void CheckOutgoing(Side& s, const TcpSegment& seg);
+
+    void CheckEvent(Side& s, const TcpEvent& ev);
+
+    void Check(Side& s);
+
+    Reader m_r;
+    Side m_e;
+    Side m_p;
+    std::deque<TcpSegment> m_toE; // P -> E
+    std::deque<TcpSegment> m_toP; // E -> P
+    TcpSegment m_lastPeer;        // template for fabricated peer segments
+    std::vector<uint8_t> m_buf;
+    int64_t m_now{0};
+    uint64_t m_steps{0};
+    bool m_forged{false}; // a mutated or raw segment reached the engine
+};
+
+} // namespace engine_fuzz
+
+#endif // TCP_ENGINE_FUZZER_H
