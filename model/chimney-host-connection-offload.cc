@@ -40,10 +40,10 @@ AppendNblData(const NetBufferList& nbl, uint64_t bytes, std::deque<uint8_t>& out
 /// host again (as in NDIS), and allocating and zeroing a fresh ReceiveBufferSize buffer for
 /// every post was the offloaded receive path's largest cost. Bounded; contents are stale (the
 /// target fills, and everyone reads, only the first bytesTransferred bytes).
-std::vector<std::vector<uint8_t>>&
+std::vector<NetBufferBytes>&
 SpareReceiveBuffers()
 {
-    static std::vector<std::vector<uint8_t>> spares;
+    static std::vector<NetBufferBytes> spares;
     return spares;
 }
 
@@ -98,7 +98,7 @@ ChimneyHostConnection::Offloaded()
     Enter(Phase::OFFLOADED, ns3::ToString(lastState));
     if (!pendingSend.empty() && !AbortRequested())
     {
-        PostSend(std::vector<uint8_t>(pendingSend.begin(), pendingSend.end()));
+        PostSend(NetBufferBytes(pendingSend.begin(), pendingSend.end()));
         pendingSend.clear();
     }
     PostReceives();
@@ -135,7 +135,7 @@ ChimneyHostConnection::OffloadFailed(ChimneyStatus status)
 // ---------------------------------------------------------------------------------------------
 
 void
-ChimneyHostConnection::PostSend(std::vector<uint8_t> data)
+ChimneyHostConnection::PostSend(NetBufferBytes data)
 {
     const uint64_t size = data.size();
     Ptr<NetBufferList> nbl = NetBufferList::CreateSend(std::move(data), m_stack->NextNblId());

@@ -237,7 +237,7 @@ class ChimneyHostConnection
      */
     void OffloadFailed(ChimneyStatus status);
     /// \param data bytes for one send NBL
-    void PostSend(std::vector<uint8_t> data);
+    void PostSend(NetBufferBytes data);
     /// Keep ReceiveBuffersPosted receive NBLs posted (as far as the window allows).
     void PostReceives();
     /**

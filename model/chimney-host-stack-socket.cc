@@ -41,7 +41,7 @@ ChimneyHostStack::Send(OffloadHandle handle, const uint8_t* data, uint32_t size)
         c->Drive();
         break;
     case Phase::OFFLOADED:
-        c->PostSend(std::vector<uint8_t>(data, data + size));
+        c->PostSend(NetBufferBytes(data, data + size));
         break;
     default:
         // Offload or upload in progress: held here, posted or fed when the phase settles.

@@ -10,7 +10,7 @@ namespace ns3
 {
 
 Ptr<NetBufferList>
-NetBufferList::CreateSend(std::vector<uint8_t> data, uint64_t id)
+NetBufferList::CreateSend(NetBufferBytes data, uint64_t id)
 {
     Ptr<NetBufferList> nbl = Create<NetBufferList>();
     nbl->id = id;
@@ -23,7 +23,7 @@ NetBufferList::CreateReceive(uint32_t capacity, uint64_t id)
 {
     Ptr<NetBufferList> nbl = Create<NetBufferList>();
     nbl->id = id;
-    nbl->buffers.push_back(NetBuffer{std::vector<uint8_t>(capacity)});
+    nbl->buffers.push_back(NetBuffer{NetBufferBytes(capacity)});
     return nbl;
 }
 

@@ -11,6 +11,9 @@
 #include "ns3/simple-ref-count.h"
 
 #include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace ns3
@@ -18,11 +21,48 @@ namespace ns3
 
 /**
  * \ingroup chimney
+ * \brief An allocator whose value-less construction leaves bytes uninitialised: a receive
+ *        buffer's room is not zero-filled, so the pages past what the target writes into it are
+ *        never touched (everyone reads only the first bytesTransferred bytes).
+ */
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T>
+{
+    /// \brief The same allocator for another type.
+    template <typename U>
+    struct rebind
+    {
+        using other = DefaultInitAllocator<U>; //!< the rebound allocator
+    };
+
+    using std::allocator<T>::allocator;
+
+    /// \brief Default-initialises (leaves a byte as it is) instead of value-initialising.
+    /// \param p where
+    template <typename U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>)
+    {
+        ::new (static_cast<void*>(p)) U;
+    }
+
+    /// \brief Constructs from arguments. \param p where \param args the arguments
+    template <typename U, typename... Args>
+    void construct(U* p, Args&&... args)
+    {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+
+/// The bytes of one NET_BUFFER.
+using NetBufferBytes = std::vector<uint8_t, DefaultInitAllocator<uint8_t>>;
+
+/**
+ * \ingroup chimney
  * \brief One NET_BUFFER: a run of bytes to send, or room for bytes to receive.
  */
 struct NetBuffer
 {
-    std::vector<uint8_t> data; //!< send: the bytes; receive: sized to the room offered
+    NetBufferBytes data; //!< send: the bytes; receive: sized to the room offered (not zeroed)
 };
 
 /**
@@ -42,7 +82,20 @@ class NetBufferList : public SimpleRefCount<NetBufferList>
      * \param id identifier for traces and reports, chosen by the creator
      * \returns the NBL
      */
-    static Ptr<NetBufferList> CreateSend(std::vector<uint8_t> data, uint64_t id = 0);
+    static Ptr<NetBufferList> CreateSend(NetBufferBytes data, uint64_t id = 0);
+
+    /**
+     * \brief The same from a byte vector of another allocator (copied).
+     * \param data the bytes
+     * \param id identifier for traces and reports
+     * \returns the NBL
+     */
+    template <typename Allocator>
+    static Ptr<NetBufferList> CreateSend(const std::vector<uint8_t, Allocator>& data,
+                                         uint64_t id = 0)
+    {
+        return CreateSend(NetBufferBytes(data.begin(), data.end()), id);
+    }
 
     /**
      * \brief An NBL with one NET_BUFFER offering room for received data.

@@ -139,7 +139,8 @@ Harness::Invalid(uint8_t kind, Reader& in)
             }
             else if (which % 3 == 1)
             {
-                nbl->buffers.push_back(NetBuffer{Data(3)});
+                const std::vector<uint8_t> more = Data(3);
+                nbl->buffers.push_back(NetBuffer{NetBufferBytes(more.begin(), more.end())});
             }
             else
             {
