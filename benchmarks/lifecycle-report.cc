@@ -73,17 +73,26 @@ PrintTable(const std::vector<Summary>& s, const Options& o, uint32_t repeats, st
            << std::setw(10) << m.findings << "\n";
     }
     // Events by kind: the module's own (interface, engine timers) and the rest (the wire and
-    // ns-3's: links, queues, applications, ns-3's TCP timers).
+    // ns-3's: links, queues, applications, ns-3's TCP timers); host: the host stacks' calls
+    // deferred to the end of an instant. The interface's split: requests
+    // reaching a target, the target's upcalls (completions and indications), intermediate
+    // layers' calls.
     os << "events per lifecycle by kind:\n"
        << std::left << std::setw(17) << "mode" << std::setw(9) << "verifier" << std::right
        << std::setw(14) << "wire+ns-3" << std::setw(12) << "interface" << std::setw(10) << "timers"
+       << std::setw(8) << "host" << std::setw(11) << "requests" << std::setw(10) << "upcalls"
+       << std::setw(9) << "layers"
        << "\n";
     for (const Summary& m : s)
     {
         os << std::left << std::setw(17) << m.mode.name << std::setw(9) << m.VerifierLabel()
            << std::right << std::setprecision(1) << std::setw(14)
-           << m.eventsPerLifecycle - m.interfacePerLifecycle - m.timersPerLifecycle << std::setw(12)
-           << m.interfacePerLifecycle << std::setw(10) << m.timersPerLifecycle << "\n";
+           << m.eventsPerLifecycle - m.interfacePerLifecycle - m.timersPerLifecycle -
+                  m.hostPerLifecycle
+           << std::setw(12) << m.interfacePerLifecycle << std::setw(10) << m.timersPerLifecycle
+           << std::setw(8) << m.hostPerLifecycle << std::setw(11) << m.requestsPerLifecycle
+           << std::setw(10) << m.upcallsPerLifecycle << std::setw(9)
+           << m.interfacePerLifecycle - m.requestsPerLifecycle - m.upcallsPerLifecycle << "\n";
     }
     os << std::defaultfloat;
     // Wall time is what the table shows; CPU time (of the same runs) is far less disturbed by
@@ -133,8 +142,13 @@ WriteJson(const std::vector<Summary>& s, const Options& o, uint32_t repeats, std
            << ", \"lifecyclesPerCpuSecond\": " << m.cpuRate
            << ", \"eventsPerLifecycle\": " << m.eventsPerLifecycle
            << ", \"eventsPerLifecycleByKind\": {\"interface\": " << m.interfacePerLifecycle
-           << ", \"timers\": " << m.timersPerLifecycle << ", \"wireAndNs3\": "
-           << m.eventsPerLifecycle - m.interfacePerLifecycle - m.timersPerLifecycle << "}"
+           << ", \"timers\": " << m.timersPerLifecycle
+           << ", \"requests\": " << m.requestsPerLifecycle
+           << ", \"upcalls\": " << m.upcallsPerLifecycle << ", \"host\": " << m.hostPerLifecycle
+           << ", \"wireAndNs3\": "
+           << m.eventsPerLifecycle - m.interfacePerLifecycle - m.timersPerLifecycle -
+                  m.hostPerLifecycle
+           << "}"
            << ", \"peakRssKiB\": " << m.peakRssKiB << ", \"rssDeltaKiB\": " << m.rssDeltaKiB
            << ", \"heapDeltaBytes\": " << m.heapDeltaBytes << ",\n     \"ratios\": {"
            << "\"lifecyclesPerSecond\": " << Ratio(m.rate, base.rate)

@@ -30,6 +30,9 @@ struct Summary
     double eventsPerLifecycle = 0;
     double interfacePerLifecycle = 0; //!< of eventsPerLifecycle: offload interface
     double timersPerLifecycle = 0;    //!< of eventsPerLifecycle: chimney engine timers
+    double requestsPerLifecycle = 0;  //!< of interfacePerLifecycle: requests reaching a target
+    double upcallsPerLifecycle = 0;   //!< of interfacePerLifecycle: completions, indications
+    double hostPerLifecycle = 0;      //!< of eventsPerLifecycle: host stacks' deferred calls
     double peakRssKiB = 0;
     double rssDeltaKiB = 0;
     double heapDeltaBytes = 0;
@@ -45,6 +48,9 @@ struct Summary
         std::vector<double> epl;
         std::vector<double> interface;
         std::vector<double> timers;
+        std::vector<double> requests;
+        std::vector<double> upcalls;
+        std::vector<double> host;
         std::vector<double> peak;
         std::vector<double> rss;
         std::vector<double> heap;
@@ -55,6 +61,9 @@ struct Summary
             epl.push_back(r.EventsPerLifecycle());
             interface.push_back(r.PerLifecycle(r.interfaceEvents));
             timers.push_back(r.PerLifecycle(r.timerEvents));
+            requests.push_back(r.PerLifecycle(r.requestEvents));
+            upcalls.push_back(r.PerLifecycle(r.upcallEvents));
+            host.push_back(r.PerLifecycle(r.hostEvents));
             peak.push_back(static_cast<double>(r.peakRssKiB));
             rss.push_back(static_cast<double>(r.rssDeltaKiB));
             heap.push_back(static_cast<double>(r.heapDeltaBytes));
@@ -68,6 +77,9 @@ struct Summary
         eventsPerLifecycle = Median(epl);
         interfacePerLifecycle = Median(interface);
         timersPerLifecycle = Median(timers);
+        requestsPerLifecycle = Median(requests);
+        upcallsPerLifecycle = Median(upcalls);
+        hostPerLifecycle = Median(host);
         peakRssKiB = Median(peak);
         rssDeltaKiB = Median(rss);
         heapDeltaBytes = Median(heap);

@@ -163,6 +163,9 @@ RunMode(const Mode& mode, const Options& o)
     r.events = Simulator::GetEventCount() - eventsBefore;
     r.interfaceEvents = ChimneyEventCounts::Get().interface - kindsBefore.interface;
     r.timerEvents = ChimneyEventCounts::Get().timers - kindsBefore.timers;
+    r.requestEvents = ChimneyEventCounts::Get().requests - kindsBefore.requests;
+    r.upcallEvents = ChimneyEventCounts::Get().upcalls - kindsBefore.upcalls;
+    r.hostEvents = ChimneyEventCounts::Get().host - kindsBefore.host;
     r.simSeconds = Simulator::Now().GetSeconds();
     if (verifier)
     {

@@ -54,6 +54,9 @@ struct Result
     uint64_t events = 0;
     uint64_t interfaceEvents = 0; //!< of events: the offload interface's (ChimneyEventCounts)
     uint64_t timerEvents = 0;     //!< of events: the chimney TCP engines' timers
+    uint64_t requestEvents = 0;   //!< of interfaceEvents: requests reaching a target
+    uint64_t upcallEvents = 0;    //!< of interfaceEvents: a target's completions and indications
+    uint64_t hostEvents = 0;      //!< of events: host stacks' deferred calls
     double simSeconds = 0;
     uint64_t peakRssKiB = 0;
     int64_t rssDeltaKiB = 0;

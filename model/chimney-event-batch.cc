@@ -21,7 +21,12 @@ ChimneyEventBatch::Schedule(Time delay, std::function<void()> call)
     if (opened)
     {
         ++m_events;
-        ++ChimneyEventCounts::Get().interface;
+        ChimneyEventCounts& counts = ChimneyEventCounts::Get();
+        ++counts.interface;
+        if (m_kind != nullptr)
+        {
+            ++(counts.*m_kind);
+        }
         Simulator::Schedule(delay, &ChimneyEventBatch::Run, this, at);
     }
 }

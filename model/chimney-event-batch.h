@@ -5,6 +5,8 @@
 #ifndef CHIMNEY_EVENT_BATCH_H
 #define CHIMNEY_EVENT_BATCH_H
 
+#include "chimney-event-counts.h"
+
 #include "ns3/nstime.h"
 
 #include <cstdint>
@@ -29,6 +31,18 @@ namespace ns3
 class ChimneyEventBatch
 {
   public:
+    /// \brief A batch whose events count as interface events only (e.g. a layer's).
+    ChimneyEventBatch() = default;
+
+    /**
+     * \brief A batch whose events also count under one kind.
+     * \param kind the ChimneyEventCounts field (requests or upcalls)
+     */
+    explicit ChimneyEventBatch(uint64_t ChimneyEventCounts::*kind)
+        : m_kind(kind)
+    {
+    }
+
     /**
      * \brief Runs \p call after \p delay, after every call already scheduled for that instant.
      * \param delay not negative
@@ -55,6 +69,7 @@ class ChimneyEventBatch
     std::map<Time, std::vector<std::function<void()>>> m_pending; //!< batches not run yet
     uint64_t m_events = 0;                                        //!< see GetEvents
     uint64_t m_calls = 0;                                         //!< see GetCalls
+    uint64_t ChimneyEventCounts::*m_kind = nullptr; //!< the kind counted besides interface
 };
 
 } // namespace ns3

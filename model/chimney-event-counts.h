@@ -21,7 +21,10 @@ namespace ns3
 struct ChimneyEventCounts
 {
     uint64_t interface = 0; //!< offload interface: requests reaching targets, upcalls, layers
+    uint64_t requests = 0;  //!< of interface: host requests reaching a target
+    uint64_t upcalls = 0;   //!< of interface: a target's completions and indications
     uint64_t timers = 0;    //!< TCP engine timers (offloaded and in software)
+    uint64_t host = 0;      //!< host stacks' calls deferred to the end of the current instant
 
     /// \returns the process's counts
     static ChimneyEventCounts& Get();

@@ -6,6 +6,7 @@
 // indications do to it, when it wants to be terminated, and the resume after the upload.
 
 #include "chimney-engine-driver.h"
+#include "chimney-event-counts.h"
 #include "chimney-host-connection.h"
 #include "chimney-host-stack.h"
 #include "chimney-socket.h"
@@ -393,6 +394,7 @@ ChimneyHostConnection::MaybeTerminate()
     if (terminateWanted || bothHalvesClosed)
     {
         // From an upcall, never from inside one of our own request calls (SPEC 3.6).
+        ++ChimneyEventCounts::Get().host;
         Simulator::ScheduleNow(&ChimneyHostStack::TerminateIfOffloaded, m_stack, handle);
     }
 }

@@ -5,6 +5,7 @@
 #include "chimney-host-connection.h"
 
 #include "chimney-engine-driver.h"
+#include "chimney-event-counts.h"
 #include "chimney-host-stack.h"
 #include "chimney-socket.h"
 #include "tcp-segment-packet.h"
@@ -324,6 +325,7 @@ ChimneyHostConnection::HandleEvent(const TcpEvent& event)
         {
             socket->OnConnected();
         }
+        ++ChimneyEventCounts::Get().host;
         Simulator::ScheduleNow(&ChimneyHostStack::MaybeOffloadByPolicy, m_stack, handle);
         break;
     }
@@ -375,6 +377,7 @@ ChimneyHostConnection::CheckPolicyAfterBytes()
 {
     if (m_stack->m_policy == ChimneyHostStack::OffloadPolicy::AFTER_BYTES)
     {
+        ++ChimneyEventCounts::Get().host;
         Simulator::ScheduleNow(&ChimneyHostStack::MaybeOffloadByPolicy, m_stack, handle);
     }
 }

@@ -10,6 +10,7 @@
 #include "chimney-host-stack.h"
 
 #include "chimney-engine-driver.h"
+#include "chimney-event-counts.h"
 #include "chimney-net-device.h"
 #include "chimney-ns3-compat.h"
 #include "chimney-socket.h"
@@ -638,6 +639,7 @@ ChimneyHostStack::End(Connection& c, Outcome outcome)
     m_outcomes[c.handle] = outcome;
     c.NotifyEnded(); // after the tables: the application may open the same 4-tuple again
     // The record goes once the current event is over: callers up the stack may still hold it.
+    ++ChimneyEventCounts::Get().host;
     Simulator::ScheduleNow(&ChimneyHostStack::Reap, this, c.handle);
 }
 

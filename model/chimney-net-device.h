@@ -502,12 +502,14 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     uint64_t m_resourcesHeld{0};
     uint64_t m_resourceBytesHeld{0};
     bool m_failed{false};
-    uint32_t m_callDepth{0};      //!< disconnect / receive calls currently inside the call
-    Time m_lastUpcall;            //!< completions and indications are delivered in decision order
-    uint64_t m_upcallCount = 0;   //!< upcalls scheduled so far
-    OpenChain m_chain;            //!< see CompleteInChain
-    ChimneyEventBatch m_requests; //!< host requests reaching the target, one event per instant
-    ChimneyEventBatch m_upcalls;  //!< completions and indications, one event per instant
+    uint32_t m_callDepth{0};    //!< disconnect / receive calls currently inside the call
+    Time m_lastUpcall;          //!< completions and indications are delivered in decision order
+    uint64_t m_upcallCount = 0; //!< upcalls scheduled so far
+    OpenChain m_chain;          //!< see CompleteInChain
+    /// host requests reaching the target, one event per instant
+    ChimneyEventBatch m_requests{&ChimneyEventCounts::requests};
+    /// completions and indications, one event per instant
+    ChimneyEventBatch m_upcalls{&ChimneyEventCounts::upcalls};
     EventId m_failureEvent;
 
     TracedCallback<std::string, OffloadHandle, std::string> m_hostMisuseTrace;
