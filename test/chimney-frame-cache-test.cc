@@ -1,0 +1,122 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-only
+ */
+
+// ShadowFrameCache: a frame is parsed once for every device that sees it; a frame with the
+// same packet uid but other bytes (a link fault model corrupting it in flight) is never taken
+// for the first one.
+
+#include "ns3/chimney-verifier-shadow.h"
+#include "ns3/ipv4-header.h"
+#include "ns3/packet.h"
+#include "ns3/tcp-header.h"
+
+#include <gtest/gtest.h>
+#include <vector>
+
+using namespace ns3;
+
+namespace
+{
+
+constexpr uint64_t kUid = 4242;
+
+/// A bare IPv4/TCP datagram of 100 payload bytes (byte i is i) with sequence number seq.
+Ptr<Packet>
+Datagram(uint32_t seq)
+{
+    std::vector<uint8_t> payload(100);
+    for (size_t i = 0; i < payload.size(); ++i)
+    {
+        payload[i] = static_cast<uint8_t>(i);
+    }
+    Ptr<Packet> p = Create<Packet>(payload.data(), static_cast<uint32_t>(payload.size()));
+    TcpHeader tcp;
+    tcp.SetSourcePort(5000);
+    tcp.SetDestinationPort(80);
+    tcp.SetSequenceNumber(SequenceNumber32(seq));
+    tcp.SetFlags(TcpHeader::ACK);
+    p->AddHeader(tcp);
+    Ipv4Header ip;
+    ip.SetSource(Ipv4Address("10.1.1.1"));
+    ip.SetDestination(Ipv4Address("10.1.1.2"));
+    ip.SetProtocol(6);
+    ip.SetPayloadSize(p->GetSize());
+    ip.SetTtl(64);
+    p->AddHeader(ip);
+    return p;
+}
+
+/// The same bytes with one flipped, as a new packet (what ChimneyLinkFaultModel does).
+Ptr<Packet>
+Flipped(Ptr<const Packet> p, size_t offset)
+{
+    std::vector<uint8_t> bytes(p->GetSize());
+    p->CopyData(bytes.data(), static_cast<uint32_t>(bytes.size()));
+    bytes[offset] ^= 0x40;
+    return Create<Packet>(bytes.data(), static_cast<uint32_t>(bytes.size()));
+}
+
+} // namespace
+
+TEST(ShadowFrameCache, SecondObservationReusesTheParse)
+{
+    ShadowFrameCache cache;
+    Ptr<Packet> p = Datagram(1000);
+    cache.Load(*p);
+    const WireSegment* first = cache.Parse(kUid, true, WireLinkType::PPP);
+    ASSERT_NE(first, nullptr);
+    EXPECT_EQ(first->tcp.seq, 1000u);
+
+    const std::vector<uint8_t>& bytes = cache.Load(*p->Copy());
+    EXPECT_EQ(bytes.size(), p->GetSize());
+    const WireSegment* second = cache.Parse(kUid, true, WireLinkType::PPP);
+    ASSERT_NE(second, nullptr);
+    EXPECT_EQ(cache.GetReused(), 1u);
+    EXPECT_EQ(second->tcp.seq, 1000u);
+    EXPECT_EQ(second->tcp.payload.size(), 100u);
+}
+
+TEST(ShadowFrameCache, SameUidWithOtherHeaderBytesIsParsedAfresh)
+{
+    ShadowFrameCache cache;
+    Ptr<Packet> p = Datagram(1000);
+    cache.Load(*p);
+    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    // Byte 27 is the low byte of the TCP sequence number (20-byte IPv4 header, seq at 4-7).
+    Ptr<Packet> corrupted = Flipped(p, 27);
+    cache.Load(*corrupted);
+    const WireSegment* w = cache.Parse(kUid, true, WireLinkType::PPP);
+    ASSERT_NE(w, nullptr);
+    EXPECT_EQ(cache.GetReused(), 0u);
+    EXPECT_EQ(w->tcp.seq, 1000u ^ 0x40u);
+}
+
+TEST(ShadowFrameCache, SameUidWithOtherPayloadBytesIsParsedAfresh)
+{
+    ShadowFrameCache cache;
+    Ptr<Packet> p = Datagram(1000);
+    cache.Load(*p);
+    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    Ptr<Packet> corrupted = Flipped(p, p->GetSize() - 1); // the last payload byte
+    cache.Load(*corrupted);
+    const WireSegment* w = cache.Parse(kUid, true, WireLinkType::PPP);
+    ASSERT_NE(w, nullptr);
+    EXPECT_EQ(cache.GetReused(), 0u);
+    ASSERT_EQ(w->tcp.payload.size(), 100u);
+    EXPECT_EQ(w->tcp.payload.back(), static_cast<uint8_t>(99 ^ 0x40));
+}
+
+TEST(ShadowFrameCache, ShorterFrameUnderTheSameUidIsParsedAfresh)
+{
+    ShadowFrameCache cache;
+    Ptr<Packet> p = Datagram(1000);
+    cache.Load(*p);
+    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    Ptr<Packet> shorter = p->Copy();
+    shorter->RemoveAtEnd(1);
+    cache.Load(*shorter);
+    // The IPv4 total length no longer matches the bytes: not a well-formed datagram.
+    EXPECT_EQ(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    EXPECT_EQ(cache.GetReused(), 0u);
+}
