@@ -18,6 +18,7 @@
 #include "../ns3-peer-app.h"
 #include "../recording-client.h"
 #include "../test-links.h"
+#include "fuzz-input-reader.h"
 
 #include "ns3/chimney-helper.h"
 #include "ns3/chimney-net-device.h"
@@ -57,35 +58,7 @@ extern bool g_trace; //!< CHIMNEY_FUZZ_TRACE set
 /// Prints one operation when CHIMNEY_FUZZ_TRACE is set.
 void Trace(const std::string& what);
 
-/// Consumes the input; yields zeros once it is exhausted.
-class Reader
-{
-  public:
-    Reader(const uint8_t* data, size_t size)
-        : m_p(data),
-          m_n(size)
-    {
-    }
-
-    bool Empty() const
-    {
-        return m_n == 0;
-    }
-
-    uint8_t U8()
-    {
-        if (m_n == 0)
-        {
-            return 0;
-        }
-        --m_n;
-        return *m_p++;
-    }
-
-  private:
-    const uint8_t* m_p;
-    size_t m_n;
-};
+using fuzz_input::Reader;
 
 /// The host's view of one connection (what a correct host may do next, SPEC 3).
 struct Slot
