@@ -15,7 +15,6 @@ bool g_trace = false;
 [[noreturn]] void
 Fail(const std::string& what)
 {
-
     std::fprintf(stderr, "chimney-interface-fuzzer: %s\n", what.c_str());
     std::abort();
 }
@@ -32,7 +31,6 @@ Trace(const std::string& what)
 void
 Harness::OnAccept(Harness* h, Ptr<Socket> s, const Address&)
 {
-
     h->m_peers.push_back(std::make_unique<PeerApp>());
     h->m_peers.back()->Attach(s);
 }
@@ -47,14 +45,12 @@ Harness::OnMisuse(Harness* h, std::string id, OffloadHandle, std::string text)
 void
 Harness::OnStateChange(Harness* h, OffloadHandle, std::string, std::string)
 {
-
     ++h->m_stateChanges;
 }
 
 void
 Harness::OnResource(Harness* h, OffloadHandle, const ChimneyFourTuple&, uint64_t)
 {
-
     ++h->m_resourceEvents;
 }
 
@@ -73,7 +69,6 @@ Harness::OnRequest(Harness* h,
 void
 Harness::Build(uint32_t connections)
 {
-
     // ns-3 3.37's TcpSocketBase (the peer) dereferences an empty send buffer in PersistTimeout
     // when it closes during a zero-window probe; no run lasts long enough to reach it now.
     Config::SetDefault("ns3::TcpSocket::PersistTimeout", TimeValue(Seconds(100000)));
@@ -158,7 +153,6 @@ Harness::Build(uint32_t connections)
 void
 Harness::Advance(Time t)
 {
-
     Simulator::Stop(t);
     Simulator::Run();
 }
@@ -185,7 +179,6 @@ Harness::FindSlot(OffloadHandle handle)
 PeerApp*
 Harness::PeerFor(uint16_t port)
 {
-
     for (auto& p : m_peers)
     {
         Address a;
@@ -200,7 +193,6 @@ Harness::PeerFor(uint16_t port)
 std::vector<uint8_t>
 Harness::Data(size_t n)
 {
-
     std::vector<uint8_t> out(n);
     for (auto& b : out)
     {
@@ -257,7 +249,6 @@ Harness::TerminateList(const std::vector<Slot*>& slots)
 void
 Harness::Upcall(const char* what, OffloadHandle handle)
 {
-
     Trace(std::string("  upcall ") + what + " h=" + std::to_string(handle));
     if (m_inCall)
     {
@@ -286,7 +277,6 @@ Harness::Completed(const char* what, OffloadHandle handle, Ptr<NetBufferList> nb
 void
 Harness::InitiateOffloadComplete(Ptr<OffloadBlockList> blocks)
 {
-
     Upcall("OffloadComplete", 0);
     blocks->ForEachTcp([this](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
         Slot* s = FindSlot(tcp.handle);
@@ -313,7 +303,6 @@ Harness::InitiateOffloadComplete(Ptr<OffloadBlockList> blocks)
 void
 Harness::TcpOffloadSendComplete(OffloadHandle handle, Ptr<NetBufferList> nbls)
 {
-
     Upcall("SendComplete", handle);
     Completed("Send", handle, nbls);
 }
@@ -328,7 +317,6 @@ Harness::TcpOffloadReceiveComplete(OffloadHandle handle, Ptr<NetBufferList> nbls
 void
 Harness::TcpOffloadDisconnectComplete(OffloadHandle handle, Ptr<NetBufferList> nbl)
 {
-
     Upcall("DisconnectComplete", handle);
     Completed("Disconnect", handle, nbl);
     if (Slot* s = FindSlot(handle))
@@ -341,7 +329,6 @@ Harness::TcpOffloadDisconnectComplete(OffloadHandle handle, Ptr<NetBufferList> n
 void
 Harness::TerminateOffloadComplete(Ptr<OffloadBlockList> blocks)
 {
-
     Upcall("TerminateComplete", 0);
     blocks->ForEachTcp([this](NeighborOffloadBlock&, PathOffloadBlock&, TcpOffloadBlock& tcp) {
         Slot* s = FindSlot(tcp.handle);
@@ -358,7 +345,6 @@ Harness::TerminateOffloadComplete(Ptr<OffloadBlockList> blocks)
 void
 Harness::TcpOffloadEvent(OffloadHandle handle, ChimneyEvent event, ChimneyUploadReason reason)
 {
-
     Upcall(event == ChimneyEvent::DISCONNECT ? "Event Disconnect"
            : event == ChimneyEvent::ABORT    ? "Event Abort"
                                              : "Event Retrieve",
@@ -397,7 +383,6 @@ Harness::Call(const std::function<ChimneyStatus()>& f)
 void
 Harness::Valid(const std::string& what, ChimneyStatus status)
 {
-
     Trace(what + " -> " + ToString(status));
     if (status != ChimneyStatus::PENDING)
     {
@@ -408,7 +393,6 @@ Harness::Valid(const std::string& what, ChimneyStatus status)
 Snapshot
 Harness::Snap() const
 {
-
     Snapshot s;
     s.held = m_target->GetResourcesHeld();
     s.bytes = m_target->GetResourceBytesHeld();
@@ -445,7 +429,6 @@ Harness::Offloadable(const Slot& s) const
 void
 Harness::Offload(Slot& s)
 {
-
     const TcpDelegatedState state = m_adapter->Detach(*s.software);
     s.software = nullptr;
     // The remote's FIN arrived in software: no Disconnect indication will say so.
@@ -478,7 +461,6 @@ Harness::Terminate(const std::vector<Slot*>& slots)
 void
 Harness::RawSegment(Slot& s, uint8_t kind, uint8_t arg)
 {
-
     // The target's last segment on this connection gives RCV.NXT (its ACK) and SND.NXT.
     const WireEntry* last = nullptr;
     for (auto it = m_wire.rbegin(); it != m_wire.rend(); ++it)
