@@ -162,8 +162,10 @@ class Fuzzer
   private:
     // ------------------------------------------------------------------------- reporting
 
+    /// Reports a violated check with both engines' state, then aborts (libFuzzer keeps the input).
     [[noreturn]] void Fail(const std::string& what);
 
+    /// Prints one step when CHIMNEY_FUZZ_TRACE is set.
     void Trace(const char* what, const TcpSegment* seg = nullptr);
 
     /**
@@ -174,6 +176,7 @@ class Fuzzer
 
     // ------------------------------------------------------------------------- set-up
 
+    /// Reads the option bytes and drives both engines to the target state (kTargets).
     void Setup();
 
     /// Handshake, optional data both ways, everything acknowledged.
@@ -184,41 +187,55 @@ class Fuzzer
 
     // ------------------------------------------------------------------------- operations
 
+    /// Reads one opcode and its arguments and performs it.
     void Op();
 
     /// Drop, duplicate or reorder a queued segment.
     void Link();
 
+    /// An application call on the peer side.
     void PeerOp();
 
+    /// Moves the clock forward (a fixed step or to the next deadline, as the input chooses),
+    /// then fires due timers.
     void AdvanceTime();
 
+    /// Runs OnTimer on both engines when their deadline has come.
     void FireTimers();
 
     /// Deliver queued segments in order (no loss); optionally advance to timers while a side
     /// still has data or a FIN outstanding; the applications read when readApps is set.
     void Settle(int maxSteps, bool timers, bool readApps);
 
+    /// Whether a side still has data or a FIN not acknowledged.
     static bool Busy(const Side& s);
 
     // ------------------------------------------------------------------------- application
 
+    /// The application writes n reference-stream bytes.
     void AppSend(Side& s, uint32_t n);
 
+    /// The application reads up to max bytes and checks them against the reference stream.
     void AppRead(Side& s, size_t max);
 
+    /// The application shuts down its send half (a FIN).
     void Shutdown(Side& s);
 
+    /// The application aborts (a RST).
     void Abort(Side& s);
 
+    /// Export/Import move of an engine; a never-moved copy keeps running beside it.
     void Move(Side& s);
 
     // ------------------------------------------------------------------------- segments
 
+    /// Takes the first segment of a queue.
     static TcpSegment PopFront(std::deque<TcpSegment>& q);
 
+    /// One segment into the engine under test (and its never-moved copy).
     void DeliverToEngine(const TcpSegment& seg);
 
+    /// One segment into the peer.
     void DeliverToPeer(const TcpSegment& seg);
 
     /// Reference-stream payload bytes (the SYN occupies the first sequence number).
@@ -236,8 +253,11 @@ class Fuzzer
     /// Drain both engines' output, check it and both engines. Called after every step.
     void Step();
 
+    /// Learns a side's connection view (IRS, window shift, SND.UNA, RCV.NXT) once synchronized;
+    /// forgets it when the engine returns to LISTEN.
     void Observe(Side& s);
 
+    /// Takes a side's output segments, checks them and queues them towards the other side.
     void Drain(Side& s, std::deque<TcpSegment>& wire);
 
     /// The whole delegated state of a moved engine equals the never-moved copy's (once per
@@ -247,10 +267,13 @@ class Fuzzer
     /// The moved engine must do exactly what the never-moved copy does.
     void CompareWithShadow(Side& s, const std::vector<TcpSegment>& segs);
 
+    /// The rules for a segment a side sends (window, payload, FIN, RST).
     void CheckOutgoing(Side& s, const TcpSegment& seg);
 
+    /// The rules for one event (totals, states, nothing after CLOSED).
     void CheckEvent(Side& s, const TcpEvent& ev);
 
+    /// The engine's invariants and its sequence variables against what was seen.
     void Check(Side& s);
 
     Reader m_r;
