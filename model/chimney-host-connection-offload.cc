@@ -23,12 +23,12 @@ namespace
 
 /// Appends the first `bytes` bytes of an NBL's buffers to a byte queue.
 void
-AppendNblData(const NetBufferList& nbl, uint64_t bytes, std::deque<uint8_t>& out)
+AppendNblData(const NetBufferList& nbl, uint64_t bytes, ChimneyByteQueue& out)
 {
     for (const NetBuffer& b : nbl.buffers)
     {
         const uint64_t take = std::min<uint64_t>(bytes, b.data.size());
-        out.insert(out.end(), b.data.begin(), b.data.begin() + static_cast<ptrdiff_t>(take));
+        out.Append(b.data.begin(), b.data.begin() + static_cast<ptrdiff_t>(take));
         bytes -= take;
         if (bytes == 0)
         {
@@ -125,8 +125,8 @@ ChimneyHostConnection::OffloadFailed(ChimneyStatus status)
     }
     // The final data of a graceful Disconnect() made during the offload goes out in
     // software now, before the FIN (W2).
-    pendingSend.insert(pendingSend.end(), closeData.begin(), closeData.end());
-    closeData.clear();
+    pendingSend.Append(closeData.begin(), closeData.end());
+    closeData = std::vector<uint8_t>(); // the storage too: a closed connection keeps none
     FeedEngine();
     Drive();
 }
@@ -223,7 +223,7 @@ ChimneyHostConnection::IssueDisconnect()
     {
         Enter(GracefulClose::DisconnectIssued);
         gracefulNbl = NetBufferList::CreateSend(std::move(closeData), m_stack->NextNblId());
-        closeData.clear();
+        closeData = std::vector<uint8_t>(); // the storage too: a closed connection keeps none
         m_stack->m_nblCallTrace(ChimneyOp::DISCONNECT, handle, gracefulNbl);
         const ChimneyStatus status =
             m_stack->m_lower->TcpOffloadDisconnect(handle,
@@ -448,7 +448,7 @@ ChimneyHostConnection::Resume(const TcpDelegatedState& state)
     }
 }
 
-std::deque<uint8_t>
+ChimneyByteQueue
 ChimneyHostConnection::StreamAfterUpload(const TcpDelegatedState& state)
 {
     // Bytes the target never took, in posting order, go before what the host held back since;
@@ -456,13 +456,13 @@ ChimneyHostConnection::StreamAfterUpload(const TcpDelegatedState& state)
     std::sort(notSent.begin(), notSent.end(), [](const auto& a, const auto& b) {
         return a->id < b->id;
     });
-    std::deque<uint8_t> stream;
+    ChimneyByteQueue stream;
     for (const auto& nbl : notSent)
     {
         AppendNblData(*nbl, nbl->DataLength(), stream);
     }
     notSent.clear();
-    stream.insert(stream.end(), pendingSend.begin(), pendingSend.end());
+    stream.Append(pendingSend.begin(), pendingSend.end());
     if (unsentDisconnect && !state.finRequested)
     {
         AppendNblData(*unsentDisconnect, unsentDisconnect->DataLength(), stream);
@@ -470,9 +470,9 @@ ChimneyHostConnection::StreamAfterUpload(const TcpDelegatedState& state)
     unsentDisconnect = nullptr;
     if (!state.finRequested)
     {
-        stream.insert(stream.end(), closeData.begin(), closeData.end());
+        stream.Append(closeData.begin(), closeData.end());
     }
-    closeData.clear();
+    closeData = std::vector<uint8_t>(); // the storage too: a closed connection keeps none
     return stream;
 }
 

@@ -398,10 +398,8 @@ ChimneyHostConnection::FeedEngine()
             break;
         }
         const size_t n = std::min(space, pendingSend.size());
-        std::vector<uint8_t> chunk(pendingSend.begin(),
-                                   pendingSend.begin() + static_cast<ptrdiff_t>(n));
-        const size_t taken = engine->Send(now, chunk.data(), chunk.size());
-        pendingSend.erase(pendingSend.begin(), pendingSend.begin() + static_cast<ptrdiff_t>(taken));
+        const size_t taken = engine->Send(now, pendingSend.begin(), n);
+        pendingSend.Pop(taken);
         if (taken < n)
         {
             break;

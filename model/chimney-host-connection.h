@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_HOST_CONNECTION_H
 #define CHIMNEY_HOST_CONNECTION_H
 
+#include "chimney-byte-queue.h"
 #include "chimney-engine-timer.h"
 #include "chimney-interface.h"
 #include "tcp-engine.h"
@@ -16,7 +17,6 @@
 #include "ns3/ptr.h"
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -298,9 +298,9 @@ class ChimneyHostConnection
     /// next completion), as it always has.
     bool terminateWanted{false};
 
-    std::vector<uint8_t> closeData;  //!< final data of a graceful Disconnect(), not yet issued
-    std::deque<uint8_t> pendingSend; //!< bytes not yet in the engine or posted
-    std::deque<uint8_t> rx;          //!< delivered to the host, not yet read
+    std::vector<uint8_t> closeData; //!< final data of a graceful Disconnect(), not yet issued
+    ChimneyByteQueue pendingSend;   //!< bytes not yet in the engine or posted
+    ChimneyByteQueue rx;            //!< delivered to the host, not yet read
 
     // offloaded bookkeeping
     uint64_t postedSendBytes{0};             //!< bytes in send NBLs not yet completed
@@ -360,7 +360,7 @@ class ChimneyHostConnection
     /// Schedule MaybeOffloadByPolicy when the policy counts bytes.
     void CheckPolicyAfterBytes();
     /// \returns the send stream to continue with after an upload (see Resume)
-    std::deque<uint8_t> StreamAfterUpload(const TcpDelegatedState& state);
+    ChimneyByteQueue StreamAfterUpload(const TcpDelegatedState& state);
 
     ChimneyHostStack* m_stack; //!< the owner
     States m_states;           //!< see the class description (Get<State>(), Enter())

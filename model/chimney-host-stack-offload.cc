@@ -152,7 +152,7 @@ ChimneyHostStack::Offload(OffloadHandle handle)
         std::vector<uint8_t> data = c->engine->Read(now, c->engine->BytesReadable());
         if (!c->recvShutdown)
         {
-            c->rx.insert(c->rx.end(), data.begin(), data.end());
+            c->rx.Append(data.begin(), data.end());
         }
     }
     c->Drive();

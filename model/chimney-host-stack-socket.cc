@@ -36,7 +36,7 @@ ChimneyHostStack::Send(OffloadHandle handle, const uint8_t* data, uint32_t size)
     switch (c->GetPhase())
     {
     case Phase::SOFTWARE:
-        c->pendingSend.insert(c->pendingSend.end(), data, data + size);
+        c->pendingSend.Append(data, data + size);
         c->FeedEngine();
         c->Drive();
         break;
@@ -45,7 +45,7 @@ ChimneyHostStack::Send(OffloadHandle handle, const uint8_t* data, uint32_t size)
         break;
     default:
         // Offload or upload in progress: held here, posted or fed when the phase settles.
-        c->pendingSend.insert(c->pendingSend.end(), data, data + size);
+        c->pendingSend.Append(data, data + size);
         break;
     }
     return size;
@@ -61,8 +61,8 @@ ChimneyHostStack::Read(OffloadHandle handle, uint32_t max)
         return out;
     }
     const size_t fromRx = std::min<size_t>(max, c->rx.size());
-    out.assign(c->rx.begin(), c->rx.begin() + static_cast<ptrdiff_t>(fromRx));
-    c->rx.erase(c->rx.begin(), c->rx.begin() + static_cast<ptrdiff_t>(fromRx));
+    out.assign(c->rx.begin(), c->rx.begin() + fromRx);
+    c->rx.Pop(fromRx);
     if (out.size() < max && c->engine && c->GetPhase() == Phase::SOFTWARE)
     {
         std::vector<uint8_t> more = c->engine->Read(ChimneyEngineDriver::Now(), max - out.size());
@@ -129,7 +129,7 @@ ChimneyHostStack::Disconnect(OffloadHandle handle, std::vector<uint8_t> data, ui
         switch (c->GetPhase())
         {
         case Phase::SOFTWARE:
-            c->pendingSend.insert(c->pendingSend.end(), data.begin(), data.end());
+            c->pendingSend.Append(data.begin(), data.end());
             c->FeedEngine();
             c->Drive();
             break;

@@ -188,6 +188,7 @@ TcpEngine::Transition(int64_t now, Input input)
         m_sndHead = 0;
         m_ackNow = false;
         m_rttTiming = false;
+        ReleaseSpentBuffers();
         break;
     case TcpState::Listen:
         if (m_state == TcpState::SynRcvd)
@@ -248,6 +249,7 @@ TcpEngine::Transition(int64_t now, Input input)
     case TcpState::TimeWait:
         StopAllTimers();
         m_timeWaitDeadline = now + m_cfg.timeWaitNs;
+        ReleaseSpentBuffers();
         break;
     default:
         break;

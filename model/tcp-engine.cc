@@ -258,7 +258,7 @@ TcpEngine::Read(int64_t now, uint8_t* buf, size_t max)
     m_rcvHead += n;
     if (m_rcvHead == m_rcvBuf.size())
     {
-        m_rcvBuf.clear();
+        ClearReceiveBuffer();
         m_rcvHead = 0;
     }
     else if (m_rcvHead >= 65536 && m_rcvHead * 2 >= m_rcvBuf.size())

@@ -299,6 +299,13 @@ class TcpEngine
     /// \brief Free send-buffer space (0 once the send half is closed). \returns bytes
     size_t SendBufferSpace() const;
 
+    /**
+     * \brief Storage the byte buffers hold (send, receive, out-of-order), used or not: none
+     *        once TIME_WAIT or CLOSED is reached and every received byte was read.
+     * \returns bytes
+     */
+    size_t StorageBytes() const;
+
     /// \brief Whether the peer's FIN has been accepted. \returns true after RemoteFin
     bool RemoteFinReceived() const
     {
@@ -449,6 +456,10 @@ class TcpEngine
     uint32_t InitialCwnd() const;
     static uint32_t TsClock(int64_t now);
     void CompactSendBuffer();
+
+    // --- buffer storage (tcp-engine-buffers.cc) ---
+    void ClearReceiveBuffer();
+    void ReleaseSpentBuffers();
 
     TcpEngineConfig m_cfg;
     uint16_t m_localPort;

@@ -108,6 +108,7 @@ class ChimneyScenarioWorkload
 
   private:
     struct Connection;
+    struct SocketCallbacks;
 
     void OnPhase(uint32_t host,
                  OffloadHandle handle,
@@ -129,6 +130,20 @@ class ChimneyScenarioWorkload
     Connection* Find(uint32_t host, OffloadHandle handle) const;
     void Accept(uint32_t peer, Ptr<Socket> socket, const Address& from);
     static uint64_t Key(Ipv4Address address, uint16_t port);
+    /**
+     * \brief Give a client socket the shared callbacks, which reach its connection.
+     * \param socket the connection's socket on its host
+     * \param connection its connection
+     */
+    void AttachClient(const Ptr<Socket>& socket, Connection* connection);
+    /**
+     * \brief Give a peer socket the shared callbacks, which reach its connection.
+     * \param socket the accepted socket on the peer
+     * \param connection its connection
+     */
+    void AttachPeer(const Ptr<Socket>& socket, Connection* connection);
+    /// \param socket a socket \returns its connection, null for a socket not attached
+    Connection* BySocket(const Ptr<Socket>& socket) const;
 
     const ChimneyScenarioConfig& m_config;
     Ptr<UniformRandomVariable> m_start;
@@ -146,7 +161,9 @@ class ChimneyScenarioWorkload
     std::unordered_map<uint64_t, Connection*> m_byTuple; //!< host address:port -> connection
     std::unordered_map<uint32_t, uint32_t> m_hostOfNode; //!< node id -> host index
     std::vector<Ptr<Socket>> m_listeners;
-    std::vector<Ptr<ChimneyHostStack>> m_stacks; //!< per host
+    std::vector<Ptr<ChimneyHostStack>> m_stacks;               //!< per host
+    std::unique_ptr<SocketCallbacks> m_socketCallbacks;        //!< shared by every connection
+    std::unordered_map<const Socket*, Connection*> m_bySocket; //!< client and peer sockets
     uint64_t m_closed{0};
 };
 

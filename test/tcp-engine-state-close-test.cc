@@ -494,6 +494,35 @@ TEST(TcpEngineState, FinInFinWait2MovesToTimeWait)
     EXPECT_EQ(e.TakeSegments().at(0).ack, kIrs + 2);
 }
 
+TEST(TcpEngineState, TimeWaitKeepsNoBufferStorageOnceEverythingIsRead)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(500);
+    e.Send(20 * kMs, data.data(), data.size());
+    ASSERT_EQ(e.TakeSegments().size(), 1u);
+    e.OnSegment(30 * kMs, Seg(A, kIrs + 1, kIss + 501, 65535, 1400)); // acks ours, brings 1400
+    EXPECT_GT(e.StorageBytes(), 0u);
+    e.ShutdownSend(31 * kMs);
+    e.OnSegment(40 * kMs, Seg(F | A, kIrs + 1401, kIss + 502)); // acks our FIN, brings theirs
+    ASSERT_EQ(e.State(), TcpState::TimeWait);
+    EXPECT_EQ(e.BytesReadable(), 1400u); // readable data stays readable
+    EXPECT_GE(e.StorageBytes(), 1400u);
+    EXPECT_EQ(e.Read(41 * kMs, 2000).size(), 1400u);
+    EXPECT_EQ(e.StorageBytes(), 0u);
+    ExpectInvariants(e);
+}
+
+TEST(TcpEngineState, ClosedKeepsNoSendStorage)
+{
+    TcpEngine e = Established();
+    auto data = Pattern(3000);
+    e.Send(20 * kMs, data.data(), data.size());
+    EXPECT_GE(e.StorageBytes(), 3000u);
+    e.Abort(21 * kMs);
+    ASSERT_EQ(e.State(), TcpState::Closed);
+    EXPECT_EQ(e.StorageBytes(), 0u);
+}
+
 TEST(TcpEngineState, FinWait2TimeoutEndsInTimedOutWhenConfigured)
 {
     TcpEngineConfig c = PlainConfig();
