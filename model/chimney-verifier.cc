@@ -123,6 +123,7 @@ ChimneyVerifier::DoDispose()
     m_devices.clear();
     m_byDevice.clear();
     m_byLinkDevice.clear();
+    m_devicesByNode.clear();
     m_hosts.clear();
     m_stacks.clear();
     m_layers.clear();
@@ -232,13 +233,12 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
     // MacRx: a received frame, link header included, before the target sees it.
     connect(inner, "MacTx", Sink<Ptr<const Packet>>(this, &ChimneyVerifier::TraceMacTx, s));
     connect(inner, "MacRx", Sink<Ptr<const Packet>>(this, &ChimneyVerifier::TraceMacRx, s));
-    for (auto& entry : m_hosts)
+    m_devicesByNode[s->nodeId].push_back(s);
+    auto host = m_hosts.find(s->nodeId);
+    if (host != m_hosts.end())
     {
-        if (entry.second->nodeId == s->nodeId)
-        {
-            entry.second->devices.push_back(s);
-            s->host = entry.second.get();
-        }
+        host->second->devices.push_back(s);
+        s->host = host->second.get();
     }
 }
 
@@ -257,11 +257,12 @@ ChimneyVerifier::AttachHostStack(Ptr<ChimneyHostStack> stack)
     s->nodeId = nodeId;
     m_hosts[nodeId] = std::move(n);
     m_stacks.push_back(stack);
-    for (auto& d : m_devices)
+    auto devices = m_devicesByNode.find(nodeId);
+    if (devices != m_devicesByNode.end())
     {
-        if (d->nodeId == nodeId)
+        for (ShadowDevice* d : devices->second)
         {
-            s->devices.push_back(d.get());
+            s->devices.push_back(d);
             d->host = s;
         }
     }

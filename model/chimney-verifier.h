@@ -549,8 +549,11 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     std::vector<std::unique_ptr<ShadowDevice>> m_devices;
     std::unordered_map<const ChimneyNetDevice*, ShadowDevice*> m_byDevice;
     std::unordered_map<const NetDevice*, ShadowDevice*> m_byLinkDevice; //!< by inner device
-    std::map<uint32_t, std::unique_ptr<ShadowHost>> m_hosts;            //!< by node id
-    std::vector<Ptr<ChimneyHostStack>> m_stacks;                        //!< attached host stacks
+    /// Attached devices by node id, in attach order: a host stack finds its node's devices
+    /// without a scan of every device (20,000 devices made the attaching quadratic).
+    std::unordered_map<uint32_t, std::vector<ShadowDevice*>> m_devicesByNode;
+    std::map<uint32_t, std::unique_ptr<ShadowHost>> m_hosts; //!< by node id
+    std::vector<Ptr<ChimneyHostStack>> m_stacks;             //!< attached host stacks
     std::vector<std::pair<Ptr<ChimneyIntermediateDriver>, LayerIssuers*>> m_layers;
     std::vector<std::unique_ptr<LayerNbls>> m_layerNbls; //!< attached drivers (A11 identity)
     /// Attached host stacks and drivers, as the offload clients of the layer below them.

@@ -515,6 +515,7 @@ ChimneyScenarioWorkload::Install(const ChimneyScenarioTopology& topology)
     m_connections.reserve(m_records.size());
     m_byHandle.resize(hosts.size());
     m_byTuple.reserve(m_records.size());
+    m_bySocket.reserve(2 * m_records.size()); // a client and a peer socket each
     m_stacks.reserve(hosts.size());
 
     const double window = static_cast<double>(m_config.startWindow.GetNanoSeconds());
