@@ -647,6 +647,50 @@ TEST_F(VerifierScaleTest, HundredThousandConnections)
     EXPECT_EQ(verifier->GetFindingCount(), 0u) << Describe(*verifier);
 }
 
+TEST(VerifierAttach, EitherOrderPairsEachDeviceWithItsHostStack)
+{
+    // Two verifiers on the same two chimney hosts, one attached device first (as the helper
+    // does), one host stack first: both must pair each device with its node's stack, so they
+    // check the same things (an unpaired device skips the host-side A1/A11 tracking and leaves
+    // the host's calls unmatched).
+    ChimneyPairBuilder pair;
+    std::string error;
+    ASSERT_TRUE(pair.Build("p2p", true, &error)) << error;
+    Ptr<ChimneyVerifier> deviceFirst = CreateObject<ChimneyVerifier>();
+    Ptr<ChimneyVerifier> stackFirst = CreateObject<ChimneyVerifier>();
+    NetDeviceContainer devices = pair.GetChimneyDevices();
+    for (uint32_t i = 0; i < 2; ++i)
+    {
+        Ptr<ChimneyNetDevice> device = DynamicCast<ChimneyNetDevice>(devices.Get(i));
+        deviceFirst->AttachDevice(device);
+        deviceFirst->AttachHostStack(pair.GetStack(i));
+    }
+    for (uint32_t i = 0; i < 2; ++i)
+    {
+        stackFirst->AttachHostStack(pair.GetStack(i));
+        stackFirst->AttachDevice(DynamicCast<ChimneyNetDevice>(devices.Get(i)));
+    }
+    Ptr<ChimneyStreamEndpoint> server = CreateObject<ChimneyStreamEndpoint>();
+    Ptr<ChimneyStreamEndpoint> client = CreateObject<ChimneyStreamEndpoint>();
+    server->SetEndCallback([](ChimneyStreamEndpoint& e) { e.GetSocket()->Close(); });
+    pair.Listen(1, 9, server);
+    Ptr<Socket> socket = pair.Connect(0, 9, client, Seconds(0.1));
+    const std::vector<uint8_t> data = ChimneyPattern(20000, 3);
+    Simulator::Schedule(Seconds(0.5), [&]() { client->SendAll(data, [&]() { socket->Close(); }); });
+    Simulator::Stop(Seconds(30));
+    Simulator::Run();
+    deviceFirst->Finish();
+    stackFirst->Finish();
+
+    std::string why;
+    EXPECT_TRUE(server->CheckE1(data, &why)) << why;
+    EXPECT_EQ(deviceFirst->GetFindingCount(), 0u) << Describe(*deviceFirst);
+    EXPECT_EQ(stackFirst->GetFindingCount(), 0u) << Describe(*stackFirst);
+    EXPECT_GT(deviceFirst->GetExercised().GetCounts().at("A2"), 0u); // the run was offloaded
+    EXPECT_EQ(stackFirst->GetExercised().GetOrdered(), deviceFirst->GetExercised().GetOrdered());
+    Simulator::Destroy();
+}
+
 TEST(VerifierRecord, ConnectionRecordIsCompact)
 {
     // 100,000 connections comfortably: the record itself stays well under a kilobyte.
