@@ -545,7 +545,8 @@ ChimneyNetDevice::DeliverToEngine(Connection& c, Ptr<const Packet> packet)
 {
     Ptr<Packet> copy = packet->Copy();
     Ipv4Header ip;
-    if (Node::ChecksumEnabled())
+    const bool checksums = Node::ChecksumEnabled(); // read once per frame: a global value lookup
+    if (checksums)
     {
         ip.EnableChecksum();
     }
@@ -560,7 +561,7 @@ ChimneyNetDevice::DeliverToEngine(Connection& c, Ptr<const Packet> packet)
         copy->RemoveAtEnd(copy->GetSize() - ip.GetPayloadSize()); // link padding
     }
     TcpSegment segment;
-    if (!FromPacket(copy, ip.GetSource(), ip.GetDestination(), segment))
+    if (!FromPacket(copy, ip.GetSource(), ip.GetDestination(), segment, checksums))
     {
         NS_LOG_LOGIC("dropping a malformed TCP segment or one with a bad checksum");
         return;
@@ -629,7 +630,8 @@ ChimneyNetDevice::SendSegment(Connection& c, const TcpSegment& segment)
 {
     const Ipv4Address local(c.localAddress);
     const Ipv4Address remote(c.remoteAddress);
-    Ptr<Packet> packet = ToPacket(segment, local, remote);
+    const bool checksums = Node::ChecksumEnabled(); // read once per frame: a global value lookup
+    Ptr<Packet> packet = ToPacket(segment, local, remote, checksums);
     Ipv4Header ip;
     ip.SetSource(local);
     ip.SetDestination(remote);
@@ -639,7 +641,7 @@ ChimneyNetDevice::SendSegment(Connection& c, const TcpSegment& segment)
     ip.SetTos(c.tos);
     ip.SetIdentification(m_ipIdentification++);
     ip.SetDontFragment();
-    if (Node::ChecksumEnabled())
+    if (checksums)
     {
         ip.EnableChecksum();
     }

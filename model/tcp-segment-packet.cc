@@ -125,11 +125,17 @@ FromTcpHeader(const TcpHeader& header, TcpSegment& segment)
 Ptr<Packet>
 ToPacket(const TcpSegment& segment, Ipv4Address source, Ipv4Address destination)
 {
+    return ToPacket(segment, source, destination, Node::ChecksumEnabled());
+}
+
+Ptr<Packet>
+ToPacket(const TcpSegment& segment, Ipv4Address source, Ipv4Address destination, bool checksums)
+{
     Ptr<Packet> packet = segment.payload.empty()
                              ? Create<Packet>()
                              : Create<Packet>(segment.payload.data(), segment.payload.size());
     TcpHeader header = ToTcpHeader(segment);
-    if (Node::ChecksumEnabled())
+    if (checksums)
     {
         header.EnableChecksums();
         header.InitializeChecksum(source, destination, TcpL4Protocol::PROT_NUMBER);
@@ -144,59 +150,50 @@ FromPacket(Ptr<const Packet> packet,
            Ipv4Address destination,
            TcpSegment& segment)
 {
+    return FromPacket(packet, source, destination, segment, Node::ChecksumEnabled());
+}
+
+bool
+FromPacket(Ptr<const Packet> packet,
+           Ipv4Address source,
+           Ipv4Address destination,
+           TcpSegment& segment,
+           bool checksums)
+{
     // The smallest TCP header is 20 bytes; anything shorter cannot be deserialised safely.
     const uint32_t size = packet->GetSize();
     if (size < 20)
     {
         return false;
     }
-    if (!Node::ChecksumEnabled())
+    // Every received segment of an offloaded connection comes here: parse the bytes directly.
+    // TcpHeader::Deserialize creates an ns-3 Object per option, which cost more than the rest
+    // of the receive path.
+    static thread_local std::vector<uint8_t> bytes;
+    bytes.resize(size);
+    packet->CopyData(bytes.data(), size);
+    if (checksums)
     {
-        // Fast path (every received segment of an offloaded connection comes here): parse the
-        // bytes directly. TcpHeader::Deserialize creates an ns-3 Object per option, which cost
-        // more than the rest of the receive path. Anything TcpSegment::Parse rejects (malformed
-        // options) still goes to ns-3's own parser below, so such segments behave as before.
-        static thread_local std::vector<uint8_t> bytes;
-        bytes.resize(size);
-        packet->CopyData(bytes.data(), size);
-        if (TcpSegment::Parse(bytes.data(), size, segment))
-        {
-            return true;
-        }
+        // A corrupted segment is dropped before any parser reads it (in ns-3.37 TcpHeader's
+        // option parser never ends on a corrupted option of length 0 or 1), and a segment
+        // TcpSegment::Parse rejects with a good checksum is malformed: dropped too.
+        return TcpChecksumVerifies(bytes, source, destination) &&
+               TcpSegment::Parse(bytes.data(), size, segment);
     }
-    else
+    if (TcpSegment::Parse(bytes.data(), size, segment))
     {
-        // Checksums on: a corrupted segment is dropped before ns-3's TcpHeader reads it (in
-        // ns-3.37 its option parser never ends on a corrupted option of length 0 or 1).
-        static thread_local std::vector<uint8_t> bytes;
-        bytes.resize(size);
-        packet->CopyData(bytes.data(), size);
-        if (!TcpChecksumVerifies(bytes, source, destination))
-        {
-            return false;
-        }
-        TcpSegment probe;
-        if (!TcpSegment::Parse(bytes.data(), size, probe))
-        {
-            return false; // malformed options: what ns-3's parser may loop on
-        }
+        return true;
     }
+    // Anything TcpSegment::Parse rejects (malformed options) goes to ns-3's own parser, so such
+    // segments behave as they do with ns-3's TCP.
     TcpHeader header;
-    if (Node::ChecksumEnabled())
-    {
-        header.EnableChecksums();
-        header.InitializeChecksum(source, destination, TcpL4Protocol::PROT_NUMBER);
-    }
     uint32_t headerSize = packet->PeekHeader(header);
-    if (headerSize == 0 || headerSize > packet->GetSize() || !header.IsChecksumOk())
+    if (headerSize == 0 || headerSize > packet->GetSize())
     {
         return false;
     }
     FromTcpHeader(header, segment);
-    // Packet has no offset copy: copy header and payload once, then drop the header bytes.
-    segment.payload.resize(packet->GetSize());
-    packet->CopyData(segment.payload.data(), packet->GetSize());
-    segment.payload.erase(segment.payload.begin(), segment.payload.begin() + headerSize);
+    segment.payload.assign(bytes.begin() + headerSize, bytes.end());
     return true;
 }
 

@@ -48,6 +48,21 @@ Ptr<Packet> ToPacket(const TcpSegment& segment, Ipv4Address source, Ipv4Address 
 
 /**
  * \ingroup chimney
+ * \brief ToPacket with the checksum decision made by the caller (one read of ns-3's global
+ *        ChecksumEnabled per frame on the device's hot path instead of one per header).
+ * \param segment the segment
+ * \param source IPv4 source address (pseudo-header)
+ * \param destination IPv4 destination address (pseudo-header)
+ * \param checksums compute the TCP checksum
+ * \returns the packet
+ */
+Ptr<Packet> ToPacket(const TcpSegment& segment,
+                     Ipv4Address source,
+                     Ipv4Address destination,
+                     bool checksums);
+
+/**
+ * \ingroup chimney
  * \brief Parse a received packet that starts with a TCP header into a segment.
  *
  * The packet is not modified. When ChecksumEnabled is set, a segment whose checksum does not
@@ -62,6 +77,22 @@ bool FromPacket(Ptr<const Packet> packet,
                 Ipv4Address source,
                 Ipv4Address destination,
                 TcpSegment& segment);
+
+/**
+ * \ingroup chimney
+ * \brief FromPacket with the checksum decision made by the caller.
+ * \param packet the packet, TCP header first
+ * \param source IPv4 source address (pseudo-header)
+ * \param destination IPv4 destination address (pseudo-header)
+ * \param[out] segment the segment, valid only when true is returned
+ * \param checksums reject a segment whose TCP checksum does not match
+ * \returns false when the packet is too short for its header or its checksum is wrong
+ */
+bool FromPacket(Ptr<const Packet> packet,
+                Ipv4Address source,
+                Ipv4Address destination,
+                TcpSegment& segment,
+                bool checksums);
 
 } // namespace ns3
 
