@@ -34,6 +34,18 @@ std::vector<uint8_t> ChimneyPattern(size_t n, uint8_t salt);
 
 /**
  * \ingroup chimney
+ * \brief Write pattern bytes [offset, offset + n) of the stream `salt` to `out`: the same
+ *        bytes as ChimneyPatternByte() one by one, a 256-byte run at a time (the workloads
+ *        send and check every byte of every stream through this).
+ * \param offset position in the stream of the first byte
+ * \param salt varies the pattern between streams
+ * \param out where the bytes go (n of them)
+ * \param n bytes
+ */
+void ChimneyPatternFill(uint64_t offset, uint8_t salt, uint8_t* out, size_t n);
+
+/**
+ * \ingroup chimney
  * \brief Checks a received stream against its pattern as it arrives (nothing stored): how
  *        many bytes, and the first byte that differs. E1/E2 are decided from these and how the
  *        stream ended.

@@ -106,10 +106,7 @@ SendPattern(Ptr<Socket> socket, uint64_t* queued, uint64_t target, uint8_t salt)
         const uint32_t n =
             static_cast<uint32_t>(std::min<uint64_t>({room, target - *queued, kChunk}));
         std::vector<uint8_t>& buffer = Scratch(n);
-        for (uint32_t k = 0; k < n; ++k)
-        {
-            buffer[k] = ChimneyPatternByte(*queued + k, salt);
-        }
+        ChimneyPatternFill(*queued, salt, buffer.data(), n);
         const int sent = socket->Send(buffer.data(), n, 0);
         if (sent <= 0)
         {
@@ -263,10 +260,7 @@ struct ChimneyScenarioWorkload::Connection
         if (close == CloseType::GRACEFUL)
         {
             std::vector<uint8_t> data(finalBytes);
-            for (uint32_t k = 0; k < finalBytes; ++k)
-            {
-                data[k] = ChimneyPatternByte(queued + k, salt);
-            }
+            ChimneyPatternFill(queued, salt, data.data(), finalBytes);
             if (socket->Disconnect(data) == 0)
             {
                 queued += finalBytes;
