@@ -628,24 +628,14 @@ ChimneyNetDevice::KeyOf(const Connection& c)
 void
 ChimneyNetDevice::SendSegment(Connection& c, const TcpSegment& segment)
 {
-    const Ipv4Address local(c.localAddress);
-    const Ipv4Address remote(c.remoteAddress);
-    const bool checksums = Node::ChecksumEnabled(); // read once per frame: a global value lookup
-    Ptr<Packet> packet = ToPacket(segment, local, remote, checksums);
-    Ipv4Header ip;
-    ip.SetSource(local);
-    ip.SetDestination(remote);
-    ip.SetProtocol(kTcpProtocol);
-    ip.SetPayloadSize(packet->GetSize());
-    ip.SetTtl(c.ttl);
-    ip.SetTos(c.tos);
-    ip.SetIdentification(m_ipIdentification++);
-    ip.SetDontFragment();
-    if (checksums)
-    {
-        ip.EnableChecksum();
-    }
-    packet->AddHeader(ip);
+    Ipv4PacketFields ip;
+    ip.source = Ipv4Address(c.localAddress);
+    ip.destination = Ipv4Address(c.remoteAddress);
+    ip.ttl = c.ttl;
+    ip.tos = c.tos;
+    ip.identification = m_ipIdentification++;
+    // ChecksumEnabled is read once per frame: a global value lookup.
+    Ptr<Packet> packet = ToIpv4Packet(segment, ip, Node::ChecksumEnabled());
     m_inner->Send(packet, c.linkAddress, kIpv4EtherType);
 }
 

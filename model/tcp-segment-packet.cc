@@ -4,6 +4,9 @@
 
 #include "tcp-segment-packet.h"
 
+#include "chimney-checksum.h"
+
+#include "ns3/ipv4-header.h"
 #include "ns3/node.h"
 #include "ns3/tcp-l4-protocol.h"
 #include "ns3/tcp-option-rfc793.h"
@@ -12,6 +15,7 @@
 #include "ns3/tcp-option-winscale.h"
 #include "ns3/tcp-option.h"
 
+#include <cstring>
 #include <vector>
 
 namespace ns3
@@ -20,27 +24,153 @@ namespace ns3
 namespace
 {
 
+constexpr uint8_t kTcpProtocol = 6;
+constexpr size_t kIpv4HeaderSize = 20;
+constexpr size_t kMaxTcpHeaderSize = 60;
+
 /// The TCP checksum over the IPv4 pseudo-header and the segment verifies (RFC 9293 3.1).
 bool
 TcpChecksumVerifies(const std::vector<uint8_t>& segment,
                     Ipv4Address source,
                     Ipv4Address destination)
 {
-    uint32_t sum = (source.Get() >> 16) + (source.Get() & 0xffff) + (destination.Get() >> 16) +
-                   (destination.Get() & 0xffff) + 6 + static_cast<uint32_t>(segment.size());
-    for (size_t i = 0; i + 1 < segment.size(); i += 2)
+    const uint64_t pseudo =
+        ChimneyPseudoHeaderSum(source.Get(), destination.Get(), kTcpProtocol, segment.size());
+    return ChimneyChecksumFold(ChimneyChecksumAdd(segment.data(), segment.size(), pseudo)) ==
+           0xffff;
+}
+
+void
+Put16(uint8_t* p, uint16_t v)
+{
+    p[0] = static_cast<uint8_t>(v >> 8);
+    p[1] = static_cast<uint8_t>(v);
+}
+
+void
+Put32(uint8_t* p, uint32_t v)
+{
+    Put16(p, static_cast<uint16_t>(v >> 16));
+    Put16(p + 2, static_cast<uint16_t>(v));
+}
+
+/**
+ * The TCP header exactly as ns-3's TcpHeader::Serialize writes the header ToTcpHeader()
+ * builds: options in that order (MSS, window scale, SACK-permitted, timestamps) with no NOPs,
+ * then END bytes to a 4-byte boundary; checksum 0.
+ *
+eturns the header's length
+ */
+size_t
+WriteTcpHeader(const TcpSegment& s, uint8_t* p)
+{
+    uint8_t* o = p + 20;
+    if (s.mss)
     {
-        sum += static_cast<uint32_t>(segment[i] << 8 | segment[i + 1]);
+        o[0] = TcpOption::MSS;
+        o[1] = 4;
+        Put16(o + 2, *s.mss);
+        o += 4;
     }
-    if (segment.size() % 2 != 0)
+    if (s.windowScale)
     {
-        sum += static_cast<uint32_t>(segment.back()) << 8;
+        o[0] = TcpOption::WINSCALE;
+        o[1] = 3;
+        o[2] = *s.windowScale;
+        o += 3;
     }
-    while (sum >> 16)
+    if (s.sackPermitted)
     {
-        sum = (sum & 0xffff) + (sum >> 16);
+        o[0] = TcpOption::SACKPERMITTED;
+        o[1] = 2;
+        o += 2;
     }
-    return sum == 0xffff;
+    if (s.hasTimestamp)
+    {
+        o[0] = TcpOption::TS;
+        o[1] = 10;
+        Put32(o + 2, s.tsVal);
+        Put32(o + 6, s.tsEcr);
+        o += 10;
+    }
+    while ((o - p) % 4 != 0)
+    {
+        *o++ = TcpOption::END;
+    }
+    const size_t length = static_cast<size_t>(o - p);
+    Put16(p, s.srcPort);
+    Put16(p + 2, s.dstPort);
+    Put32(p + 4, s.seq);
+    Put32(p + 8, s.ack);
+    p[12] = static_cast<uint8_t>((length / 4) << 4);
+    p[13] = s.flags;
+    Put16(p + 14, s.window);
+    Put16(p + 16, 0);
+    Put16(p + 18, s.urgentPointer);
+    return length;
+}
+
+/**
+ * Whether ns-3 keeps packet metadata (Packet::EnablePrinting): then a frame is built from
+ * ns-3's headers, so that printing it (ascii traces) shows them. ns-3 forbids enabling it
+ * after packets exist, so the answer cannot change once packets are being sent.
+ */
+bool
+PacketMetadataEnabled()
+{
+    static const bool enabled = Packet(1).BeginItem().HasNext();
+    return enabled;
+}
+
+/**
+ * Write the TCP segment (header, payload and, with checksums, its checksum) at out + offset;
+ * out is resized to offset + the segment's length.
+ *
+eturns the TCP header + payload length
+ */
+size_t
+WriteTcpSegment(const TcpSegment& s,
+                uint32_t source,
+                uint32_t destination,
+                bool checksums,
+                std::vector<uint8_t>& out,
+                size_t offset)
+{
+    out.resize(offset + kMaxTcpHeaderSize + s.payload.size());
+    uint8_t* p = out.data() + offset;
+    const size_t header = WriteTcpHeader(s, p);
+    if (!s.payload.empty())
+    {
+        std::memcpy(p + header, s.payload.data(), s.payload.size());
+    }
+    const size_t length = header + s.payload.size();
+    out.resize(offset + length);
+    if (checksums)
+    {
+        const uint64_t pseudo = ChimneyPseudoHeaderSum(source, destination, kTcpProtocol, length);
+        Put16(p + 16,
+              static_cast<uint16_t>(~ChimneyChecksumFold(ChimneyChecksumAdd(p, length, pseudo))));
+    }
+    return length;
+}
+
+Ptr<Packet>
+ToPacketFromHeaders(const TcpSegment& segment,
+                    Ipv4Address source,
+                    Ipv4Address destination,
+                    bool checksums)
+{
+    Ptr<Packet> packet = segment.payload.empty()
+                             ? Create<Packet>()
+                             : Create<Packet>(segment.payload.data(), segment.payload.size());
+    TcpHeader header = ToTcpHeader(segment);
+    if (checksums)
+    {
+        header.EnableChecksums();
+        header.InitializeChecksum(source, destination, TcpL4Protocol::PROT_NUMBER);
+    }
+    packet->AddHeader(header);
+    return packet;
 }
 
 } // namespace
@@ -131,17 +261,65 @@ ToPacket(const TcpSegment& segment, Ipv4Address source, Ipv4Address destination)
 Ptr<Packet>
 ToPacket(const TcpSegment& segment, Ipv4Address source, Ipv4Address destination, bool checksums)
 {
-    Ptr<Packet> packet = segment.payload.empty()
-                             ? Create<Packet>()
-                             : Create<Packet>(segment.payload.data(), segment.payload.size());
-    TcpHeader header = ToTcpHeader(segment);
+    if (PacketMetadataEnabled())
+    {
+        return ToPacketFromHeaders(segment, source, destination, checksums);
+    }
+    // The bytes ns-3's TcpHeader writes, written directly: serialising the header and summing
+    // its checksum a byte at a time through ns-3's buffer cost more than the rest of the send.
+    static thread_local std::vector<uint8_t> bytes;
+    const size_t length =
+        WriteTcpSegment(segment, source.Get(), destination.Get(), checksums, bytes, 0);
+    return Create<Packet>(bytes.data(), static_cast<uint32_t>(length));
+}
+
+Ptr<Packet>
+ToIpv4Packet(const TcpSegment& segment, const Ipv4PacketFields& ip, bool checksums)
+{
+    if (PacketMetadataEnabled())
+    {
+        Ptr<Packet> packet = ToPacketFromHeaders(segment, ip.source, ip.destination, checksums);
+        Ipv4Header header;
+        header.SetSource(ip.source);
+        header.SetDestination(ip.destination);
+        header.SetProtocol(kTcpProtocol);
+        header.SetPayloadSize(packet->GetSize());
+        header.SetTtl(ip.ttl);
+        header.SetTos(ip.tos);
+        header.SetIdentification(ip.identification);
+        header.SetDontFragment();
+        if (checksums)
+        {
+            header.EnableChecksum();
+        }
+        packet->AddHeader(header);
+        return packet;
+    }
+    static thread_local std::vector<uint8_t> bytes;
+    const uint32_t source = ip.source.Get();
+    const uint32_t destination = ip.destination.Get();
+    const size_t tcp =
+        WriteTcpSegment(segment, source, destination, checksums, bytes, kIpv4HeaderSize);
+    // The IPv4 header as ns-3's Ipv4Header::Serialize writes it: no options, DF set.
+    uint8_t* p = bytes.data();
+    p[0] = 0x45;
+    p[1] = ip.tos;
+    Put16(p + 2, static_cast<uint16_t>(kIpv4HeaderSize + tcp));
+    Put16(p + 4, ip.identification);
+    p[6] = 0x40;
+    p[7] = 0;
+    p[8] = ip.ttl;
+    p[9] = kTcpProtocol;
+    Put16(p + 10, 0);
+    Put32(p + 12, source);
+    Put32(p + 16, destination);
     if (checksums)
     {
-        header.EnableChecksums();
-        header.InitializeChecksum(source, destination, TcpL4Protocol::PROT_NUMBER);
+        Put16(
+            p + 10,
+            static_cast<uint16_t>(~ChimneyChecksumFold(ChimneyChecksumAdd(p, kIpv4HeaderSize, 0))));
     }
-    packet->AddHeader(header);
-    return packet;
+    return Create<Packet>(bytes.data(), static_cast<uint32_t>(kIpv4HeaderSize + tcp));
 }
 
 bool

@@ -38,7 +38,10 @@ void FromTcpHeader(const TcpHeader& header, TcpSegment& segment);
  * \brief Build the packet (TCP header + payload) to hand to Ipv4::Send for a segment.
  *
  * The checksum is computed over the IPv4 pseudo-header when ns-3's global ChecksumEnabled is
- * set, exactly as TcpL4Protocol does.
+ * set, exactly as TcpL4Protocol does. The bytes are those ns-3's TcpHeader writes for
+ * ToTcpHeader(segment); they are written directly unless ns-3 keeps packet metadata
+ * (Packet::EnablePrinting), when the packet is built from ns-3's headers so that printing it
+ * shows them.
  * \param segment the segment
  * \param source IPv4 source address (pseudo-header)
  * \param destination IPv4 destination address (pseudo-header)
@@ -60,6 +63,30 @@ Ptr<Packet> ToPacket(const TcpSegment& segment,
                      Ipv4Address source,
                      Ipv4Address destination,
                      bool checksums);
+
+/**
+ * \ingroup chimney
+ * \brief The IPv4 header fields of a datagram that carries a TCP segment (no options, DF set).
+ */
+struct Ipv4PacketFields
+{
+    Ipv4Address source;          //!< source address
+    Ipv4Address destination;     //!< destination address
+    uint8_t ttl = 64;            //!< time to live
+    uint8_t tos = 0;             //!< type of service
+    uint16_t identification = 0; //!< identification
+};
+
+/**
+ * \ingroup chimney
+ * \brief Build the IPv4 datagram (IPv4 header + TCP header + payload) that carries a segment:
+ *        the bytes ToPacket() plus ns-3's Ipv4Header would give, written in one buffer.
+ * \param segment the segment
+ * \param ip the IPv4 header's fields
+ * \param checksums compute the IPv4 header and TCP checksums
+ * \returns the packet
+ */
+Ptr<Packet> ToIpv4Packet(const TcpSegment& segment, const Ipv4PacketFields& ip, bool checksums);
 
 /**
  * \ingroup chimney

@@ -4,6 +4,8 @@
 
 #include "wire-segment.h"
 
+#include "chimney-checksum.h"
+
 #include "ns3/node.h"
 
 #include <vector>
@@ -30,43 +32,17 @@ Read32(const uint8_t* p)
     return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
 }
 
-/// One's complement sum of 16-bit big-endian words (RFC 1071), not yet folded or inverted.
-uint32_t
-Sum16(const uint8_t* p, size_t length, uint32_t sum)
-{
-    for (size_t i = 0; i + 1 < length; i += 2)
-    {
-        sum += Read16(p + i);
-    }
-    if (length % 2 != 0)
-    {
-        sum += static_cast<uint32_t>(p[length - 1]) << 8;
-    }
-    return sum;
-}
-
-/// True when a one's complement sum that includes its checksum field verifies.
-bool
-SumVerifies(uint32_t sum)
-{
-    while (sum >> 16)
-    {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return sum == 0xffff;
-}
-
 /// The IPv4 header checksum and the TCP checksum (pseudo-header included) both verify.
 bool
 ChecksumsVerify(const uint8_t* ip, size_t headerLength, size_t totalLength)
 {
-    if (!SumVerifies(Sum16(ip, headerLength, 0)))
+    if (ChimneyChecksumFold(ChimneyChecksumAdd(ip, headerLength, 0)) != 0xffff)
     {
         return false;
     }
     const size_t tcpLength = totalLength - headerLength;
-    uint32_t pseudo = Sum16(ip + 12, 8, 0) + kIpProtocolTcp + static_cast<uint32_t>(tcpLength);
-    return SumVerifies(Sum16(ip + headerLength, tcpLength, pseudo));
+    const uint64_t pseudo = ChimneyChecksumAdd(ip + 12, 8, 0) + kIpProtocolTcp + tcpLength;
+    return ChimneyChecksumFold(ChimneyChecksumAdd(ip + headerLength, tcpLength, pseudo)) == 0xffff;
 }
 
 } // namespace
