@@ -12,9 +12,9 @@
 
 #include "ns3/boolean.h"
 #include "ns3/chimney-fault-injector.h"
+#include "ns3/chimney-heap-scheduler.h"
 #include "ns3/chimney-verifier-helper.h"
 #include "ns3/global-value.h"
-#include "ns3/heap-scheduler.h"
 #include "ns3/map-scheduler.h"
 #include "ns3/object-factory.h"
 #include "ns3/rng-seed-manager.h"
@@ -83,18 +83,17 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
 
     RngSeedManager::SetSeed(config.seed);
     RngSeedManager::SetRun(config.run);
-    // ns-3's default event queue is a std::map: one node per pending event, and a scenario
-    // keeps about 30 pending per connection at its peak (timers cancelled and re-armed stay
-    // queued until their time; massif), so at 10,000 hosts every insert walks a deep tree of
-    // cold nodes. The binary heap keeps them in one array. Every ns-3 scheduler orders events by
-    // (time, uid): the runs are event for event the same. Another scheduler chosen with
-    // --SchedulerType is kept.
+    // ns-3's default event queue is a std::map: one node per pending event, and at 10,000 hosts
+    // every insert walks a deep tree of cold nodes. ChimneyHeapScheduler keeps them in one array
+    // (a 4-ary heap, no log call per step). Every ns-3 scheduler orders events by (time, uid):
+    // the runs are event for event the same. Another scheduler chosen with --SchedulerType is
+    // kept.
     TypeIdValue scheduler;
     GlobalValue::GetValueByName("SchedulerType", scheduler);
     if (scheduler.Get() == MapScheduler::GetTypeId())
     {
         ObjectFactory heap;
-        heap.SetTypeId(HeapScheduler::GetTypeId());
+        heap.SetTypeId(ChimneyHeapScheduler::GetTypeId());
         Simulator::SetScheduler(heap);
     }
     // Corrupted frames must be dropped by checksums, as on a real link.
