@@ -5,6 +5,7 @@
 #include "chimney-example-options.h"
 
 #include "ns3/command-line.h"
+#include "ns3/packet.h"
 #include "ns3/rng-seed-manager.h"
 
 #include <iostream>
@@ -22,6 +23,9 @@ ChimneyExampleOptions::AddTo(CommandLine& cmd)
 {
     cmd.AddValue("link", "p2p or csma", link);
     cmd.AddValue("pcap", "directory for pcap files of the wire (empty: none)", pcapDir);
+    cmd.AddValue("ascii",
+                 "directory for ascii traces of the wire, headers printed (empty: none)",
+                 asciiDir);
     cmd.AddValue("allSegments", "print every segment, not only SYN/FIN/RST", allSegments);
     cmd.AddValue("dataCalls", "print every Send/Receive request and completion", dataCalls);
     cmd.AddValue("seed", "RNG seed (positive)", seed);
@@ -36,6 +40,10 @@ ChimneyExampleOptions::Build(ChimneyPairBuilder& pair, bool chimneyPeer) const
         return false;
     }
     RngSeedManager::SetSeed(seed);
+    if (!asciiDir.empty())
+    {
+        Packet::EnablePrinting(); // before the first packet, as ns-3 requires
+    }
     std::string error;
     if (!pair.Build(link, chimneyPeer, &error))
     {
@@ -45,6 +53,10 @@ ChimneyExampleOptions::Build(ChimneyPairBuilder& pair, bool chimneyPeer) const
     if (!pcapDir.empty())
     {
         pair.EnablePcap(pcapDir, m_name);
+    }
+    if (!asciiDir.empty())
+    {
+        pair.EnableAscii(asciiDir, m_name);
     }
     return true;
 }

@@ -18,7 +18,8 @@ class CommandLine;
 
 /**
  * \ingroup chimney
- * \brief The options every two-host lifecycle example shares (--link, --pcap, --allSegments,
+ * \brief The options every two-host lifecycle example shares (--link, --pcap, --ascii,
+ * --allSegments,
  *        --dataCalls, --seed) and the setup steps that use them.
  *
  * \code
@@ -55,6 +56,7 @@ class ChimneyExampleOptions
 
     std::string link{"p2p"}; //!< --link: "p2p" or "csma"
     std::string pcapDir;     //!< --pcap: directory for pcap files (empty: none)
+    std::string asciiDir;    //!< --ascii: directory for ascii traces (empty: none)
     bool allSegments{false}; //!< --allSegments: print every segment, not only SYN/FIN/RST
     bool dataCalls{false};   //!< --dataCalls: print every Send/Receive request and completion
     uint32_t seed{1};        //!< --seed: RNG seed (positive)

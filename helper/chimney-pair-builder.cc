@@ -151,4 +151,11 @@ ChimneyPairBuilder::EnablePcap(const std::string& dir, const std::string& name) 
     m_chimney.EnablePcap(dir + "/" + name, m_chimneyDevices);
 }
 
+void
+ChimneyPairBuilder::EnableAscii(const std::string& dir, const std::string& name) const
+{
+    SystemPath::MakeDirectories(dir);
+    m_chimney.EnableAscii(dir + "/" + name, m_chimneyDevices);
+}
+
 } // namespace ns3

@@ -103,6 +103,14 @@ class ChimneyPairBuilder
      */
     void EnablePcap(const std::string& dir, const std::string& name) const;
 
+    /**
+     * \brief Write an ascii trace of each chimney device's link (DIR/NAME-NODE-DEVICE.tr); with
+     *        Packet::EnablePrinting() called first, each frame's headers are printed.
+     * \param dir the directory
+     * \param name file name prefix inside it
+     */
+    void EnableAscii(const std::string& dir, const std::string& name) const;
+
   private:
     ChimneyHelper m_chimney;
     ChimneyStackHelper m_stacks;
