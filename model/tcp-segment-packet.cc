@@ -4,6 +4,7 @@
 
 #include "tcp-segment-packet.h"
 
+#include "chimney-byte-order.h"
 #include "chimney-checksum.h"
 
 #include "ns3/ipv4-header.h"
@@ -40,20 +41,6 @@ TcpChecksumVerifies(const std::vector<uint8_t>& segment,
            0xffff;
 }
 
-void
-Put16(uint8_t* p, uint16_t v)
-{
-    p[0] = static_cast<uint8_t>(v >> 8);
-    p[1] = static_cast<uint8_t>(v);
-}
-
-void
-Put32(uint8_t* p, uint32_t v)
-{
-    Put16(p, static_cast<uint16_t>(v >> 16));
-    Put16(p + 2, static_cast<uint16_t>(v));
-}
-
 /**
  * The TCP header exactly as ns-3's TcpHeader::Serialize writes the header ToTcpHeader()
  * builds: options in that order (MSS, window scale, SACK-permitted, timestamps) with no NOPs,
@@ -69,7 +56,7 @@ WriteTcpHeader(const TcpSegment& s, uint8_t* p)
     {
         o[0] = TcpOption::MSS;
         o[1] = 4;
-        Put16(o + 2, *s.mss);
+        ChimneyPut16(o + 2, *s.mss);
         o += 4;
     }
     if (s.windowScale)
@@ -89,8 +76,8 @@ WriteTcpHeader(const TcpSegment& s, uint8_t* p)
     {
         o[0] = TcpOption::TS;
         o[1] = 10;
-        Put32(o + 2, s.tsVal);
-        Put32(o + 6, s.tsEcr);
+        ChimneyPut32(o + 2, s.tsVal);
+        ChimneyPut32(o + 6, s.tsEcr);
         o += 10;
     }
     while ((o - p) % 4 != 0)
@@ -98,15 +85,15 @@ WriteTcpHeader(const TcpSegment& s, uint8_t* p)
         *o++ = TcpOption::END;
     }
     const size_t length = static_cast<size_t>(o - p);
-    Put16(p, s.srcPort);
-    Put16(p + 2, s.dstPort);
-    Put32(p + 4, s.seq);
-    Put32(p + 8, s.ack);
+    ChimneyPut16(p, s.srcPort);
+    ChimneyPut16(p + 2, s.dstPort);
+    ChimneyPut32(p + 4, s.seq);
+    ChimneyPut32(p + 8, s.ack);
     p[12] = static_cast<uint8_t>((length / 4) << 4);
     p[13] = s.flags;
-    Put16(p + 14, s.window);
-    Put16(p + 16, 0);
-    Put16(p + 18, s.urgentPointer);
+    ChimneyPut16(p + 14, s.window);
+    ChimneyPut16(p + 16, 0);
+    ChimneyPut16(p + 18, s.urgentPointer);
     return length;
 }
 
@@ -148,8 +135,9 @@ WriteTcpSegment(const TcpSegment& s,
     if (checksums)
     {
         const uint64_t pseudo = ChimneyPseudoHeaderSum(source, destination, kTcpProtocol, length);
-        Put16(p + 16,
-              static_cast<uint16_t>(~ChimneyChecksumFold(ChimneyChecksumAdd(p, length, pseudo))));
+        ChimneyPut16(
+            p + 16,
+            static_cast<uint16_t>(~ChimneyChecksumFold(ChimneyChecksumAdd(p, length, pseudo))));
     }
     return length;
 }
@@ -304,18 +292,18 @@ ToIpv4Packet(const TcpSegment& segment, const Ipv4PacketFields& ip, bool checksu
     uint8_t* p = bytes.data();
     p[0] = 0x45;
     p[1] = ip.tos;
-    Put16(p + 2, static_cast<uint16_t>(kIpv4HeaderSize + tcp));
-    Put16(p + 4, ip.identification);
+    ChimneyPut16(p + 2, static_cast<uint16_t>(kIpv4HeaderSize + tcp));
+    ChimneyPut16(p + 4, ip.identification);
     p[6] = 0x40;
     p[7] = 0;
     p[8] = ip.ttl;
     p[9] = kTcpProtocol;
-    Put16(p + 10, 0);
-    Put32(p + 12, source);
-    Put32(p + 16, destination);
+    ChimneyPut16(p + 10, 0);
+    ChimneyPut32(p + 12, source);
+    ChimneyPut32(p + 16, destination);
     if (checksums)
     {
-        Put16(
+        ChimneyPut16(
             p + 10,
             static_cast<uint16_t>(~ChimneyChecksumFold(ChimneyChecksumAdd(p, kIpv4HeaderSize, 0))));
     }

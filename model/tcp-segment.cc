@@ -4,6 +4,8 @@
 
 #include "tcp-segment.h"
 
+#include "chimney-byte-order.h"
+
 #include <algorithm>
 #include <sstream>
 
@@ -19,35 +21,6 @@ constexpr uint8_t kOptMss = 2;
 constexpr uint8_t kOptWscale = 3;
 constexpr uint8_t kOptSackPermitted = 4;
 constexpr uint8_t kOptTimestamp = 8;
-
-void
-Put16(uint8_t* p, uint16_t v)
-{
-    p[0] = static_cast<uint8_t>(v >> 8);
-    p[1] = static_cast<uint8_t>(v);
-}
-
-void
-Put32(uint8_t* p, uint32_t v)
-{
-    p[0] = static_cast<uint8_t>(v >> 24);
-    p[1] = static_cast<uint8_t>(v >> 16);
-    p[2] = static_cast<uint8_t>(v >> 8);
-    p[3] = static_cast<uint8_t>(v);
-}
-
-uint16_t
-Get16(const uint8_t* p)
-{
-    return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-
-uint32_t
-Get32(const uint8_t* p)
-{
-    return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
-           (static_cast<uint32_t>(p[2]) << 8) | static_cast<uint32_t>(p[3]);
-}
 
 } // namespace
 
@@ -164,21 +137,21 @@ TcpSegment::SerializeTo(std::vector<uint8_t>& out) const
     const size_t hdrLen = 20 + optLen; // at most 44 bytes: data offset fits in 4 bits
     out.resize(hdrLen + payload.size());
     uint8_t* p = out.data();
-    Put16(p, srcPort);
-    Put16(p + 2, dstPort);
-    Put32(p + 4, seq);
-    Put32(p + 8, ack);
+    ChimneyPut16(p, srcPort);
+    ChimneyPut16(p + 2, dstPort);
+    ChimneyPut32(p + 4, seq);
+    ChimneyPut32(p + 8, ack);
     p[12] = static_cast<uint8_t>((hdrLen / 4) << 4);
     p[13] = flags;
-    Put16(p + 14, window);
-    Put16(p + 16, 0); // checksum: computed by the IP layer (pseudo header)
-    Put16(p + 18, urgentPointer);
+    ChimneyPut16(p + 14, window);
+    ChimneyPut16(p + 16, 0); // checksum: computed by the IP layer (pseudo header)
+    ChimneyPut16(p + 18, urgentPointer);
     uint8_t* o = p + 20;
     if (mss)
     {
         o[0] = kOptMss;
         o[1] = 4;
-        Put16(o + 2, *mss);
+        ChimneyPut16(o + 2, *mss);
         o += 4;
     }
     if (windowScale)
@@ -203,8 +176,8 @@ TcpSegment::SerializeTo(std::vector<uint8_t>& out) const
         o[1] = kOptNop;
         o[2] = kOptTimestamp;
         o[3] = 10;
-        Put32(o + 4, tsVal);
-        Put32(o + 8, tsEcr);
+        ChimneyPut32(o + 4, tsVal);
+        ChimneyPut32(o + 8, tsEcr);
         o += 12;
     }
     if (!payload.empty())
@@ -226,13 +199,13 @@ TcpSegment::Parse(const uint8_t* data, size_t len, TcpSegment& out)
     {
         return false;
     }
-    out.srcPort = Get16(data);
-    out.dstPort = Get16(data + 2);
-    out.seq = Get32(data + 4);
-    out.ack = Get32(data + 8);
+    out.srcPort = ChimneyGet16(data);
+    out.dstPort = ChimneyGet16(data + 2);
+    out.seq = ChimneyGet32(data + 4);
+    out.ack = ChimneyGet32(data + 8);
     out.flags = data[13];
-    out.window = Get16(data + 14);
-    out.urgentPointer = Get16(data + 18);
+    out.window = ChimneyGet16(data + 14);
+    out.urgentPointer = ChimneyGet16(data + 18);
     out.mss.reset();
     out.windowScale.reset();
     out.sackPermitted = false;
@@ -271,7 +244,7 @@ TcpSegment::Parse(const uint8_t* data, size_t len, TcpSegment& out)
             {
                 return false;
             }
-            out.mss = Get16(v);
+            out.mss = ChimneyGet16(v);
             break;
         case kOptWscale:
             if (olen != 3)
@@ -293,8 +266,8 @@ TcpSegment::Parse(const uint8_t* data, size_t len, TcpSegment& out)
                 return false;
             }
             out.hasTimestamp = true;
-            out.tsVal = Get32(v);
-            out.tsEcr = Get32(v + 4);
+            out.tsVal = ChimneyGet32(v);
+            out.tsEcr = ChimneyGet32(v + 4);
             break;
         default:
             break; // unknown option (SACK blocks, etc.): skipped by length

@@ -4,6 +4,7 @@
 
 #include "wire-segment.h"
 
+#include "chimney-byte-order.h"
 #include "chimney-checksum.h"
 
 #include "ns3/node.h"
@@ -19,18 +20,6 @@ namespace
 constexpr uint16_t kPppIpv4 = 0x0021; // RFC 1332
 constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 constexpr uint8_t kIpProtocolTcp = 6;
-
-uint16_t
-Read16(const uint8_t* p)
-{
-    return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-
-uint32_t
-Read32(const uint8_t* p)
-{
-    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
-}
 
 /// The IPv4 header checksum and the TCP checksum (pseudo-header included) both verify.
 bool
@@ -55,14 +44,14 @@ ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out, WireC
         return false;
     }
     size_t headerLength = size_t(data[0] & 0x0f) * 4;
-    size_t totalLength = Read16(data + 2);
+    size_t totalLength = ChimneyGet16(data + 2);
     // Link layers may pad (Ethernet's 60-byte minimum): trust the IPv4 total length.
     if (headerLength < 20 || totalLength < headerLength || totalLength > length)
     {
         return false;
     }
     bool moreFragments = (data[6] & 0x20) != 0;
-    uint16_t fragmentOffset = Read16(data + 6) & 0x1fff;
+    uint16_t fragmentOffset = ChimneyGet16(data + 6) & 0x1fff;
     if (moreFragments || fragmentOffset != 0 || data[9] != kIpProtocolTcp)
     {
         return false;
@@ -75,8 +64,8 @@ ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out, WireC
     {
         return false;
     }
-    out.srcAddress = Read32(data + 12);
-    out.dstAddress = Read32(data + 16);
+    out.srcAddress = ChimneyGet32(data + 12);
+    out.dstAddress = ChimneyGet32(data + 16);
     return TcpSegment::Parse(data + headerLength, totalLength - headerLength, out.tcp);
 }
 
@@ -90,7 +79,7 @@ ParseWireFrame(const uint8_t* data,
     switch (link)
     {
     case WireLinkType::PPP:
-        if (length < 2 || Read16(data) != kPppIpv4)
+        if (length < 2 || ChimneyGet16(data) != kPppIpv4)
         {
             return false;
         }
@@ -100,7 +89,7 @@ ParseWireFrame(const uint8_t* data,
         {
             return false;
         }
-        uint16_t typeOrLength = Read16(data + 12);
+        uint16_t typeOrLength = ChimneyGet16(data + 12);
         size_t offset = 14;
         if (typeOrLength <= 1500)
         {
@@ -109,7 +98,7 @@ ParseWireFrame(const uint8_t* data,
             {
                 return false;
             }
-            typeOrLength = Read16(data + 20);
+            typeOrLength = ChimneyGet16(data + 20);
             offset = 22;
         }
         if (typeOrLength != kEtherTypeIpv4)
