@@ -45,8 +45,7 @@ TcpChecksumVerifies(const std::vector<uint8_t>& segment,
  * The TCP header exactly as ns-3's TcpHeader::Serialize writes the header ToTcpHeader()
  * builds: options in that order (MSS, window scale, SACK-permitted, timestamps) with no NOPs,
  * then END bytes to a 4-byte boundary; checksum 0.
- *
-eturns the header's length
+ * \returns the header's length
  */
 size_t
 WriteTcpHeader(const TcpSegment& s, uint8_t* p)
@@ -112,8 +111,7 @@ PacketMetadataEnabled()
 /**
  * Write the TCP segment (header, payload and, with checksums, its checksum) at out + offset;
  * out is resized to offset + the segment's length.
- *
-eturns the TCP header + payload length
+ * \returns the TCP header + payload length
  */
 size_t
 WriteTcpSegment(const TcpSegment& s,
