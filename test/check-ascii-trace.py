@@ -4,7 +4,8 @@
 point-to-point and CSMA and checks that every IPv4 frame of the chimney host's link prints its
 ns-3 headers: the offload target builds its frames from ns-3's Ipv4Header and TcpHeader when
 printing is on (it writes the bytes directly otherwise, which would print as a bare payload).
-The chimney host's FIN (graceful) or RST (abortive) must be among them.
+The chimney host's FIN (graceful) or RST (abortive) must be among them. Each run is made with
+ns-3's checksums off and on (the example's own E1/E2 check then needs every checksum right).
 
   check-ascii-trace.py EXAMPLES_DIR              run the checks
   check-ascii-trace.py --self-test EXAMPLES_DIR  show that the check catches a headerless frame
@@ -35,8 +36,11 @@ def problems(lines, flag):
     return found
 
 
-def run(examples_dir, link, example, out):
-    subprocess.run([os.path.join(examples_dir, example), "--link=" + link, "--ascii=" + out],
+def run(examples_dir, link, example, out, checksums):
+    # The example exits non-zero when its E1/E2 check fails: with checksums on, a frame whose
+    # checksum is wrong is dropped by its receiver, and the transfer never completes.
+    subprocess.run([os.path.join(examples_dir, example), "--link=" + link, "--ascii=" + out,
+                    "--ChecksumEnabled=" + str(int(checksums))],
                    check=True, stdout=subprocess.DEVNULL)
     lines = []
     for path in sorted(glob.glob(os.path.join(out, "*.tr"))):
@@ -52,22 +56,28 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     failed = 0
-    for example, flag in EXAMPLES:
-        for link in ("p2p", "csma"):
-            with tempfile.TemporaryDirectory() as out:
-                lines = run(args[0], link, example, out)
-            if self_test:
-                # The chimney host's frames as the raw-bytes path would print them.
-                bare = [l.split(" ns3::Ipv4Header")[0] + " Payload (size=52)"
-                        if (CHIMNEY + " > ") in l else l for l in lines]
-                if not problems(bare, flag):
-                    print(f"self-test: {example} {link}: headerless frames not caught")
-                    failed += 1
+    runs = [(e, f, link, checksums) for e, f in EXAMPLES for link in ("p2p", "csma")
+            for checksums in (False, True)]
+    for example, flag, link, checksums in runs:
+        with tempfile.TemporaryDirectory() as out:
+            try:
+                lines = run(args[0], link, example, out, checksums)
+            except subprocess.CalledProcessError as e:
+                print(f"{example} {link} checksums={int(checksums)}: exited {e.returncode}")
+                failed += 1
                 continue
-            found = problems(lines, flag)
-            for p in found:
-                print(f"{example} {link}: {p}")
-            failed += bool(found)
+        if self_test:
+            # The chimney host's frames as the raw-bytes path would print them.
+            bare = [l.split(" ns3::Ipv4Header")[0] + " Payload (size=52)"
+                    if (CHIMNEY + " > ") in l else l for l in lines]
+            if not problems(bare, flag):
+                print(f"self-test: {example} {link}: headerless frames not caught")
+                failed += 1
+            continue
+        found = problems(lines, flag)
+        for p in found:
+            print(f"{example} {link} checksums={int(checksums)}: {p}")
+        failed += bool(found)
     what = "self-test" if self_test else "ascii traces"
     print(f"check-ascii-trace: {what}: {'FAILED' if failed else 'ok'}")
     return 1 if failed else 0
