@@ -426,6 +426,15 @@ class ShadowFrameCache
         return m_reused;
     }
 
+    /// \returns true while the table is bypassed (too few frames were seen twice soon enough)
+    bool IsBypassing() const
+    {
+        return m_bypass;
+    }
+
+    static constexpr uint32_t kWindow = 4096;      //!< parses per decision to bypass or not
+    static constexpr uint32_t kBypassWindows = 15; //!< windows bypassed before a probe window
+
   private:
     /// One parsed frame.
     struct Slot
@@ -437,8 +446,16 @@ class ShadowFrameCache
         WireSegment segment;        //!< the parse
     };
 
+    /// Count one parse; at the end of a window, decide whether the next one bypasses the table.
+    void EndParse();
+
     static constexpr size_t kSlots = 1024; //!< frames kept
     std::vector<Slot> m_slots;             //!< by uid % kSlots (allocated at first use)
+    Slot m_hot;                            //!< the one slot used while bypassing
+    bool m_bypass = false;                 //!< the table is bypassed
+    uint32_t m_windowParses = 0;           //!< parses in this window
+    uint32_t m_windowReused = 0;           //!< of them, reused
+    uint32_t m_bypassLeft = 0;             //!< windows left to bypass
     std::vector<uint8_t> m_frame;          //!< the frame loaded (swapped into a slot to keep it)
     uint64_t m_reused = 0;                 //!< parses reused
     /// ns-3's ChecksumEnabled, read at the first parse (global values are set before a run)

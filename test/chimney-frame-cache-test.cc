@@ -120,3 +120,48 @@ TEST(ShadowFrameCache, ShorterFrameUnderTheSameUidIsParsedAfresh)
     EXPECT_EQ(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
     EXPECT_EQ(cache.GetReused(), 0u);
 }
+
+TEST(ShadowFrameCache, BypassesTheTableWhileNoFrameIsSeenTwiceSoonEnoughAndComesBack)
+{
+    ShadowFrameCache cache;
+    Ptr<Packet> p = Datagram(1000);
+    uint64_t uid = 1;
+    auto observe = [&cache, &p](uint64_t u) {
+        cache.Load(*p);
+        const WireSegment* w = cache.Parse(u, true, WireLinkType::PPP);
+        ASSERT_NE(w, nullptr);
+        EXPECT_EQ(w->tcp.seq, 1000u); // the same parse whichever way it was found
+    };
+    // A window of frames each seen once: the table is bypassed from then on.
+    for (uint32_t i = 0; i < ShadowFrameCache::kWindow; ++i)
+    {
+        observe(uid++);
+    }
+    EXPECT_TRUE(cache.IsBypassing());
+    // While bypassing: a frame seen again right after is still reused (the hot slot), one seen
+    // again after another frame is parsed afresh (the table would have kept it).
+    observe(uid);
+    observe(uid++);
+    EXPECT_EQ(cache.GetReused(), 1u);
+    observe(uid);
+    observe(uid + 1);
+    observe(uid);
+    uid += 2;
+    EXPECT_EQ(cache.GetReused(), 1u);
+    // The rest of the bypassed windows, then a probe window in which every frame is seen twice,
+    // 100 frames apart: the table is used again, and stays in use.
+    const uint32_t bypassed = ShadowFrameCache::kWindow * ShadowFrameCache::kBypassWindows - 5;
+    for (uint32_t i = 0; i < bypassed; ++i)
+    {
+        observe(uid++);
+    }
+    EXPECT_FALSE(cache.IsBypassing());
+    const uint64_t reusedBefore = cache.GetReused();
+    for (uint32_t i = 0; i < 2 * ShadowFrameCache::kWindow; ++i)
+    {
+        const uint64_t base = uid + (i / 200) * 100; // frames base..base+99, each seen twice
+        observe(base + (i % 100));
+    }
+    EXPECT_FALSE(cache.IsBypassing());
+    EXPECT_GT(cache.GetReused() - reusedBefore, ShadowFrameCache::kWindow / 4);
+}
