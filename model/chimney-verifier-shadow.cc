@@ -423,6 +423,7 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
 void
 ShadowFrameCache::EndParse()
 {
+    ++m_lookups;
     if (++m_windowParses < kWindow)
     {
         return;

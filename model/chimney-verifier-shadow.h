@@ -426,6 +426,12 @@ class ShadowFrameCache
         return m_reused;
     }
 
+    /// \returns frames parsed or looked up (every Parse() call)
+    uint64_t GetLookups() const
+    {
+        return m_lookups;
+    }
+
     /// \returns true while the table is bypassed (too few frames were seen twice soon enough)
     bool IsBypassing() const
     {
@@ -458,6 +464,7 @@ class ShadowFrameCache
     uint32_t m_bypassLeft = 0;             //!< windows left to bypass
     std::vector<uint8_t> m_frame;          //!< the frame loaded (swapped into a slot to keep it)
     uint64_t m_reused = 0;                 //!< parses reused
+    uint64_t m_lookups = 0;                //!< Parse() calls
     /// ns-3's ChecksumEnabled, read at the first parse (global values are set before a run)
     WireChecksums m_checksums = WireChecksums::NS3_GLOBAL;
 };

@@ -73,6 +73,7 @@ TEST(ShadowFrameCache, SecondObservationReusesTheParse)
     const WireSegment* second = cache.Parse(kUid, true, WireLinkType::PPP);
     ASSERT_NE(second, nullptr);
     EXPECT_EQ(cache.GetReused(), 1u);
+    EXPECT_EQ(cache.GetLookups(), 2u);
     EXPECT_EQ(second->tcp.seq, 1000u);
     EXPECT_EQ(second->tcp.payload.size(), 100u);
 }
