@@ -9,7 +9,9 @@
 # --topology=csma --segmentHosts=8 to change that; --peer=native --topology=star
 # --segmentHosts=8 puts 8 hosts' peers on one node (1,250 peer nodes instead of 10,000).
 # Measured (2 shared cores, seed 1; BENCHMARKS.md "Scale (issue 18)"): 80,000 connections,
-# 0 findings, 14.0 M events, 1,090 MiB peak RSS; wall 99-125 s (this machine's speed varies).
+# 0 findings, 14.0 M events, 1,090 MiB peak RSS; wall 82-125 s (this machine's speed varies).
+# On the profile-guided build (6-7 % faster): scripts/build-pgo.sh && scripts/scale-campaign.sh
+# build-pgo (an existing build directory keeps its configuration).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
