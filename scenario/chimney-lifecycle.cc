@@ -6,8 +6,8 @@
 
 #include "ns3/chimney-defect-registry.h"
 #include "ns3/chimney-intermediate-driver.h"
-#include "ns3/chimney-net-device.h"
 #include "ns3/chimney-lifecycle-scenario.h"
+#include "ns3/chimney-net-device.h"
 #include "ns3/chimney-pair-builder.h"
 #include "ns3/chimney-timeline.h"
 #include "ns3/chimney-verifier-helper.h"

@@ -180,7 +180,8 @@ ChimneyScenarioTopology::Build(const std::string& topology,
     }
     Ptr<Node> left;
     Ptr<Node> right;
-    if (topology == "dumbbell")
+    m_oneIsland = topology == "dumbbell";
+    if (m_oneIsland)
     {
         left = CreateObject<Node>();
         right = CreateObject<Node>();
@@ -394,9 +395,10 @@ ChimneyScenarioTopology::AddLayers(double fraction)
 void
 ChimneyScenarioTopology::StartProbes() const
 {
-    for (const Host& h : m_hosts)
+    for (uint32_t i = 0; i < m_hosts.size(); ++i)
     {
-        if (h.probe)
+        const Host& h = m_hosts[i];
+        if (h.probe && Owns(i))
         {
             // Ports the workload never uses (it connects from ephemeral ports); the peer hears
             // nothing of this idle connection.
@@ -414,9 +416,10 @@ ChimneyScenarioTopology::StartProbes() const
 void
 ChimneyScenarioTopology::StopProbes() const
 {
-    for (const Host& h : m_hosts)
+    for (uint32_t i = 0; i < m_hosts.size(); ++i)
     {
-        if (h.probe)
+        const Host& h = m_hosts[i];
+        if (h.probe && Owns(i))
         {
             h.probe->Terminate();
         }
@@ -427,9 +430,10 @@ uint32_t
 ChimneyScenarioTopology::StopPeers() const
 {
     uint32_t requested = 0;
-    for (const Peer& p : m_peers)
+    for (uint32_t i = 0; i < m_peers.size(); ++i)
     {
-        if (p.stack)
+        const Peer& p = m_peers[i];
+        if (p.stack && OwnsPeer(i))
         {
             requested += p.stack->TerminateAll();
         }
@@ -461,6 +465,45 @@ ChimneyScenarioTopology::GetPeers() const
     return m_peers;
 }
 
+void
+ChimneyScenarioTopology::SetShard(uint32_t index, uint32_t count)
+{
+    NS_ABORT_MSG_IF(count == 0 || index >= count || (count > 1 && m_oneIsland),
+                    "ChimneyScenarioTopology::SetShard: shard " << index << " of " << count);
+    m_shardIndex = index;
+    m_shardCount = count;
+}
+
+bool
+ChimneyScenarioTopology::Owns(uint32_t host) const
+{
+    return OwnsPeer(m_hosts[host].peer);
+}
+
+bool
+ChimneyScenarioTopology::OwnsPeer(uint32_t peer) const
+{
+    return m_shardCount == 1 || peer % m_shardCount == m_shardIndex;
+}
+
+void
+ChimneyScenarioTopology::Clear()
+{
+    m_hosts.clear();
+    m_peers.clear();
+    m_all = NodeContainer();
+    m_csmaDevices = NetDeviceContainer();
+    m_stackDevices = NetDeviceContainer();
+    m_hostDevices = NetDeviceContainer();
+    m_peerDevices = NetDeviceContainer();
+}
+
+uint32_t
+ChimneyScenarioTopology::GetIslandCount() const
+{
+    return m_oneIsland ? 1 : static_cast<uint32_t>(m_peers.size());
+}
+
 NetDeviceContainer
 ChimneyScenarioTopology::GetHostDevices() const
 {
@@ -480,7 +523,7 @@ ChimneyScenarioTopology::EnablePcap(const std::string& dir,
     SystemPath::MakeDirectories(dir);
     for (uint32_t i : hosts)
     {
-        if (i < m_hosts.size())
+        if (i < m_hosts.size() && Owns(i))
         {
             m_chimney.EnablePcap(dir + "/host" + std::to_string(i),
                                  NetDeviceContainer(m_hosts[i].device));

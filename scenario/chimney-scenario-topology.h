@@ -127,16 +127,43 @@ class ChimneyScenarioTopology
      */
     uint32_t AddLayers(double fraction);
 
-    /// Each probe offloads its idle connection (host:7000 -> its peer:7001) and posts two
-    /// receive buffers; call at the start of the simulation.
+    /// Each probe of an owned host (Owns()) offloads its idle connection (host:7000 -> its
+    /// peer:7001) and posts two receive buffers; call at the start of the simulation.
     void StartProbes() const;
 
-    /// Each probe terminates its connection (before the run ends: every offload is
-    /// terminated, R4).
+    /// Each probe of an owned host terminates its connection (before the run ends: every
+    /// offload is terminated, R4).
     void StopProbes() const;
 
     /**
-     * \brief Each chimney peer uploads the connections it still holds offloaded
+     * \brief Simulate only a share of the hosts in this process (a sharded run,
+     *        RunChimneyScenario): an island is a peer and every host it serves (they share
+     *        nothing with other islands), and island p belongs to shard p mod count. The
+     *        other hosts stay built but idle, so node IDs, addresses and random streams are
+     *        those of the whole network. Not with "dumbbell" (one island: the routers).
+     * \param index this process's shard, < count
+     * \param count shards of the run
+     */
+    void SetShard(uint32_t index, uint32_t count);
+
+    /// \param host a host index \returns true when this process simulates it (always,
+    /// unless SetShard() gave it to another shard)
+    bool Owns(uint32_t host) const;
+
+    /// Drop every reference to the network (after Simulator::Destroy()): what only the
+    /// nodes still hold is freed now, e.g. pcap files closed (a sharded run's process ends
+    /// without running destructors).
+    void Clear();
+
+    /// \param peer a peer index \returns true when this process simulates its island
+    bool OwnsPeer(uint32_t peer) const;
+
+    /// \returns islands of the built network (peers; 1 for "dumbbell")
+    uint32_t GetIslandCount() const;
+
+    /**
+     * \brief Each chimney peer (of this shard: OwnsPeer()) uploads the connections it still
+     *        holds offloaded
      *        (ChimneyHostStack::TerminateAll): at the end of a run, a peer whose connection
      *        the offloading host already ended (its RST or last ACK lost, a host that let go)
      *        hears nothing more, and its offload would be held forever (R4).
@@ -164,7 +191,7 @@ class ChimneyScenarioTopology
     /**
      * \brief Write pcap files of chosen offloading hosts' links: DIR/hostI-NODE-DEVICE.pcap.
      * \param dir directory (created when missing)
-     * \param hosts host indexes (out-of-range ones are ignored)
+     * \param hosts host indexes (out-of-range ones and hosts of other shards are ignored)
      */
     void EnablePcap(const std::string& dir, const std::vector<uint32_t>& hosts) const;
 
@@ -189,6 +216,9 @@ class ChimneyScenarioTopology
     NetDeviceContainer m_peerDevices;  //!< chimney devices of the chimney peers
     std::vector<Host> m_hosts;
     std::vector<Peer> m_peers;
+    bool m_oneIsland = false;  //!< "dumbbell": every host behind the same routers
+    uint32_t m_shardIndex = 0; //!< SetShard()
+    uint32_t m_shardCount = 1; //!< SetShard()
 };
 
 } // namespace ns3

@@ -520,6 +520,7 @@ ChimneyScenarioWorkload::Install(const ChimneyScenarioTopology& topology)
     {
         m_stacks.push_back(hosts[h].stack);
         m_hostOfNode[hosts[h].node->GetId()] = h;
+        const bool owned = topology.Owns(h);
         for (uint32_t k = 0; k < m; ++k)
         {
             auto c = std::make_unique<Connection>();
@@ -553,8 +554,16 @@ ChimneyScenarioWorkload::Install(const ChimneyScenarioTopology& topology)
             r.index = k;
             r.remote = Connection::ToText(c->peerAddress, kPort);
             r.closeType = CloseName(c->close);
+            if (!owned)
+            {
+                continue; // another shard's: drawn all the same, so the streams stay in step
+            }
             Simulator::Schedule(open, &Connection::Open, c.get());
             m_connections.push_back(std::move(c));
+        }
+        if (!owned)
+        {
+            continue; // another shard's host stays untouched (its pages stay shared)
         }
         Ptr<ChimneyHostStack> stack = hosts[h].stack;
         stack->TraceConnectWithoutContext(
@@ -583,6 +592,10 @@ ChimneyScenarioWorkload::Install(const ChimneyScenarioTopology& topology)
 
     for (uint32_t p = 0; p < peers.size(); ++p)
     {
+        if (!topology.OwnsPeer(p))
+        {
+            continue;
+        }
         const bool native = !peers[p].stack;
         const TypeId factory =
             native ? TcpSocketFactory::GetTypeId() : ChimneySocketFactory::GetTypeId();
@@ -840,7 +853,7 @@ ChimneyScenarioWorkload::GetClosed() const
 uint64_t
 ChimneyScenarioWorkload::GetTotal() const
 {
-    return m_records.size();
+    return m_connections.size();
 }
 
 std::vector<ChimneyConnectionRecord>&

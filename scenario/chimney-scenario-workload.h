@@ -71,7 +71,8 @@ class ChimneyScenarioWorkload
 
     /**
      * \brief Draw every connection's workload (host by host, connection by connection), listen
-     *        on every peer, hook the host stacks' traces and schedule the opens.
+     *        on every peer, hook the host stacks' traces and schedule the opens of the hosts
+     *        this process simulates (ChimneyScenarioTopology::Owns()).
      * \param topology the built network
      */
     void Install(const ChimneyScenarioTopology& topology);
@@ -101,7 +102,7 @@ class ChimneyScenarioWorkload
 
     /// \returns connections ended on their host stacks so far
     uint64_t GetClosed() const;
-    /// \returns connections in the scenario
+    /// \returns connections this process simulates (every one, unless sharded)
     uint64_t GetTotal() const;
     /// \returns the records (one per connection, host then index)
     std::vector<ChimneyConnectionRecord>& Records();

@@ -7,6 +7,7 @@
 
 #include "chimney-scenario.h"
 
+#include "chimney-scenario-shards.h"
 #include "chimney-scenario-topology.h"
 #include "chimney-scenario-workload.h"
 
@@ -23,6 +24,7 @@
 #include "ns3/type-id.h"
 
 #include <chrono>
+#include <memory>
 #include <sys/resource.h>
 
 namespace ns3
@@ -61,12 +63,286 @@ PeakRssBytes()
     return static_cast<uint64_t>(usage.ru_maxrss) * 1024; // Linux: kilobytes
 }
 
+/// What a run keeps alive until the simulation is destroyed (their traces are hooked into
+/// the nodes).
+struct SimulationObjects
+{
+    std::unique_ptr<ChimneyScenarioWorkload> workload;
+    Ptr<ChimneyVerifier> verifier;
+    Ptr<ChimneyFaultInjector> injector;
+};
+
+/// Everything of a run after the network is built: workload, verifier, faults, the run
+/// itself and its result. `shard` is null in a single-process run; in a shard of a sharded run
+/// (RunChimneyShards), only the topology's own hosts run, the end waits for every shard, and
+/// result.events counts this shard's island events only (setupEvents: those executed before
+/// the fork).
+void
+SimulateBuilt(const ChimneyScenarioConfig& config,
+              ChimneyScenarioTopology& topology,
+              bool layered,
+              ChimneyShardChannel* shard,
+              uint64_t setupEvents,
+              const std::function<void(const ChimneyScenarioProgress&)>& progress,
+              double progressEvery,
+              SimulationObjects& keep,
+              ChimneyScenarioResult& result)
+{
+    using Clock = std::chrono::steady_clock;
+    keep.workload = std::make_unique<ChimneyScenarioWorkload>(config);
+    ChimneyScenarioWorkload& workload = *keep.workload;
+    workload.AssignStreams(kWorkloadStreams);
+    workload.Install(topology);
+
+    Ptr<ChimneyVerifier>& verifier = keep.verifier;
+    if (config.verifier)
+    {
+        // Every offload target of the run (of this shard): the offloading hosts', then the
+        // chimney peers'.
+        NetDeviceContainer watched;
+        const auto& hosts = topology.GetHosts();
+        for (uint32_t i = 0; i < hosts.size(); ++i)
+        {
+            if (topology.Owns(i))
+            {
+                watched.Add(hosts[i].device);
+            }
+        }
+        const auto& peers = topology.GetPeers();
+        for (uint32_t i = 0; i < peers.size() && config.verifyPeers; ++i)
+        {
+            if (peers[i].device && topology.OwnsPeer(i))
+            {
+                watched.Add(peers[i].device);
+            }
+        }
+        verifier = ChimneyVerifierHelper().Install(watched);
+        for (uint32_t i = 0; i < hosts.size(); ++i)
+        {
+            if (hosts[i].layer && topology.Owns(i))
+            {
+                verifier->AttachIntermediateDriver(hosts[i].layer);
+            }
+        }
+    }
+
+    Ptr<ChimneyFaultInjector>& injector = keep.injector;
+    result.faultsConfigured = config.faults.ConfiguredKinds();
+    if (!result.faultsConfigured.empty())
+    {
+        injector = CreateObject<ChimneyFaultInjector>();
+        injector->SetPlan(config.faults);
+        injector->AssignStreams(kFaultStreams); // before attaching: attaching draws
+        const auto& peers = topology.GetPeers();
+        for (const auto& h : topology.GetHosts())
+        {
+            injector->AttachLink(h.link, h.far, peers[h.peer].node);
+            injector->AttachTarget(h.device);
+            injector->AttachHost(h.stack);
+        }
+        if (verifier)
+        {
+            verifier->AttachFaultInjector(injector); // host.misuse is expected, not a finding
+        }
+        injector->TraceConnectWithoutContext(
+            "Fault",
+            Callback<void, std::string, uint32_t, std::string>(
+                [&workload](std::string kind, uint32_t node, std::string detail) {
+                    workload.NoteFault(kind, node, detail);
+                }));
+    }
+
+    if (!config.pcapDir.empty())
+    {
+        topology.EnablePcap(config.pcapDir,
+                            config.pcapHosts.empty() ? std::vector<uint32_t>{0} : config.pcapHosts);
+    }
+
+    // Progress: checked at deterministic points (samples, closes), decided by the wall clock;
+    // it never schedules anything, so it cannot change the run.
+    Clock::time_point lastProgress = Clock::now();
+    auto maybeProgress = [&]() {
+        if (!progress)
+        {
+            return;
+        }
+        const Clock::time_point now = Clock::now();
+        if (std::chrono::duration<double>(now - lastProgress).count() < progressEvery)
+        {
+            return;
+        }
+        lastProgress = now;
+        ChimneyScenarioProgress p;
+        p.simTime = Simulator::Now().GetSeconds();
+        p.connectionsClosed = workload.GetClosed();
+        p.connections = workload.GetTotal();
+        p.findings = verifier ? verifier->GetFindingCount() : 0;
+        progress(p);
+    };
+
+    // The run ends when every connection ended on its host stack, after a drain that lets the
+    // last FIN/RST reach the peers (E2 is decided there), or at stopTime. Chimney peers then
+    // upload what they still hold offloaded (a connection whose RST or last ACK was lost, or
+    // that the host let go of, never hears more) and the run stops once those terminates
+    // completed: every offload of the run is terminated (R4), the peers' too.
+    // Events every shard of a sharded run executes alike (samples, probe start, the end's):
+    // counted, so that the merged run counts them once.
+    uint64_t controlEvents = 0;
+    const Time drain = Seconds(1) + config.delay * 10;
+    const bool chimneyPeers = config.peer == "chimney";
+    auto endRun = [&]() {
+        topology.StopProbes(); // terminated within the drain
+        if (chimneyPeers)
+        {
+            Simulator::Schedule(drain, [&topology, &controlEvents]() {
+                ++controlEvents;
+                topology.StopPeers();
+                Simulator::Stop(kPeerTerminateSettle);
+            });
+        }
+        else
+        {
+            Simulator::Stop(drain);
+        }
+    };
+    bool stopping = false;
+    workload.onClosed = [&]() {
+        if (!stopping && workload.GetClosed() == workload.GetTotal())
+        {
+            stopping = true;
+            if (shard)
+            {
+                Simulator::Stop(); // pause: the end waits for every shard's last connection
+            }
+            else
+            {
+                endRun();
+            }
+        }
+        maybeProgress();
+    };
+
+    const auto& hosts = topology.GetHosts();
+    std::function<void()> sample = [&]() {
+        ++controlEvents;
+        ChimneyScenarioSample s;
+        s.time = Simulator::Now().GetSeconds();
+        for (const auto& h : hosts) // another shard's hosts are idle: they add nothing
+        {
+            s.open += h.stack->GetOpenConnectionCount();
+            s.offloaded += h.stack->GetOffloadedConnectionCount();
+            s.resourcesHeld += h.device->GetResourcesHeld();
+            s.resourceBytesHeld += h.device->GetResourceBytesHeld();
+        }
+        result.series.push_back(s);
+        maybeProgress();
+        Simulator::Schedule(config.sampleInterval, sample);
+    };
+    if (config.sampleInterval.IsStrictlyPositive())
+    {
+        Simulator::Schedule(Time(0), sample);
+    }
+
+    if (layered)
+    {
+        Simulator::Schedule(Time(0), [&topology, &controlEvents]() {
+            ++controlEvents;
+            topology.StartProbes();
+        });
+    }
+
+    Simulator::Stop(config.stopTime);
+    Simulator::Run();
+    uint64_t resumeEvents = 0;
+    if (shard)
+    {
+        const Time now = Simulator::Now();
+        const Time last = shard->AwaitLastClose(stopping ? now : Time(-1));
+        if (!last.IsNegative())
+        {
+            // Every shard ended its connections: the end starts at the last one's time.
+            if (last == now)
+            {
+                endRun();
+            }
+            else
+            {
+                Simulator::Schedule(last - now, endRun);
+                resumeEvents = 1;
+            }
+            Simulator::Run();
+        }
+        else if (stopping)
+        {
+            Simulator::Run(); // another shard reached stopTime with connections open: so do we
+        }
+    }
+
+    result.simTime = Simulator::Now().GetSeconds();
+    result.events = Simulator::GetEventCount();
+    if (verifier)
+    {
+        verifier->Finish();
+        result.findingCounts = verifier->GetCounts();
+        result.findingTotal = verifier->GetFindingCount();
+        result.findings = verifier->GetFindings();
+        result.exercised = verifier->GetExercised();
+    }
+    if (injector)
+    {
+        result.faultsFired = injector->GetFired();
+    }
+    else
+    {
+        for (const auto& kind : ChimneyFaultPlan::Kinds())
+        {
+            result.faultsFired[kind] = 0;
+        }
+    }
+    workload.Finish();
+    result.records = std::move(workload.Records());
+    if (shard)
+    {
+        // Events every shard counts alike, once in the merged run: the node and device starts
+        // run before the fork (setupEvents counts them and the stop that ended them, which a
+        // single run does not have; the stop that ended this run takes its place), and the
+        // control events.
+        const uint64_t global = setupEvents + controlEvents;
+        result.events -= resumeEvents + global + 1;
+        result.peakRssBytes = PeakRssBytes();
+        shard->SendResult(result, global, [&topology](uint32_t host) {
+            return topology.Owns(host);
+        });
+    }
+    workload.Release();
+}
+
+/// Connections, outcomes, close types and E1/E2 failures, from the records.
+void
+CountRecords(ChimneyScenarioResult& result)
+{
+    for (const auto& r : result.records)
+    {
+        if (r.openTime >= 0)
+        {
+            ++result.connections;
+        }
+        ++result.outcomes[r.outcome];
+        ++result.closeTypes[r.closeType];
+        if (!r.endToEndOk)
+        {
+            ++result.endToEndFailures;
+        }
+    }
+}
+
 } // namespace
 
 ChimneyScenarioResult
 RunChimneyScenario(const ChimneyScenarioConfig& config,
                    const std::function<void(const ChimneyScenarioProgress&)>& progress,
-                   double progressEvery)
+                   double progressEvery,
+                   uint32_t shards)
 {
     using Clock = std::chrono::steady_clock;
     const Clock::time_point wallStart = Clock::now();
@@ -74,6 +350,13 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     result.config = config;
     std::string error;
     if (!config.Validate(&error))
+    {
+        result.ok = false;
+        result.error = error;
+        return result;
+    }
+    error = CheckChimneyShards(config, shards);
+    if (!error.empty())
     {
         result.ok = false;
         result.error = error;
@@ -118,186 +401,66 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
                                       &error);
     NS_ABORT_MSG_IF(!built, "RunChimneyScenario: " << error); // Validate() checked the same
     const bool layered = topology.AddLayers(config.layeredFraction) > 0;
-
-    ChimneyScenarioWorkload workload(config);
-    workload.AssignStreams(kWorkloadStreams);
-    workload.Install(topology);
     topology.AssignStreams(kTopologyStreams);
 
-    Ptr<ChimneyVerifier> verifier;
-    if (config.verifier)
+    SimulationObjects keep;
+    if (shards > 1)
     {
-        // Every offload target of the run: the offloading hosts', then the chimney peers'.
-        NetDeviceContainer watched = topology.GetHostDevices();
-        if (config.verifyPeers)
+        // The network is built once, here; each shard's process shares it (copy on write)
+        // and simulates its own islands. ns-3 starts every node and device in an event at 0,
+        // scheduled as they were built: run them here, once, before anything else is
+        // scheduled (as in a single run: they come first), so the shards share their pages.
+        Simulator::Stop(Time(0));
+        Simulator::Run();
+        const uint64_t setupEvents = Simulator::GetEventCount();
+        result = RunChimneyShards(
+            config,
+            shards,
+            [&](ChimneyShardChannel& channel) {
+                topology.SetShard(channel.GetIndex(), channel.GetCount());
+                ChimneyScenarioResult mine;
+                SimulateBuilt(
+                    config,
+                    topology,
+                    layered,
+                    &channel,
+                    setupEvents,
+                    [&channel](const ChimneyScenarioProgress& p) { channel.SendProgress(p); },
+                    progressEvery / 2,
+                    keep,
+                    mine);
+                // As a single run ends: pcap files are closed once nothing holds the nodes.
+                Simulator::Destroy();
+                keep = SimulationObjects();
+                topology.Clear();
+            },
+            progress,
+            progressEvery);
+        result.faultsConfigured = config.faults.ConfiguredKinds();
+        if (result.ok && result.faultsFired.empty())
         {
-            watched.Add(topology.GetPeerDevices());
-        }
-        verifier = ChimneyVerifierHelper().Install(watched);
-        for (const auto& h : topology.GetHosts())
-        {
-            if (h.layer)
+            for (const auto& kind : ChimneyFaultPlan::Kinds())
             {
-                verifier->AttachIntermediateDriver(h.layer);
+                result.faultsFired[kind] = 0;
             }
         }
-    }
-
-    Ptr<ChimneyFaultInjector> injector;
-    result.faultsConfigured = config.faults.ConfiguredKinds();
-    if (!result.faultsConfigured.empty())
-    {
-        injector = CreateObject<ChimneyFaultInjector>();
-        injector->SetPlan(config.faults);
-        injector->AssignStreams(kFaultStreams); // before attaching: attaching draws
-        const auto& peers = topology.GetPeers();
-        for (const auto& h : topology.GetHosts())
-        {
-            injector->AttachLink(h.link, h.far, peers[h.peer].node);
-            injector->AttachTarget(h.device);
-            injector->AttachHost(h.stack);
-        }
-        if (verifier)
-        {
-            verifier->AttachFaultInjector(injector); // host.misuse is expected, not a finding
-        }
-        injector->TraceConnectWithoutContext(
-            "Fault",
-            Callback<void, std::string, uint32_t, std::string>(
-                [&workload](std::string kind, uint32_t node, std::string detail) {
-                    workload.NoteFault(kind, node, detail);
-                }));
-    }
-
-    if (!config.pcapDir.empty())
-    {
-        topology.EnablePcap(config.pcapDir,
-                            config.pcapHosts.empty() ? std::vector<uint32_t>{0} : config.pcapHosts);
-    }
-
-    // Progress: checked at deterministic points (samples, closes), decided by the wall clock;
-    // it never schedules anything, so it cannot change the run.
-    Clock::time_point lastProgress = wallStart;
-    auto maybeProgress = [&]() {
-        if (!progress)
-        {
-            return;
-        }
-        const Clock::time_point now = Clock::now();
-        if (std::chrono::duration<double>(now - lastProgress).count() < progressEvery)
-        {
-            return;
-        }
-        lastProgress = now;
-        ChimneyScenarioProgress p;
-        p.simTime = Simulator::Now().GetSeconds();
-        p.connectionsClosed = workload.GetClosed();
-        p.connections = workload.GetTotal();
-        p.findings = verifier ? verifier->GetFindingCount() : 0;
-        progress(p);
-    };
-
-    // The run ends when every connection ended on its host stack, after a drain that lets the
-    // last FIN/RST reach the peers (E2 is decided there), or at stopTime. Chimney peers then
-    // upload what they still hold offloaded (a connection whose RST or last ACK was lost, or
-    // that the host let go of, never hears more) and the run stops once those terminates
-    // completed: every offload of the run is terminated (R4), the peers' too.
-    bool stopping = false;
-    const Time drain = Seconds(1) + config.delay * 10;
-    const bool chimneyPeers = config.peer == "chimney";
-    workload.onClosed = [&]() {
-        if (!stopping && workload.GetClosed() == workload.GetTotal())
-        {
-            stopping = true;
-            topology.StopProbes(); // terminated within the drain
-            if (chimneyPeers)
-            {
-                Simulator::Schedule(drain, [&topology]() {
-                    topology.StopPeers();
-                    Simulator::Stop(kPeerTerminateSettle);
-                });
-            }
-            else
-            {
-                Simulator::Stop(drain);
-            }
-        }
-        maybeProgress();
-    };
-
-    const auto& hosts = topology.GetHosts();
-    std::function<void()> sample = [&]() {
-        ChimneyScenarioSample s;
-        s.time = Simulator::Now().GetSeconds();
-        for (const auto& h : hosts)
-        {
-            s.open += h.stack->GetOpenConnectionCount();
-            s.offloaded += h.stack->GetOffloadedConnectionCount();
-            s.resourcesHeld += h.device->GetResourcesHeld();
-            s.resourceBytesHeld += h.device->GetResourceBytesHeld();
-        }
-        result.series.push_back(s);
-        maybeProgress();
-        Simulator::Schedule(config.sampleInterval, sample);
-    };
-    if (config.sampleInterval.IsStrictlyPositive())
-    {
-        Simulator::Schedule(Time(0), sample);
-    }
-
-    if (layered)
-    {
-        Simulator::Schedule(Time(0), &ChimneyScenarioTopology::StartProbes, &topology);
-    }
-
-    Simulator::Stop(config.stopTime);
-    Simulator::Run();
-
-    result.simTime = Simulator::Now().GetSeconds();
-    result.events = Simulator::GetEventCount();
-    if (verifier)
-    {
-        verifier->Finish();
-        result.findingCounts = verifier->GetCounts();
-        result.findingTotal = verifier->GetFindingCount();
-        result.findings = verifier->GetFindings();
-        result.exercised = verifier->GetExercised();
-    }
-    if (injector)
-    {
-        result.faultsFired = injector->GetFired();
     }
     else
     {
-        for (const auto& kind : ChimneyFaultPlan::Kinds())
-        {
-            result.faultsFired[kind] = 0;
-        }
+        SimulateBuilt(config, topology, layered, nullptr, 0, progress, progressEvery, keep, result);
     }
-    workload.Finish();
-    result.records = std::move(workload.Records());
-    for (const auto& r : result.records)
-    {
-        if (r.openTime >= 0)
-        {
-            ++result.connections;
-        }
-        ++result.outcomes[r.outcome];
-        ++result.closeTypes[r.closeType];
-        if (!r.endToEndOk)
-        {
-            ++result.endToEndFailures;
-        }
-    }
+    CountRecords(result);
 
-    workload.Release();
     Simulator::Destroy();
-    verifier = nullptr;
-    injector = nullptr;
+    keep.verifier = nullptr;
+    keep.injector = nullptr;
     GlobalValue::Bind("ChecksumEnabled", checksums);
 
     result.wallSeconds = std::chrono::duration<double>(Clock::now() - wallStart).count();
-    result.peakRssBytes = PeakRssBytes();
+    if (shards == 1)
+    {
+        result.peakRssBytes = PeakRssBytes();
+    }
     return result;
 }
 

@@ -298,12 +298,18 @@ void PrintExercisedRows(std::ostream& os, const ChimneyInvariantCoverage& exerci
  * \param config the scenario (validated first: a bad config runs nothing, result.ok false)
  * \param progress called about every progressEvery of wall time while running (may be empty)
  * \param progressEvery wall seconds between progress calls
+ * \param shards processes to simulate in (one per core): the network is built once, then
+ *        forked, and each process simulates its share of the islands (a peer and the hosts it
+ *        serves); the merged result is the one a single process gives (wall and peak memory
+ *        aside: peakRssBytes sums every process's peak, shared pages counted in each). Not
+ *        with faults or the dumbbell (result.ok false, error says why).
  * \returns the result
  */
 ChimneyScenarioResult RunChimneyScenario(
     const ChimneyScenarioConfig& config,
     const std::function<void(const ChimneyScenarioProgress&)>& progress = {},
-    double progressEvery = 2.0);
+    double progressEvery = 2.0,
+    uint32_t shards = 1);
 
 } // namespace ns3
 
