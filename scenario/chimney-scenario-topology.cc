@@ -472,6 +472,49 @@ ChimneyScenarioTopology::SetShard(uint32_t index, uint32_t count)
                     "ChimneyScenarioTopology::SetShard: shard " << index << " of " << count);
     m_shardIndex = index;
     m_shardCount = count;
+    if (count == 1)
+    {
+        return;
+    }
+    // The other shards' islands: disposed and dropped, so that their memory serves this
+    // process's run. Their nodes stay (node IDs), without devices or stacks.
+    m_hostDevices = NetDeviceContainer();
+    m_peerDevices = NetDeviceContainer();
+    m_stackDevices = NetDeviceContainer();
+    m_csmaDevices = NetDeviceContainer();
+    for (uint32_t i = 0; i < m_hosts.size(); ++i)
+    {
+        Host& h = m_hosts[i];
+        if (Owns(i))
+        {
+            m_hostDevices.Add(h.device);
+            m_stackDevices.Add(h.device);
+            continue;
+        }
+        h.node->Dispose();
+        h.device = nullptr;
+        h.link = nullptr;
+        h.far = nullptr;
+        h.stack = nullptr;
+        h.layer = nullptr;
+        h.probe = nullptr;
+    }
+    for (uint32_t i = 0; i < m_peers.size(); ++i)
+    {
+        Peer& p = m_peers[i];
+        if (OwnsPeer(i))
+        {
+            if (p.device)
+            {
+                m_peerDevices.Add(p.device);
+                m_stackDevices.Add(p.device);
+            }
+            continue;
+        }
+        p.node->Dispose();
+        p.device = nullptr;
+        p.stack = nullptr;
+    }
 }
 
 bool
@@ -483,7 +526,11 @@ ChimneyScenarioTopology::Owns(uint32_t host) const
 bool
 ChimneyScenarioTopology::OwnsPeer(uint32_t peer) const
 {
-    return m_shardCount == 1 || peer % m_shardCount == m_shardIndex;
+    // Contiguous blocks of islands: the network was built island after island (within each
+    // step of Build()), so a shard writes, and copies from the process it was forked from, its
+    // own pages only; interleaved islands would share every page.
+    return m_shardCount == 1 ||
+           static_cast<uint64_t>(peer) * m_shardCount / m_peers.size() == m_shardIndex;
 }
 
 void

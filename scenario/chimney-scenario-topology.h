@@ -138,9 +138,13 @@ class ChimneyScenarioTopology
     /**
      * \brief Simulate only a share of the hosts in this process (a sharded run,
      *        RunChimneyScenario): an island is a peer and every host it serves (they share
-     *        nothing with other islands), and island p belongs to shard p mod count. The
-     *        other hosts stay built but idle, so node IDs, addresses and random streams are
-     *        those of the whole network. Not with "dumbbell" (one island: the routers).
+     *        nothing with other islands), and shard k simulates the k-th of `count`
+     *        contiguous blocks of islands (floor(p x count / islands) = k). Call after the
+     *        whole network was built, its streams assigned and its nodes started, so that
+     *        node IDs, addresses and random streams are those of the whole network: the
+     *        other shards' islands are then disposed (their nodes stay, empty; their Host
+     *        and Peer entries keep node and addresses only). Not with "dumbbell" (one
+     *        island: the routers).
      * \param index this process's shard, < count
      * \param count shards of the run
      */

@@ -518,9 +518,9 @@ ChimneyScenarioWorkload::Install(const ChimneyScenarioTopology& topology)
     const double weights = m_config.graceful + m_config.abortive + m_config.halfClose;
     for (uint32_t h = 0; h < hosts.size(); ++h)
     {
-        m_stacks.push_back(hosts[h].stack);
-        m_hostOfNode[hosts[h].node->GetId()] = h;
         const bool owned = topology.Owns(h);
+        m_stacks.push_back(owned ? hosts[h].stack : nullptr); // another shard's: not touched
+        m_hostOfNode[hosts[h].node->GetId()] = h;
         for (uint32_t k = 0; k < m; ++k)
         {
             auto c = std::make_unique<Connection>();

@@ -227,8 +227,13 @@ SimulateBuilt(const ChimneyScenarioConfig& config,
         ++controlEvents;
         ChimneyScenarioSample s;
         s.time = Simulator::Now().GetSeconds();
-        for (const auto& h : hosts) // another shard's hosts are idle: they add nothing
+        for (uint32_t i = 0; i < hosts.size(); ++i)
         {
+            if (!topology.Owns(i))
+            {
+                continue; // another shard's (released)
+            }
+            const auto& h = hosts[i];
             s.open += h.stack->GetOpenConnectionCount();
             s.offloaded += h.stack->GetOffloadedConnectionCount();
             s.resourcesHeld += h.device->GetResourcesHeld();
@@ -317,6 +322,32 @@ SimulateBuilt(const ChimneyScenarioConfig& config,
     workload.Release();
 }
 
+/// Build the scenario's network into `topology`, layered hosts and random streams included.
+/// \returns true when hosts were layered
+bool
+BuildNetwork(const ChimneyScenarioConfig& config, ChimneyScenarioTopology& topology)
+{
+    topology.Chimney().SetDeviceAttribute("TimeWait", TimeValue(kTimeWait));
+    topology.Chimney().SetDeviceAttribute("Defect", StringValue(config.defect));
+    topology.PeerChimney().SetDeviceAttribute("TimeWait", TimeValue(kTimeWait));
+    topology.PeerChimney().SetDeviceAttribute("Defect", StringValue(config.peerDefect));
+    topology.Stacks().SetStackAttribute("TimeWait", TimeValue(kTimeWait));
+    topology.Stacks().SetStackAttribute("FinWait2Timeout", TimeValue(kFinWait2Timeout));
+    topology.Stacks().SetStackAttribute("OffloadPolicy", StringValue(config.offloadPolicy));
+    std::string error;
+    const bool built = topology.Build(config.topology,
+                                      config.hosts,
+                                      config.segmentHosts,
+                                      config.peer == "chimney",
+                                      config.dataRate,
+                                      config.delay,
+                                      &error);
+    NS_ABORT_MSG_IF(!built, "RunChimneyScenario: " << error); // Validate() checked the same
+    const bool layered = topology.AddLayers(config.layeredFraction) > 0;
+    topology.AssignStreams(kTopologyStreams);
+    return layered;
+}
+
 /// Connections, outcomes, close types and E1/E2 failures, from the records.
 void
 CountRecords(ChimneyScenarioResult& result)
@@ -385,38 +416,22 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     GlobalValue::Bind("ChecksumEnabled", BooleanValue(true));
 
     ChimneyScenarioTopology topology;
-    topology.Chimney().SetDeviceAttribute("TimeWait", TimeValue(kTimeWait));
-    topology.Chimney().SetDeviceAttribute("Defect", StringValue(config.defect));
-    topology.PeerChimney().SetDeviceAttribute("TimeWait", TimeValue(kTimeWait));
-    topology.PeerChimney().SetDeviceAttribute("Defect", StringValue(config.peerDefect));
-    topology.Stacks().SetStackAttribute("TimeWait", TimeValue(kTimeWait));
-    topology.Stacks().SetStackAttribute("FinWait2Timeout", TimeValue(kFinWait2Timeout));
-    topology.Stacks().SetStackAttribute("OffloadPolicy", StringValue(config.offloadPolicy));
-    const bool built = topology.Build(config.topology,
-                                      config.hosts,
-                                      config.segmentHosts,
-                                      config.peer == "chimney",
-                                      config.dataRate,
-                                      config.delay,
-                                      &error);
-    NS_ABORT_MSG_IF(!built, "RunChimneyScenario: " << error); // Validate() checked the same
-    const bool layered = topology.AddLayers(config.layeredFraction) > 0;
-    topology.AssignStreams(kTopologyStreams);
-
     SimulationObjects keep;
     if (shards > 1)
     {
-        // The network is built once, here; each shard's process shares it (copy on write)
-        // and simulates its own islands. ns-3 starts every node and device in an event at 0,
-        // scheduled as they were built: run them here, once, before anything else is
-        // scheduled (as in a single run: they come first), so the shards share their pages.
-        Simulator::Stop(Time(0));
-        Simulator::Run();
-        const uint64_t setupEvents = Simulator::GetEventCount();
+        // Each shard's process builds the whole network (the node IDs, addresses and random
+        // streams of a single run), starts it, releases the other shards' islands (their memory
+        // then serves its own run) and simulates its own islands.
         result = RunChimneyShards(
             config,
             shards,
             [&](ChimneyShardChannel& channel) {
+                const bool layered = BuildNetwork(config, topology);
+                // ns-3 starts every node and device in an event at 0, scheduled as they were
+                // built: in a single run they come first; here they run before the release.
+                Simulator::Stop(Time(0));
+                Simulator::Run();
+                const uint64_t setupEvents = Simulator::GetEventCount();
                 topology.SetShard(channel.GetIndex(), channel.GetCount());
                 ChimneyScenarioResult mine;
                 SimulateBuilt(
@@ -429,10 +444,14 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
                     progressEvery / 2,
                     keep,
                     mine);
-                // As a single run ends: pcap files are closed once nothing holds the nodes.
-                Simulator::Destroy();
-                keep = SimulationObjects();
-                topology.Clear();
+                // The process ends without tearing down, but pcap files must be flushed and
+                // closed: as a single run ends, once nothing holds the nodes.
+                if (!config.pcapDir.empty())
+                {
+                    Simulator::Destroy();
+                    keep = SimulationObjects();
+                    topology.Clear();
+                }
             },
             progress,
             progressEvery);
@@ -447,6 +466,7 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     }
     else
     {
+        const bool layered = BuildNetwork(config, topology);
         SimulateBuilt(config, topology, layered, nullptr, 0, progress, progressEvery, keep, result);
     }
     CountRecords(result);
