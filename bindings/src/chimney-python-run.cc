@@ -4,6 +4,8 @@
 
 #include "chimney-python.h"
 
+#include "ns3/chimney-scenario-shards.h"
+
 #include "ns3/simulator.h"
 
 #include <memory>
@@ -193,12 +195,20 @@ ToList(const std::vector<T>& items, F convert)
  * the GIL; an exception it raises stops the simulation and is raised once the run has ended.
  */
 ChimneyScenarioResult
-RunScenario(const ChimneyScenarioConfig& config, py::object progress, double progressEvery)
+RunScenario(const ChimneyScenarioConfig& config,
+            py::object progress,
+            double progressEvery,
+            uint32_t shards)
 {
     ValidateConfig(config);
     if (!(progressEvery > 0))
     {
         throw py::value_error("progress_every: must be > 0");
+    }
+    const std::string shardsError = CheckChimneyShards(config, shards);
+    if (!shardsError.empty())
+    {
+        throw py::value_error(shardsError);
     }
     ChimneyScenarioResult result;
     std::unique_ptr<py::error_already_set> pending; // what a callback raised, if anything
@@ -228,7 +238,7 @@ RunScenario(const ChimneyScenarioConfig& config, py::object progress, double pro
                 Simulator::Stop();
             }
         };
-        result = RunChimneyScenario(config, onProgress, progressEvery);
+        result = RunChimneyScenario(config, onProgress, progressEvery, shards);
     }
     if (pending)
     {
@@ -368,6 +378,7 @@ dicts, so pandas.DataFrame(result.records) works directly:
           py::arg("config"),
           py::arg("progress") = py::none(),
           py::arg("progress_every") = 2.0,
+          py::arg("shards") = 1,
           R"doc(
 Run one scenario to its end and return its ScenarioResult.
 
@@ -376,6 +387,9 @@ the GIL; runs from several threads of one process take turns (ns-3 has one simul
 process: use processes, e.g. the Dask runner, for parallel runs). progress, when given, is
 called about every progress_every wall seconds with a dict (simTime, connectionsClosed,
 connections, findings); an exception it raises (or Ctrl-C) stops the run and is re-raised.
+shards > 1 runs the scenario in that many processes (one per core; not with faults or the
+dumbbell: ValueError): the same result; an exception in progress is then re-raised once the
+shards have finished.
 )doc");
 
     m.def(

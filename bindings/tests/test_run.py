@@ -102,6 +102,15 @@ def test_same_config_same_run_other_seed_other_run(small_config, small_result):
     assert other.records != small_result.records
 
 
+def test_shards_give_the_single_process_run(small_config, small_result):
+    sharded = co.run_scenario(small_config, shards=2)
+    assert comparable(sharded) == comparable(small_result)
+    with pytest.raises(ValueError, match="fault injector"):
+        co.run_scenario(small(faults=co.FaultPlan(lossRate=0.05)), shards=2)
+    with pytest.raises(ValueError, match="3 shards for 2 islands"):
+        co.run_scenario(small_config, shards=3)
+
+
 def test_the_gil_is_released_while_the_simulation_runs():
     config = small(hosts=4, connections=8)
     done = threading.Event()
