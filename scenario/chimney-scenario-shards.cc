@@ -450,7 +450,16 @@ RunChimneyShards(const ChimneyScenarioConfig& config,
                 close(shards[k].out);
             }
             ChimneyShardChannel channel(i, count, up[1], down[0]);
-            simulate(channel);
+            try
+            {
+                simulate(channel);
+            }
+            catch (const std::exception& e)
+            {
+                // never back into the caller's code in this copy of its process
+                std::cerr << "chimney shard " << i << ": " << e.what() << "\n";
+                _exit(4);
+            }
             _exit(0); // no destructors, no atexit: the parent owns everything shared
         }
         close(up[1]);
