@@ -79,8 +79,8 @@ std::string CheckChimneyShards(const ChimneyScenarioConfig& config, uint32_t sha
 
 /**
  * \ingroup chimney
- * \brief Run a built scenario as `shards` processes (fork, after the network is built) and
- *        merge their results into the one a single process gives.
+ * \brief Run a scenario as `shards` processes (fork) and merge their results into the one a
+ *        single process gives.
  * \param config the scenario
  * \param shards processes (>= 2)
  * \param simulate called in each child with its channel: simulate that shard, send its result

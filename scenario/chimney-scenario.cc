@@ -75,8 +75,8 @@ struct SimulationObjects
 /// Everything of a run after the network is built: workload, verifier, faults, the run
 /// itself and its result. `shard` is null in a single-process run; in a shard of a sharded run
 /// (RunChimneyShards), only the topology's own hosts run, the end waits for every shard, and
-/// result.events counts this shard's island events only (setupEvents: those executed before
-/// the fork).
+/// result.events counts this shard's island events only (setupEvents: those the shard executed
+/// before SetShard, the node and device starts).
 void
 SimulateBuilt(const ChimneyScenarioConfig& config,
               ChimneyScenarioTopology& topology,
@@ -309,9 +309,8 @@ SimulateBuilt(const ChimneyScenarioConfig& config,
     if (shard)
     {
         // Events every shard counts alike, once in the merged run: the node and device starts
-        // run before the fork (setupEvents counts them and the stop that ended them, which a
-        // single run does not have; the stop that ended this run takes its place), and the
-        // control events.
+        // (setupEvents counts them and the stop that ended them, which a single run does not
+        // have; the stop that ended this run takes its place), and the control events.
         const uint64_t global = setupEvents + controlEvents;
         result.events -= resumeEvents + global + 1;
         result.peakRssBytes = PeakRssBytes();

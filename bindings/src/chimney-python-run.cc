@@ -5,7 +5,6 @@
 #include "chimney-python.h"
 
 #include "ns3/chimney-scenario-shards.h"
-
 #include "ns3/simulator.h"
 
 #include <memory>
