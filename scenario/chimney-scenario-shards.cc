@@ -468,7 +468,8 @@ RunChimneyShards(const ChimneyScenarioConfig& config,
         shards[i].in = up[0];
         shards[i].out = down[1];
     }
-    signal(SIGPIPE, SIG_IGN); // a child that died is reported by waitpid, not by a signal here
+    // A child that died is reported by waitpid, not by a signal here (restored below).
+    const auto previousSigpipe = signal(SIGPIPE, SIG_IGN);
 
     using Clock = std::chrono::steady_clock;
     Clock::time_point lastProgress = Clock::now();
@@ -578,6 +579,7 @@ RunChimneyShards(const ChimneyScenarioConfig& config,
     {
         KillAll(shards);
     }
+    signal(SIGPIPE, previousSigpipe);
     for (uint32_t i = 0; i < count && error.empty(); ++i)
     {
         const std::string how = Reap(shards[i]);
