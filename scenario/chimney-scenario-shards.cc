@@ -161,7 +161,6 @@ struct Shard
     int out = -1; //!< our answer to its "C"
     std::string buffer;
     bool eof = false;
-    bool closedSent = false;
     int64_t closedNs = 0;
     ChimneyScenarioProgress progress;
     std::string result; //!< the "R" line's JSON
@@ -538,7 +537,6 @@ RunChimneyShards(const ChimneyScenarioConfig& config,
                 else if (line.rfind("C ", 0) == 0)
                 {
                     in >> s.closedNs;
-                    s.closedSent = true;
                     if (++closedReports == count)
                     {
                         int64_t last = 0;
