@@ -545,12 +545,6 @@ ChimneyScenarioTopology::Clear()
     m_peerDevices = NetDeviceContainer();
 }
 
-uint32_t
-ChimneyScenarioTopology::GetIslandCount() const
-{
-    return m_oneIsland ? 1 : static_cast<uint32_t>(m_peers.size());
-}
-
 NetDeviceContainer
 ChimneyScenarioTopology::GetHostDevices() const
 {

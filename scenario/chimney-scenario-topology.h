@@ -154,23 +154,19 @@ class ChimneyScenarioTopology
     /// unless SetShard() gave it to another shard)
     bool Owns(uint32_t host) const;
 
+    /// \param peer a peer index \returns true when this process simulates its island
+    bool OwnsPeer(uint32_t peer) const;
+
     /// Drop every reference to the network (after Simulator::Destroy()): what only the
     /// nodes still hold is freed now, e.g. pcap files closed (a sharded run's process ends
     /// without running destructors).
     void Clear();
 
-    /// \param peer a peer index \returns true when this process simulates its island
-    bool OwnsPeer(uint32_t peer) const;
-
-    /// \returns islands of the built network (peers; 1 for "dumbbell")
-    uint32_t GetIslandCount() const;
-
     /**
      * \brief Each chimney peer (of this shard: OwnsPeer()) uploads the connections it still
-     *        holds offloaded
-     *        (ChimneyHostStack::TerminateAll): at the end of a run, a peer whose connection
-     *        the offloading host already ended (its RST or last ACK lost, a host that let go)
-     *        hears nothing more, and its offload would be held forever (R4).
+     *        holds offloaded (ChimneyHostStack::TerminateAll): at the end of a run, a peer
+     *        whose connection the offloading host already ended (its RST or last ACK lost, a
+     *        host that let go) hears nothing more, and its offload would be held forever (R4).
      * \returns terminates requested
      */
     uint32_t StopPeers() const;
