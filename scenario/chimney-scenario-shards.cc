@@ -2,11 +2,12 @@
  * SPDX-License-Identifier: GPL-2.0-only
  */
 
-// A sharded scenario run: forked processes each build the whole network and simulate the
-// islands of their shard (ChimneyScenarioTopology::SetShard), and their results are merged.
-// Islands share nothing, and every random draw comes from a stream of its own island or is
-// made at setup, the same in every process, so each island runs as it does in one process; the
-// merged result is the single-process one (test/chimney-scenario-shards-test.cc).
+// A sharded scenario run: forked processes each build and simulate the islands of their shard
+// (ChimneyScenarioTopology::SetShard), with every node of the network (node IDs) and the
+// others' random streams skipped, and their results are merged. Islands share nothing, and
+// every random draw comes from a stream of its own island or is made at setup, the same in
+// every process, so each island runs as it does in one process; the merged result is the
+// single-process one (test/chimney-scenario-shards-test.cc).
 //
 // Pipe protocol, one line per message. Child to parent: "P <simSeconds> <closed> <total>
 // <findings>" (progress), "C <ns>" (all of this shard's connections ended at ns; -1: not all,

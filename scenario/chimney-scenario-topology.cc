@@ -15,6 +15,7 @@
 #include "ns3/system-path.h"
 
 #include <cmath>
+#include <map>
 #include <sstream>
 
 namespace ns3
@@ -160,12 +161,17 @@ ChimneyScenarioTopology::Build(const std::string& topology,
         return false;
     }
     NS_ABORT_MSG_IF(!m_hosts.empty(), "ChimneyScenarioTopology::Build: already built");
+    NS_ABORT_MSG_IF(topology == "dumbbell" && m_shardCount > 1,
+                    "ChimneyScenarioTopology::Build: dumbbell is one island, it cannot be sharded");
+    m_csma = topology == "csma";
+    m_chimneyPeers = chimneyPeers && topology != "star";
     DataRate rate;
     ParseDataRate(dataRate, &rate);
     const uint32_t segments = (hosts + segmentHosts - 1) / segmentHosts;
     const uint32_t peers = topology == "csma" || topology == "star" ? segments : hosts;
 
-    // Nodes in a fixed order: hosts, peers, routers.
+    // Nodes in a fixed order: hosts, peers, routers. Every node exists in every shard (node
+    // IDs); only the shard's own islands get links, devices and stacks (m_built).
     m_hosts.resize(hosts);
     m_peers.resize(peers);
     for (auto& h : m_hosts)
@@ -199,10 +205,14 @@ ChimneyScenarioTopology::Build(const std::string& topology,
     {
         for (uint32_t i = 0; i < hosts; ++i)
         {
+            m_hosts[i].peer = i;
+            if (!Owns(i))
+            {
+                continue;
+            }
             NetDeviceContainer d = p2p.Install(m_hosts[i].node, m_peers[i].node);
             m_hosts[i].link = d.Get(0);
             m_hosts[i].far = d.Get(1);
-            m_hosts[i].peer = i;
             peerLinks[i] = d.Get(1);
         }
     }
@@ -211,10 +221,14 @@ ChimneyScenarioTopology::Build(const std::string& topology,
         for (uint32_t i = 0; i < hosts; ++i)
         {
             const uint32_t s = i / segmentHosts;
+            m_hosts[i].peer = s;
+            if (!Owns(i))
+            {
+                continue;
+            }
             NetDeviceContainer d = p2p.Install(m_hosts[i].node, m_peers[s].node);
             m_hosts[i].link = d.Get(0);
             m_hosts[i].far = d.Get(1);
-            m_hosts[i].peer = s;
         }
     }
     else if (topology == "csma")
@@ -229,17 +243,23 @@ ChimneyScenarioTopology::Build(const std::string& topology,
             const uint32_t last = std::min(hosts, first + segmentHosts);
             for (uint32_t i = first; i < last; ++i)
             {
+                m_hosts[i].peer = s;
+            }
+            if (!OwnsPeer(s))
+            {
+                continue;
+            }
+            for (uint32_t i = first; i < last; ++i)
+            {
                 members.Add(m_hosts[i].node);
             }
             members.Add(m_peers[s].node);
             NetDeviceContainer d = csma.Install(members);
-            m_csmaDevices.Add(d);
             peerLinks[s] = d.Get(d.GetN() - 1);
             for (uint32_t i = first; i < last; ++i)
             {
                 m_hosts[i].link = d.Get(i - first);
                 m_hosts[i].far = peerLinks[s];
-                m_hosts[i].peer = s;
             }
         }
     }
@@ -260,8 +280,13 @@ ChimneyScenarioTopology::Build(const std::string& topology,
             routerLinks.push_back(d.Get(1));
         }
     }
-    for (auto& h : m_hosts)
+    for (uint32_t i = 0; i < hosts; ++i)
     {
+        Host& h = m_hosts[i];
+        if (!Owns(i))
+        {
+            continue;
+        }
         h.device =
             DynamicCast<ChimneyNetDevice>(m_chimney.Install(NetDeviceContainer(h.link)).Get(0));
         m_hostDevices.Add(h.device);
@@ -270,6 +295,10 @@ ChimneyScenarioTopology::Build(const std::string& topology,
     std::vector<Ptr<NetDevice>> peerIp(peers);
     for (uint32_t p = 0; p < peers && topology != "star"; ++p)
     {
+        if (!OwnsPeer(p))
+        {
+            continue;
+        }
         peerIp[p] = PeerIpDevice(peerLinks[p], chimneyPeers);
         m_peers[p].device = DynamicCast<ChimneyNetDevice>(peerIp[p]);
     }
@@ -278,7 +307,15 @@ ChimneyScenarioTopology::Build(const std::string& topology,
     internet.SetIpv6StackInstall(false);
     Ipv4StaticRoutingHelper staticRouting;
     internet.SetRoutingHelper(staticRouting);
-    internet.Install(m_all);
+    NodeContainer built;
+    for (uint32_t i = 0; i < m_all.GetN(); ++i)
+    {
+        if (NodeBuilt(i))
+        {
+            built.Add(m_all.Get(i));
+        }
+    }
+    internet.Install(built);
 
     // Addresses and routes.
     const Ipv4Mask slash30("255.255.255.252");
@@ -289,8 +326,11 @@ ChimneyScenarioTopology::Build(const std::string& topology,
         {
             m_hosts[i].address = TenNet(4 * i + 1);
             m_peers[i].address = TenNet(4 * i + 2);
-            AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash30);
-            AddInterface(m_peers[i].node, peerIp[i], m_peers[i].address, slash30);
+            if (Owns(i))
+            {
+                AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash30);
+                AddInterface(m_peers[i].node, peerIp[i], m_peers[i].address, slash30);
+            }
         }
     }
     else if (topology == "star")
@@ -300,8 +340,11 @@ ChimneyScenarioTopology::Build(const std::string& topology,
             // The peer answers on every link; its address is the one on its first host's link.
             Peer& peer = m_peers[m_hosts[i].peer];
             m_hosts[i].address = TenNet(4 * i + 1);
-            AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash30);
-            AddInterface(peer.node, m_hosts[i].far, TenNet(4 * i + 2), slash30);
+            if (Owns(i))
+            {
+                AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash30);
+                AddInterface(peer.node, m_hosts[i].far, TenNet(4 * i + 2), slash30);
+            }
             if (i % segmentHosts == 0)
             {
                 peer.address = TenNet(4 * i + 2);
@@ -315,12 +358,18 @@ ChimneyScenarioTopology::Build(const std::string& topology,
         {
             const uint32_t s = i / segmentHosts;
             m_hosts[i].address = TenNet(256 * s + (i - s * segmentHosts) + 1);
-            AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash24);
+            if (Owns(i))
+            {
+                AddInterface(m_hosts[i].node, m_hosts[i].device, m_hosts[i].address, slash24);
+            }
         }
         for (uint32_t s = 0; s < segments; ++s)
         {
             m_peers[s].address = TenNet(256 * s + 254);
-            AddInterface(m_peers[s].node, peerIp[s], m_peers[s].address, slash24);
+            if (OwnsPeer(s))
+            {
+                AddInterface(m_peers[s].node, peerIp[s], m_peers[s].address, slash24);
+            }
         }
     }
     else
@@ -360,13 +409,19 @@ ChimneyScenarioTopology::Build(const std::string& topology,
         }
     }
     m_stacks.Install(m_stackDevices);
-    for (auto& h : m_hosts)
+    for (uint32_t i = 0; i < hosts; ++i)
     {
-        h.stack = ChimneyStackHelper::GetStack(h.node);
+        if (Owns(i))
+        {
+            m_hosts[i].stack = ChimneyStackHelper::GetStack(m_hosts[i].node);
+        }
     }
-    for (auto& p : m_peers)
+    for (uint32_t p = 0; p < peers; ++p)
     {
-        p.stack = ChimneyStackHelper::GetStack(p.node);
+        if (OwnsPeer(p))
+        {
+            m_peers[p].stack = ChimneyStackHelper::GetStack(m_peers[p].node);
+        }
     }
     return true;
 }
@@ -382,12 +437,16 @@ ChimneyScenarioTopology::AddLayers(double fraction)
         {
             continue;
         }
+        ++layered; // another shard's too: every shard counts the run's layered hosts
+        if (!Owns(i))
+        {
+            continue;
+        }
         h.layer = CreateObject<ChimneyIntermediateDriver>();
         h.layer->SetLowerLayer(PeekPointer(h.device));
         h.stack->SetLowerLayer(h.layer->AddUpperProtocol(PeekPointer(h.stack), "tcpip"));
         h.probe = Create<ChimneyProbeProtocol>();
         h.probe->SetLower(h.layer->AddUpperProtocol(PeekPointer(h.probe), "probe"));
-        ++layered;
     }
     return layered;
 }
@@ -444,12 +503,88 @@ ChimneyScenarioTopology::StopPeers() const
 int64_t
 ChimneyScenarioTopology::AssignStreams(int64_t stream)
 {
+    // In the order of a whole network's run: every node's ARP and IPv4, every CSMA device's
+    // backoff, every chimney stack.
+    std::vector<StreamSlot> nodes;
+    for (uint32_t i = 0; i < m_all.GetN(); ++i)
+    {
+        const uint32_t kind = i < m_hosts.size() ? 0 : i < m_hosts.size() + m_peers.size() ? 1 : 2;
+        nodes.push_back({NodeBuilt(i), kind, [this, i](int64_t s) {
+                             return InternetStackHelper().AssignStreams(m_all.Get(i), s);
+                         }});
+    }
+    std::vector<StreamSlot> csma;   // per segment: its hosts' devices, then the peer's
+    std::vector<StreamSlot> stacks; // the hosts', then the chimney peers'
+    auto csmaSlot = [](const Ptr<NetDevice>& device, bool owned, uint32_t kind) {
+        return StreamSlot{owned, kind, [device](int64_t s) {
+                              return CsmaHelper().AssignStreams(NetDeviceContainer(device), s);
+                          }};
+    };
+    auto stackSlot = [this](const Ptr<NetDevice>& device, bool owned, uint32_t kind) {
+        return StreamSlot{owned, kind, [this, device](int64_t s) {
+                              return m_stacks.AssignStreams(NetDeviceContainer(device), s);
+                          }};
+    };
+    for (uint32_t i = 0; i < m_hosts.size() && m_csma; ++i)
+    {
+        const Host& h = m_hosts[i];
+        csma.push_back(csmaSlot(h.link, Owns(i), 0));
+        if (i + 1 == m_hosts.size() || m_hosts[i + 1].peer != h.peer)
+        {
+            csma.push_back(csmaSlot(h.far, Owns(i), 1)); // the segment's last: its peer's
+        }
+    }
+    for (uint32_t i = 0; i < m_hosts.size(); ++i)
+    {
+        stacks.push_back(stackSlot(m_hosts[i].device, Owns(i), 0));
+    }
+    for (uint32_t p = 0; p < m_peers.size() && m_chimneyPeers; ++p)
+    {
+        stacks.push_back(stackSlot(m_peers[p].device, OwnsPeer(p), 1));
+    }
     int64_t used = 0;
-    InternetStackHelper internet;
-    used += internet.AssignStreams(m_all, stream + used);
-    CsmaHelper csma;
-    used += csma.AssignStreams(m_csmaDevices, stream + used);
-    used += m_stacks.AssignStreams(m_stackDevices, stream + used);
+    used += AssignInOrder(nodes, stream + used);
+    used += AssignInOrder(csma, stream + used);
+    used += AssignInOrder(stacks, stream + used);
+    return used;
+}
+
+int64_t
+ChimneyScenarioTopology::AssignInOrder(const std::vector<StreamSlot>& slots, int64_t stream) const
+{
+    // Another shard's slot is skipped but keeps its streams: as many as a built slot of its
+    // kind takes (every node, device or stack of a kind is built alike).
+    std::map<uint32_t, int64_t> perKind;
+    if (m_shardCount > 1)
+    {
+        for (const StreamSlot& slot : slots)
+        {
+            if (slot.built && perKind.count(slot.kind) == 0)
+            {
+                perKind[slot.kind] = slot.assign(stream);
+            }
+        }
+    }
+    int64_t used = 0;
+    for (const StreamSlot& slot : slots)
+    {
+        if (slot.built)
+        {
+            const int64_t n = slot.assign(stream + used);
+            NS_ABORT_MSG_IF(m_shardCount > 1 && n != perKind[slot.kind],
+                            "ChimneyScenarioTopology::AssignStreams: a shard's slot of kind "
+                                << slot.kind << " took " << n << " streams, another "
+                                << perKind[slot.kind]);
+            used += n;
+        }
+        else
+        {
+            NS_ABORT_MSG_IF(perKind.count(slot.kind) == 0,
+                            "ChimneyScenarioTopology::AssignStreams: no slot of kind "
+                                << slot.kind << " in this shard to count its streams on");
+            used += perKind[slot.kind];
+        }
+    }
     return used;
 }
 
@@ -468,53 +603,19 @@ ChimneyScenarioTopology::GetPeers() const
 void
 ChimneyScenarioTopology::SetShard(uint32_t index, uint32_t count)
 {
-    NS_ABORT_MSG_IF(count == 0 || index >= count || (count > 1 && m_oneIsland),
-                    "ChimneyScenarioTopology::SetShard: shard " << index << " of " << count);
+    NS_ABORT_MSG_IF(count == 0 || index >= count || !m_hosts.empty(),
+                    "ChimneyScenarioTopology::SetShard: shard " << index << " of " << count
+                                                                << " (before Build())");
     m_shardIndex = index;
     m_shardCount = count;
-    if (count == 1)
-    {
-        return;
-    }
-    // The other shards' islands: disposed and dropped, so that their memory serves this
-    // process's run. Their nodes stay (node IDs), without devices or stacks.
-    m_hostDevices = NetDeviceContainer();
-    m_peerDevices = NetDeviceContainer();
-    m_stackDevices = NetDeviceContainer();
-    m_csmaDevices = NetDeviceContainer();
-    for (uint32_t i = 0; i < m_hosts.size(); ++i)
-    {
-        Host& h = m_hosts[i];
-        if (Owns(i))
-        {
-            m_hostDevices.Add(h.device);
-            m_stackDevices.Add(h.device);
-            continue;
-        }
-        h.node->Dispose();
-        h.device = nullptr;
-        h.link = nullptr;
-        h.far = nullptr;
-        h.stack = nullptr;
-        h.layer = nullptr;
-        h.probe = nullptr;
-    }
-    for (uint32_t i = 0; i < m_peers.size(); ++i)
-    {
-        Peer& p = m_peers[i];
-        if (OwnsPeer(i))
-        {
-            if (p.device)
-            {
-                m_peerDevices.Add(p.device);
-                m_stackDevices.Add(p.device);
-            }
-            continue;
-        }
-        p.node->Dispose();
-        p.device = nullptr;
-        p.stack = nullptr;
-    }
+}
+
+bool
+ChimneyScenarioTopology::NodeBuilt(uint32_t node) const
+{
+    const uint32_t hosts = m_hosts.size();
+    const uint32_t peers = m_peers.size();
+    return node < hosts ? Owns(node) : node < hosts + peers ? OwnsPeer(node - hosts) : true;
 }
 
 bool
@@ -539,7 +640,6 @@ ChimneyScenarioTopology::Clear()
     m_hosts.clear();
     m_peers.clear();
     m_all = NodeContainer();
-    m_csmaDevices = NetDeviceContainer();
     m_stackDevices = NetDeviceContainer();
     m_hostDevices = NetDeviceContainer();
     m_peerDevices = NetDeviceContainer();

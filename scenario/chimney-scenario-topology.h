@@ -17,6 +17,7 @@
 #include "ns3/nstime.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -136,15 +137,15 @@ class ChimneyScenarioTopology
     void StopProbes() const;
 
     /**
-     * \brief Simulate only a share of the hosts in this process (a sharded run,
+     * \brief Build and simulate only a share of the hosts in this process (a sharded run,
      *        RunChimneyScenario): an island is a peer and every host it serves (they share
      *        nothing with other islands), and shard k simulates the k-th of `count`
-     *        contiguous blocks of islands (floor(p x count / islands) = k). Call after the
-     *        whole network was built, its streams assigned and its nodes started, so that
-     *        node IDs, addresses and random streams are those of the whole network: the
-     *        other shards' islands are then disposed (their nodes stay, empty; their Host
-     *        and Peer entries keep node and addresses only). Not with "dumbbell" (one
-     *        island: the routers).
+     *        contiguous blocks of islands (floor(p x count / islands) = k). Call before
+     *        Build(): every node of the whole network is created (node IDs and addresses are
+     *        those of a single run), but only the shard's islands get links, devices and
+     *        stacks; the others' Host and Peer entries keep node, peer and addresses only, and
+     *        AssignStreams() skips the streams their parts would take. Not with "dumbbell"
+     *        (one island: the routers).
      * \param index this process's shard, < count
      * \param count shards of the run
      */
@@ -196,6 +197,18 @@ class ChimneyScenarioTopology
     void EnablePcap(const std::string& dir, const std::vector<uint32_t>& hosts) const;
 
   private:
+    /// Something that takes random streams, in the order of a single run.
+    struct StreamSlot
+    {
+        bool built;    //!< this shard built it (else another shard's: skipped)
+        uint32_t kind; //!< slots of a kind take as many streams (a host node, a peer node...)
+        std::function<int64_t(int64_t)> assign; //!< assigns from a stream, returns the count
+    };
+
+    /// Assign streams to slots in order, skipping unbuilt ones; \returns streams used
+    int64_t AssignInOrder(const std::vector<StreamSlot>& slots, int64_t stream) const;
+    /// \param node index in m_all \returns true when this shard built it (routers: always)
+    bool NodeBuilt(uint32_t node) const;
     /// Add an IPv4 interface with one address to a node's device; \returns the interface index
     static uint32_t AddInterface(Ptr<Node> node,
                                  Ptr<NetDevice> device,
@@ -210,15 +223,16 @@ class ChimneyScenarioTopology
     ChimneyHelper m_peerChimney;
     ChimneyStackHelper m_stacks;
     NodeContainer m_all;               //!< every node, in creation order
-    NetDeviceContainer m_csmaDevices;  //!< for AssignStreams
     NetDeviceContainer m_stackDevices; //!< chimney devices with a stack (hosts, peers)
     NetDeviceContainer m_hostDevices;  //!< chimney devices of the offloading hosts
     NetDeviceContainer m_peerDevices;  //!< chimney devices of the chimney peers
     std::vector<Host> m_hosts;
     std::vector<Peer> m_peers;
-    bool m_oneIsland = false;  //!< "dumbbell": every host behind the same routers
-    uint32_t m_shardIndex = 0; //!< SetShard()
-    uint32_t m_shardCount = 1; //!< SetShard()
+    bool m_oneIsland = false;    //!< "dumbbell": every host behind the same routers
+    bool m_csma = false;         //!< "csma": hosts and peer of an island on one segment
+    bool m_chimneyPeers = false; //!< peers are chimney hosts (a stack each)
+    uint32_t m_shardIndex = 0;   //!< SetShard()
+    uint32_t m_shardCount = 1;   //!< SetShard()
 };
 
 } // namespace ns3

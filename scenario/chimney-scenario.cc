@@ -17,6 +17,7 @@
 #include "ns3/chimney-verifier-helper.h"
 #include "ns3/global-value.h"
 #include "ns3/map-scheduler.h"
+#include "ns3/node-list.h"
 #include "ns3/object-factory.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/simulator.h"
@@ -75,14 +76,12 @@ struct SimulationObjects
 /// Everything of a run after the network is built: workload, verifier, faults, the run
 /// itself and its result. `shard` is null in a single-process run; in a shard of a sharded run
 /// (RunChimneyShards), only the topology's own hosts run, the end waits for every shard, and
-/// result.events counts this shard's island events only (setupEvents: those the shard executed
-/// before SetShard, the node and device starts).
+/// result.events counts this shard's island events only.
 void
 SimulateBuilt(const ChimneyScenarioConfig& config,
               ChimneyScenarioTopology& topology,
               bool layered,
               ChimneyShardChannel* shard,
-              uint64_t setupEvents,
               const std::function<void(const ChimneyScenarioProgress&)>& progress,
               double progressEvery,
               SimulationObjects& keep,
@@ -308,11 +307,11 @@ SimulateBuilt(const ChimneyScenarioConfig& config,
     result.records = std::move(workload.Records());
     if (shard)
     {
-        // Events every shard counts alike, once in the merged run: the node and device starts
-        // (setupEvents counts them and the stop that ended them, which a single run does not
-        // have; the stop that ended this run takes its place), and the control events.
-        const uint64_t global = setupEvents + controlEvents;
-        result.events -= resumeEvents + global + 1;
+        // Events every shard counts alike, once in the merged run: every node's start (each
+        // shard has every node, its own islands' built), the control events and the stop that
+        // ended the run.
+        const uint64_t global = NodeList::GetNNodes() + controlEvents + 1;
+        result.events -= resumeEvents + global;
         result.peakRssBytes = PeakRssBytes();
         shard->SendResult(result, global, [&topology](uint32_t host) {
             return topology.Owns(host);
@@ -418,27 +417,21 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     SimulationObjects keep;
     if (shards > 1)
     {
-        // Each shard's process builds the whole network (the node IDs, addresses and random
-        // streams of a single run), starts it, releases the other shards' islands (their memory
-        // then serves its own run) and simulates its own islands.
+        // Each shard's process builds and simulates its own islands; every node of the
+        // network exists in each (node IDs), and the others' islands keep their addresses and
+        // random streams (ChimneyScenarioTopology::SetShard).
         result = RunChimneyShards(
             config,
             shards,
             [&](ChimneyShardChannel& channel) {
-                const bool layered = BuildNetwork(config, topology);
-                // ns-3 starts every node and device in an event at 0, scheduled as they were
-                // built: in a single run they come first; here they run before the release.
-                Simulator::Stop(Time(0));
-                Simulator::Run();
-                const uint64_t setupEvents = Simulator::GetEventCount();
                 topology.SetShard(channel.GetIndex(), channel.GetCount());
+                const bool layered = BuildNetwork(config, topology);
                 ChimneyScenarioResult mine;
                 SimulateBuilt(
                     config,
                     topology,
                     layered,
                     &channel,
-                    setupEvents,
                     [&channel](const ChimneyScenarioProgress& p) { channel.SendProgress(p); },
                     progressEvery / 2,
                     keep,
@@ -459,7 +452,7 @@ RunChimneyScenario(const ChimneyScenarioConfig& config,
     else
     {
         const bool layered = BuildNetwork(config, topology);
-        SimulateBuilt(config, topology, layered, nullptr, 0, progress, progressEvery, keep, result);
+        SimulateBuilt(config, topology, layered, nullptr, progress, progressEvery, keep, result);
     }
     CountRecords(result);
 
