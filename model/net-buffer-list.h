@@ -6,55 +6,19 @@
 #define NET_BUFFER_LIST_H
 
 #include "chimney-status.h"
+#include "net-buffer-allocator.h"
 
 #include "ns3/ptr.h"
 #include "ns3/simple-ref-count.h"
 
 #include <cstdint>
-#include <memory>
-#include <type_traits>
-#include <utility>
 #include <vector>
 
 namespace ns3
 {
 
-/**
- * \ingroup chimney
- * \brief An allocator whose value-less construction leaves bytes uninitialised: a receive
- *        buffer's room is not zero-filled, so the pages past what the target writes into it are
- *        never touched (everyone reads only the first bytesTransferred bytes).
- */
-template <typename T>
-struct DefaultInitAllocator : std::allocator<T>
-{
-    /// \brief The same allocator for another type.
-    template <typename U>
-    struct rebind
-    {
-        using other = DefaultInitAllocator<U>; //!< the rebound allocator
-    };
-
-    using std::allocator<T>::allocator;
-
-    /// \brief Default-initialises (leaves a byte as it is) instead of value-initialising.
-    /// \param p where
-    template <typename U>
-    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>)
-    {
-        ::new (static_cast<void*>(p)) U;
-    }
-
-    /// \brief Constructs from arguments. \param p where \param args the arguments
-    template <typename U, typename... Args>
-    void construct(U* p, Args&&... args)
-    {
-        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-    }
-};
-
 /// The bytes of one NET_BUFFER.
-using NetBufferBytes = std::vector<uint8_t, DefaultInitAllocator<uint8_t>>;
+using NetBufferBytes = std::vector<uint8_t, NetBufferAllocator<uint8_t>>;
 
 /**
  * \ingroup chimney

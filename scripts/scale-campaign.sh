@@ -9,8 +9,8 @@
 # --topology=csma --segmentHosts=8 to change that; --peer=native --topology=star
 # --segmentHosts=8 puts 8 hosts' peers on one node (1,250 peer nodes instead of 10,000).
 # It runs as one process per core (--shards=$(nproc): the campaign program forks after
-# parsing, each process builds the network and simulates its block of host islands, and the
-# merged report is the single-process one); --shards=1 runs one process.
+# parsing, each process builds and simulates its block of host islands, and the merged report
+# is the single-process one); --shards=1 runs one process.
 # Memory: the sum of PSS over the run's processes, sampled every 0.5 s (what the machine gave
 # the run; the report's peakRssBytes sums each process's peak, an upper bound).
 # Measured (2 cores, seed 1; BENCHMARKS.md "Scale (issue 18)"): 80,000 connections, 0 findings,

@@ -86,6 +86,39 @@ TEST(NetBufferList, ZeroLengthReceiveIsStillOneNetBuffer)
     EXPECT_EQ(nbl->DataLength(), 0U);
 }
 
+TEST(NetBufferList, LargeBuffersGiveTheirPagesBackWhenFreed)
+{
+    // A receive buffer of 16 KiB: on pages of its own, page-aligned.
+    const uint8_t* first = nullptr;
+    {
+        auto nbl = NetBufferList::CreateReceive(16384);
+        NetBufferBytes& room = nbl->buffers[0].data;
+        ASSERT_EQ(room.size(), 16384U);
+        EXPECT_EQ(reinterpret_cast<uintptr_t>(room.data()) % 4096, 0U);
+        std::fill(room.begin(), room.end(), uint8_t{0xa5});
+        first = room.data();
+    }
+    // The next one of that size reuses the address, and its pages went back to the kernel in
+    // between: they read as fresh zero pages, not as the 0xa5 written before.
+    auto again = NetBufferList::CreateReceive(16384);
+    const NetBufferBytes& room = again->buffers[0].data;
+    ASSERT_EQ(room.data(), first);
+    EXPECT_TRUE(std::all_of(room.begin(), room.end(), [](uint8_t b) { return b == 0; }));
+    // Copies and moves of large buffers keep the bytes.
+    NetBufferBytes data(20000);
+    for (size_t i = 0; i < data.size(); ++i)
+    {
+        data[i] = static_cast<uint8_t>(i * 7);
+    }
+    NetBufferBytes copy = data;
+    EXPECT_EQ(copy, data);
+    NetBufferBytes moved = std::move(copy);
+    EXPECT_EQ(moved, data);
+    moved.resize(100);     // shrinks in place
+    moved.shrink_to_fit(); // small now: back on the heap
+    EXPECT_TRUE(std::equal(moved.begin(), moved.end(), data.begin()));
+}
+
 TEST(NetBufferList, ChainLengthCountsLinkedNbls)
 {
     auto a = NetBufferList::CreateSend({1});
