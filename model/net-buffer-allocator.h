@@ -28,8 +28,27 @@ namespace ns3
 class NetBufferPages
 {
   public:
+#if defined(__SANITIZE_ADDRESS__)
+    /// Under AddressSanitizer every buffer comes from the heap, where overruns are caught.
+    static constexpr bool kEnabled = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    static constexpr bool kEnabled = false; //!< the same, with clang
+#else
+    static constexpr bool kEnabled = true; //!< large buffers come from here
+#endif
+#else
+    static constexpr bool kEnabled = true; //!< large buffers come from here
+#endif
+
     /// Buffers smaller than this come from the heap (they would share pages anyway).
     static constexpr size_t kMinBytes = 8192;
+
+    /// \param bytes a buffer's size \returns true when it comes from here
+    static constexpr bool Serves(size_t bytes)
+    {
+        return kEnabled && bytes >= kMinBytes;
+    }
 
     /**
      * \brief Storage for a buffer of `bytes` bytes (>= kMinBytes), page-aligned.
@@ -74,7 +93,7 @@ struct NetBufferAllocator : std::allocator<T>
     /// \param n elements \returns room for them
     T* allocate(size_t n)
     {
-        if (n * sizeof(T) >= NetBufferPages::kMinBytes)
+        if (NetBufferPages::Serves(n * sizeof(T)))
         {
             return static_cast<T*>(NetBufferPages::Allocate(n * sizeof(T)));
         }
@@ -84,7 +103,7 @@ struct NetBufferAllocator : std::allocator<T>
     /// \param p room from allocate(n) \param n its elements
     void deallocate(T* p, size_t n)
     {
-        if (n * sizeof(T) >= NetBufferPages::kMinBytes)
+        if (NetBufferPages::Serves(n * sizeof(T)))
         {
             NetBufferPages::Release(p, n * sizeof(T));
             return;
