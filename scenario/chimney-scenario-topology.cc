@@ -171,7 +171,7 @@ ChimneyScenarioTopology::Build(const std::string& topology,
     const uint32_t peers = topology == "csma" || topology == "star" ? segments : hosts;
 
     // Nodes in a fixed order: hosts, peers, routers. Every node exists in every shard (node
-    // IDs); only the shard's own islands get links, devices and stacks (m_built).
+    // IDs); only the shard's own islands get links, devices and stacks (Owns, OwnsPeer).
     m_hosts.resize(hosts);
     m_peers.resize(peers);
     for (auto& h : m_hosts)
