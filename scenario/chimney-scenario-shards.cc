@@ -3,8 +3,8 @@
  */
 
 // A sharded scenario run: forked processes each build and simulate the islands of their shard
-// (ChimneyScenarioTopology::SetShard), with every node of the network (node IDs) and the
-// others' random streams skipped, and their results are merged. Islands share nothing, and
+// (ChimneyScenarioTopology::SetShard); each has every node of the network (node IDs) and skips
+// the other islands' random streams. Their results are merged. Islands share nothing, and
 // every random draw comes from a stream of its own island or is made at setup, the same in
 // every process, so each island runs as it does in one process; the merged result is the
 // single-process one (test/chimney-scenario-shards-test.cc).

@@ -519,7 +519,7 @@ ChimneyScenarioWorkload::Install(const ChimneyScenarioTopology& topology)
     for (uint32_t h = 0; h < hosts.size(); ++h)
     {
         const bool owned = topology.Owns(h);
-        m_stacks.push_back(owned ? hosts[h].stack : nullptr); // another shard's: not touched
+        m_stacks.push_back(hosts[h].stack); // null for another shard's host (not built)
         m_hostOfNode[hosts[h].node->GetId()] = h;
         for (uint32_t k = 0; k < m; ++k)
         {
@@ -563,7 +563,7 @@ ChimneyScenarioWorkload::Install(const ChimneyScenarioTopology& topology)
         }
         if (!owned)
         {
-            continue; // another shard's host stays untouched (its pages stay shared)
+            continue; // another shard's host is not built here
         }
         Ptr<ChimneyHostStack> stack = hosts[h].stack;
         stack->TraceConnectWithoutContext(

@@ -230,7 +230,7 @@ SimulateBuilt(const ChimneyScenarioConfig& config,
         {
             if (!topology.Owns(i))
             {
-                continue; // another shard's (released)
+                continue; // another shard's (not built here)
             }
             const auto& h = hosts[i];
             s.open += h.stack->GetOpenConnectionCount();
