@@ -526,7 +526,7 @@ IpL4Protocol::RxStatus
 ChimneyHostStack::Receive(Ptr<Packet> p, const Ipv4Header& header, Ptr<Ipv4Interface> /* iface */)
 {
     TcpSegment segment;
-    if (!FromPacket(p, header.GetSource(), header.GetDestination(), segment))
+    if (!FromPacket(p, header.GetSource(), header.GetDestination(), segment, m_checksums.Get()))
     {
         return RX_CSUM_FAILED;
     }
@@ -590,7 +590,7 @@ ChimneyHostStack::ReplyRst(const TcpSegment& segment, Ipv4Address local, Ipv4Add
     closed.OnSegment(ChimneyEngineDriver::Now(), segment);
     for (const TcpSegment& rst : closed.TakeSegments())
     {
-        m_down(ToPacket(rst, local, remote), local, remote, 6, nullptr);
+        m_down(ToPacket(rst, local, remote, m_checksums.Get()), local, remote, 6, nullptr);
     }
 }
 

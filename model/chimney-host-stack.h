@@ -8,6 +8,7 @@
 #include "chimney-host-connection.h"
 #include "chimney-interface.h"
 #include "tcp-engine.h"
+#include "tcp-segment-packet.h"
 
 #include "ns3/address.h"
 #include "ns3/event-id.h"
@@ -435,6 +436,7 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     uint32_t m_ifIndex{0};
     ChimneyOffloadProvider* m_lower{nullptr};
     DownTargetCallback m_down;
+    ChecksumSetting m_checksums; //!< ns-3's ChecksumEnabled, read at the first segment
     DownTargetCallback6 m_down6;
     Ptr<UniformRandomVariable> m_issRandom;
 

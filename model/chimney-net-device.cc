@@ -545,7 +545,7 @@ ChimneyNetDevice::DeliverToEngine(Connection& c, Ptr<const Packet> packet)
 {
     Ptr<Packet> copy = packet->Copy();
     Ipv4Header ip;
-    const bool checksums = Node::ChecksumEnabled(); // read once per frame: a global value lookup
+    const bool checksums = m_checksums.Get();
     if (checksums)
     {
         ip.EnableChecksum();
@@ -634,8 +634,7 @@ ChimneyNetDevice::SendSegment(Connection& c, const TcpSegment& segment)
     ip.ttl = c.ttl;
     ip.tos = c.tos;
     ip.identification = m_ipIdentification++;
-    // ChecksumEnabled is read once per frame: a global value lookup.
-    Ptr<Packet> packet = ToIpv4Packet(segment, ip, Node::ChecksumEnabled());
+    Ptr<Packet> packet = ToIpv4Packet(segment, ip, m_checksums.Get());
     m_inner->Send(packet, c.linkAddress, kIpv4EtherType);
 }
 

@@ -9,6 +9,7 @@
 #include "chimney-four-tuple.h"
 #include "chimney-interface.h"
 #include "tcp-engine.h"
+#include "tcp-segment-packet.h"
 
 #include "ns3/address.h"
 #include "ns3/event-id.h"
@@ -499,6 +500,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
 
     uint64_t m_nextSerial{1};
     uint16_t m_ipIdentification{0};
+    ChecksumSetting m_checksums; //!< ns-3's ChecksumEnabled, read at the first frame
     uint64_t m_resourcesHeld{0};
     uint64_t m_resourceBytesHeld{0};
     bool m_failed{false};

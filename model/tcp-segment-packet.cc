@@ -238,6 +238,12 @@ FromTcpHeader(const TcpHeader& header, TcpSegment& segment)
     }
 }
 
+int8_t
+ChecksumSetting::ReadNs3()
+{
+    return Node::ChecksumEnabled() ? 1 : 0;
+}
+
 Ptr<Packet>
 ToPacket(const TcpSegment& segment, Ipv4Address source, Ipv4Address destination)
 {
