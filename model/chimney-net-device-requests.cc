@@ -177,7 +177,6 @@ ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
         {
             for (const auto& tcp : path.connections)
             {
-                std::ostringstream why;
                 if (tcp.handle == INVALID_OFFLOAD_HANDLE)
                 {
                     return Refuse(op,
@@ -190,6 +189,7 @@ ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
                 }
                 if (!IsOffloadableState(tcp.delegated.state))
                 {
+                    std::ostringstream why; // built on a refusal only: a stream is costly
                     why << "offload in the forbidden TCP state " << ToString(tcp.delegated.state);
                     return Refuse(op,
                                   "H7",
@@ -208,6 +208,7 @@ ChimneyNetDevice::InitiateOffload(Ptr<OffloadBlockList> blocks)
                     !handles.insert(tcp.handle).second || m_table.count(key) != 0 ||
                     !tuples.insert(key).second)
                 {
+                    std::ostringstream why; // built on a refusal only: a stream is costly
                     why << "offload of handle " << tcp.handle << " (" << path.source << ":"
                         << tcp.localPort << " > " << path.destination << ":" << tcp.remotePort
                         << ") which is already offloaded";
@@ -634,12 +635,12 @@ ChimneyNetDevice::TerminateOffload(Ptr<OffloadBlockList> blocks)
         {
             for (const auto& tcp : path.connections)
             {
-                std::ostringstream why;
                 Connection* c = m_offloadsInProgress.count(tcp.handle) != 0
                                     ? nullptr
                                     : FindForRequest(tcp.handle);
                 if (c == nullptr)
                 {
+                    std::ostringstream why; // built on a refusal only: a stream is costly
                     why << "terminate of handle " << tcp.handle
                         << " which is unknown, not offloaded or already terminated";
                     return Refuse(op,
@@ -652,6 +653,7 @@ ChimneyNetDevice::TerminateOffload(Ptr<OffloadBlockList> blocks)
                 }
                 if (c->terminatePending || !handles.insert(tcp.handle).second)
                 {
+                    std::ostringstream why; // built on a refusal only: a stream is costly
                     why << "second terminate of handle " << tcp.handle << " while one is pending";
                     return Refuse(op,
                                   "H6",

@@ -377,7 +377,6 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
         }
         if (status == ChimneyStatus::SUCCESS && !c.blind)
         {
-            std::ostringstream w;
             if (c.finOff < 0)
             {
                 m_reporter.Report(ChimneyInvariantId::A3,
@@ -389,12 +388,14 @@ ChimneyVerifierInterfaceChecker::CheckDisconnectCompletion(const ShadowDevice& d
             }
             else if (c.acked < c.finOff + 1)
             {
+                std::ostringstream w; // built for a finding only: a stream is costly
                 w << "graceful disconnect SUCCESS before the FIN was acknowledged (peer ACK at "
                   << "offset " << c.acked << ", FIN at " << c.finOff << ")";
                 m_reporter.Report(ChimneyInvariantId::A3, &d, &c, c.handle, w.str(), evidence);
             }
             else if (bytes != r->length)
             {
+                std::ostringstream w;
                 w << "graceful disconnect reports " << bytes << " bytes, its data is " << r->length;
                 m_reporter.Report(ChimneyInvariantId::A3, &d, &c, c.handle, w.str(), evidence);
             }

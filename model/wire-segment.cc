@@ -111,14 +111,35 @@ ParseWireFrame(const uint8_t* data,
     return false;
 }
 
+namespace
+{
+
+/// \param packet a packet \returns a copy of its bytes, in one buffer reused for every packet
+/// (sniffers and receiving devices call this for every frame; each parse is done with the
+/// bytes before the next copy)
+const std::vector<uint8_t>&
+BytesOf(const Packet& packet)
+{
+    static thread_local std::vector<uint8_t> buffer;
+    buffer.resize(packet.GetSize());
+    packet.CopyData(buffer.data(), static_cast<uint32_t>(buffer.size()));
+    return buffer;
+}
+
+} // namespace
+
 bool
 ParseWireFrame(Ptr<const Packet> frame, WireLinkType link, WireSegment& out)
 {
-    // One reusable buffer: sniffers call this for every frame.
-    static thread_local std::vector<uint8_t> buffer;
-    buffer.resize(frame->GetSize());
-    frame->CopyData(buffer.data(), buffer.size());
-    return ParseWireFrame(buffer.data(), buffer.size(), link, out);
+    const std::vector<uint8_t>& bytes = BytesOf(*frame);
+    return ParseWireFrame(bytes.data(), bytes.size(), link, out);
+}
+
+bool
+ParseIpv4TcpDatagram(Ptr<const Packet> datagram, WireSegment& out, WireChecksums checksums)
+{
+    const std::vector<uint8_t>& bytes = BytesOf(*datagram);
+    return ParseIpv4TcpDatagram(bytes.data(), bytes.size(), out, checksums);
 }
 
 } // namespace ns3

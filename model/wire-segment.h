@@ -93,6 +93,17 @@ bool ParseWireFrame(const uint8_t* data,
  */
 bool ParseWireFrame(Ptr<const Packet> frame, WireLinkType link, WireSegment& out);
 
+/**
+ * \ingroup chimney
+ * \brief Parse an ns-3 packet that holds an IPv4 datagram (IPv4 header first), as a device's
+ *        receive callback gets it: one copy of its bytes, parsed in place.
+ * \param datagram the packet
+ * \param[out] out the segment, valid only when true is returned
+ * \param checksums whether to verify the checksums (see ParseIpv4TcpDatagram())
+ * \returns false for packets that are not IPv4/TCP, are malformed or fail their checksums
+ */
+bool ParseIpv4TcpDatagram(Ptr<const Packet> datagram, WireSegment& out, WireChecksums checksums);
+
 } // namespace ns3
 
 #endif // WIRE_SEGMENT_H
