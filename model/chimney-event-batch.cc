@@ -8,6 +8,8 @@
 
 #include "ns3/simulator.h"
 
+#include <algorithm>
+
 namespace ns3
 {
 
@@ -16,31 +18,49 @@ ChimneyEventBatch::Schedule(Time delay, std::function<void()> call)
 {
     const Time at = Simulator::Now() + delay;
     ++m_calls;
-    auto [batch, opened] = m_pending.try_emplace(at);
-    batch->second.push_back(std::move(call));
-    if (opened)
+    for (Batch& batch : m_pending)
     {
-        ++m_events;
-        ChimneyEventCounts& counts = ChimneyEventCounts::Get();
-        ++counts.interface;
-        if (m_kind != nullptr)
+        if (batch.at == at)
         {
-            ++(counts.*m_kind);
+            batch.calls.push_back(std::move(call));
+            return;
         }
-        Simulator::Schedule(delay, &ChimneyEventBatch::Run, this, at);
     }
+    Batch& batch = m_pending.emplace_back();
+    batch.at = at;
+    if (!m_spare.empty())
+    {
+        batch.calls = std::move(m_spare.back());
+        m_spare.pop_back();
+    }
+    batch.calls.push_back(std::move(call));
+    ++m_events;
+    ChimneyEventCounts& counts = ChimneyEventCounts::Get();
+    ++counts.interface;
+    if (m_kind != nullptr)
+    {
+        ++(counts.*m_kind);
+    }
+    Simulator::Schedule(delay, &ChimneyEventBatch::Run, this, at);
 }
 
 void
 ChimneyEventBatch::Run(Time at)
 {
     // Taken out first: a call it makes for this same instant opens the next batch.
-    auto batch = m_pending.find(at);
-    std::vector<std::function<void()>> calls = std::move(batch->second);
+    auto batch = std::find_if(m_pending.begin(), m_pending.end(), [at](const Batch& b) {
+        return b.at == at;
+    });
+    std::vector<std::function<void()>> calls = std::move(batch->calls);
     m_pending.erase(batch);
     for (auto& call : calls)
     {
         call();
+    }
+    calls.clear();
+    if (m_spare.size() < kSpareLists)
+    {
+        m_spare.push_back(std::move(calls));
     }
 }
 
