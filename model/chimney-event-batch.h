@@ -62,8 +62,6 @@ class ChimneyEventBatch
     }
 
   private:
-    static constexpr size_t kSpareLists = 4; //!< emptied call lists kept at most
-
     /// Runs the batch due now.
     void Run(Time at);
 
@@ -77,9 +75,6 @@ class ChimneyEventBatch
     /// Batches not run yet: a few at most (one per latency in use), so a short list, not a
     /// map with a node per instant.
     std::vector<Batch> m_pending;
-    /// Emptied call lists kept for the next batches: their room is reused instead of
-    /// allocated again for every instant.
-    std::vector<std::vector<std::function<void()>>> m_spare;
     uint64_t m_events = 0;                          //!< see GetEvents
     uint64_t m_calls = 0;                           //!< see GetCalls
     uint64_t ChimneyEventCounts::*m_kind = nullptr; //!< the kind counted besides interface
