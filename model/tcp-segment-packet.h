@@ -69,7 +69,7 @@ Ptr<Packet> ToPacket(const TcpSegment& segment,
  * \brief ns-3's global ChecksumEnabled, read once by its holder (a device, a stack).
  *
  * Asking ns-3 copies the GlobalValue through dynamic casts, about 350 instructions: more than
- * the rest of building a small segment, and 2.5 % of a lifecycle benchmark run when read per
+ * the rest of building a small segment, and 2 % of a lifecycle benchmark run when read per
  * frame. Global values are set before a simulation runs, so the holder reads it at its first
  * frame and keeps the answer for its lifetime.
  */
