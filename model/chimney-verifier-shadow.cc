@@ -6,7 +6,6 @@
 
 #include "tcp-seq.h"
 
-#include "ns3/node.h"
 #include "ns3/simulator.h"
 
 #include <algorithm>
@@ -408,14 +407,9 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
     slot.uid = uid;
     slot.framing = framing;
     slot.bytes.swap(m_frame); // the slot keeps the bytes; its old buffer takes the next frame
-    if (m_checksums == WireChecksums::NS3_GLOBAL)
-    {
-        // Read once: asking ns-3 costs as much as the rest of the parse (a GlobalValue copy
-        // through dynamic casts), and global values are set before a simulation runs.
-        m_checksums = Node::ChecksumEnabled() ? WireChecksums::VERIFY : WireChecksums::IGNORE;
-    }
-    slot.parsed = bare ? ParseIpv4TcpDatagram(slot.bytes.data(), size, slot.segment, m_checksums)
-                       : ParseWireFrame(slot.bytes.data(), size, link, slot.segment, m_checksums);
+    const auto checksums = m_checksums.Get() ? WireChecksums::VERIFY : WireChecksums::IGNORE;
+    slot.parsed = bare ? ParseIpv4TcpDatagram(slot.bytes.data(), size, slot.segment, checksums)
+                       : ParseWireFrame(slot.bytes.data(), size, link, slot.segment, checksums);
     EndParse();
     return slot.parsed ? &slot.segment : nullptr;
 }

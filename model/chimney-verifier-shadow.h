@@ -11,6 +11,7 @@
 #include "chimney-types.h"
 #include "net-buffer-list.h"
 #include "offload-state.h"
+#include "tcp-segment-packet.h"
 #include "wire-segment.h"
 
 #include "ns3/nstime.h"
@@ -465,8 +466,7 @@ class ShadowFrameCache
     std::vector<uint8_t> m_frame;          //!< the frame loaded (swapped into a slot to keep it)
     uint64_t m_reused = 0;                 //!< parses reused
     uint64_t m_lookups = 0;                //!< Parse() calls
-    /// ns-3's ChecksumEnabled, read at the first parse (global values are set before a run)
-    WireChecksums m_checksums = WireChecksums::NS3_GLOBAL;
+    ChecksumSetting m_checksums;           //!< ns-3's ChecksumEnabled, read at the first parse
 };
 
 /// \ingroup chimney
