@@ -371,7 +371,10 @@ def main():
         print("interrupted: the namespace of the current run was removed", flush=True)
         return 130
     finally:
-        if not args.keep:
+        if failed and not args.keep:
+            # A real-time run that failed once may pass the next time: keep what it left.
+            print(f"reports, logs and pcaps of this run kept in {workdir}", flush=True)
+        elif not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
 
