@@ -136,7 +136,7 @@ ChimneyVerifierInterfaceChecker::CheckConnectionLive(const ShadowDevice& d,
     }
     const std::string what =
         completionOf ? std::string(ToString(*completionOf)) + " completion" : "indication";
-    if (c != nullptr || d.terminated.count(handle) != 0)
+    if (c != nullptr || d.terminated.Contains(handle))
     {
         m_reporter.Report(ChimneyInvariantId::A10,
                           &d,
@@ -671,11 +671,9 @@ ChimneyVerifierInterfaceChecker::OnDeviceCompletion(const ShadowDevice& d, uint6
     {
         return;
     }
-    Tracks& tracks = TracksOf(*d.host);
-    auto it = tracks.find(id);
-    if (it != tracks.end())
+    if (Track* t = TracksOf(*d.host).Find(id))
     {
-        it->second.devCompleted = true;
+        t->devCompleted = true;
     }
 }
 
@@ -684,7 +682,7 @@ ChimneyVerifierInterfaceChecker::OnSendReturned(const ShadowDevice& d, uint64_t 
 {
     if (d.host != nullptr)
     {
-        TracksOf(*d.host).erase(id); // handed back in the terminate's chain, not completed up
+        TracksOf(*d.host).Erase(id); // handed back in the terminate's chain, not completed up
     }
 }
 
@@ -702,8 +700,8 @@ ChimneyVerifierInterfaceChecker::OnHostCall(const ShadowHost& h,
     }
     const ShadowDevice* d = h.FirstDevice();
     Tracks& tracks = TracksOf(h);
-    auto it = tracks.find(id);
-    if (it != tracks.end() && it->second.upcalled)
+    const Track* seen = tracks.Find(id);
+    if (seen != nullptr && seen->upcalled)
     {
         m_reporter.Report(ChimneyInvariantId::A1,
                           d,
@@ -711,7 +709,7 @@ ChimneyVerifierInterfaceChecker::OnHostCall(const ShadowHost& h,
                           handle,
                           "the host received the completion before its request call returned",
                           ShadowCallText(op, handle, id, flags, returned));
-        tracks.erase(it);
+        tracks.Erase(id);
         return;
     }
     Track& t = tracks[id];
@@ -745,8 +743,8 @@ ChimneyVerifierInterfaceChecker::OnHostUpcall(const ShadowHost& h,
 {
     const ShadowDevice* d = h.FirstDevice();
     Tracks& tracks = TracksOf(h);
-    auto it = tracks.find(id);
-    if (it == tracks.end() || !it->second.hostCalled)
+    const Track* found = tracks.Find(id);
+    if (found == nullptr || !found->hostCalled)
     {
         // Either completed inside the call (A1, seen when the call returns) or never issued.
         Track& t = tracks[id];
@@ -754,7 +752,7 @@ ChimneyVerifierInterfaceChecker::OnHostUpcall(const ShadowHost& h,
         t.since = Simulator::Now();
         return;
     }
-    Track& t = it->second;
+    const Track& t = *found;
     const bool refusal =
         status == ChimneyStatus::INVALID_PARAMETER || status == ChimneyStatus::INVALID_STATE;
     if (!t.devCompleted && !refusal)
@@ -766,7 +764,7 @@ ChimneyVerifierInterfaceChecker::OnHostUpcall(const ShadowHost& h,
                           "the host received a completion the target never made",
                           ShadowCompletionText(op, handle, id, status, bytes));
     }
-    tracks.erase(it);
+    tracks.Erase(id);
 }
 
 ChimneyVerifierInterfaceChecker::LayerIssuers*
@@ -834,7 +832,8 @@ ChimneyVerifierInterfaceChecker::FinishHost(const ShadowHost& h)
 {
     const ShadowDevice* d = h.FirstDevice();
     const Tracks& all = TracksOf(h);
-    std::vector<std::pair<uint64_t, Track>> tracks(all.begin(), all.end());
+    std::vector<std::pair<uint64_t, Track>> tracks;
+    all.ForEach([&tracks](uint64_t id, const Track& t) { tracks.emplace_back(id, t); });
     std::sort(tracks.begin(), tracks.end(), [](const auto& a, const auto& b) {
         return a.first < b.first;
     });

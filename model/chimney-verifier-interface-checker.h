@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_VERIFIER_INTERFACE_CHECKER_H
 #define CHIMNEY_VERIFIER_INTERFACE_CHECKER_H
 
+#include "chimney-flat-map.h"
 #include "chimney-verifier-reporter.h"
 #include "chimney-verifier-shadow.h"
 
@@ -364,7 +365,7 @@ class ChimneyVerifierInterfaceChecker
     };
 
     /// A host's request ids.
-    using Tracks = std::unordered_map<uint64_t, Track>;
+    using Tracks = ChimneyFlatMap<uint64_t, Track>;
 
     /// \param h a host \returns its request ids
     Tracks& TracksOf(const ShadowHost& h)

@@ -61,7 +61,7 @@ ChimneyVerifierMisuseChecker::ExpectedMisuse(const ShadowDevice& d,
                         *why = w.str();
                         return ChimneyInvariantId::H7;
                     }
-                    if (find(t.handle) != nullptr || d.byTuple.count(key) != 0 ||
+                    if (find(t.handle) != nullptr || d.byTuple.Contains(key) ||
                         std::count(handles.begin(), handles.end(), t.handle) != 0 ||
                         std::count(tuples.begin(), tuples.end(), key) != 0)
                     {

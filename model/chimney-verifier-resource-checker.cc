@@ -241,7 +241,7 @@ ChimneyVerifierResourceChecker::FinishConnection(const ShadowDevice& d, const Sh
 void
 ChimneyVerifierResourceChecker::FinishDevice(const ShadowDevice& d)
 {
-    if (!d.terminated.empty())
+    if (!d.terminated.Empty())
     {
         m_reporter.Exercised(Inv::R4);
     }
@@ -266,7 +266,7 @@ ChimneyVerifierResourceChecker::FinishDevice(const ShadowDevice& d)
                           &d,
                           nullptr,
                           h,
-                          d.terminated.count(h) != 0
+                          d.terminated.Contains(h)
                               ? "resources still held for a terminated connection"
                               : "resources held by nobody (no offloaded connection owns them)",
                           "end of run");

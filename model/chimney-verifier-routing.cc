@@ -523,11 +523,11 @@ ChimneyVerifier::DoFrame(ShadowDevice& d,
     const bool tx = direction != FrameDirection::RX;
     const ChimneyFourTuple key =
         tx ? ChimneyFourTuple{src, dst, sport, dport} : ChimneyFourTuple{dst, src, dport, sport};
-    auto it = d.byTuple.find(key);
-    ShadowConnection* c = it == d.byTuple.end() ? nullptr : it->second;
+    ShadowConnection* const* found = d.byTuple.Find(key);
+    ShadowConnection* c = found == nullptr ? nullptr : *found;
     if (c == nullptr)
     {
-        if (!tx && d.terminatedTuples.count(key) != 0)
+        if (!tx && d.terminatedTuples.Contains(key))
         {
             // Coverage only: the target must stay silent for it (W8, A10).
             m_wire.NoteRemoteAfterTerminate();
@@ -535,7 +535,7 @@ ChimneyVerifier::DoFrame(ShadowDevice& d,
             return;
         }
         if (direction != FrameDirection::TARGET_TX ||
-            (d.terminatedTuples.count(key) == 0 && d.failedTuples.count(key) == 0))
+            (!d.terminatedTuples.Contains(key) && !d.failedTuples.Contains(key)))
         {
             return;
         }
@@ -555,8 +555,8 @@ ChimneyVerifier::DoSegment(ShadowDevice& d, const WireSegment& w, FrameDirection
     const ChimneyFourTuple key =
         tx ? ChimneyFourTuple{w.srcAddress, w.dstAddress, w.tcp.srcPort, w.tcp.dstPort}
            : ChimneyFourTuple{w.dstAddress, w.srcAddress, w.tcp.dstPort, w.tcp.srcPort};
-    auto it = d.byTuple.find(key);
-    DoSegment(d, w, direction, key, it == d.byTuple.end() ? nullptr : it->second);
+    ShadowConnection* const* found = d.byTuple.Find(key);
+    DoSegment(d, w, direction, key, found == nullptr ? nullptr : *found);
 }
 
 void
@@ -574,20 +574,18 @@ ChimneyVerifier::DoSegment(ShadowDevice& d,
             return;
         }
         // The target transmitting for a connection it does not hold.
-        auto term = d.terminatedTuples.find(key);
-        if (term != d.terminatedTuples.end())
+        if (const OffloadHandle* term = d.terminatedTuples.Find(key))
         {
             m_wire.CheckTransmittedAfterTerminate(d,
                                                   nullptr,
-                                                  term->second,
+                                                  *term,
                                                   "target sent " + w.tcp.ToString());
             return;
         }
-        auto failed = d.failedTuples.find(key);
-        if (failed != d.failedTuples.end())
+        if (const OffloadHandle* failed = d.failedTuples.Find(key))
         {
             m_resources.CheckTransmissionAfterFailedOffload(d,
-                                                            failed->second,
+                                                            *failed,
                                                             "target sent " + w.tcp.ToString());
         }
         return;

@@ -456,7 +456,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
         lists.emplace(id, call.blocks);
         uint32_t created = 0;
         ForEachListedConnection(*call.blocks, [&](const auto& p, const TcpOffloadBlock& t) {
-            if (byHandle.count(t.handle) != 0)
+            if (byHandle.Contains(t.handle))
             {
                 return; // misuse accepted: the existing record stays authoritative
             }
@@ -506,7 +506,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
             ShadowConnection* raw = c.get();
             byTuple[c->tuple] = raw;
             byHandle[t.handle] = std::move(c);
-            failedTuples.erase(raw->tuple);
+            failedTuples.Erase(raw->tuple);
             ++created;
         });
         return created;
@@ -638,33 +638,33 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
 void
 ShadowDevice::DropFailedOffload(OffloadHandle handle)
 {
-    auto it = byHandle.find(handle);
-    if (it == byHandle.end())
+    const ShadowConnection* c = Find(handle);
+    if (c == nullptr)
     {
         return;
     }
-    failedTuples[it->second->tuple] = handle;
-    byTuple.erase(it->second->tuple);
-    byHandle.erase(it);
+    const ChimneyFourTuple tuple = c->tuple;
+    failedTuples[tuple] = handle;
+    byTuple.Erase(tuple);
+    byHandle.Erase(handle); // the record goes last: tuple was copied out of it
 }
 
 void
 ShadowDevice::EndConnection(OffloadHandle handle)
 {
-    auto it = byHandle.find(handle);
-    if (it == byHandle.end())
+    const ShadowConnection* c = Find(handle);
+    if (c == nullptr)
     {
         return;
     }
-    ShadowConnection& c = *it->second;
-    terminated[handle] = c.tuple;
-    terminatedTuples[c.tuple] = handle;
-    auto t = byTuple.find(c.tuple);
-    if (t != byTuple.end() && t->second == &c)
+    terminated[handle] = c->tuple;
+    terminatedTuples[c->tuple] = handle;
+    ShadowConnection* const* byThisTuple = byTuple.Find(c->tuple);
+    if (byThisTuple != nullptr && *byThisTuple == c)
     {
-        byTuple.erase(t);
+        byTuple.Erase(c->tuple);
     }
-    byHandle.erase(it);
+    byHandle.Erase(handle); // destroys *c
 }
 
 } // namespace ns3

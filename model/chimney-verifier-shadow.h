@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_VERIFIER_SHADOW_H
 #define CHIMNEY_VERIFIER_SHADOW_H
 
+#include "chimney-flat-map.h"
 #include "chimney-four-tuple.h"
 #include "chimney-invariant-coverage.h"
 #include "chimney-status.h"
@@ -358,23 +359,23 @@ struct ShadowDevice
     /// H-ID of the next request, announced as a misuse issued on purpose (ExpectMisuse)
     std::optional<ChimneyInvariantId> expectedMisuse;
     /// Live records.
-    std::unordered_map<OffloadHandle, std::unique_ptr<ShadowConnection>> byHandle;
+    ChimneyFlatMap<OffloadHandle, std::unique_ptr<ShadowConnection>> byHandle;
     /// Same, by tuple.
-    std::unordered_map<ChimneyFourTuple, ShadowConnection*, ChimneyFourTupleHash> byTuple;
+    ChimneyFlatMap<ChimneyFourTuple, ShadowConnection*, ChimneyFourTupleHash> byTuple;
     /// Handles whose terminate completed.
-    std::unordered_map<OffloadHandle, ChimneyFourTuple> terminated;
+    ChimneyFlatMap<OffloadHandle, ChimneyFourTuple> terminated;
     /// Same, by tuple.
-    std::unordered_map<ChimneyFourTuple, OffloadHandle, ChimneyFourTupleHash> terminatedTuples;
+    ChimneyFlatMap<ChimneyFourTuple, OffloadHandle, ChimneyFourTupleHash> terminatedTuples;
     /// Offloads that failed.
-    std::unordered_map<ChimneyFourTuple, OffloadHandle, ChimneyFourTupleHash> failedTuples;
+    ChimneyFlatMap<ChimneyFourTuple, OffloadHandle, ChimneyFourTupleHash> failedTuples;
     std::multimap<uint64_t, Ptr<const OffloadBlockList>> lists; //!< list requests by id
     ShadowHost* host = nullptr;                                 //!< its node's host stack
 
     /// \param handle a handle \returns its live record, or null
     ShadowConnection* Find(OffloadHandle handle) const
     {
-        auto it = byHandle.find(handle);
-        return it == byHandle.end() ? nullptr : it->second.get();
+        const auto* c = byHandle.Find(handle);
+        return c == nullptr ? nullptr : c->get();
     }
 
     /// An accepted request (returned PENDING): the records, requests and posted data it adds.

@@ -443,10 +443,9 @@ ChimneyVerifier::DoReport(ChimneyInvariantId id,
     }
     else if (d != nullptr && handle != INVALID_OFFLOAD_HANDLE)
     {
-        auto it = d->terminated.find(handle);
-        if (it != d->terminated.end())
+        if (const ChimneyFourTuple* terminated = d->terminated.Find(handle))
         {
-            t = it->second;
+            t = *terminated;
             haveTuple = true;
         }
     }
@@ -520,7 +519,7 @@ ChimneyVerifier::GetTrackedConnectionCount() const
     uint64_t n = 0;
     for (const auto& d : m_devices)
     {
-        n += d->byHandle.size();
+        n += d->byHandle.Size();
     }
     return n;
 }
@@ -682,14 +681,11 @@ ChimneyVerifier::Finish()
     {
         ShadowDevice& d = *dp;
         std::vector<OffloadHandle> handles;
-        for (const auto& e : d.byHandle)
-        {
-            handles.push_back(e.first);
-        }
+        d.byHandle.ForEach([&handles](OffloadHandle h, const auto&) { handles.push_back(h); });
         std::sort(handles.begin(), handles.end()); // reports in a stable order
         for (OffloadHandle h : handles)
         {
-            const ShadowConnection& c = *d.byHandle[h];
+            const ShadowConnection& c = *d.Find(h);
             m_wire.PollAckObligation(d, c);
             m_endToEnd.CheckAbortiveWithoutRst(d, c, "at the end of the run");
             m_resources.FinishConnection(d, c);
