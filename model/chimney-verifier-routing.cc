@@ -479,9 +479,9 @@ ChimneyVerifier::DoFrame(ShadowDevice& d,
         return; // the host's own frames: not the target's behaviour
     }
     // A look at the tuple first: most frames belong to connections nobody tracks.
-    const std::vector<uint8_t>& bytes = m_frames.Load(*frame);
-    const uint8_t* b = bytes.data();
-    const size_t n = bytes.size();
+    const ShadowFrameCache::Bytes bytes = m_frames.Load(*frame);
+    const uint8_t* b = bytes.data;
+    const size_t n = bytes.size;
     size_t ip = SIZE_MAX;
     if (d.link == WireLinkType::PPP && n >= 2 && b[0] == 0x00 && b[1] == 0x21)
     {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 namespace ns3
 {
@@ -375,12 +376,16 @@ ShadowConnection::ReleaseSnapshots(bool compared)
 // ShadowFrameCache
 // ---------------------------------------------------------------------------------------------
 
-const std::vector<uint8_t>&
+ShadowFrameCache::Bytes
 ShadowFrameCache::Load(const Packet& frame)
 {
-    m_frame.resize(frame.GetSize());
-    frame.CopyData(m_frame.data(), static_cast<uint32_t>(m_frame.size()));
-    return m_frame;
+    m_frame.size = frame.GetSize();
+    if (m_frame.store.size() < m_frame.size)
+    {
+        m_frame.store.resize(m_frame.size);
+    }
+    frame.CopyData(m_frame.store.data(), static_cast<uint32_t>(m_frame.size));
+    return {m_frame.store.data(), m_frame.size};
 }
 
 const WireSegment*
@@ -390,14 +395,14 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
     {
         m_slots.resize(kSlots);
     }
-    const size_t size = m_frame.size();
+    const size_t size = m_frame.size;
     const uint8_t framing = bare ? 0 : 1 + static_cast<uint8_t>(link);
     // With many links, a frame's second observation (the receiver's) comes thousands of frames
     // after its first: the table rarely hits, and each slot it touches is cold memory (a tenth
     // of the last-level cache misses of a 500-host campaign). Then one hot slot serves instead.
     Slot& slot = m_bypass ? m_hot : m_slots[uid % kSlots];
-    if (slot.uid == uid && slot.framing == framing && slot.bytes.size() == size &&
-        std::memcmp(m_frame.data(), slot.bytes.data(), size) == 0)
+    if (slot.uid == uid && slot.framing == framing && slot.bytes.size == size &&
+        std::memcmp(m_frame.store.data(), slot.bytes.store.data(), size) == 0)
     {
         ++m_reused; // seen before, by another device, with the same bytes
         ++m_windowReused;
@@ -406,10 +411,11 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
     }
     slot.uid = uid;
     slot.framing = framing;
-    slot.bytes.swap(m_frame); // the slot keeps the bytes; its old buffer takes the next frame
+    std::swap(slot.bytes, m_frame); // the slot keeps the bytes; its old buffer takes the next
     const auto checksums = m_checksums.Get() ? WireChecksums::VERIFY : WireChecksums::IGNORE;
-    slot.parsed = bare ? ParseIpv4TcpDatagram(slot.bytes.data(), size, slot.segment, checksums)
-                       : ParseWireFrame(slot.bytes.data(), size, link, slot.segment, checksums);
+    const uint8_t* bytes = slot.bytes.store.data();
+    slot.parsed = bare ? ParseIpv4TcpDatagram(bytes, size, slot.segment, checksums)
+                       : ParseWireFrame(bytes, size, link, slot.segment, checksums);
     EndParse();
     return slot.parsed ? &slot.segment : nullptr;
 }

@@ -405,12 +405,19 @@ struct ShadowDevice
 class ShadowFrameCache
 {
   public:
+    /// A frame's bytes, as Load() copied them out.
+    struct Bytes
+    {
+        const uint8_t* data; //!< first byte
+        size_t size;         //!< bytes
+    };
+
     /**
      * \brief Copy a frame's bytes out (once per observation).
      * \param frame the frame
      * \returns its bytes (valid until the next Load())
      */
-    const std::vector<uint8_t>& Load(const Packet& frame);
+    Bytes Load(const Packet& frame);
 
     /**
      * \brief Parse the frame last loaded, or find it parsed.
@@ -444,14 +451,21 @@ class ShadowFrameCache
     static constexpr uint32_t kBypassWindows = 15; //!< windows bypassed before a probe window
 
   private:
+    /// A frame's bytes in a buffer that only grows: no zero-filling of a resize per frame.
+    struct Buffer
+    {
+        std::vector<uint8_t> store; //!< at least size bytes
+        size_t size = 0;            //!< the frame's bytes
+    };
+
     /// One parsed frame.
     struct Slot
     {
-        uint64_t uid = UINT64_MAX;  //!< the packet
-        uint8_t framing = 0;        //!< bare datagram or which link framing
-        bool parsed = false;        //!< a TCP segment
-        std::vector<uint8_t> bytes; //!< the frame's bytes
-        WireSegment segment;        //!< the parse
+        uint64_t uid = UINT64_MAX; //!< the packet
+        uint8_t framing = 0;       //!< bare datagram or which link framing
+        bool parsed = false;       //!< a TCP segment
+        Buffer bytes;              //!< the frame's bytes
+        WireSegment segment;       //!< the parse
     };
 
     /// Count one parse; at the end of a window, decide whether the next one bypasses the table.
@@ -464,7 +478,7 @@ class ShadowFrameCache
     uint32_t m_windowParses = 0;           //!< parses in this window
     uint32_t m_windowReused = 0;           //!< of them, reused
     uint32_t m_bypassLeft = 0;             //!< windows left to bypass
-    std::vector<uint8_t> m_frame;          //!< the frame loaded (swapped into a slot to keep it)
+    Buffer m_frame;                        //!< the frame loaded (swapped into a slot to keep it)
     uint64_t m_reused = 0;                 //!< parses reused
     uint64_t m_lookups = 0;                //!< Parse() calls
     ChecksumSetting m_checksums;           //!< ns-3's ChecksumEnabled, read at the first parse

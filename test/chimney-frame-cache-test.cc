@@ -68,8 +68,8 @@ TEST(ShadowFrameCache, SecondObservationReusesTheParse)
     ASSERT_NE(first, nullptr);
     EXPECT_EQ(first->tcp.seq, 1000u);
 
-    const std::vector<uint8_t>& bytes = cache.Load(*p->Copy());
-    EXPECT_EQ(bytes.size(), p->GetSize());
+    const ShadowFrameCache::Bytes bytes = cache.Load(*p->Copy());
+    EXPECT_EQ(bytes.size, p->GetSize());
     const WireSegment* second = cache.Parse(kUid, true, WireLinkType::PPP);
     ASSERT_NE(second, nullptr);
     EXPECT_EQ(cache.GetReused(), 1u);
