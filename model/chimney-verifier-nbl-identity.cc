@@ -45,8 +45,8 @@ ChimneyVerifierNblIdentity::IsCopy(const Boundary& from, const NetBufferList& nb
             return false;
         }
         const auto& issued = m_hosts[from.index].issued;
-        auto it = issued.find(nbl.id);
-        return it != issued.end() && PeekPointer(it->second) != &nbl;
+        const Ptr<const NetBufferList>* same = issued.Find(nbl.id);
+        return same != nullptr && PeekPointer(*same) != &nbl;
     }
     if (from.kind == Boundary::LAYER && from.index < m_layers.size())
     {
@@ -106,7 +106,7 @@ ChimneyVerifierNblIdentity::OnHostCallReturned(uint32_t host, uint64_t id, Chimn
 {
     if (returned != ChimneyStatus::PENDING)
     {
-        HostAt(host).issued.erase(id); // refused: nothing comes back
+        HostAt(host).issued.Erase(id); // refused: nothing comes back
     }
 }
 
@@ -122,12 +122,12 @@ ChimneyVerifierNblIdentity::OnHostUpcall(uint32_t host,
         return;
     }
     Host& h = HostAt(host);
-    auto it = h.issued.find(nbl->id);
-    if (it == h.issued.end())
+    const Ptr<const NetBufferList>* issued = h.issued.Find(nbl->id);
+    if (issued == nullptr)
     {
         return; // not issued by this host under that id: its id checks judge it (A11)
     }
-    if (it->second != nbl && !h.reported)
+    if (*issued != nbl && !h.reported)
     {
         h.reported = true;
         m_reporter.Report(ChimneyInvariantId::A11,
@@ -138,7 +138,7 @@ ChimneyVerifierNblIdentity::OnHostUpcall(uint32_t host,
                           "that object (a copy, or another upper protocol's NBL)",
                           NblText(op, handle, *nbl) + " completed up");
     }
-    h.issued.erase(it);
+    h.issued.Erase(nbl->id);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #ifndef CHIMNEY_VERIFIER_NBL_IDENTITY_H
 #define CHIMNEY_VERIFIER_NBL_IDENTITY_H
 
+#include "chimney-flat-map.h"
 #include "chimney-status.h"
 #include "chimney-types.h"
 #include "chimney-verifier-reporter.h"
@@ -141,8 +142,8 @@ class ChimneyVerifierNblIdentity
     /// A host stack's state.
     struct Host
     {
-        std::unordered_map<uint64_t, Ptr<const NetBufferList>> issued; //!< by id
-        bool reported = false;                                         //!< a break reported
+        ChimneyFlatMap<uint64_t, Ptr<const NetBufferList>> issued; //!< by id
+        bool reported = false;                                     //!< a break reported
     };
 
     /// An intermediate driver's state.
