@@ -18,6 +18,7 @@
 #include "ns3/log.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 namespace ns3
@@ -71,7 +72,7 @@ ChimneyHostStack::ResolveNeighbor(Connection& c) const
 }
 
 Ptr<OffloadBlockList>
-ChimneyHostStack::Blocks(const Connection& c, const TcpDelegatedState& state) const
+ChimneyHostStack::Blocks(const Connection& c, TcpDelegatedState state) const
 {
     NeighborOffloadBlock neighbor;
     neighbor.neighbor = c.nextHop;
@@ -87,8 +88,8 @@ ChimneyHostStack::Blocks(const Connection& c, const TcpDelegatedState& state) co
     tcp.cached.initialRcvWnd = m_rcvBufSize;
     tcp.cached.maxRt = m_maxRetransmits;
     tcp.cached.finWait2Timeout = m_finWait2Timeout;
-    tcp.delegated = state;
-    return OffloadBlockList::ForOneConnection(neighbor, path, tcp);
+    tcp.delegated = std::move(state);
+    return OffloadBlockList::ForOneConnection(std::move(neighbor), std::move(path), std::move(tcp));
 }
 
 ChimneyStatus

@@ -401,7 +401,7 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     // --- chimney-host-stack-offload.cc ---
     void TerminateIfOffloaded(OffloadHandle handle);
     bool ResolveNeighbor(Connection& c) const;
-    Ptr<OffloadBlockList> Blocks(const Connection& c, const TcpDelegatedState& state) const;
+    Ptr<OffloadBlockList> Blocks(const Connection& c, TcpDelegatedState state) const;
     /// InitiateOffload or TerminateOffload of the layer below.
     using BlockRequest = ChimneyStatus (ChimneyOffloadProvider::*)(Ptr<OffloadBlockList>);
     /**

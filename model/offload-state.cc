@@ -4,6 +4,8 @@
 
 #include "offload-state.h"
 
+#include <utility>
+
 namespace ns3
 {
 
@@ -38,16 +40,16 @@ OffloadBlockList::TcpBlockCount() const
 }
 
 Ptr<OffloadBlockList>
-OffloadBlockList::ForOneConnection(const NeighborOffloadBlock& neighbor,
-                                   const PathOffloadBlock& path,
-                                   const TcpOffloadBlock& tcp)
+OffloadBlockList::ForOneConnection(NeighborOffloadBlock neighbor,
+                                   PathOffloadBlock path,
+                                   TcpOffloadBlock tcp)
 {
     Ptr<OffloadBlockList> list = Create<OffloadBlockList>();
-    list->neighbors.push_back(neighbor);
-    list->neighbors.back().paths.clear();
-    list->neighbors.back().paths.push_back(path);
-    list->neighbors.back().paths.back().connections.clear();
-    list->neighbors.back().paths.back().connections.push_back(tcp);
+    path.connections.clear();
+    path.connections.push_back(std::move(tcp));
+    neighbor.paths.clear();
+    neighbor.paths.push_back(std::move(path));
+    list->neighbors.push_back(std::move(neighbor));
     return list;
 }
 

@@ -99,14 +99,17 @@ class OffloadBlockList : public SimpleRefCount<OffloadBlockList>
 
     /**
      * \brief Build a list holding one connection (the common case).
-     * \param neighbor next-hop address and link address
-     * \param path the IPv4 pair
+     *
+     * Taken by value: a caller passing temporaries (std::move) hands the delegated state's
+     * send and receive data over without a copy.
+     * \param neighbor next-hop address and link address (its paths are dropped)
+     * \param path the IPv4 pair (its connections are dropped)
      * \param tcp the TCP block
      * \returns the list
      */
-    static Ptr<OffloadBlockList> ForOneConnection(const NeighborOffloadBlock& neighbor,
-                                                  const PathOffloadBlock& path,
-                                                  const TcpOffloadBlock& tcp);
+    static Ptr<OffloadBlockList> ForOneConnection(NeighborOffloadBlock neighbor,
+                                                  PathOffloadBlock path,
+                                                  TcpOffloadBlock tcp);
 
     uint64_t id = 0;                               //!< creator's identifier
     std::vector<NeighborOffloadBlock> neighbors;   //!< the tree's roots
