@@ -215,6 +215,12 @@ class ChimneyHostConnection
     void ArmTimer();
     /// Hand queued application bytes, then a requested FIN, to the engine.
     void FeedEngine();
+    /**
+     * \brief Hand new application bytes to the engine behind those queued; what it has no room
+     *        for is queued. Then FeedEngine().
+     * \param data the bytes \param size how many
+     */
+    void FeedEngine(const uint8_t* data, size_t size);
     /// \returns true in SOFTWARE with an engine in a state SPEC section 2 lets offload
     bool CanOffload() const;
     /// \returns bytes the application may queue now

@@ -36,8 +36,7 @@ ChimneyHostStack::Send(OffloadHandle handle, const uint8_t* data, uint32_t size)
     switch (c->GetPhase())
     {
     case Phase::SOFTWARE:
-        c->pendingSend.Append(data, data + size);
-        c->FeedEngine();
+        c->FeedEngine(data, size);
         c->Drive();
         break;
     case Phase::OFFLOADED:

@@ -10,6 +10,8 @@
 #include "ns3/log.h"
 #include "ns3/packet.h"
 
+#include <memory>
+
 namespace ns3
 {
 
@@ -250,9 +252,10 @@ ChimneySocket::Send(Ptr<Packet> p, uint32_t /* flags */)
         m_errno = ERROR_MSGSIZE; // as TcpSocketBase: all or nothing, retry on the send callback
         return -1;
     }
-    std::vector<uint8_t> bytes(size);
-    p->CopyData(bytes.data(), size);
-    if (m_stack->Send(m_handle, bytes.data(), size) != size)
+    // Not zero-filled first: CopyData writes all size bytes.
+    const std::unique_ptr<uint8_t[]> bytes(new uint8_t[size]);
+    p->CopyData(bytes.get(), size);
+    if (m_stack->Send(m_handle, bytes.get(), size) != size)
     {
         m_errno = ERROR_NOTCONN;
         return -1;
