@@ -89,7 +89,8 @@ class ChimneyFlatMap
         }
     }
 
-    /// \param k key \returns true if it was present (its value is destroyed)
+    /// \param k key \returns true if it was present (its value is destroyed; the array too
+    ///         when it was the last entry)
     bool Erase(const K& k)
     {
         size_t hole = IndexOf(k);
@@ -113,7 +114,10 @@ class ChimneyFlatMap
         }
         m_slots[hole].used = false;
         m_slots[hole].value = V{};
-        --m_size;
+        if (--m_size == 0)
+        {
+            Clear(); // an idle table holds no array (thousands of idle hosts in a campaign)
+        }
         return true;
     }
 
@@ -121,6 +125,12 @@ class ChimneyFlatMap
     size_t Size() const
     {
         return m_size;
+    }
+
+    /// \returns slots in the array (0 while empty: memory, tests)
+    size_t Capacity() const
+    {
+        return m_slots.size();
     }
 
     /// \returns true if there are no entries

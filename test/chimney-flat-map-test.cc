@@ -115,10 +115,31 @@ TEST(ChimneyFlatMap, ErasingReleasesTheValueAndClearReleasesTheArray)
     EXPECT_TRUE(m.Erase(1));
     EXPECT_FALSE(m.Erase(1));
     EXPECT_EQ(value.use_count(), 2); // the erased entry's copy is gone, not just hidden
+    EXPECT_GT(m.Capacity(), 0u);
     m.Clear();
     EXPECT_EQ(value.use_count(), 1);
     EXPECT_TRUE(m.Empty());
     EXPECT_EQ(m.Find(2), nullptr);
     m[3] = value; // usable again after Clear()
     EXPECT_EQ(*m.Find(3), value);
+}
+
+TEST(ChimneyFlatMap, AnIdleTableHoldsNoArray)
+{
+    // Thousands of idle hosts in a campaign: a table whose last entry goes frees its array.
+    ChimneyFlatMap<uint64_t, uint64_t> m;
+    EXPECT_EQ(m.Capacity(), 0u);
+    for (uint64_t id = 1; id <= 40; ++id)
+    {
+        m[id] = id;
+    }
+    EXPECT_GE(m.Capacity(), 80u);
+    for (uint64_t id = 1; id < 40; ++id)
+    {
+        EXPECT_TRUE(m.Erase(id));
+        EXPECT_GT(m.Capacity(), 0u);
+    }
+    EXPECT_TRUE(m.Erase(40));
+    EXPECT_EQ(m.Capacity(), 0u);
+    EXPECT_EQ(m.Find(40), nullptr);
 }
