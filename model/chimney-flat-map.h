@@ -17,7 +17,7 @@ namespace ns3
 /**
  * \ingroup chimney
  * \brief A hash map kept in one array (open addressing, linear probing, backward-shift erase)
- *        for the lookups made once per frame or per request by the device and the verifier.
+ *        for the verifier's lookups made once per frame or per request.
  *
  * std::unordered_map allocates a node for every entry and follows a pointer on every lookup;
  * here an entry lives in the array, so an insert allocates nothing (but on growth) and a

@@ -386,13 +386,19 @@ ChimneyHostConnection::CheckPolicyAfterBytes()
     }
 }
 
+bool
+ChimneyHostConnection::EngineTakesData() const
+{
+    return engine && Get<Phase>() == Phase::SOFTWARE && !AbortRequested();
+}
+
 void
 ChimneyHostConnection::FeedEngine(const uint8_t* data, size_t size)
 {
     // Nothing queued ahead: straight into the engine, one copy of the bytes instead of two. The
     // engine takes min(size, its room), the same single Send() as through the queue.
     size_t taken = 0;
-    if (pendingSend.empty() && engine && Get<Phase>() == Phase::SOFTWARE && !AbortRequested())
+    if (pendingSend.empty() && EngineTakesData())
     {
         taken = engine->Send(ChimneyEngineDriver::Now(), data, size);
     }
@@ -403,7 +409,7 @@ ChimneyHostConnection::FeedEngine(const uint8_t* data, size_t size)
 void
 ChimneyHostConnection::FeedEngine()
 {
-    if (!engine || Get<Phase>() != Phase::SOFTWARE || AbortRequested())
+    if (!EngineTakesData())
     {
         return;
     }

@@ -213,6 +213,8 @@ class ChimneyHostConnection
     void OnTimer();
     /// Arm the engine's timer (in SOFTWARE; otherwise it is only cancelled).
     void ArmTimer();
+    /// \returns true while application bytes go to the engine (in SOFTWARE, not aborting)
+    bool EngineTakesData() const;
     /// Hand queued application bytes, then a requested FIN, to the engine.
     void FeedEngine();
     /**
