@@ -24,7 +24,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -452,7 +451,7 @@ class ShadowFrameCache
 
   private:
     /// A frame's bytes in a buffer that only grows: no zero-filling of a resize per frame.
-    struct Buffer
+    struct FrameStore
     {
         std::vector<uint8_t> store; //!< at least size bytes
         size_t size = 0;            //!< the frame's bytes
@@ -464,7 +463,7 @@ class ShadowFrameCache
         uint64_t uid = UINT64_MAX; //!< the packet
         uint8_t framing = 0;       //!< bare datagram or which link framing
         bool parsed = false;       //!< a TCP segment
-        Buffer bytes;              //!< the frame's bytes
+        FrameStore bytes;          //!< the frame's bytes
         WireSegment segment;       //!< the parse
     };
 
@@ -478,7 +477,7 @@ class ShadowFrameCache
     uint32_t m_windowParses = 0;           //!< parses in this window
     uint32_t m_windowReused = 0;           //!< of them, reused
     uint32_t m_bypassLeft = 0;             //!< windows left to bypass
-    Buffer m_frame;                        //!< the frame loaded (swapped into a slot to keep it)
+    FrameStore m_frame;                    //!< the frame loaded (swapped into a slot to keep it)
     uint64_t m_reused = 0;                 //!< parses reused
     uint64_t m_lookups = 0;                //!< Parse() calls
     ChecksumSetting m_checksums;           //!< ns-3's ChecksumEnabled, read at the first parse
