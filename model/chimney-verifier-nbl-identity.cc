@@ -93,7 +93,7 @@ ChimneyVerifierNblIdentity::Forget(Layer& l, const NetBufferList* nbl)
 // ---------------------------------------------------------------------------------------------
 
 void
-ChimneyVerifierNblIdentity::OnHostCall(uint32_t host, Ptr<const NetBufferList> nbl)
+ChimneyVerifierNblIdentity::OnHostCall(uint32_t host, const Ptr<const NetBufferList>& nbl)
 {
     if (nbl)
     {
@@ -115,9 +115,9 @@ ChimneyVerifierNblIdentity::OnHostUpcall(uint32_t host,
                                          const ShadowDevice* d,
                                          ChimneyOp op,
                                          OffloadHandle handle,
-                                         Ptr<const NetBufferList> nbl)
+                                         const NetBufferList* nbl)
 {
-    if (!nbl)
+    if (nbl == nullptr)
     {
         return;
     }
@@ -127,7 +127,7 @@ ChimneyVerifierNblIdentity::OnHostUpcall(uint32_t host,
     {
         return; // not issued by this host under that id: its id checks judge it (A11)
     }
-    if (*issued != nbl && !h.reported)
+    if (PeekPointer(*issued) != nbl && !h.reported)
     {
         h.reported = true;
         m_reporter.Report(ChimneyInvariantId::A11,
@@ -151,7 +151,7 @@ ChimneyVerifierNblIdentity::OnLayerIn(uint32_t layer,
                                       const std::string& upper,
                                       ChimneyOp op,
                                       OffloadHandle handle,
-                                      Ptr<const NetBufferList> nbl)
+                                      const Ptr<const NetBufferList>& nbl)
 {
     if (!nbl || layer >= m_layers.size())
     {
@@ -199,14 +199,14 @@ ChimneyVerifierNblIdentity::OnLayerUp(uint32_t layer,
                                       const std::string& upper,
                                       ChimneyOp op,
                                       OffloadHandle handle,
-                                      Ptr<const NetBufferList> nbl)
+                                      const NetBufferList* nbl)
 {
-    if (!nbl || layer >= m_layers.size())
+    if (nbl == nullptr || layer >= m_layers.size())
     {
         return;
     }
     Layer& l = m_layers[layer];
-    auto it = l.in.find(PeekPointer(nbl));
+    auto it = l.in.find(nbl);
     if (it != l.in.end())
     {
         if (it->second.upper != upper && !l.routeReported)
@@ -221,7 +221,7 @@ ChimneyVerifierNblIdentity::OnLayerUp(uint32_t layer,
                                   "' issued that NBL (wrong upper protocol)",
                               NblText(op, handle, *nbl) + " completed up");
         }
-        Forget(l, PeekPointer(nbl));
+        Forget(l, nbl);
         return;
     }
     // Not an object that entered: a copy when an object with its id did (that one is done).
@@ -263,9 +263,9 @@ ChimneyVerifierNblIdentity::OnDeviceIn(const ShadowDevice& d,
                                        const Boundary& from,
                                        ChimneyOp op,
                                        OffloadHandle handle,
-                                       Ptr<const NetBufferList> nbl)
+                                       const NetBufferList& nbl)
 {
-    if (nbl && IsCopy(from, *nbl))
+    if (IsCopy(from, nbl))
     {
         m_reporter.Report(ChimneyInvariantId::A11,
                           &d,
@@ -273,7 +273,7 @@ ChimneyVerifierNblIdentity::OnDeviceIn(const ShadowDevice& d,
                           handle,
                           "the target received an NBL with the id of one its offload client "
                           "issued or passed down, but not that object (a copy)",
-                          NblText(op, handle, *nbl) + " requested");
+                          NblText(op, handle, nbl) + " requested");
     }
 }
 

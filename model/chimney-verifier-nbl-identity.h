@@ -75,7 +75,7 @@ class ChimneyVerifierNblIdentity
      * \brief A host stack's request NBL, just before its call.
      * \param host its index \param nbl the NBL
      */
-    void OnHostCall(uint32_t host, Ptr<const NetBufferList> nbl);
+    void OnHostCall(uint32_t host, const Ptr<const NetBufferList>& nbl);
     /**
      * \brief A host stack's request returned (its Call trace).
      * \param host its index \param id the NBL's id \param returned the status
@@ -90,7 +90,7 @@ class ChimneyVerifierNblIdentity
                       const ShadowDevice* d,
                       ChimneyOp op,
                       OffloadHandle handle,
-                      Ptr<const NetBufferList> nbl);
+                      const NetBufferList* nbl);
     /**
      * \brief An NBL entered an intermediate driver from an upper.
      * \param layer its index \param from the upper's boundary \param upper the upper's name
@@ -101,7 +101,7 @@ class ChimneyVerifierNblIdentity
                    const std::string& upper,
                    ChimneyOp op,
                    OffloadHandle handle,
-                   Ptr<const NetBufferList> nbl);
+                   const Ptr<const NetBufferList>& nbl);
     /**
      * \brief The lower layer refused an NBL request at once (nothing will come back).
      * \param layer its index \param upper the upper's name \param id the (head) NBL's id
@@ -116,7 +116,7 @@ class ChimneyVerifierNblIdentity
                    const std::string& upper,
                    ChimneyOp op,
                    OffloadHandle handle,
-                   Ptr<const NetBufferList> nbl);
+                   const NetBufferList* nbl);
     /**
      * \brief An NBL request reached the target.
      * \param d the target \param from its offload client's boundary \param op the operation
@@ -126,7 +126,7 @@ class ChimneyVerifierNblIdentity
                     const Boundary& from,
                     ChimneyOp op,
                     OffloadHandle handle,
-                    Ptr<const NetBufferList> nbl);
+                    const NetBufferList& nbl);
 
     /// Forget everything (the verifier is disposed).
     void Clear();

@@ -43,9 +43,9 @@ ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
     {
         // A11: the NBL objects its offload client issued or passed down.
         const auto from = BoundaryOf(d->device->GetOffloadClient());
-        for (Ptr<const NetBufferList> n = nbl; n; n = n->next)
+        for (const NetBufferList* n = PeekPointer(nbl); n != nullptr; n = PeekPointer(n->next))
         {
-            m_identity.OnDeviceIn(*d, from, op, handle, n);
+            m_identity.OnDeviceIn(*d, from, op, handle, *n);
             if (d->call.op == ChimneyOp::DISCONNECT)
             {
                 break;
@@ -776,7 +776,7 @@ ChimneyVerifier::TraceHostNblUpcall(ShadowHost* h,
                                     OffloadHandle handle,
                                     const Ptr<const NetBufferList>& nbl)
 {
-    m_identity.OnHostUpcall(h->index, h->FirstDevice(), op, handle, nbl);
+    m_identity.OnHostUpcall(h->index, h->FirstDevice(), op, handle, PeekPointer(nbl));
 }
 
 void
@@ -797,7 +797,7 @@ ChimneyVerifier::TraceLayerNblCompletion(LayerNbls* l,
                                          OffloadHandle handle,
                                          const Ptr<const NetBufferList>& nbl)
 {
-    m_identity.OnLayerUp(l->index, upper, op, handle, nbl);
+    m_identity.OnLayerUp(l->index, upper, op, handle, PeekPointer(nbl));
 }
 
 void

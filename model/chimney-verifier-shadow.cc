@@ -88,7 +88,7 @@ ShadowConnection::Compact()
     }
     if (sendHead == sends.size())
     {
-        std::vector<ShadowSendRequest>().swap(sends);
+        ShadowDrain(sends, 4);
         sendHead = 0;
     }
     while (recvHead < receives.size() && receives[recvHead].done)
@@ -98,7 +98,7 @@ ShadowConnection::Compact()
     }
     if (recvHead == receives.size())
     {
-        std::vector<ShadowReceiveRequest>().swap(receives);
+        ShadowDrain(receives, 4);
         recvHead = 0;
     }
 }
@@ -210,7 +210,7 @@ ShadowConnection::OnPeerAck(int64_t a)
     }
     if (chunkHead == chunks.size())
     {
-        std::vector<ShadowChunk>().swap(chunks);
+        ShadowDrain(chunks, 4);
         chunkHead = 0;
         offloadList = nullptr;
     }
@@ -367,7 +367,7 @@ ShadowConnection::ReleaseSnapshots(bool compared)
     }
     if (snapHead == snaps.size())
     {
-        std::vector<int64_t>().swap(snaps);
+        ShadowDrain(snaps, 8);
         snapHead = 0;
     }
 }
@@ -563,7 +563,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
             c.sends.push_back(r);
             return 0;
         }
-        for (Ptr<const NetBufferList> n = call.nbl; n; n = n->next)
+        for (const NetBufferList* n = PeekPointer(call.nbl); n != nullptr; n = PeekPointer(n->next))
         {
             ShadowSendRequest r;
             r.nbl = n;
@@ -581,7 +581,7 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
                 c.posted += static_cast<int64_t>(r.length);
             }
             r.end = c.posted;
-            c.sends.push_back(r);
+            c.sends.push_back(std::move(r));
         }
         return 0;
     }
@@ -595,13 +595,13 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
             c.receives.push_back(r);
             return 0;
         }
-        for (Ptr<const NetBufferList> n = call.nbl; n; n = n->next)
+        for (const NetBufferList* n = PeekPointer(call.nbl); n != nullptr; n = PeekPointer(n->next))
         {
             ShadowReceiveRequest r;
             r.nbl = n;
             r.id = n->id;
             r.event = event;
-            c.receives.push_back(r);
+            c.receives.push_back(std::move(r));
         }
         return 0;
     }

@@ -53,6 +53,25 @@ ShadowOffset(uint32_t seq, uint32_t base, int64_t ref)
 }
 
 /// \ingroup chimney
+/// Empty a queue that has drained. A small array is kept for the next burst (a connection's
+/// queues empty and refill every few events: freeing them each time cost an allocation per
+/// segment); a large one goes, so that idle connections hold little.
+/// \param v the queue \param keep the largest capacity (elements) kept
+template <typename T>
+void
+ShadowDrain(std::vector<T>& v, size_t keep)
+{
+    if (v.capacity() <= keep)
+    {
+        v.clear();
+    }
+    else
+    {
+        std::vector<T>().swap(v);
+    }
+}
+
+/// \ingroup chimney
 /// Posted send data, by reference: [start, start + length) of the send stream.
 struct ShadowChunk
 {
@@ -63,11 +82,13 @@ struct ShadowChunk
 };
 
 /// \ingroup chimney
-/// A queue of stream bytes, consumed from the front (its memory goes once it is empty).
+/// A queue of stream bytes, consumed from the front (more than a segment's memory goes once it
+/// is empty).
 struct ShadowBytes
 {
-    std::vector<uint8_t> bytes; //!< the bytes, from head
-    size_t head = 0;            //!< first live byte
+    std::vector<uint8_t> bytes;           //!< the bytes, from head
+    size_t head = 0;                      //!< first live byte
+    static constexpr size_t kKeep = 1536; //!< bytes kept when drained (one segment's)
 
     /// \returns live bytes
     size_t Size() const
@@ -93,7 +114,7 @@ struct ShadowBytes
         head += n;
         if (head == bytes.size())
         {
-            std::vector<uint8_t>().swap(bytes);
+            ShadowDrain(bytes, kKeep);
             head = 0;
         }
         else if (head > 65536 && head * 2 > bytes.size())
