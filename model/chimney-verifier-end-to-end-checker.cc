@@ -39,12 +39,13 @@ ChimneyVerifierEndToEndChecker::CheckTransmission(const ShadowDevice& d,
 void
 ChimneyVerifierEndToEndChecker::CheckSentBytes(const ShadowDevice& d,
                                                const ShadowConnection& c,
-                                               const TcpSegment& s,
+                                               const WireSegment& w,
                                                int64_t o,
                                                const ChimneyEvidence& evidence)
 {
     // Each byte is the byte posted at that position.
-    const int64_t len = static_cast<int64_t>(s.payload.size());
+    const int64_t len = static_cast<int64_t>(w.PayloadSize());
+    const uint8_t* payload = w.PayloadData();
     const int64_t from = std::max<int64_t>(o, 0);
     const int64_t to = std::min(o + len, c.posted);
     if (from < to && (c.abortiveIssued || o < c.maxSent))
@@ -64,7 +65,7 @@ ChimneyVerifierEndToEndChecker::CheckSentBytes(const ShadowDevice& d,
         auto cmp = [&](const uint8_t* p, size_t n) {
             const int64_t a = std::max(pos, from);
             const int64_t b = std::min<int64_t>(pos + static_cast<int64_t>(n), to);
-            if (a < b && std::memcmp(p + (a - pos), s.payload.data() + (a - o), b - a) != 0)
+            if (a < b && std::memcmp(p + (a - pos), payload + (a - o), b - a) != 0)
             {
                 same = false;
             }

@@ -7,7 +7,7 @@
 
 #include "chimney-verifier-reporter.h"
 #include "chimney-verifier-shadow.h"
-#include "tcp-segment.h"
+#include "wire-segment.h"
 
 #include "ns3/nstime.h"
 
@@ -70,12 +70,12 @@ class ChimneyVerifierEndToEndChecker
 
     /**
      * \brief E1 / E2: the target's payload is the data posted at the same offsets.
-     * \param d the device \param c the record \param s the segment \param o its send offset
+     * \param d the device \param c the record \param w the segment \param o its send offset
      * \param evidence the segment
      */
     void CheckSentBytes(const ShadowDevice& d,
                         const ShadowConnection& c,
-                        const TcpSegment& s,
+                        const WireSegment& w,
                         int64_t o,
                         const ChimneyEvidence& evidence);
 

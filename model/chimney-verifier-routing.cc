@@ -598,19 +598,20 @@ ChimneyVerifier::DoSegment(ShadowDevice& d,
     m_wire.PollAckObligation(d, c);
     if (direction == FrameDirection::TARGET_TX)
     {
-        TargetSegment(d, c, w.tcp);
+        TargetSegment(d, c, w);
     }
     else if (c.allocated || c.phase != ShadowConnection::OFFLOADING)
     {
         // Frames before the target took the connection went to the host (dropped there).
-        RemoteSegment(d, c, w.tcp);
+        RemoteSegment(d, c, w);
     }
 }
 
 void
-ChimneyVerifier::TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s)
+ChimneyVerifier::TargetSegment(ShadowDevice& d, ShadowConnection& c, const WireSegment& w)
 {
-    const auto text = [&s] { return "target sent " + s.ToString(); };
+    const TcpSegment& s = w.tcp; // its payload: w's
+    const auto text = [&w] { return "target sent " + w.WithPayload().ToString(); };
     const auto evidence = ChimneyEvidence::Deferred(text);
     m_resources.CheckTransmission(d, c, evidence);
     if (c.phase == ShadowConnection::TERMINATED)
@@ -619,12 +620,12 @@ ChimneyVerifier::TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
         return;
     }
     m_endToEnd.CheckTransmission(d, c, evidence);
-    if (!m_wire.CheckTargetSegment(d, c, s, evidence))
+    if (!m_wire.CheckTargetSegment(d, c, w, evidence))
     {
         return; // after the target's RST
     }
     const int64_t o = c.SendOff(s.seq);
-    const int64_t len = static_cast<int64_t>(s.payload.size());
+    const int64_t len = static_cast<int64_t>(w.PayloadSize());
     if (s.Has(TcpSegment::RST))
     {
         m_wire.CheckTargetRst(d, c, o, evidence);
@@ -633,7 +634,7 @@ ChimneyVerifier::TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
     if (len > 0 && !c.blind)
     {
         m_wire.CheckTargetPayload(d, c, o, len, evidence);
-        m_endToEnd.CheckSentBytes(d, c, s, o, evidence);
+        m_endToEnd.CheckSentBytes(d, c, w, o, evidence);
     }
     if (s.Has(TcpSegment::FIN))
     {
@@ -644,7 +645,7 @@ ChimneyVerifier::TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
             c.finOff = f;
         }
     }
-    c.maxSent = std::max(c.maxSent, o + static_cast<int64_t>(s.SeqLen()));
+    c.maxSent = std::max(c.maxSent, o + static_cast<int64_t>(w.SeqLen()));
     if (s.Has(TcpSegment::ACK))
     {
         const int64_t a = c.RecvOff(s.ack);
@@ -657,16 +658,17 @@ ChimneyVerifier::TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
 }
 
 void
-ChimneyVerifier::RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s)
+ChimneyVerifier::RemoteSegment(ShadowDevice& d, ShadowConnection& c, const WireSegment& w)
 {
-    const auto text = [&s] { return "remote sent " + s.ToString(); };
+    const TcpSegment& s = w.tcp; // its payload: w's
+    const auto text = [&w] { return "remote sent " + w.WithPayload().ToString(); };
     const auto evidence = ChimneyEvidence::Deferred(text);
     if (s.Has(TcpSegment::ACK))
     {
         c.OnPeerAck(c.SendOff(s.ack));
     }
     const int64_t o = c.RecvOff(s.seq);
-    m_wire.NoteRemoteSegment(c, s, o);
+    m_wire.NoteRemoteSegment(c, w, o);
     if (s.Has(TcpSegment::RST))
     {
         c.remoteRst = true;
@@ -678,20 +680,21 @@ ChimneyVerifier::RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSe
         m_interface.NoteRemoteRst(c);
         return;
     }
-    if (!s.payload.empty())
+    const size_t len = w.PayloadSize();
+    if (len > 0)
     {
-        c.AddRemoteData(o, s.payload.data(), s.payload.size());
+        c.AddRemoteData(o, w.PayloadData(), len);
     }
     if (s.Has(TcpSegment::FIN))
     {
-        const int64_t f = o + static_cast<int64_t>(s.payload.size());
+        const int64_t f = o + static_cast<int64_t>(len);
         if (m_wire.CheckRemoteFin(d, c, f, evidence))
         {
             c.remoteFin = f;
         }
     }
-    c.maxRemoteEnd = std::max(c.maxRemoteEnd, o + static_cast<int64_t>(s.SeqLen()));
-    if (!s.payload.empty())
+    c.maxRemoteEnd = std::max(c.maxRemoteEnd, o + static_cast<int64_t>(w.SeqLen()));
+    if (len > 0)
     {
         m_wire.ArmAckObligation(c);
     }

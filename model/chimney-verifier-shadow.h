@@ -19,6 +19,7 @@
 #include "ns3/ptr.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -417,10 +418,15 @@ struct ShadowDevice
  * \brief Frames parsed once for every observer.
  *
  * The same frame is seen leaving one attached device (its link's MacTx) and entering another
- * (MacRx), as the same ns-3 packet (same uid). The first observation parses it; the second
- * reuses the parse when the frame's bytes are the same (a link fault may have changed them on
- * the way, keeping the uid). Slots are picked by uid (direct-mapped, deterministic); a frame
- * whose slot was taken by another in between is simply parsed again.
+ * (MacRx), as the same ns-3 packet (same uid). The first observation parses its headers; the
+ * second reuses that parse when the frame's length and the bytes the parse reads (its first
+ * kHeadBytes: link, IPv4 and TCP headers at their longest) are the same: a link fault may have
+ * changed them on the way, keeping the uid. The payload is never copied nor compared: each
+ * parse returns a view of it in the bytes of the observation at hand (WirePayload::VIEW), so a
+ * payload changed on the way is seen as changed. With ns-3's checksums on, every observation
+ * is parsed (its checksums cover the payload, and a receiver drops a frame whose do not
+ * verify). Slots are picked by uid (direct-mapped, deterministic); a frame whose slot was taken
+ * by another in between is simply parsed again.
  */
 class ShadowFrameCache
 {
@@ -444,8 +450,9 @@ class ShadowFrameCache
      * \param uid its packet uid
      * \param bare true: a bare IPv4 datagram; false: link framing link
      * \param link the link framing
-     * \returns the segment (valid until the next call), or null when the frame is not a
-     *          well-formed IPv4/TCP datagram (ParseWireFrame())
+     * \returns the segment, its payload a view into the bytes Load() returned (valid until the
+     *          next Load()), or null when the frame is not a well-formed IPv4/TCP datagram
+     *          (ParseWireFrame())
      */
     const WireSegment* Parse(uint64_t uid, bool bare, WireLinkType link);
 
@@ -469,6 +476,9 @@ class ShadowFrameCache
 
     static constexpr uint32_t kWindow = 4096;      //!< parses per decision to bypass or not
     static constexpr uint32_t kBypassWindows = 15; //!< windows bypassed before a probe window
+    /// Bytes a parse reads at most, payload aside: LLC/SNAP framing (22), IPv4 and TCP headers
+    /// with the most options (60 each).
+    static constexpr size_t kHeadBytes = 142;
 
   private:
     /// A frame's bytes in a buffer that only grows: no zero-filling of a resize per frame.
@@ -481,11 +491,13 @@ class ShadowFrameCache
     /// One parsed frame.
     struct Slot
     {
-        uint64_t uid = UINT64_MAX; //!< the packet
-        uint8_t framing = 0;       //!< bare datagram or which link framing
-        bool parsed = false;       //!< a TCP segment
-        FrameStore bytes;          //!< the frame's bytes
-        WireSegment segment;       //!< the parse
+        uint64_t uid = UINT64_MAX;              //!< the packet
+        uint8_t framing = 0;                    //!< bare datagram or which link framing
+        bool parsed = false;                    //!< a TCP segment
+        size_t size = 0;                        //!< the frame's length
+        size_t payloadOffset = 0;               //!< where its payload starts
+        std::array<uint8_t, kHeadBytes> head{}; //!< its first bytes (min(size, kHeadBytes))
+        WireSegment segment;                    //!< the parse (payload: a view)
     };
 
     /// Count one parse; at the end of a window, decide whether the next one bypasses the table.
@@ -498,7 +510,7 @@ class ShadowFrameCache
     uint32_t m_windowParses = 0;           //!< parses in this window
     uint32_t m_windowReused = 0;           //!< of them, reused
     uint32_t m_bypassLeft = 0;             //!< windows left to bypass
-    FrameStore m_frame;                    //!< the frame loaded (swapped into a slot to keep it)
+    FrameStore m_frame;                    //!< the frame loaded
     uint64_t m_reused = 0;                 //!< parses reused
     uint64_t m_lookups = 0;                //!< Parse() calls
     ChecksumSetting m_checksums;           //!< ns-3's ChecksumEnabled, read at the first parse

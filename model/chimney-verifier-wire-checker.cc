@@ -87,9 +87,10 @@ ChimneyVerifierWireChecker::CheckTransmittedAfterTerminate(const ShadowDevice& d
 bool
 ChimneyVerifierWireChecker::CheckTargetSegment(const ShadowDevice& d,
                                                const ShadowConnection& c,
-                                               const TcpSegment& s,
+                                               const WireSegment& w,
                                                const ChimneyEvidence& evidence)
 {
+    const TcpSegment& s = w.tcp;
     if (s.Has(TcpSegment::SYN))
     {
         m_reporter
@@ -99,8 +100,8 @@ ChimneyVerifierWireChecker::CheckTargetSegment(const ShadowDevice& d,
     {
         return true;
     }
-    const bool pureAck =
-        s.payload.empty() && (s.flags & (TcpSegment::SYN | TcpSegment::FIN | TcpSegment::RST)) == 0;
+    const bool pureAck = w.PayloadSize() == 0 &&
+                         (s.flags & (TcpSegment::SYN | TcpSegment::FIN | TcpSegment::RST)) == 0;
     if (pureAck)
     {
         m_reporter.Report(ChimneyInvariantId::W6,
@@ -325,9 +326,10 @@ ChimneyVerifierWireChecker::CheckReturnedFin(const ShadowDevice& d,
 
 void
 ChimneyVerifierWireChecker::NoteRemoteSegment(const ShadowConnection& c,
-                                              const TcpSegment& s,
+                                              const WireSegment& w,
                                               int64_t o)
 {
+    const TcpSegment& s = w.tcp;
     const bool exactRst = o == c.RcvNxt() || (c.lastAck >= 0 && o == c.lastAck);
     if (s.Has(TcpSegment::SYN) || (s.Has(TcpSegment::RST) && !exactRst))
     {
@@ -337,7 +339,7 @@ ChimneyVerifierWireChecker::NoteRemoteSegment(const ShadowConnection& c,
     {
         m_reporter.Exercised(Inv::W5);
     }
-    if ((c.abortiveActive || c.rstSent) && (!s.payload.empty() || s.Has(TcpSegment::FIN)))
+    if ((c.abortiveActive || c.rstSent) && (w.PayloadSize() > 0 || s.Has(TcpSegment::FIN)))
     {
         m_reporter.Exercised(Inv::W6);
     }

@@ -7,7 +7,7 @@
 
 #include "chimney-verifier-reporter.h"
 #include "chimney-verifier-shadow.h"
-#include "tcp-segment.h"
+#include "wire-segment.h"
 
 #include "ns3/nstime.h"
 
@@ -140,12 +140,12 @@ class ChimneyVerifierWireChecker
 
     /**
      * \brief W9 (SYN), W5 / W6 (anything after the target's RST).
-     * \param d the device \param c the record \param s the segment \param evidence its text
+     * \param d the device \param c the record \param w the segment \param evidence its text
      * \returns false when the target's RST already went out: nothing more to check
      */
     bool CheckTargetSegment(const ShadowDevice& d,
                             const ShadowConnection& c,
-                            const TcpSegment& s,
+                            const WireSegment& w,
                             const ChimneyEvidence& evidence);
 
     /**
@@ -218,9 +218,9 @@ class ChimneyVerifierWireChecker
 
     /**
      * \brief Coverage of W4, W5, W6: a remote segment (before the shadow takes it in).
-     * \param c the record \param s the segment \param o its receive offset
+     * \param c the record \param w the segment \param o its receive offset
      */
-    void NoteRemoteSegment(const ShadowConnection& c, const TcpSegment& s, int64_t o);
+    void NoteRemoteSegment(const ShadowConnection& c, const WireSegment& w, int64_t o);
 
     /// Coverage of W8: a remote segment for a connection whose terminate completed.
     void NoteRemoteAfterTerminate();

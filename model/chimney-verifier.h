@@ -514,8 +514,8 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                    FrameDirection direction,
                    const ChimneyFourTuple& key,
                    ShadowConnection* found);
-    void TargetSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s);
-    void RemoteSegment(ShadowDevice& d, ShadowConnection& c, const TcpSegment& s);
+    void TargetSegment(ShadowDevice& d, ShadowConnection& c, const WireSegment& w);
+    void RemoteSegment(ShadowDevice& d, ShadowConnection& c, const WireSegment& w);
     void CompleteNbl(ShadowDevice& d,
                      ShadowConnection& c,
                      ChimneyOp op,

@@ -189,6 +189,18 @@ TcpSegment::SerializeTo(std::vector<uint8_t>& out) const
 bool
 TcpSegment::Parse(const uint8_t* data, size_t len, TcpSegment& out)
 {
+    size_t hdrLen = 0;
+    if (!ParseHeader(data, len, out, hdrLen))
+    {
+        return false;
+    }
+    out.payload.assign(data + hdrLen, data + len);
+    return true;
+}
+
+bool
+TcpSegment::ParseHeader(const uint8_t* data, size_t len, TcpSegment& out, size_t& headerLength)
+{
     // RFC 9293 §3.1: fixed 20-byte header, Data Offset in 32-bit words (>= 5).
     if (data == nullptr || len < 20)
     {
@@ -274,7 +286,8 @@ TcpSegment::Parse(const uint8_t* data, size_t len, TcpSegment& out)
         }
         i += olen;
     }
-    out.payload.assign(data + hdrLen, data + len);
+    out.payload.clear();
+    headerLength = hdrLen;
     return true;
 }
 

@@ -116,6 +116,16 @@ struct TcpSegment
      *          inconsistent option lengths)
      */
     static bool Parse(const uint8_t* data, size_t len, TcpSegment& out);
+
+    /**
+     * \brief Decode the header and options only (Parse() without the payload copy).
+     * \param data first byte of the TCP header
+     * \param len bytes available (header and payload)
+     * \param out receives the header fields; its payload is left empty
+     * \param headerLength receives the header's length (the payload is [headerLength, len))
+     * \returns false as Parse() does
+     */
+    static bool ParseHeader(const uint8_t* data, size_t len, TcpSegment& out, size_t& headerLength);
 };
 
 } // namespace ns3

@@ -36,8 +36,20 @@ ChecksumsVerify(const uint8_t* ip, size_t headerLength, size_t totalLength)
 
 } // namespace
 
+TcpSegment
+WireSegment::WithPayload() const
+{
+    TcpSegment s = tcp;
+    s.payload.assign(PayloadData(), PayloadData() + PayloadSize());
+    return s;
+}
+
 bool
-ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out, WireChecksums checksums)
+ParseIpv4TcpDatagram(const uint8_t* data,
+                     size_t length,
+                     WireSegment& out,
+                     WireChecksums checksums,
+                     WirePayload payload)
 {
     if (length < 20 || (data[0] >> 4) != 4)
     {
@@ -66,7 +78,22 @@ ParseIpv4TcpDatagram(const uint8_t* data, size_t length, WireSegment& out, WireC
     }
     out.srcAddress = ChimneyGet32(data + 12);
     out.dstAddress = ChimneyGet32(data + 16);
-    return TcpSegment::Parse(data + headerLength, totalLength - headerLength, out.tcp);
+    const uint8_t* tcp = data + headerLength;
+    const size_t tcpLength = totalLength - headerLength;
+    if (payload == WirePayload::COPY)
+    {
+        out.payloadView = nullptr;
+        out.payloadViewSize = 0;
+        return TcpSegment::Parse(tcp, tcpLength, out.tcp);
+    }
+    size_t tcpHeaderLength = 0;
+    if (!TcpSegment::ParseHeader(tcp, tcpLength, out.tcp, tcpHeaderLength))
+    {
+        return false;
+    }
+    out.payloadView = tcp + tcpHeaderLength;
+    out.payloadViewSize = tcpLength - tcpHeaderLength;
+    return true;
 }
 
 bool
@@ -74,7 +101,8 @@ ParseWireFrame(const uint8_t* data,
                size_t length,
                WireLinkType link,
                WireSegment& out,
-               WireChecksums checksums)
+               WireChecksums checksums,
+               WirePayload payload)
 {
     switch (link)
     {
@@ -83,7 +111,7 @@ ParseWireFrame(const uint8_t* data,
         {
             return false;
         }
-        return ParseIpv4TcpDatagram(data + 2, length - 2, out, checksums);
+        return ParseIpv4TcpDatagram(data + 2, length - 2, out, checksums, payload);
     case WireLinkType::ETHERNET: {
         if (length < 14)
         {
@@ -105,7 +133,7 @@ ParseWireFrame(const uint8_t* data,
         {
             return false;
         }
-        return ParseIpv4TcpDatagram(data + offset, length - offset, out, checksums);
+        return ParseIpv4TcpDatagram(data + offset, length - offset, out, checksums, payload);
     }
     }
     return false;

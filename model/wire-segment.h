@@ -47,6 +47,42 @@ struct WireSegment
     uint32_t srcAddress = 0; //!< IPv4 source address, host byte order
     uint32_t dstAddress = 0; //!< IPv4 destination address, host byte order
     TcpSegment tcp;          //!< the TCP segment (header, options and payload)
+    /// WirePayload::VIEW: the payload where the parsed bytes hold it (tcp.payload stays empty),
+    /// valid while those bytes are; null after a WirePayload::COPY parse.
+    const uint8_t* payloadView = nullptr;
+    size_t payloadViewSize = 0; //!< the view's bytes
+
+    /// \returns the payload's first byte, wherever it is
+    const uint8_t* PayloadData() const
+    {
+        return payloadView != nullptr ? payloadView : tcp.payload.data();
+    }
+
+    /// \returns the payload's length, wherever it is
+    size_t PayloadSize() const
+    {
+        return payloadView != nullptr ? payloadViewSize : tcp.payload.size();
+    }
+
+    /// \returns the sequence space the segment consumes (TcpSegment::SeqLen())
+    uint32_t SeqLen() const
+    {
+        return static_cast<uint32_t>(PayloadSize()) + (tcp.Has(TcpSegment::SYN) ? 1 : 0) +
+               (tcp.Has(TcpSegment::FIN) ? 1 : 0);
+    }
+
+    /// \returns the segment with its payload copied in (for a finding's text: tcp.ToString())
+    TcpSegment WithPayload() const;
+};
+
+/**
+ * \ingroup chimney
+ * \brief Whether a parse copies the TCP payload into the segment or points at it.
+ */
+enum class WirePayload : uint8_t
+{
+    COPY, //!< into WireSegment::tcp.payload: the segment stands alone
+    VIEW, //!< WireSegment::payloadView into the parsed bytes: no copy (the verifier's frames)
 };
 
 /**
@@ -57,6 +93,7 @@ struct WireSegment
  * \param[out] out the segment, valid only when true is returned
  * \param checksums whether to verify the checksums (default: when ns-3's global
  *        ChecksumEnabled is set)
+ * \param payload copy the payload, or point at it in data
  * \returns false for anything but a well-formed, unfragmented IPv4/TCP datagram; when
  *          checksums are verified, also for a datagram whose IPv4 header checksum or TCP
  *          checksum does not verify (a receiver drops it: it was never delivered)
@@ -64,7 +101,8 @@ struct WireSegment
 bool ParseIpv4TcpDatagram(const uint8_t* data,
                           size_t length,
                           WireSegment& out,
-                          WireChecksums checksums = WireChecksums::NS3_GLOBAL);
+                          WireChecksums checksums = WireChecksums::NS3_GLOBAL,
+                          WirePayload payload = WirePayload::COPY);
 
 /**
  * \ingroup chimney
@@ -74,6 +112,7 @@ bool ParseIpv4TcpDatagram(const uint8_t* data,
  * \param link the link framing
  * \param[out] out the segment, valid only when true is returned
  * \param checksums whether to verify the checksums (see ParseIpv4TcpDatagram())
+ * \param payload copy the payload, or point at it in data
  * \returns false for frames that are not IPv4/TCP, are malformed or fail their checksums
  *          (see ParseIpv4TcpDatagram())
  */
@@ -81,7 +120,8 @@ bool ParseWireFrame(const uint8_t* data,
                     size_t length,
                     WireLinkType link,
                     WireSegment& out,
-                    WireChecksums checksums = WireChecksums::NS3_GLOBAL);
+                    WireChecksums checksums = WireChecksums::NS3_GLOBAL,
+                    WirePayload payload = WirePayload::COPY);
 
 /**
  * \ingroup chimney

@@ -2,12 +2,15 @@
  * SPDX-License-Identifier: GPL-2.0-only
  */
 
-// ShadowFrameCache: a frame is parsed once for every device that sees it; a frame with the
-// same packet uid but other bytes (a link fault model corrupting it in flight) is never taken
-// for the first one.
+// ShadowFrameCache: a frame's headers are parsed once for every device that sees it; a frame
+// with the same packet uid but other header bytes (a link fault model corrupting it in flight)
+// is never taken for the first one, and each observation's payload is its own bytes.
 
+#include "ns3/boolean.h"
 #include "ns3/chimney-verifier-shadow.h"
+#include "ns3/global-value.h"
 #include "ns3/ipv4-header.h"
+#include "ns3/node.h"
 #include "ns3/packet.h"
 #include "ns3/tcp-header.h"
 
@@ -21,11 +24,12 @@ namespace
 
 constexpr uint64_t kUid = 4242;
 
-/// A bare IPv4/TCP datagram of 100 payload bytes (byte i is i) with sequence number seq.
+/// A bare IPv4/TCP datagram of size payload bytes (byte i is i mod 256) with sequence number
+/// seq (checksums filled in when ns-3's ChecksumEnabled is set).
 Ptr<Packet>
-Datagram(uint32_t seq)
+Datagram(uint32_t seq, size_t size = 100)
 {
-    std::vector<uint8_t> payload(100);
+    std::vector<uint8_t> payload(size);
     for (size_t i = 0; i < payload.size(); ++i)
     {
         payload[i] = static_cast<uint8_t>(i);
@@ -36,8 +40,17 @@ Datagram(uint32_t seq)
     tcp.SetDestinationPort(80);
     tcp.SetSequenceNumber(SequenceNumber32(seq));
     tcp.SetFlags(TcpHeader::ACK);
+    if (Node::ChecksumEnabled())
+    {
+        tcp.EnableChecksums();
+        tcp.InitializeChecksum(Ipv4Address("10.1.1.1"), Ipv4Address("10.1.1.2"), 6);
+    }
     p->AddHeader(tcp);
     Ipv4Header ip;
+    if (Node::ChecksumEnabled())
+    {
+        ip.EnableChecksum();
+    }
     ip.SetSource(Ipv4Address("10.1.1.1"));
     ip.SetDestination(Ipv4Address("10.1.1.2"));
     ip.SetProtocol(6);
@@ -75,7 +88,7 @@ TEST(ShadowFrameCache, SecondObservationReusesTheParse)
     EXPECT_EQ(cache.GetReused(), 1u);
     EXPECT_EQ(cache.GetLookups(), 2u);
     EXPECT_EQ(second->tcp.seq, 1000u);
-    EXPECT_EQ(second->tcp.payload.size(), 100u);
+    EXPECT_EQ(second->PayloadSize(), 100u);
 }
 
 TEST(ShadowFrameCache, SameUidWithOtherHeaderBytesIsParsedAfresh)
@@ -93,19 +106,51 @@ TEST(ShadowFrameCache, SameUidWithOtherHeaderBytesIsParsedAfresh)
     EXPECT_EQ(w->tcp.seq, 1000u ^ 0x40u);
 }
 
-TEST(ShadowFrameCache, SameUidWithOtherPayloadBytesIsParsedAfresh)
+TEST(ShadowFrameCache, SameUidWithOtherPayloadBytesShowsTheseBytes)
 {
     ShadowFrameCache cache;
-    Ptr<Packet> p = Datagram(1000);
+    // Payload beyond the bytes the parse reads (ShadowFrameCache::kHeadBytes).
+    Ptr<Packet> p = Datagram(1000, 300);
+    ASSERT_GT(p->GetSize(), ShadowFrameCache::kHeadBytes + 100);
     cache.Load(*p);
     ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
     Ptr<Packet> corrupted = Flipped(p, p->GetSize() - 1); // the last payload byte
     cache.Load(*corrupted);
     const WireSegment* w = cache.Parse(kUid, true, WireLinkType::PPP);
     ASSERT_NE(w, nullptr);
+    EXPECT_EQ(cache.GetReused(), 1u); // the headers are the same
+    ASSERT_EQ(w->PayloadSize(), 300u);
+    EXPECT_EQ(w->PayloadData()[299], static_cast<uint8_t>(299 % 256 ^ 0x40)); // not the payload
+    EXPECT_EQ(w->PayloadData()[298], static_cast<uint8_t>(298 % 256));
+    EXPECT_TRUE(w->tcp.payload.empty()); // a view, not a copy
+}
+
+TEST(ShadowFrameCache, WithChecksumsOnEveryObservationIsVerified)
+{
+    struct Checksums // on for this test only
+    {
+        Checksums()
+        {
+            GlobalValue::Bind("ChecksumEnabled", BooleanValue(true));
+        }
+
+        ~Checksums()
+        {
+            GlobalValue::Bind("ChecksumEnabled", BooleanValue(false));
+        }
+    } on;
+
+    ShadowFrameCache cache;
+    Ptr<Packet> p = Datagram(1000, 300);
+    cache.Load(*p);
+    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    cache.Load(*p->Copy());
+    EXPECT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    // The payload corrupted on the way, headers (its checksum too) untouched: a receiver drops
+    // it, and so does the parse.
+    cache.Load(*Flipped(p, p->GetSize() - 1));
+    EXPECT_EQ(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
     EXPECT_EQ(cache.GetReused(), 0u);
-    ASSERT_EQ(w->tcp.payload.size(), 100u);
-    EXPECT_EQ(w->tcp.payload.back(), static_cast<uint8_t>(99 ^ 0x40));
 }
 
 TEST(ShadowFrameCache, ShorterFrameUnderTheSameUidIsParsedAfresh)
