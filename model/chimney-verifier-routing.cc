@@ -314,6 +314,10 @@ ChimneyVerifier::CompleteTerminateBlock(ShadowDevice& d,
         BoundaryOf(d.device->GetOffloadClient()).kind == ChimneyVerifierNblIdentity::Boundary::HOST)
     {
         m_endToEnd.OnTerminated(d, c);
+        if (c.hwFailure && d.host != nullptr && !d.host->phaseTraced)
+        {
+            TracePhasesOf(*d.host); // from now on the host's phase changes matter (E3)
+        }
     }
 }
 

@@ -523,6 +523,7 @@ struct ShadowHost
     uint32_t index = 0;                 //!< position in attach order (checkers' tables)
     uint32_t nodeId = 0;                //!< its node
     std::vector<ShadowDevice*> devices; //!< attached targets on the node
+    bool phaseTraced = false;           //!< its PhaseChange trace is connected (E3)
 
     /// \returns the device findings from the host's traces name (null when none)
     ShadowDevice* FirstDevice() const

@@ -243,6 +243,20 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
 }
 
 void
+ChimneyVerifier::TracePhasesOf(ShadowHost& h)
+{
+    // Connected at the first hardware failure, not at attach: only then do phase changes
+    // matter (E3), and the trace passes three strings by value for every change of every
+    // connection.
+    h.phaseTraced = true;
+    m_stacks[h.index]->TraceConnectWithoutContext(
+        "PhaseChange",
+        Sink<OffloadHandle, std::string, std::string, std::string>(this,
+                                                                   &ChimneyVerifier::TraceHostPhase,
+                                                                   &h));
+}
+
+void
 ChimneyVerifier::AttachHostStack(Ptr<ChimneyHostStack> stack)
 {
     NS_ABORT_MSG_IF(!stack || !stack->GetNode(), "ChimneyVerifier: host stack not installed");
@@ -278,11 +292,6 @@ ChimneyVerifier::AttachHostStack(Ptr<ChimneyHostStack> stack)
             this,
             &ChimneyVerifier::TraceHostUpcall,
             s));
-    stack->TraceConnectWithoutContext(
-        "PhaseChange",
-        Sink<OffloadHandle, std::string, std::string, std::string>(this,
-                                                                   &ChimneyVerifier::TraceHostPhase,
-                                                                   s));
     stack->TraceConnectWithoutContext(
         "NblCall",
         Sink<ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>(this,

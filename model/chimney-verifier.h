@@ -456,6 +456,8 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
                          uint64_t id,
                          ChimneyStatus status,
                          uint64_t bytes);
+    /// Connect the host's PhaseChange trace (at its first hardware failure). \param h the host
+    void TracePhasesOf(ShadowHost& h);
     void TraceHostPhase(ShadowHost* h,
                         OffloadHandle handle,
                         const std::string& from,
