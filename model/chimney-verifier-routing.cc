@@ -42,7 +42,7 @@ ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
     if (nbl && d->device)
     {
         // A11: the NBL objects its offload client issued or passed down.
-        const auto from = BoundaryOf(d->device->GetOffloadClient());
+        const auto from = ClientBoundary(*d);
         for (const NetBufferList* n = PeekPointer(nbl); n != nullptr; n = PeekPointer(n->next))
         {
             m_identity.OnDeviceIn(*d, from, op, handle, *n);
@@ -310,8 +310,7 @@ ChimneyVerifier::CompleteTerminateBlock(ShadowDevice& d,
     m_wire.CancelAckObligation(c);
     // E3 from the host's side needs the host's handles: only with the host stack right on the
     // device (an intermediate driver maps handles).
-    if (!d.device ||
-        BoundaryOf(d.device->GetOffloadClient()).kind == ChimneyVerifierNblIdentity::Boundary::HOST)
+    if (!d.device || ClientBoundary(d).kind == ChimneyVerifierNblIdentity::Boundary::HOST)
     {
         m_endToEnd.OnTerminated(d, c);
         if (c.hwFailure && d.host != nullptr && !d.host->phaseTraced)

@@ -129,6 +129,7 @@ ChimneyVerifier::DoDispose()
     m_layers.clear();
     m_layerNbls.clear();
     m_clients.clear();
+    m_clientCache.clear();
     m_identity.Clear();
     m_frames = ShadowFrameCache();
     m_wire.Clear();
@@ -302,6 +303,7 @@ ChimneyVerifier::AttachHostStack(Ptr<ChimneyHostStack> stack)
                                           this,
                                           &ChimneyVerifier::TraceHostNblUpcall,
                                           s));
+    ++m_clientsEpoch;
     m_clients[static_cast<const ChimneyOffloadClient*>(PeekPointer(stack))] =
         ChimneyVerifierNblIdentity::Boundary{ChimneyVerifierNblIdentity::Boundary::HOST, s->index};
 }
@@ -347,6 +349,7 @@ ChimneyVerifier::AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer)
             this,
             &ChimneyVerifier::TraceLayerNblRefusal,
             n));
+    ++m_clientsEpoch;
     m_clients[static_cast<const ChimneyOffloadClient*>(PeekPointer(layer))] =
         ChimneyVerifierNblIdentity::Boundary{ChimneyVerifierNblIdentity::Boundary::LAYER, index};
 }
@@ -395,6 +398,24 @@ ChimneyVerifier::BoundaryOf(const ChimneyOffloadClient* client) const
 {
     auto it = client == nullptr ? m_clients.end() : m_clients.find(client);
     return it == m_clients.end() ? ChimneyVerifierNblIdentity::Boundary() : it->second;
+}
+
+ChimneyVerifierNblIdentity::Boundary
+ChimneyVerifier::ClientBoundary(ShadowDevice& d)
+{
+    const ChimneyOffloadClient* client = d.device ? d.device->GetOffloadClient() : nullptr;
+    if (d.index >= m_clientCache.size())
+    {
+        m_clientCache.resize(d.index + 1);
+    }
+    ClientCache& cache = m_clientCache[d.index];
+    if (client != cache.client || cache.epoch != m_clientsEpoch)
+    {
+        cache.client = client;
+        cache.epoch = m_clientsEpoch;
+        cache.boundary = BoundaryOf(client);
+    }
+    return cache.boundary;
 }
 
 ChimneyVerifier::LayerIssuers*

@@ -400,6 +400,9 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
 
     /// \param client an offload client \returns its boundary (NONE: not attached)
     ChimneyVerifierNblIdentity::Boundary BoundaryOf(const ChimneyOffloadClient* client) const;
+    /// \param d a target \returns the boundary of its offload client now (cached per device:
+    /// asked on every request)
+    ChimneyVerifierNblIdentity::Boundary ClientBoundary(ShadowDevice& d);
 
     ShadowDevice* GetState(Ptr<ChimneyNetDevice> device) const;
     LayerIssuers* GetLayer(Ptr<ChimneyIntermediateDriver> layer) const;
@@ -560,6 +563,17 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
     std::vector<std::unique_ptr<LayerNbls>> m_layerNbls; //!< attached drivers (A11 identity)
     /// Attached host stacks and drivers, as the offload clients of the layer below them.
     std::unordered_map<const ChimneyOffloadClient*, ChimneyVerifierNblIdentity::Boundary> m_clients;
+    uint64_t m_clientsEpoch = 1; //!< changes with m_clients (ClientBoundary()'s caches)
+
+    /// A target's offload client when last asked, and its boundary.
+    struct ClientCache
+    {
+        const ChimneyOffloadClient* client = nullptr;  //!< the client
+        uint64_t epoch = 0;                            //!< m_clientsEpoch then
+        ChimneyVerifierNblIdentity::Boundary boundary; //!< its boundary
+    };
+
+    std::vector<ClientCache> m_clientCache; //!< by ShadowDevice::index
 
     ShadowFrameCache m_frames; //!< frames parsed once for every attached device that sees them
 
