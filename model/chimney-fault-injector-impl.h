@@ -219,8 +219,8 @@ struct ChimneyFaultInjector::Impl
     void OnTargetRequestObjects(Link* link,
                                 ChimneyOp operation,
                                 OffloadHandle handle,
-                                Ptr<const NetBufferList> nbl,
-                                Ptr<const OffloadBlockList> blocks,
+                                const Ptr<const NetBufferList>& nbl,
+                                const Ptr<const OffloadBlockList>& blocks,
                                 uint32_t flags);
     void OnTargetRequest(Link* link,
                          ChimneyOp operation,

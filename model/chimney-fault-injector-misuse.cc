@@ -167,8 +167,8 @@ void
 ChimneyFaultInjector::Impl::OnTargetRequestObjects(Link* link,
                                                    ChimneyOp operation,
                                                    OffloadHandle /* handle */,
-                                                   Ptr<const NetBufferList> /* nbl */,
-                                                   Ptr<const OffloadBlockList> blocks,
+                                                   const Ptr<const NetBufferList>& /* nbl */,
+                                                   const Ptr<const OffloadBlockList>& blocks,
                                                    uint32_t /* flags */)
 {
     // The Request trace of a list request carries no handle: keep the list until it returns.

@@ -310,7 +310,7 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
      */
     typedef void (*NblTracedCallback)(ChimneyOp operation,
                                       OffloadHandle handle,
-                                      Ptr<const NetBufferList> nbl);
+                                      const Ptr<const NetBufferList>& nbl);
 
     /**
      * TracedCallback signature of Call: a request this stack made of the layer below.
@@ -473,8 +473,8 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     TracedCallback<OffloadHandle, std::string, std::string, std::string> m_phaseTrace;
     TracedCallback<OffloadHandle, std::string, std::string> m_connectionStateTrace;
     /// Observation only: each NBL object of a request (NblCall) and of a completion (NblUpcall).
-    TracedCallback<ChimneyOp, OffloadHandle, Ptr<const NetBufferList>> m_nblCallTrace;
-    TracedCallback<ChimneyOp, OffloadHandle, Ptr<const NetBufferList>> m_nblUpcallTrace;
+    TracedCallback<ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&> m_nblCallTrace;
+    TracedCallback<ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&> m_nblUpcallTrace;
 };
 
 } // namespace ns3

@@ -200,7 +200,7 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     typedef void (*NblTracedCallback)(std::string upper,
                                       ChimneyOp operation,
                                       OffloadHandle handle,
-                                      Ptr<const NetBufferList> nbl);
+                                      const Ptr<const NetBufferList>& nbl);
 
   protected:
     void DoDispose() override;
@@ -340,9 +340,9 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     TracedCallback<std::string, ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus>
         m_completionTrace;
     TracedCallback<std::string, OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_indicationTrace;
-    TracedCallback<std::string, ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>
+    TracedCallback<std::string, ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>
         m_nblRequestTrace; //!< NblRequest (observation only)
-    TracedCallback<std::string, ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>
+    TracedCallback<std::string, ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>
         m_nblCompletionTrace; //!< NblCompletion (observation only)
 };
 

@@ -307,8 +307,8 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
      */
     typedef void (*RequestObjectsTracedCallback)(ChimneyOp operation,
                                                  OffloadHandle handle,
-                                                 Ptr<const NetBufferList> nbl,
-                                                 Ptr<const OffloadBlockList> blocks,
+                                                 const Ptr<const NetBufferList>& nbl,
+                                                 const Ptr<const OffloadBlockList>& blocks,
                                                  uint32_t flags);
 
     /**
@@ -523,8 +523,8 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     /// Observation only: the request objects (RequestObjects).
     TracedCallback<ChimneyOp,
                    OffloadHandle,
-                   Ptr<const NetBufferList>,
-                   Ptr<const OffloadBlockList>,
+                   const Ptr<const NetBufferList>&,
+                   const Ptr<const OffloadBlockList>&,
                    uint32_t>
         m_requestObjectsTrace;
     /// Lifecycle state changes of offloaded connections (ConnectionState).

@@ -188,8 +188,8 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
             "RequestObjects",
             Sink<ChimneyOp,
                  OffloadHandle,
-                 Ptr<const NetBufferList>,
-                 Ptr<const OffloadBlockList>,
+                 const Ptr<const NetBufferList>&,
+                 const Ptr<const OffloadBlockList>&,
                  uint32_t>(this, &ChimneyVerifier::TraceRequestObjects, s));
     connect(device,
             "Request",
@@ -295,14 +295,16 @@ ChimneyVerifier::AttachHostStack(Ptr<ChimneyHostStack> stack)
             s));
     stack->TraceConnectWithoutContext(
         "NblCall",
-        Sink<ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>(this,
-                                                                 &ChimneyVerifier::TraceHostNblCall,
-                                                                 s));
-    stack->TraceConnectWithoutContext("NblUpcall",
-                                      Sink<ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>(
-                                          this,
-                                          &ChimneyVerifier::TraceHostNblUpcall,
-                                          s));
+        Sink<ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>(
+            this,
+            &ChimneyVerifier::TraceHostNblCall,
+            s));
+    stack->TraceConnectWithoutContext(
+        "NblUpcall",
+        Sink<ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>(
+            this,
+            &ChimneyVerifier::TraceHostNblUpcall,
+            s));
     ++m_clientsEpoch;
     m_clients[static_cast<const ChimneyOffloadClient*>(PeekPointer(stack))] =
         ChimneyVerifierNblIdentity::Boundary{ChimneyVerifierNblIdentity::Boundary::HOST, s->index};
@@ -333,13 +335,13 @@ ChimneyVerifier::AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer)
     LayerNbls* n = m_layerNbls.back().get();
     layer->TraceConnectWithoutContext(
         "NblRequest",
-        Sink<Upper, ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>(
+        Sink<Upper, ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>(
             this,
             &ChimneyVerifier::TraceLayerNblRequest,
             n));
     layer->TraceConnectWithoutContext(
         "NblCompletion",
-        Sink<Upper, ChimneyOp, OffloadHandle, Ptr<const NetBufferList>>(
+        Sink<Upper, ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>(
             this,
             &ChimneyVerifier::TraceLayerNblCompletion,
             n));
