@@ -404,6 +404,7 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
     // after its first: the table rarely hits, and each slot it touches is cold memory (a tenth
     // of the last-level cache misses of a 500-host campaign). Then one hot slot serves instead.
     Slot& slot = m_bypass || verify ? m_hot : m_slots[uid % kSlots];
+    // Checksums cover the payload: with them on, nothing is reused.
     if (!verify && slot.uid == uid && slot.framing == framing && slot.size == size &&
         std::memcmp(bytes, slot.head.data(), head) == 0)
     {
@@ -417,7 +418,7 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
         slot.segment.payloadView = bytes + slot.payloadOffset; // this observation's payload
         return &slot.segment;
     }
-    slot.uid = verify ? UINT64_MAX : uid; // checksums cover the payload: nothing to reuse
+    slot.uid = uid;
     slot.framing = framing;
     slot.size = size;
     std::memcpy(slot.head.data(), bytes, head);

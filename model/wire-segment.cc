@@ -80,19 +80,20 @@ ParseIpv4TcpDatagram(const uint8_t* data,
     out.dstAddress = ChimneyGet32(data + 16);
     const uint8_t* tcp = data + headerLength;
     const size_t tcpLength = totalLength - headerLength;
-    if (payload == WirePayload::COPY)
-    {
-        out.payloadView = nullptr;
-        out.payloadViewSize = 0;
-        return TcpSegment::Parse(tcp, tcpLength, out.tcp);
-    }
     size_t tcpHeaderLength = 0;
     if (!TcpSegment::ParseHeader(tcp, tcpLength, out.tcp, tcpHeaderLength))
     {
         return false;
     }
-    out.payloadView = tcp + tcpHeaderLength;
-    out.payloadViewSize = tcpLength - tcpHeaderLength;
+    const uint8_t* text = tcp + tcpHeaderLength;
+    const size_t textLength = tcpLength - tcpHeaderLength;
+    const bool view = payload == WirePayload::VIEW;
+    if (!view)
+    {
+        out.tcp.payload.assign(text, text + textLength);
+    }
+    out.payloadView = view ? text : nullptr;
+    out.payloadViewSize = view ? textLength : 0;
     return true;
 }
 
