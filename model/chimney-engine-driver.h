@@ -13,6 +13,7 @@
 #include "ns3/simulator.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace ns3
 {
@@ -79,12 +80,15 @@ ChimneyEngineDriver::Run(Owner& owner)
     {
         owner.BeforeRound();
         bool any = false;
-        for (const TcpSegment& segment : engine->TakeSegments())
+        std::vector<TcpSegment> segments = engine->TakeSegments();
+        for (const TcpSegment& segment : segments)
         {
             owner.Transmit(segment);
             any = true;
         }
-        for (const TcpEvent& event : engine->TakeEvents())
+        TcpEngine::Recycle(std::move(segments));
+        std::vector<TcpEvent> events = engine->TakeEvents();
+        for (const TcpEvent& event : events)
         {
             // An event may call back into the owner (the application, the host stack) and
             // that may take the engine away: every event re-checks.
@@ -96,6 +100,7 @@ ChimneyEngineDriver::Run(Owner& owner)
                 return;
             }
         }
+        TcpEngine::Recycle(std::move(events));
         owner.AfterRound();
         if (!any && !engine->HasOutput())
         {

@@ -16,7 +16,7 @@ namespace ns3
 namespace
 {
 
-using CallList = std::vector<std::function<void()>>;
+using CallList = std::vector<ChimneyInlineCall>;
 
 /// Emptied call lists, shared by every batch of the thread: their room serves the next
 /// instants instead of being allocated again. Shared, not one per batch, so that ten thousand
@@ -33,7 +33,7 @@ constexpr size_t kSpareLists = 16; //!< emptied call lists kept at most
 } // namespace
 
 void
-ChimneyEventBatch::Schedule(Time delay, std::function<void()> call)
+ChimneyEventBatch::Schedule(Time delay, ChimneyInlineCall call)
 {
     const Time at = Simulator::Now() + delay;
     ++m_calls;
@@ -70,7 +70,7 @@ ChimneyEventBatch::Run(Time at)
     auto batch = std::find_if(m_pending.begin(), m_pending.end(), [at](const Batch& b) {
         return b.at == at;
     });
-    std::vector<std::function<void()>> calls = std::move(batch->calls);
+    CallList calls = std::move(batch->calls);
     m_pending.erase(batch);
     for (auto& call : calls)
     {

@@ -6,11 +6,11 @@
 #define CHIMNEY_EVENT_BATCH_H
 
 #include "chimney-event-counts.h"
+#include "chimney-inline-call.h"
 
 #include "ns3/nstime.h"
 
 #include <cstdint>
-#include <functional>
 #include <vector>
 
 namespace ns3
@@ -47,7 +47,7 @@ class ChimneyEventBatch
      * \param delay not negative
      * \param call what to run
      */
-    void Schedule(Time delay, std::function<void()> call);
+    void Schedule(Time delay, ChimneyInlineCall call);
 
     /// \returns scheduler events this batch made (one per instant)
     uint64_t GetEvents() const
@@ -68,8 +68,14 @@ class ChimneyEventBatch
     /// The calls due at one instant.
     struct Batch
     {
-        Time at;                                  //!< the instant
-        std::vector<std::function<void()>> calls; //!< in the order scheduled
+        Time at;                              //!< the instant
+        std::vector<ChimneyInlineCall> calls; //!< in the order scheduled
+
+        Batch() = default;
+        // Moved, never copied (the calls are move-only); ns-3's Time does not promise a
+        // noexcept move, which a vector needs to move rather than copy when it grows.
+        Batch(Batch&&) noexcept = default;            //!< \brief move
+        Batch& operator=(Batch&&) noexcept = default; //!< \brief move \returns this
     };
 
     /// Batches not run yet: a few at most (one per latency in use), so a short list, not a

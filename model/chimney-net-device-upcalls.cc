@@ -29,7 +29,7 @@ ChimneyNetDevice::UpcallAt(Time latency) const
 }
 
 void
-ChimneyNetDevice::Upcall(Time latency, std::function<void()> call)
+ChimneyNetDevice::Upcall(Time latency, ChimneyInlineCall call)
 {
     const Time at = UpcallAt(latency);
     m_lastUpcall = at;

@@ -253,6 +253,7 @@ ChimneyNetDevice::SetInnerDevice(Ptr<NetDevice> inner)
     NS_LOG_FUNCTION(this << inner);
     NS_ABORT_MSG_IF(!inner, "ChimneyNetDevice::SetInnerDevice: null device");
     m_inner = inner;
+    m_broadcast = inner->GetBroadcast();
     m_inner->SetReceiveCallback(MakeCallback(&ChimneyNetDevice::ReceiveFromInner, this));
     if (m_promiscRxCallback.IsNull())
     {
@@ -338,7 +339,7 @@ Address
 ChimneyNetDevice::GetBroadcast() const
 {
     NS_ABORT_MSG_IF(!m_inner, "ChimneyNetDevice: no inner device");
-    return m_inner->GetBroadcast();
+    return m_broadcast;
 }
 
 bool

@@ -398,7 +398,7 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     ///          InterruptModeration)
     Time UpcallAt(Time latency) const;
     /// Run \p call on the host's side \p latency from now (UpcallAt), in decision order.
-    void Upcall(Time latency, std::function<void()> call);
+    void Upcall(Time latency, ChimneyInlineCall call);
     /**
      * \brief Complete a send or receive NBL; the ones of the same operation on the same
      *        connection that go up at the same instant, with no other upcall between them, go
@@ -466,6 +466,9 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     Connection* FindForRequest(OffloadHandle handle);
 
     Ptr<NetDevice> m_inner;
+    /// The inner device's broadcast address, asked once: IPv4 asks for it with every datagram
+    /// the host sends, and ns-3's point-to-point and CSMA devices parse it from a string.
+    Address m_broadcast;
     Ptr<Node> m_node;
     uint32_t m_ifIndex{0};
     NetDevice::ReceiveCallback m_rxCallback;

@@ -404,9 +404,11 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
     // after its first: the table rarely hits, and each slot it touches is cold memory (a tenth
     // of the last-level cache misses of a 500-host campaign). Then one hot slot serves instead.
     Slot& slot = m_bypass || verify ? m_hot : m_slots[uid % kSlots];
-    // Checksums cover the payload: with them on, nothing is reused.
+    // Checksums cover the payload: with them on, nothing is reused. Without them a parse reads
+    // the frame's length and its bytes before the payload, and only those: a frame with the same
+    // length and the same header bytes parses the same.
     if (!verify && slot.uid == uid && slot.framing == framing && slot.size == size &&
-        std::memcmp(bytes, slot.head.data(), head) == 0)
+        std::memcmp(bytes, slot.head.data(), slot.parsed ? slot.payloadOffset : head) == 0)
     {
         ++m_reused; // seen before, by another device, with the same headers
         ++m_windowReused;
@@ -421,7 +423,6 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
     slot.uid = uid;
     slot.framing = framing;
     slot.size = size;
-    std::memcpy(slot.head.data(), bytes, head);
     const auto checksums = verify ? WireChecksums::VERIFY : WireChecksums::IGNORE;
     slot.parsed =
         bare ? ParseIpv4TcpDatagram(bytes, size, slot.segment, checksums, WirePayload::VIEW)
@@ -430,6 +431,7 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
     {
         slot.payloadOffset = static_cast<size_t>(slot.segment.payloadView - bytes);
     }
+    std::memcpy(slot.head.data(), bytes, slot.parsed ? slot.payloadOffset : head);
     EndParse();
     return slot.parsed ? &slot.segment : nullptr;
 }

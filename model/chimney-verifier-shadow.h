@@ -419,9 +419,9 @@ struct ShadowDevice
  *
  * The same frame is seen leaving one attached device (its link's MacTx) and entering another
  * (MacRx), as the same ns-3 packet (same uid). The first observation parses its headers; the
- * second reuses that parse when the frame's length and the bytes the parse reads (its first
- * kHeadBytes: link, IPv4 and TCP headers at their longest) are the same: a link fault may have
- * changed them on the way, keeping the uid. The payload is never copied nor compared: each
+ * second reuses that parse when the frame's length and the bytes the parse read (its link, IPv4
+ * and TCP headers, at most kHeadBytes) are the same: a link fault may have changed them on the
+ * way, keeping the uid. The payload is never copied nor compared: each
  * parse returns a view of it in the bytes of the observation at hand (WirePayload::VIEW), so a
  * payload changed on the way is seen as changed. With ns-3's checksums on, every observation
  * is parsed (its checksums cover the payload, and a receiver drops a frame whose do not
@@ -496,7 +496,8 @@ class ShadowFrameCache
         bool parsed = false;                    //!< a TCP segment
         size_t size = 0;                        //!< the frame's length
         size_t payloadOffset = 0;               //!< where its payload starts
-        std::array<uint8_t, kHeadBytes> head{}; //!< its first bytes (min(size, kHeadBytes))
+        std::array<uint8_t, kHeadBytes> head{}; //!< the bytes before its payload if parsed,
+                                                //!< else its first min(size, kHeadBytes)
         WireSegment segment;                    //!< the parse (payload: a view)
     };
 

@@ -146,8 +146,7 @@ TcpEngine::SendRstFor(int64_t now, const TcpSegment& seg)
 {
     // RFC 9293 §3.10.7.1: If ACK: <SEQ=SEG.ACK><CTL=RST>,
     // else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
-    m_out.emplace_back();
-    TcpSegment& r = m_out.back();
+    TcpSegment& r = PushSegment();
     r.srcPort = m_localPort;
     r.dstPort = m_remotePort;
     if (seg.Has(TcpSegment::ACK))
@@ -173,8 +172,7 @@ TcpEngine::SendRstFor(int64_t now, const TcpSegment& seg)
 TcpSegment&
 TcpEngine::NewSegment(int64_t now, uint8_t flags, uint32_t seq)
 {
-    m_out.emplace_back();
-    TcpSegment& s = m_out.back();
+    TcpSegment& s = PushSegment();
     s.srcPort = m_localPort;
     s.dstPort = m_remotePort;
     s.seq = seq;

@@ -228,7 +228,7 @@ TcpEngine::Transition(int64_t now, Input input)
     e.oldState = m_state;
     e.newState = next;
     m_state = next;
-    m_events.push_back(e);
+    PushEvent(e);
 
     // After the change: the new state's timers, and a CLOSE that waited for ESTABLISHED.
     switch (next)

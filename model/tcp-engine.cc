@@ -231,8 +231,7 @@ TcpEngine::SendAbortReset(int64_t now)
 {
     // <SEQ=SND.NXT><CTL=RST>. SND.NXT in the RFC sense is the next new sequence number,
     // i.e. SndMax here (SndNxt is the go-back-N point after a timeout).
-    m_out.emplace_back();
-    TcpSegment& s = m_out.back();
+    TcpSegment& s = PushSegment();
     s.srcPort = m_localPort;
     s.dstPort = m_remotePort;
     s.seq = m_sndMax;
@@ -338,7 +337,7 @@ TcpEngine::Emit(TcpEvent::Kind kind, uint64_t bytes)
     e.kind = kind;
     e.bytes = bytes;
     e.oldState = e.newState = m_state;
-    m_events.push_back(e);
+    PushEvent(e);
 }
 
 void
@@ -720,6 +719,84 @@ TcpEngine::CheckInvariants(std::string* why) const
         return fail("delayed ACK owed without its timer");
     }
     return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output queues' room, recycled
+// ---------------------------------------------------------------------------------------------
+
+namespace
+{
+
+/// Emptied output vectors of type T, shared by the thread's engines.
+template <typename T>
+std::vector<std::vector<T>>&
+Spares()
+{
+    static thread_local std::vector<std::vector<T>> spares;
+    return spares;
+}
+
+constexpr size_t kSpares = 16;        //!< vectors kept per type at most
+constexpr size_t kSpareCapacity = 64; //!< larger ones (a burst's) are freed
+
+/// \param v an output queue about to take its first element: room from a spare, if any
+template <typename T>
+void
+TakeSpare(std::vector<T>& v)
+{
+    if (auto& spares = Spares<T>(); !spares.empty())
+    {
+        v.swap(spares.back());
+        spares.pop_back();
+    }
+}
+
+/// \param v a vector taken out of an engine, kept for the next if there is room
+template <typename T>
+void
+KeepSpare(std::vector<T>&& v)
+{
+    v.clear();
+    if (auto& spares = Spares<T>();
+        spares.size() < kSpares && v.capacity() > 0 && v.capacity() <= kSpareCapacity)
+    {
+        spares.push_back(std::move(v));
+    }
+}
+
+} // namespace
+
+void
+TcpEngine::PushEvent(const TcpEvent& e)
+{
+    if (m_events.capacity() == 0)
+    {
+        TakeSpare(m_events);
+    }
+    m_events.push_back(e);
+}
+
+TcpSegment&
+TcpEngine::PushSegment()
+{
+    if (m_out.capacity() == 0)
+    {
+        TakeSpare(m_out);
+    }
+    return m_out.emplace_back();
+}
+
+void
+TcpEngine::Recycle(std::vector<TcpSegment>&& segments)
+{
+    KeepSpare(std::move(segments));
+}
+
+void
+TcpEngine::Recycle(std::vector<TcpEvent>&& events)
+{
+    KeepSpare(std::move(events));
 }
 
 } // namespace ns3

@@ -210,6 +210,19 @@ class TcpEngine
     std::vector<TcpEvent> TakeEvents();
 
     /**
+     * \brief Give a vector TakeSegments() returned back, emptied, for any engine's next output.
+     *
+     * An engine's output queues are empty between runs; without this, each run's first segment
+     * and first event would allocate them again. Kept per thread, a few at most.
+     * \param segments the vector (its elements are destroyed)
+     */
+    static void Recycle(std::vector<TcpSegment>&& segments);
+
+    /// \brief TakeEvents()' vector back (see Recycle(std::vector<TcpSegment>&&)).
+    /// \param events the vector
+    static void Recycle(std::vector<TcpEvent>&& events);
+
+    /**
      * \brief Whether TakeSegments() or TakeEvents() has something.
      * \returns true if output is queued
      */
@@ -445,6 +458,13 @@ class TcpEngine
     static bool CanSend(TcpState s);
     static bool CanReceive(TcpState s);
     void Emit(TcpEvent::Kind kind, uint64_t bytes = 0);
+
+    /// \brief Queue an event (m_events, room from a recycled vector when it has none).
+    /// \param e the event
+    void PushEvent(const TcpEvent& e);
+
+    /// \brief Queue an empty segment (m_out, as PushEvent). \returns it
+    TcpSegment& PushSegment();
     void NegotiateOptions(int64_t now, const TcpSegment& syn);
     uint8_t OurWindowShift() const;
     uint32_t RcvWnd() const;

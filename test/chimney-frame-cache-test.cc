@@ -125,6 +125,36 @@ TEST(ShadowFrameCache, SameUidWithOtherPayloadBytesShowsTheseBytes)
     EXPECT_TRUE(w->tcp.payload.empty()); // a view, not a copy
 }
 
+TEST(ShadowFrameCache, SameUidWithOtherFirstPayloadByteReusesTheHeadersAndShowsThatByte)
+{
+    ShadowFrameCache cache;
+    Ptr<Packet> p = Datagram(1000);
+    cache.Load(*p);
+    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    // Byte 40 is the first payload byte (20-byte IPv4 and TCP headers): inside the first
+    // kHeadBytes, yet not read by the parse.
+    Ptr<Packet> corrupted = Flipped(p, 40);
+    cache.Load(*corrupted);
+    const WireSegment* w = cache.Parse(kUid, true, WireLinkType::PPP);
+    ASSERT_NE(w, nullptr);
+    EXPECT_EQ(cache.GetReused(), 1u);
+    ASSERT_EQ(w->PayloadSize(), 100u);
+    EXPECT_EQ(w->PayloadData()[0], 0x40);
+}
+
+TEST(ShadowFrameCache, SameUidWithOtherLastHeaderByteIsParsedAfresh)
+{
+    ShadowFrameCache cache;
+    Ptr<Packet> p = Datagram(1000);
+    cache.Load(*p);
+    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    // Byte 39 is the TCP header's last (the urgent pointer's low byte).
+    Ptr<Packet> corrupted = Flipped(p, 39);
+    cache.Load(*corrupted);
+    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    EXPECT_EQ(cache.GetReused(), 0u);
+}
+
 TEST(ShadowFrameCache, WithChecksumsOnEveryObservationIsVerified)
 {
     struct Checksums // on for this test only
