@@ -22,7 +22,7 @@ MODES = [
 ]
 
 
-def check_report(table, report, lifecycles):
+def check_report(table, report, lifecycles, repeats):
     """Returns a list of problems (empty: the report is good)."""
     problems = []
     for header in ("lifecyc/s", "events/lc", "peak MiB", "x nat", "failed"):
@@ -59,6 +59,16 @@ def check_report(table, report, lifecycles):
         for name in ("chimney-native", "chimney-chimney"):
             if not isinstance(overhead.get(name), (int, float)):
                 problems.append("%s lacks %s" % (key, name))
+    paired = report.get("verifierOverheadRoundByRound", {})
+    for name in ("chimney-native", "chimney-chimney"):
+        p = paired.get(name, {})
+        if p.get("rounds") != repeats:
+            problems.append("verifierOverheadRoundByRound %s: %r rounds, expected %d"
+                            % (name, p.get("rounds"), repeats))
+        elif not p["min"] <= p["median"] <= p["max"]:
+            problems.append("verifierOverheadRoundByRound %s: median outside [min, max]" % name)
+    if "round by round" not in table:
+        problems.append("table lacks the round-by-round overhead")
     return problems
 
 
@@ -76,11 +86,11 @@ def main():
         print(__doc__)
         return 2
     bench = args[0]
-    pairs, connections = 2, 3
+    pairs, connections, repeats = 2, 3, 2
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "bench.json")
         result = run([bench, "--pairs=%d" % pairs, "--connections=%d" % connections,
-                      "--bytes=5000", "--repeats=1", "--json=" + path])
+                      "--bytes=5000", "--repeats=%d" % repeats, "--json=" + path])
         sys.stdout.write(result.stdout)
         sys.stderr.write(result.stderr)
         if result.returncode != 0:
@@ -88,7 +98,7 @@ def main():
             return 1
         with open(path) as f:
             report = json.load(f)  # raises on invalid JSON
-        problems = check_report(result.stdout, report, pairs * connections)
+        problems = check_report(result.stdout, report, pairs * connections * repeats, repeats)
         if self_test:
             # Each broken variant must be caught.
             broken = json.loads(json.dumps(report))
@@ -96,11 +106,15 @@ def main():
             bad_table = result.stdout.replace("chimney-chimney", "chimney-chimnee")
             missing = json.loads(json.dumps(report))
             del missing["modes"][5]
+            unpaired = json.loads(json.dumps(report))
+            unpaired["verifierOverheadRoundByRound"]["chimney-chimney"]["rounds"] = 1
             cases = [("a failed lifecycle", result.stdout, broken),
                      ("a missing table row", bad_table, report),
-                     ("a missing JSON mode", result.stdout, missing)]
+                     ("a missing JSON mode", result.stdout, missing),
+                     ("a round missing from the round-by-round overhead", result.stdout,
+                      unpaired)]
             for what, table, rep in cases:
-                if not check_report(table, rep, pairs * connections):
+                if not check_report(table, rep, pairs * connections * repeats, repeats):
                     print("FAIL: self-test: %s was not caught" % what)
                     return 1
             print("self-test: every broken report was caught")

@@ -66,7 +66,10 @@ main(int argc, char* argv[])
     cmd.AddValue("interruptModeration",
                  "the chimney devices' InterruptModeration (e.g. 20us; 0s: none)",
                  o.interruptModeration);
-    cmd.AddValue("repeats", "runs of every mode, interleaved (medians are reported)", repeats);
+    cmd.AddValue("repeats",
+                 "runs of every mode, interleaved, every other round in reverse order (medians "
+                 "are reported)",
+                 repeats);
     cmd.AddValue("modes",
                  "comma-separated modes to run, from nn-off,nn-on,cn-off,cn-on,cc-off,cc-on; "
                  "'all' for all six (the first is the ratio baseline)",
@@ -125,8 +128,11 @@ main(int argc, char* argv[])
 
     for (uint32_t rep = 0; rep < repeats; ++rep)
     {
-        for (Summary& s : summaries)
+        // Every other round runs the modes in reverse order: a machine that speeds up or slows
+        // down during a round favours neither of two neighbouring modes over the rounds.
+        for (size_t k = 0; k < summaries.size(); ++k)
         {
+            Summary& s = summaries[rep % 2 == 0 ? k : summaries.size() - 1 - k];
             s.runs.push_back(RunMode(s.mode, o));
             const Result& r = s.runs.back();
             std::cerr << "run " << rep + 1 << "/" << repeats << " " << s.mode.name << " verifier "
