@@ -32,13 +32,14 @@ ChimneyVerifier::TraceRequestObjects(ShadowDevice* d,
                                      const Ptr<const OffloadBlockList>& blocks,
                                      uint32_t flags)
 {
-    d->call = ShadowPendingCall();
+    // Field by field: a whole new ShadowPendingCall would cost two more reference counts.
     d->call.valid = true;
     d->call.op = op;
     d->call.handle = handle;
     d->call.nbl = nbl;
     d->call.blocks = blocks;
     d->call.flags = flags;
+    d->call.misuse.reset();
     if (nbl && d->device)
     {
         // A11: the NBL objects its offload client issued or passed down.

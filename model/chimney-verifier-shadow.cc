@@ -16,6 +16,13 @@
 namespace ns3
 {
 
+namespace
+{
+
+constexpr size_t kReceivesReserved = 16; //!< a connection's receive requests kept room for
+
+} // namespace
+
 std::string
 ShadowCallText(ChimneyOp op,
                OffloadHandle handle,
@@ -98,7 +105,7 @@ ShadowConnection::Compact()
     }
     if (recvHead == receives.size())
     {
-        ShadowDrain(receives, 4);
+        ShadowDrain(receives, kReceivesReserved);
         recvHead = 0;
     }
 }
@@ -610,6 +617,13 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
             r.event = event;
             c.receives.push_back(r);
             return 0;
+        }
+        if (c.receives.capacity() == 0)
+        {
+            // A connection's receives pile up behind one outstanding (Compact() empties the
+            // queue only once all are done): room for a few at once, not a regrowth per
+            // doubling (each moving the entries' Ptrs, which ns-3.37 copies).
+            c.receives.reserve(kReceivesReserved);
         }
         for (const NetBufferList* n = PeekPointer(call.nbl); n != nullptr; n = PeekPointer(n->next))
         {
