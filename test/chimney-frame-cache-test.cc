@@ -70,6 +70,17 @@ Flipped(Ptr<const Packet> p, size_t offset)
     return Create<Packet>(bytes.data(), static_cast<uint32_t>(bytes.size()));
 }
 
+/// Observe p, then the same frame (same uid) with the byte at offset flipped, as a corrupting
+/// link would deliver it. \returns the second observation's segment (null if not parsed)
+const WireSegment*
+ObserveThenFlipped(ShadowFrameCache& cache, Ptr<const Packet> p, size_t offset)
+{
+    cache.Load(*p);
+    EXPECT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    cache.Load(*Flipped(p, offset));
+    return cache.Parse(kUid, true, WireLinkType::PPP);
+}
+
 } // namespace
 
 TEST(ShadowFrameCache, SecondObservationReusesTheParse)
@@ -94,13 +105,8 @@ TEST(ShadowFrameCache, SecondObservationReusesTheParse)
 TEST(ShadowFrameCache, SameUidWithOtherHeaderBytesIsParsedAfresh)
 {
     ShadowFrameCache cache;
-    Ptr<Packet> p = Datagram(1000);
-    cache.Load(*p);
-    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
     // Byte 27 is the low byte of the TCP sequence number (20-byte IPv4 header, seq at 4-7).
-    Ptr<Packet> corrupted = Flipped(p, 27);
-    cache.Load(*corrupted);
-    const WireSegment* w = cache.Parse(kUid, true, WireLinkType::PPP);
+    const WireSegment* w = ObserveThenFlipped(cache, Datagram(1000), 27);
     ASSERT_NE(w, nullptr);
     EXPECT_EQ(cache.GetReused(), 0u);
     EXPECT_EQ(w->tcp.seq, 1000u ^ 0x40u);
@@ -112,11 +118,7 @@ TEST(ShadowFrameCache, SameUidWithOtherPayloadBytesShowsTheseBytes)
     // Payload beyond the bytes the parse reads (ShadowFrameCache::kHeadBytes).
     Ptr<Packet> p = Datagram(1000, 300);
     ASSERT_GT(p->GetSize(), ShadowFrameCache::kHeadBytes + 100);
-    cache.Load(*p);
-    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
-    Ptr<Packet> corrupted = Flipped(p, p->GetSize() - 1); // the last payload byte
-    cache.Load(*corrupted);
-    const WireSegment* w = cache.Parse(kUid, true, WireLinkType::PPP);
+    const WireSegment* w = ObserveThenFlipped(cache, p, p->GetSize() - 1); // the last payload byte
     ASSERT_NE(w, nullptr);
     EXPECT_EQ(cache.GetReused(), 1u); // the headers are the same
     ASSERT_EQ(w->PayloadSize(), 300u);
@@ -128,14 +130,9 @@ TEST(ShadowFrameCache, SameUidWithOtherPayloadBytesShowsTheseBytes)
 TEST(ShadowFrameCache, SameUidWithOtherFirstPayloadByteReusesTheHeadersAndShowsThatByte)
 {
     ShadowFrameCache cache;
-    Ptr<Packet> p = Datagram(1000);
-    cache.Load(*p);
-    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
     // Byte 40 is the first payload byte (20-byte IPv4 and TCP headers): inside the first
     // kHeadBytes, yet not read by the parse.
-    Ptr<Packet> corrupted = Flipped(p, 40);
-    cache.Load(*corrupted);
-    const WireSegment* w = cache.Parse(kUid, true, WireLinkType::PPP);
+    const WireSegment* w = ObserveThenFlipped(cache, Datagram(1000), 40);
     ASSERT_NE(w, nullptr);
     EXPECT_EQ(cache.GetReused(), 1u);
     ASSERT_EQ(w->PayloadSize(), 100u);
@@ -145,13 +142,8 @@ TEST(ShadowFrameCache, SameUidWithOtherFirstPayloadByteReusesTheHeadersAndShowsT
 TEST(ShadowFrameCache, SameUidWithOtherLastHeaderByteIsParsedAfresh)
 {
     ShadowFrameCache cache;
-    Ptr<Packet> p = Datagram(1000);
-    cache.Load(*p);
-    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
     // Byte 39 is the TCP header's last (the urgent pointer's low byte).
-    Ptr<Packet> corrupted = Flipped(p, 39);
-    cache.Load(*corrupted);
-    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    ASSERT_NE(ObserveThenFlipped(cache, Datagram(1000), 39), nullptr);
     EXPECT_EQ(cache.GetReused(), 0u);
 }
 
