@@ -5,6 +5,7 @@
 #include "chimney-event-batch.h"
 
 #include "chimney-event-counts.h"
+#include "chimney-spare-vectors.h"
 
 #include "ns3/simulator.h"
 
@@ -18,17 +19,8 @@ namespace
 
 using CallList = std::vector<ChimneyInlineCall>;
 
-/// Emptied call lists, shared by every batch of the thread: their room serves the next
-/// instants instead of being allocated again. Shared, not one per batch, so that ten thousand
-/// idle devices do not each keep one (a few batches run at a time).
-std::vector<CallList>&
-SpareLists()
-{
-    static thread_local std::vector<CallList> spares;
-    return spares;
-}
-
-constexpr size_t kSpareLists = 16; //!< emptied call lists kept at most
+/// Emptied call lists: their room serves the next instants instead of being allocated again.
+using SpareLists = ChimneySpareVectors<ChimneyInlineCall>;
 
 } // namespace
 
@@ -47,11 +39,7 @@ ChimneyEventBatch::Schedule(Time delay, ChimneyInlineCall call)
     }
     Batch& batch = m_pending.emplace_back();
     batch.at = at;
-    if (auto& spares = SpareLists(); !spares.empty())
-    {
-        batch.calls = std::move(spares.back());
-        spares.pop_back();
-    }
+    SpareLists::Take(batch.calls);
     batch.calls.push_back(std::move(call));
     ++m_events;
     ChimneyEventCounts& counts = ChimneyEventCounts::Get();
@@ -76,11 +64,7 @@ ChimneyEventBatch::Run(Time at)
     {
         call();
     }
-    calls.clear();
-    if (auto& spares = SpareLists(); spares.size() < kSpareLists)
-    {
-        spares.push_back(std::move(calls));
-    }
+    SpareLists::Keep(std::move(calls));
 }
 
 } // namespace ns3

@@ -8,6 +8,8 @@
 
 #include "tcp-engine.h"
 
+#include "chimney-spare-vectors.h"
+
 #include <algorithm>
 #include <cstring>
 #include <sstream>
@@ -728,42 +730,7 @@ TcpEngine::CheckInvariants(std::string* why) const
 namespace
 {
 
-/// Emptied output vectors of type T, shared by the thread's engines.
-template <typename T>
-std::vector<std::vector<T>>&
-Spares()
-{
-    static thread_local std::vector<std::vector<T>> spares;
-    return spares;
-}
-
-constexpr size_t kSpares = 16;        //!< vectors kept per type at most
-constexpr size_t kSpareCapacity = 64; //!< larger ones (a burst's) are freed
-
-/// \param v an output queue about to take its first element: room from a spare, if any
-template <typename T>
-void
-TakeSpare(std::vector<T>& v)
-{
-    if (auto& spares = Spares<T>(); !spares.empty())
-    {
-        v.swap(spares.back());
-        spares.pop_back();
-    }
-}
-
-/// \param v a vector taken out of an engine, kept for the next if there is room
-template <typename T>
-void
-KeepSpare(std::vector<T>&& v)
-{
-    v.clear();
-    if (auto& spares = Spares<T>();
-        spares.size() < kSpares && v.capacity() > 0 && v.capacity() <= kSpareCapacity)
-    {
-        spares.push_back(std::move(v));
-    }
-}
+constexpr size_t kSpareCapacity = 64; //!< larger output vectors (a burst's) are freed
 
 } // namespace
 
@@ -772,7 +739,7 @@ TcpEngine::PushEvent(const TcpEvent& e)
 {
     if (m_events.capacity() == 0)
     {
-        TakeSpare(m_events);
+        ChimneySpareVectors<TcpEvent>::Take(m_events);
     }
     m_events.push_back(e);
 }
@@ -782,7 +749,7 @@ TcpEngine::PushSegment()
 {
     if (m_out.capacity() == 0)
     {
-        TakeSpare(m_out);
+        ChimneySpareVectors<TcpSegment>::Take(m_out);
     }
     return m_out.emplace_back();
 }
@@ -790,13 +757,13 @@ TcpEngine::PushSegment()
 void
 TcpEngine::Recycle(std::vector<TcpSegment>&& segments)
 {
-    KeepSpare(std::move(segments));
+    ChimneySpareVectors<TcpSegment>::Keep(std::move(segments), kSpareCapacity);
 }
 
 void
 TcpEngine::Recycle(std::vector<TcpEvent>&& events)
 {
-    KeepSpare(std::move(events));
+    ChimneySpareVectors<TcpEvent>::Keep(std::move(events), kSpareCapacity);
 }
 
 } // namespace ns3
