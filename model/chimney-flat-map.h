@@ -5,6 +5,8 @@
 #ifndef CHIMNEY_FLAT_MAP_H
 #define CHIMNEY_FLAT_MAP_H
 
+#include "chimney-spare-vectors.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -142,8 +144,11 @@ class ChimneyFlatMap
     /// Remove every entry and release the array.
     void Clear()
     {
-        m_slots.clear();
-        m_slots.shrink_to_fit();
+        // A table of the first size goes to the thread's spares: a host's request ids, a
+        // device's connections empty and refill with every connection, and each refill
+        // allocated the array anew. An idle table still holds no array.
+        ChimneySpareVectors<Slot>::Keep(std::move(m_slots), kFirstCapacity);
+        std::vector<Slot>().swap(m_slots);
         m_size = 0;
         m_mask = 0;
         m_shift = 64;
@@ -171,7 +176,8 @@ class ChimneyFlatMap
         bool used = false; //!< holds an entry
     };
 
-    static constexpr size_t kNone = SIZE_MAX; //!< "not found"
+    static constexpr size_t kNone = SIZE_MAX;    //!< "not found"
+    static constexpr size_t kFirstCapacity = 16; //!< slots of a table's first array
 
     /// \param k key \returns where its probe run starts
     size_t Home(const K& k) const
@@ -201,12 +207,16 @@ class ChimneyFlatMap
         }
     }
 
-    /// Double the array (16 slots at first) and re-place every entry.
+    /// Double the array (kFirstCapacity slots at first) and re-place every entry.
     void Grow()
     {
         std::vector<Slot> old;
         old.swap(m_slots);
-        const size_t capacity = old.empty() ? 16 : old.size() * 2;
+        if (old.empty())
+        {
+            ChimneySpareVectors<Slot>::Take(m_slots);
+        }
+        const size_t capacity = old.empty() ? kFirstCapacity : old.size() * 2;
         m_slots.resize(capacity);
         m_mask = capacity - 1;
         m_shift = 64;

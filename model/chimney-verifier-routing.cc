@@ -15,6 +15,7 @@
 #include "ns3/simulator.h"
 
 #include <algorithm>
+#include <cstring>
 #include <sstream>
 
 namespace ns3
@@ -451,32 +452,28 @@ void
 ChimneyVerifier::TraceHostSend(ShadowDevice* d, const Ptr<const Packet>& packet)
 {
     // The inner device's MacTx for this packet follows at once, inside the same call.
-    d->lastHostUid = packet->GetUid();
+    d->lastHost = ShadowFrameMark::Of(*packet);
 }
 
 void
 ChimneyVerifier::TraceMacTx(ShadowDevice* d, const Ptr<const Packet>& frame)
 {
-    const uint64_t uid = frame->GetUid();
     // Neither the host's own frames nor frames a fault injector forged at this end of the link
     // (peer.rst-*, peer.syn: AttachFaultInjector) are the target's behaviour.
-    if (uid != d->lastHostUid && uid != d->lastSpoofUid)
+    if (!d->lastHost.Is(*frame) && !d->lastSpoof.Is(*frame))
     {
-        DoFrame(*d, frame, uid, FrameDirection::TARGET_TX);
+        DoFrame(*d, frame, FrameDirection::TARGET_TX);
     }
 }
 
 void
 ChimneyVerifier::TraceMacRx(ShadowDevice* d, const Ptr<const Packet>& frame)
 {
-    DoFrame(*d, frame, frame->GetUid(), FrameDirection::RX);
+    DoFrame(*d, frame, FrameDirection::RX);
 }
 
 void
-ChimneyVerifier::DoFrame(ShadowDevice& d,
-                         const Ptr<const Packet>& frame,
-                         uint64_t uid,
-                         FrameDirection direction)
+ChimneyVerifier::DoFrame(ShadowDevice& d, const Ptr<const Packet>& frame, FrameDirection direction)
 {
     if (direction == FrameDirection::HOST_TX)
     {
@@ -544,8 +541,16 @@ ChimneyVerifier::DoFrame(ShadowDevice& d,
             return;
         }
     }
-    // Parsed once for both devices that see it (the sender's MacTx, the receiver's MacRx).
-    const WireSegment* w = m_frames.Parse(uid, ip == 0, d.link);
+    // Parsed once for both devices that see it (the sender's MacTx, the receiver's MacRx),
+    // found again by bytes that differ from frame to frame and stay the same on the way, read
+    // as they lie: the IPv4 identification (counted by each sender), flags, TTL, protocol and
+    // checksum (0 unless ns-3's checksums are on), and the addresses (which sender).
+    uint64_t fields;
+    uint64_t addresses;
+    std::memcpy(&fields, b + ip + 4, sizeof(fields));
+    std::memcpy(&addresses, b + ip + 12, sizeof(addresses));
+    const uint64_t slotKey = fields ^ (addresses << 17 | addresses >> 47);
+    const WireSegment* w = m_frames.Parse(slotKey, ip == 0, d.link);
     if (w != nullptr)
     {
         DoSegment(d, *w, direction, key, c);

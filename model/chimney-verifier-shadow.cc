@@ -396,25 +396,35 @@ ShadowFrameCache::Load(const Packet& frame)
 }
 
 const WireSegment*
-ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
+ShadowFrameCache::Parse(uint64_t key, bool bare, WireLinkType link)
 {
-    if (m_slots.empty())
-    {
-        m_slots.resize(kSlots);
-    }
     const uint8_t* bytes = m_frame.store.data();
     const size_t size = m_frame.size;
     const size_t head = std::min(size, kHeadBytes);
     const uint8_t framing = bare ? 0 : 1 + static_cast<uint8_t>(link);
     const bool verify = m_checksums.Get();
-    // With many links, a frame's second observation (the receiver's) comes thousands of frames
-    // after its first: the table rarely hits, and each slot it touches is cold memory (a tenth
-    // of the last-level cache misses of a 500-host campaign). Then one hot slot serves instead.
-    Slot& slot = m_bypass || verify ? m_hot : m_slots[uid % kSlots];
+    const auto checksums = verify ? WireChecksums::VERIFY : WireChecksums::IGNORE;
+    if (m_bypass || verify)
+    {
+        // With many links, a frame's second observation (the receiver's) comes hundreds of
+        // frames after its first: the table rarely hits, and each slot it touches is cold
+        // memory (a tenth of the last-level cache misses of a 500-host campaign). Then every
+        // observation is parsed, into one segment that stays in the cache.
+        const bool parsed =
+            bare ? ParseIpv4TcpDatagram(bytes, size, m_parsed, checksums, WirePayload::VIEW)
+                 : ParseWireFrame(bytes, size, link, m_parsed, checksums, WirePayload::VIEW);
+        EndParse();
+        return parsed ? &m_parsed : nullptr;
+    }
+    if (m_slots.empty())
+    {
+        m_slots.resize(kSlots);
+    }
+    Slot& slot = SlotFor(key);
     // Checksums cover the payload: with them on, nothing is reused. Without them a parse reads
     // the frame's length and its bytes before the payload, and only those: a frame with the same
     // length and the same header bytes parses the same.
-    if (!verify && slot.uid == uid && slot.framing == framing && slot.size == size &&
+    if (slot.key == key && slot.framing == framing && slot.size == size &&
         std::memcmp(bytes, slot.head.data(), slot.parsed ? slot.payloadOffset : head) == 0)
     {
         ++m_reused; // seen before, by another device, with the same headers
@@ -427,10 +437,10 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
         slot.segment.payloadView = bytes + slot.payloadOffset; // this observation's payload
         return &slot.segment;
     }
-    slot.uid = uid;
+    slot.key = key;
+    slot.stamp = ++m_stamp;
     slot.framing = framing;
     slot.size = size;
-    const auto checksums = verify ? WireChecksums::VERIFY : WireChecksums::IGNORE;
     slot.parsed =
         bare ? ParseIpv4TcpDatagram(bytes, size, slot.segment, checksums, WirePayload::VIEW)
              : ParseWireFrame(bytes, size, link, slot.segment, checksums, WirePayload::VIEW);
@@ -443,6 +453,26 @@ ShadowFrameCache::Parse(uint64_t uid, bool bare, WireLinkType link)
     return slot.parsed ? &slot.segment : nullptr;
 }
 
+ShadowFrameCache::Slot&
+ShadowFrameCache::SlotFor(uint64_t key)
+{
+    // Two places for each key (two-choice hashing): the one holding it, else the one written
+    // longer ago. With one place, a frame's slot was taken before its second observation as
+    // often as not once a few hundred frames from many links were in flight in between.
+    const uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+    Slot& a = m_slots[h >> (64 - kSlotBits)];
+    Slot& b = m_slots[(h >> (64 - 2 * kSlotBits)) & (kSlots - 1)];
+    if (a.key == key)
+    {
+        return a;
+    }
+    if (b.key == key)
+    {
+        return b;
+    }
+    return a.stamp <= b.stamp ? a : b;
+}
+
 void
 ShadowFrameCache::EndParse()
 {
@@ -451,15 +481,17 @@ ShadowFrameCache::EndParse()
     {
         return;
     }
-    // Bypass after a window with under 10 % reused (a reuse saves a parse of hot bytes, a miss
-    // costs cold slots); after kBypassWindows, one window with the table again tells whether
-    // frames are seen twice soon enough now. Decided by the frames alone, so a run is the same
-    // each time; the parses are the same either way.
+    // Bypass after a window with under kMinReusedPercent reused: a reuse saves a parse of hot
+    // bytes, but every frame the table keeps is written to a cold slot and read back from one,
+    // and parsing the headers again costs about as much (BENCHMARKS.md, "The frame cache pays
+    // only when nearly every frame is seen twice"). After kBypassWindows, one window with the
+    // table again tells whether frames are seen twice soon enough now. Decided by the frames
+    // alone, so a run is the same each time; the parses are the same either way.
     if (m_bypass)
     {
         m_bypass = --m_bypassLeft > 0;
     }
-    else if (m_windowReused * 10 < m_windowParses)
+    else if (m_windowReused * 100 < m_windowParses * kMinReusedPercent)
     {
         m_bypass = true;
         m_bypassLeft = kBypassWindows;
@@ -624,6 +656,13 @@ ShadowDevice::ApplyRequest(const ShadowPendingCall& call, uint64_t id)
             // queue only once all are done): room for a few at once, not a regrowth per
             // doubling (each moving the entries' Ptrs, which ns-3.37 copies).
             c.receives.reserve(kReceivesReserved);
+        }
+        else if (c.receives.size() == c.receives.capacity() && c.recvHead > 0)
+        {
+            // Full, with done ones in front: move the outstanding ones to the front instead
+            // of doubling the room (a regrowth copies every entry; the done ones hold nothing).
+            c.receives.erase(c.receives.begin(), c.receives.begin() + c.recvHead);
+            c.recvHead = 0;
         }
         for (const NetBufferList* n = PeekPointer(call.nbl); n != nullptr; n = PeekPointer(n->next))
         {

@@ -365,6 +365,29 @@ struct ShadowPendingCall
 struct ShadowHost;
 
 /// \ingroup chimney
+/// A frame announced just before the link device's MacTx shows it (the host's own, or one a
+/// fault injector forged), so that MacTx can tell it from the target's frames: the same packet
+/// object, and to be sure it is not a later packet at the same address, the same uid. Asking a
+/// packet for its uid is two calls into ns-3; a target's frame is told apart by its address.
+struct ShadowFrameMark
+{
+    const Packet* packet = nullptr; //!< the packet announced
+    uint64_t uid = UINT64_MAX;      //!< its uid
+
+    /// \param p the packet \returns the mark of p
+    static ShadowFrameMark Of(const Packet& p)
+    {
+        return ShadowFrameMark{&p, p.GetUid()};
+    }
+
+    /// \param p a frame MacTx shows \returns true if it is the packet announced
+    bool Is(const Packet& p) const
+    {
+        return &p == packet && p.GetUid() == uid;
+    }
+};
+
+/// \ingroup chimney
 /// One attached offload target and the connections it holds.
 struct ShadowDevice
 {
@@ -374,8 +397,8 @@ struct ShadowDevice
     uint32_t nodeId = 0;                   //!< its node
     WireLinkType link = WireLinkType::PPP; //!< framing of its link
     uint32_t capacity = 0;                 //!< MaxOffloadedConnections
-    uint64_t lastHostUid = UINT64_MAX;     //!< uid of the last frame from the host
-    uint64_t lastSpoofUid = UINT64_MAX;    //!< uid of the last frame a fault injector forged
+    ShadowFrameMark lastHost;              //!< the last frame from the host
+    ShadowFrameMark lastSpoof;             //!< the last frame a fault injector forged
     ShadowPendingCall call;                //!< the request call in progress
     /// H-ID of the next request, announced as a misuse issued on purpose (ExpectMisuse)
     std::optional<ChimneyInvariantId> expectedMisuse;
@@ -418,15 +441,18 @@ struct ShadowDevice
  * \brief Frames parsed once for every observer.
  *
  * The same frame is seen leaving one attached device (its link's MacTx) and entering another
- * (MacRx), as the same ns-3 packet (same uid). The first observation parses its headers; the
- * second reuses that parse when the frame's length and the bytes the parse read (its link, IPv4
- * and TCP headers, at most kHeadBytes) are the same: a link fault may have changed them on the
- * way, keeping the uid. The payload is never copied nor compared: each
- * parse returns a view of it in the bytes of the observation at hand (WirePayload::VIEW), so a
- * payload changed on the way is seen as changed. With ns-3's checksums on, every observation
- * is parsed (its checksums cover the payload, and a receiver drops a frame whose do not
- * verify). Slots are picked by uid (direct-mapped, deterministic); a frame whose slot was taken
- * by another in between is simply parsed again.
+ * (MacRx). The first observation parses its headers; the second reuses that parse when the
+ * frame's length and the bytes the parse read (its link, IPv4 and TCP headers, at most
+ * kHeadBytes) are the same: a link fault may have changed them on the way. The payload is never
+ * copied nor compared: each parse returns a view of it in the bytes of the observation at hand
+ * (WirePayload::VIEW), so a payload changed on the way is seen as changed. With ns-3's
+ * checksums on, every observation is parsed (its checksums cover the payload, and a receiver
+ * drops a frame whose do not verify). Slots are picked by a key the caller takes from the
+ * headers (two places per key, deterministic); a frame whose slot was taken by another in
+ * between is simply parsed again. The key only finds the slot: a reuse needs the same bytes, so
+ * a reused parse is the one this frame would give. The table is used only while nearly every
+ * frame is found on its second observation (kMinReusedPercent); otherwise keeping frames in it
+ * costs more than parsing them again, and every observation is parsed (EndParse()).
  */
 class ShadowFrameCache
 {
@@ -447,14 +473,16 @@ class ShadowFrameCache
 
     /**
      * \brief Parse the frame last loaded, or find it parsed.
-     * \param uid its packet uid
+     * \param key picks its slot: a value that usually differs from frame to frame and stays
+     *        the same for one frame's observations (from its headers: its packet's uid would
+     *        cost two calls into ns-3 per observation)
      * \param bare true: a bare IPv4 datagram; false: link framing link
      * \param link the link framing
      * \returns the segment, its payload a view into the bytes Load() returned (valid until the
      *          next Load()), or null when the frame is not a well-formed IPv4/TCP datagram
      *          (ParseWireFrame())
      */
-    const WireSegment* Parse(uint64_t uid, bool bare, WireLinkType link);
+    const WireSegment* Parse(uint64_t key, bool bare, WireLinkType link);
 
     /// \returns observations that reused an earlier parse
     uint64_t GetReused() const
@@ -476,6 +504,9 @@ class ShadowFrameCache
 
     static constexpr uint32_t kWindow = 4096;      //!< parses per decision to bypass or not
     static constexpr uint32_t kBypassWindows = 15; //!< windows bypassed before a probe window
+    /// Lookups of a window that must reuse a parse for the table to stay in use; at most 50
+    /// when every frame is seen twice (its first lookup parses).
+    static constexpr uint32_t kMinReusedPercent = 45;
     /// Bytes a parse reads at most, payload aside: LLC/SNAP framing (22), IPv4 and TCP headers
     /// with the most options (60 each).
     static constexpr size_t kHeadBytes = 142;
@@ -491,7 +522,8 @@ class ShadowFrameCache
     /// One parsed frame.
     struct Slot
     {
-        uint64_t uid = UINT64_MAX;              //!< the packet
+        uint64_t key = UINT64_MAX;              //!< the frame's key
+        uint64_t stamp = 0;                     //!< when written (the older of two is replaced)
         uint8_t framing = 0;                    //!< bare datagram or which link framing
         bool parsed = false;                    //!< a TCP segment
         size_t size = 0;                        //!< the frame's length
@@ -504,17 +536,22 @@ class ShadowFrameCache
     /// Count one parse; at the end of a window, decide whether the next one bypasses the table.
     void EndParse();
 
-    static constexpr size_t kSlots = 1024; //!< frames kept
-    std::vector<Slot> m_slots;             //!< by uid % kSlots (allocated at first use)
-    Slot m_hot;                            //!< the one slot used while bypassing
-    bool m_bypass = false;                 //!< the table is bypassed
-    uint32_t m_windowParses = 0;           //!< parses in this window
-    uint32_t m_windowReused = 0;           //!< of them, reused
-    uint32_t m_bypassLeft = 0;             //!< windows left to bypass
-    FrameStore m_frame;                    //!< the frame loaded
-    uint64_t m_reused = 0;                 //!< parses reused
-    uint64_t m_lookups = 0;                //!< Parse() calls
-    ChecksumSetting m_checksums;           //!< ns-3's ChecksumEnabled, read at the first parse
+    /// \param key a frame's key \returns the slot that holds it, else the one to put it in
+    Slot& SlotFor(uint64_t key);
+
+    static constexpr unsigned kSlotBits = 10;                //!< log2 of kSlots
+    static constexpr size_t kSlots = size_t{1} << kSlotBits; //!< frames kept
+    std::vector<Slot> m_slots;   //!< two places per key (SlotFor; allocated at first use)
+    uint64_t m_stamp = 0;        //!< slots written
+    WireSegment m_parsed;        //!< the parse while bypassing
+    bool m_bypass = false;       //!< the table is bypassed
+    uint32_t m_windowParses = 0; //!< parses in this window
+    uint32_t m_windowReused = 0; //!< of them, reused
+    uint32_t m_bypassLeft = 0;   //!< windows left to bypass
+    FrameStore m_frame;          //!< the frame loaded
+    uint64_t m_reused = 0;       //!< parses reused
+    uint64_t m_lookups = 0;      //!< Parse() calls
+    ChecksumSetting m_checksums; //!< ns-3's ChecksumEnabled, read at the first parse
 };
 
 /// \ingroup chimney

@@ -372,7 +372,7 @@ ChimneyVerifier::TraceSpoof(Ptr<NetDevice> device, Ptr<const Packet> datagram)
     auto it = m_byLinkDevice.find(PeekPointer(device));
     if (it != m_byLinkDevice.end())
     {
-        it->second->lastSpoofUid = datagram->GetUid();
+        it->second->lastSpoof = ShadowFrameMark::Of(*datagram);
     }
 }
 
@@ -658,7 +658,7 @@ ChimneyVerifier::ObserveFrame(Ptr<ChimneyNetDevice> device,
                               Ptr<const Packet> frame,
                               FrameDirection direction)
 {
-    DoFrame(*GetState(device), frame, frame->GetUid(), direction);
+    DoFrame(*GetState(device), frame, direction);
 }
 
 void

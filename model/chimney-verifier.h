@@ -507,10 +507,7 @@ class ChimneyVerifier : public Object, private ChimneyVerifierReporter
 
     // routing: each event updates the shadow and goes to the checkers, in the order of the
     // checks (findings come out in that order)
-    void DoFrame(ShadowDevice& d,
-                 const Ptr<const Packet>& frame,
-                 uint64_t uid,
-                 FrameDirection direction);
+    void DoFrame(ShadowDevice& d, const Ptr<const Packet>& frame, FrameDirection direction);
     void DoSegment(ShadowDevice& d, const WireSegment& w, FrameDirection direction);
     /// \copydoc DoSegment \param key its tuple as seen from the target \param found its
     /// record (null: none)

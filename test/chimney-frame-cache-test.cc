@@ -3,7 +3,7 @@
  */
 
 // ShadowFrameCache: a frame's headers are parsed once for every device that sees it; a frame
-// with the same packet uid but other header bytes (a link fault model corrupting it in flight)
+// with the same key (its slot) but other header bytes (a link fault model corrupting it in flight)
 // is never taken for the first one, and each observation's payload is its own bytes.
 
 #include "ns3/boolean.h"
@@ -22,7 +22,7 @@ using namespace ns3;
 namespace
 {
 
-constexpr uint64_t kUid = 4242;
+constexpr uint64_t kKey = 4242;
 
 /// A bare IPv4/TCP datagram of size payload bytes (byte i is i mod 256) with sequence number
 /// seq (checksums filled in when ns-3's ChecksumEnabled is set).
@@ -70,15 +70,15 @@ Flipped(Ptr<const Packet> p, size_t offset)
     return Create<Packet>(bytes.data(), static_cast<uint32_t>(bytes.size()));
 }
 
-/// Observe p, then the same frame (same uid) with the byte at offset flipped, as a corrupting
+/// Observe p, then the same frame (same key) with the byte at offset flipped, as a corrupting
 /// link would deliver it. \returns the second observation's segment (null if not parsed)
 const WireSegment*
 ObserveThenFlipped(ShadowFrameCache& cache, Ptr<const Packet> p, size_t offset)
 {
     cache.Load(*p);
-    EXPECT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    EXPECT_NE(cache.Parse(kKey, true, WireLinkType::PPP), nullptr);
     cache.Load(*Flipped(p, offset));
-    return cache.Parse(kUid, true, WireLinkType::PPP);
+    return cache.Parse(kKey, true, WireLinkType::PPP);
 }
 
 } // namespace
@@ -88,13 +88,13 @@ TEST(ShadowFrameCache, SecondObservationReusesTheParse)
     ShadowFrameCache cache;
     Ptr<Packet> p = Datagram(1000);
     cache.Load(*p);
-    const WireSegment* first = cache.Parse(kUid, true, WireLinkType::PPP);
+    const WireSegment* first = cache.Parse(kKey, true, WireLinkType::PPP);
     ASSERT_NE(first, nullptr);
     EXPECT_EQ(first->tcp.seq, 1000u);
 
     const ShadowFrameCache::Bytes bytes = cache.Load(*p->Copy());
     EXPECT_EQ(bytes.size, p->GetSize());
-    const WireSegment* second = cache.Parse(kUid, true, WireLinkType::PPP);
+    const WireSegment* second = cache.Parse(kKey, true, WireLinkType::PPP);
     ASSERT_NE(second, nullptr);
     EXPECT_EQ(cache.GetReused(), 1u);
     EXPECT_EQ(cache.GetLookups(), 2u);
@@ -102,7 +102,7 @@ TEST(ShadowFrameCache, SecondObservationReusesTheParse)
     EXPECT_EQ(second->PayloadSize(), 100u);
 }
 
-TEST(ShadowFrameCache, SameUidWithOtherHeaderBytesIsParsedAfresh)
+TEST(ShadowFrameCache, SameKeyWithOtherHeaderBytesIsParsedAfresh)
 {
     ShadowFrameCache cache;
     // Byte 27 is the low byte of the TCP sequence number (20-byte IPv4 header, seq at 4-7).
@@ -112,7 +112,7 @@ TEST(ShadowFrameCache, SameUidWithOtherHeaderBytesIsParsedAfresh)
     EXPECT_EQ(w->tcp.seq, 1000u ^ 0x40u);
 }
 
-TEST(ShadowFrameCache, SameUidWithOtherPayloadBytesShowsTheseBytes)
+TEST(ShadowFrameCache, SameKeyWithOtherPayloadBytesShowsTheseBytes)
 {
     ShadowFrameCache cache;
     // Payload beyond the bytes the parse reads (ShadowFrameCache::kHeadBytes).
@@ -127,7 +127,7 @@ TEST(ShadowFrameCache, SameUidWithOtherPayloadBytesShowsTheseBytes)
     EXPECT_TRUE(w->tcp.payload.empty()); // a view, not a copy
 }
 
-TEST(ShadowFrameCache, SameUidWithOtherFirstPayloadByteReusesTheHeadersAndShowsThatByte)
+TEST(ShadowFrameCache, SameKeyWithOtherFirstPayloadByteReusesTheHeadersAndShowsThatByte)
 {
     ShadowFrameCache cache;
     // Byte 40 is the first payload byte (20-byte IPv4 and TCP headers): inside the first
@@ -139,7 +139,7 @@ TEST(ShadowFrameCache, SameUidWithOtherFirstPayloadByteReusesTheHeadersAndShowsT
     EXPECT_EQ(w->PayloadData()[0], 0x40);
 }
 
-TEST(ShadowFrameCache, SameUidWithOtherLastHeaderByteIsParsedAfresh)
+TEST(ShadowFrameCache, SameKeyWithOtherLastHeaderByteIsParsedAfresh)
 {
     ShadowFrameCache cache;
     // Byte 39 is the TCP header's last (the urgent pointer's low byte).
@@ -165,27 +165,27 @@ TEST(ShadowFrameCache, WithChecksumsOnEveryObservationIsVerified)
     ShadowFrameCache cache;
     Ptr<Packet> p = Datagram(1000, 300);
     cache.Load(*p);
-    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    ASSERT_NE(cache.Parse(kKey, true, WireLinkType::PPP), nullptr);
     cache.Load(*p->Copy());
-    EXPECT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    EXPECT_NE(cache.Parse(kKey, true, WireLinkType::PPP), nullptr);
     // The payload corrupted on the way, headers (its checksum too) untouched: a receiver drops
     // it, and so does the parse.
     cache.Load(*Flipped(p, p->GetSize() - 1));
-    EXPECT_EQ(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    EXPECT_EQ(cache.Parse(kKey, true, WireLinkType::PPP), nullptr);
     EXPECT_EQ(cache.GetReused(), 0u);
 }
 
-TEST(ShadowFrameCache, ShorterFrameUnderTheSameUidIsParsedAfresh)
+TEST(ShadowFrameCache, ShorterFrameUnderTheSameKeyIsParsedAfresh)
 {
     ShadowFrameCache cache;
     Ptr<Packet> p = Datagram(1000);
     cache.Load(*p);
-    ASSERT_NE(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    ASSERT_NE(cache.Parse(kKey, true, WireLinkType::PPP), nullptr);
     Ptr<Packet> shorter = p->Copy();
     shorter->RemoveAtEnd(1);
     cache.Load(*shorter);
     // The IPv4 total length no longer matches the bytes: not a well-formed datagram.
-    EXPECT_EQ(cache.Parse(kUid, true, WireLinkType::PPP), nullptr);
+    EXPECT_EQ(cache.Parse(kKey, true, WireLinkType::PPP), nullptr);
     EXPECT_EQ(cache.GetReused(), 0u);
 }
 
@@ -193,7 +193,7 @@ TEST(ShadowFrameCache, BypassesTheTableWhileNoFrameIsSeenTwiceSoonEnoughAndComes
 {
     ShadowFrameCache cache;
     Ptr<Packet> p = Datagram(1000);
-    uint64_t uid = 1;
+    uint64_t key = 1;
     auto observe = [&cache, &p](uint64_t u) {
         cache.Load(*p);
         const WireSegment* w = cache.Parse(u, true, WireLinkType::PPP);
@@ -203,33 +203,43 @@ TEST(ShadowFrameCache, BypassesTheTableWhileNoFrameIsSeenTwiceSoonEnoughAndComes
     // A window of frames each seen once: the table is bypassed from then on.
     for (uint32_t i = 0; i < ShadowFrameCache::kWindow; ++i)
     {
-        observe(uid++);
+        observe(key++);
     }
     EXPECT_TRUE(cache.IsBypassing());
-    // While bypassing: a frame seen again right after is still reused (the hot slot), one seen
-    // again after another frame is parsed afresh (the table would have kept it).
-    observe(uid);
-    observe(uid++);
-    EXPECT_EQ(cache.GetReused(), 1u);
-    observe(uid);
-    observe(uid + 1);
-    observe(uid);
-    uid += 2;
-    EXPECT_EQ(cache.GetReused(), 1u);
+    // While bypassing, every observation is parsed, even one right after the same frame's.
+    observe(key);
+    observe(key++);
+    observe(key);
+    observe(key + 1);
+    observe(key);
+    key += 2;
+    EXPECT_EQ(cache.GetReused(), 0u);
     // The rest of the bypassed windows, then a probe window in which every frame is seen twice,
     // 100 frames apart: the table is used again, and stays in use.
     const uint32_t bypassed = ShadowFrameCache::kWindow * ShadowFrameCache::kBypassWindows - 5;
     for (uint32_t i = 0; i < bypassed; ++i)
     {
-        observe(uid++);
+        observe(key++);
     }
     EXPECT_FALSE(cache.IsBypassing());
     const uint64_t reusedBefore = cache.GetReused();
     for (uint32_t i = 0; i < 2 * ShadowFrameCache::kWindow; ++i)
     {
-        const uint64_t base = uid + (i / 200) * 100; // frames base..base+99, each seen twice
+        const uint64_t base = key + (i / 200) * 100; // frames base..base+99, each seen twice
         observe(base + (i % 100));
     }
     EXPECT_FALSE(cache.IsBypassing());
     EXPECT_GT(cache.GetReused() - reusedBefore, ShadowFrameCache::kWindow / 4);
+}
+
+// The verifier tells the host's own frames (and forged ones) from the target's at MacTx by the
+// packet announced just before: the same object with the same uid, nothing else.
+TEST(ShadowFrameMark, TellsTheAnnouncedPacketOnly)
+{
+    Ptr<Packet> p = Datagram(1000);
+    const ShadowFrameMark mark = ShadowFrameMark::Of(*p);
+    EXPECT_TRUE(mark.Is(*p));
+    EXPECT_FALSE(mark.Is(*p->Copy()));      // the same uid, another packet
+    EXPECT_FALSE(mark.Is(*Datagram(1000))); // the same bytes, another packet
+    EXPECT_FALSE(ShadowFrameMark{}.Is(*p)); // nothing announced yet
 }
