@@ -395,24 +395,26 @@ ShadowFrameCache::Load(const Packet& frame)
     return {m_frame.store.data(), m_frame.size};
 }
 
+bool
+ShadowFrameCache::ParseLoaded(WireSegment& segment, bool bare, WireLinkType link)
+{
+    const auto checksums = m_checksums.Get() ? WireChecksums::VERIFY : WireChecksums::IGNORE;
+    const uint8_t* bytes = m_frame.store.data();
+    return bare ? ParseIpv4TcpDatagram(bytes, m_frame.size, segment, checksums, WirePayload::VIEW)
+                : ParseWireFrame(bytes, m_frame.size, link, segment, checksums, WirePayload::VIEW);
+}
+
 const WireSegment*
 ShadowFrameCache::Parse(uint64_t key, bool bare, WireLinkType link)
 {
-    const uint8_t* bytes = m_frame.store.data();
-    const size_t size = m_frame.size;
-    const size_t head = std::min(size, kHeadBytes);
-    const uint8_t framing = bare ? 0 : 1 + static_cast<uint8_t>(link);
-    const bool verify = m_checksums.Get();
-    const auto checksums = verify ? WireChecksums::VERIFY : WireChecksums::IGNORE;
-    if (m_bypass || verify)
+    // Checksums cover the payload: with them on, nothing is reused. With many links, a frame's
+    // second observation (the receiver's) comes hundreds of frames after its first: the table
+    // rarely hits, and each slot it touches is cold memory (a tenth of the last-level cache
+    // misses of a 500-host campaign). Either way every observation is parsed, into one segment
+    // that stays in the cache.
+    if (m_bypass || m_checksums.Get())
     {
-        // With many links, a frame's second observation (the receiver's) comes hundreds of
-        // frames after its first: the table rarely hits, and each slot it touches is cold
-        // memory (a tenth of the last-level cache misses of a 500-host campaign). Then every
-        // observation is parsed, into one segment that stays in the cache.
-        const bool parsed =
-            bare ? ParseIpv4TcpDatagram(bytes, size, m_parsed, checksums, WirePayload::VIEW)
-                 : ParseWireFrame(bytes, size, link, m_parsed, checksums, WirePayload::VIEW);
+        const bool parsed = ParseLoaded(m_parsed, bare, link);
         EndParse();
         return parsed ? &m_parsed : nullptr;
     }
@@ -420,10 +422,13 @@ ShadowFrameCache::Parse(uint64_t key, bool bare, WireLinkType link)
     {
         m_slots.resize(kSlots);
     }
+    const uint8_t* bytes = m_frame.store.data();
+    const size_t size = m_frame.size;
+    const size_t head = std::min(size, kHeadBytes);
+    const uint8_t framing = bare ? 0 : 1 + static_cast<uint8_t>(link);
     Slot& slot = SlotFor(key);
-    // Checksums cover the payload: with them on, nothing is reused. Without them a parse reads
-    // the frame's length and its bytes before the payload, and only those: a frame with the same
-    // length and the same header bytes parses the same.
+    // A parse reads the frame's length and its bytes before the payload, and only those: a
+    // frame with the same length and the same header bytes parses the same.
     if (slot.key == key && slot.framing == framing && slot.size == size &&
         std::memcmp(bytes, slot.head.data(), slot.parsed ? slot.payloadOffset : head) == 0)
     {
@@ -441,9 +446,7 @@ ShadowFrameCache::Parse(uint64_t key, bool bare, WireLinkType link)
     slot.stamp = ++m_stamp;
     slot.framing = framing;
     slot.size = size;
-    slot.parsed =
-        bare ? ParseIpv4TcpDatagram(bytes, size, slot.segment, checksums, WirePayload::VIEW)
-             : ParseWireFrame(bytes, size, link, slot.segment, checksums, WirePayload::VIEW);
+    slot.parsed = ParseLoaded(slot.segment, bare, link);
     if (slot.parsed)
     {
         slot.payloadOffset = static_cast<size_t>(slot.segment.payloadView - bytes);

@@ -16,6 +16,7 @@
 #include "wire-segment.h"
 
 #include "ns3/nstime.h"
+#include "ns3/packet.h"
 #include "ns3/ptr.h"
 
 #include <algorithm>
@@ -538,6 +539,10 @@ class ShadowFrameCache
 
     /// \param key a frame's key \returns the slot that holds it, else the one to put it in
     Slot& SlotFor(uint64_t key);
+
+    /// Parse the frame loaded. \param segment the parse \param bare true: a bare IPv4
+    /// datagram \param link the link framing \returns true if it is an IPv4/TCP datagram
+    bool ParseLoaded(WireSegment& segment, bool bare, WireLinkType link);
 
     static constexpr unsigned kSlotBits = 10;                //!< log2 of kSlots
     static constexpr size_t kSlots = size_t{1} << kSlotBits; //!< frames kept
