@@ -15,8 +15,11 @@
 #include "ns3/channel.h"
 #include "ns3/enum.h"
 #include "ns3/log.h"
+#include "ns3/net-device-queue-interface.h"
 #include "ns3/node.h"
 #include "ns3/packet.h"
+#include "ns3/pointer.h"
+#include "ns3/queue.h"
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
 
@@ -254,6 +257,7 @@ ChimneyNetDevice::SetInnerDevice(Ptr<NetDevice> inner)
     NS_ABORT_MSG_IF(!inner, "ChimneyNetDevice::SetInnerDevice: null device");
     m_inner = inner;
     m_broadcast = inner->GetBroadcast();
+    DetachInnerFlowControl(inner);
     m_inner->SetReceiveCallback(MakeCallback(&ChimneyNetDevice::ReceiveFromInner, this));
     if (m_promiscRxCallback.IsNull())
     {
@@ -264,6 +268,39 @@ ChimneyNetDevice::SetInnerDevice(Ptr<NetDevice> inner)
         m_inner->SetPromiscReceiveCallback(
             MakeCallback(&ChimneyNetDevice::PromiscReceiveFromInner, this));
     }
+}
+
+void
+ChimneyNetDevice::DetachInnerFlowControl(Ptr<NetDevice> inner)
+{
+    // Helpers such as PointToPointHelper give the link device a NetDeviceQueueInterface whose
+    // queue traces stop and wake a queue disc above that device. Above the link device sits
+    // this one, with no queue disc (it has no such interface), so nobody reads those stops and
+    // wakes: they only cost three callbacks per frame. Queue, drops and traces stay as they are.
+    Ptr<NetDeviceQueueInterface> ndqi = inner->GetObject<NetDeviceQueueInterface>();
+    PointerValue txQueue;
+    if (!ndqi || ndqi->GetNTxQueues() == 0 || !inner->GetAttributeFailSafe("TxQueue", txQueue))
+    {
+        return;
+    }
+    Ptr<Queue<Packet>> queue = txQueue.Get<Queue<Packet>>();
+    if (!queue)
+    {
+        return;
+    }
+    using PacketQueue = Queue<Packet>;
+    NetDeviceQueue* tx = PeekPointer(ndqi->GetTxQueue(0));
+    PacketQueue* q = PeekPointer(queue);
+    // The same callbacks NetDeviceQueue::ConnectQueueTraces connected (equal by components).
+    queue->TraceDisconnectWithoutContext(
+        "Enqueue",
+        MakeCallback(&NetDeviceQueue::PacketEnqueued<PacketQueue>, tx).Bind(q));
+    queue->TraceDisconnectWithoutContext(
+        "Dequeue",
+        MakeCallback(&NetDeviceQueue::PacketDequeued<PacketQueue>, tx).Bind(q));
+    queue->TraceDisconnectWithoutContext(
+        "DropBeforeEnqueue",
+        MakeCallback(&NetDeviceQueue::PacketDiscarded<PacketQueue>, tx).Bind(q));
 }
 
 Ptr<NetDevice>

@@ -75,7 +75,9 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
 
     /**
      * \brief Wrap a link device: its receive and promiscuous callbacks are replaced by this
-     *        device's own.
+     *        device's own, and its transmit queue no longer feeds the flow control
+     *        (NetDeviceQueueInterface) a helper may have given it, which only a queue disc
+     *        installed on the link device itself would read.
      * \param inner the link device (already added to the same node)
      */
     void SetInnerDevice(Ptr<NetDevice> inner);
@@ -338,6 +340,9 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
   private:
     friend class ChimneyOffloadConnection; // completes, indicates and transmits through us
     using Connection = ChimneyOffloadConnection;
+
+    /// Disconnect the link device's queue from its unread flow control (see the .cc).
+    static void DetachInnerFlowControl(Ptr<NetDevice> inner);
 
     /// A terminate request in progress.
     struct PendingTerminate

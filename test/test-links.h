@@ -10,6 +10,7 @@
 #include "ns3/csma-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
+#include "ns3/string.h"
 #include "ns3/wire-segment.h"
 
 #include <string>
