@@ -9,8 +9,8 @@ packages=(
     libns3-dev libgsl-dev
     # ns3 ships the helper executables that ns3Targets.cmake checks for at configure time.
     ns3
-    # Tests and benchmarks.
-    libgtest-dev libbenchmark-dev tshark
+    # Tests and benchmarks (valgrind: scripts/bench-cycles.sh's deterministic counts).
+    libgtest-dev libbenchmark-dev tshark valgrind
     # libFuzzer target (clang with its runtime libraries).
     clang libclang-rt-dev
     # Fault plans are JSON files.
