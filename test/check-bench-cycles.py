@@ -62,7 +62,6 @@ def check_table(source):
                               ([f"cc-on={d}/missing.out"], "cannot read"),
                               (["cc-on"], "is not MODE=FILE"),
                               ([f"cc-on={on}", f"cc-on={on}"], "given twice"),
-                              ([os.path.join(source, "README.md")], "is not MODE=FILE"),
                               ([f"cc-on={os.path.join(source, 'README.md')}"],
                                "is not a callgrind output")):
             r = table(source, *args)
