@@ -7,6 +7,7 @@
 
 #include "chimney-host-connection.h"
 #include "chimney-interface.h"
+#include "chimney-traced-callback.h"
 #include "tcp-engine.h"
 #include "tcp-segment-packet.h"
 
@@ -467,14 +468,16 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
     uint16_t m_nextEphemeral{49152};
     uint32_t m_offloaded{0};
 
-    TracedCallback<ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus> m_callTrace;
-    TracedCallback<ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_upcallTrace;
+    ChimneyTracedCallback<ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus> m_callTrace;
+    ChimneyTracedCallback<ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>
+        m_upcallTrace;
     TracedCallback<OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_eventTrace;
-    TracedCallback<OffloadHandle, std::string, std::string, std::string> m_phaseTrace;
+    ChimneyTracedCallback<OffloadHandle, std::string, std::string, std::string> m_phaseTrace;
     TracedCallback<OffloadHandle, std::string, std::string> m_connectionStateTrace;
     /// Observation only: each NBL object of a request (NblCall) and of a completion (NblUpcall).
-    TracedCallback<ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&> m_nblCallTrace;
-    TracedCallback<ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&> m_nblUpcallTrace;
+    ChimneyTracedCallback<ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&> m_nblCallTrace;
+    ChimneyTracedCallback<ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>
+        m_nblUpcallTrace;
 };
 
 } // namespace ns3

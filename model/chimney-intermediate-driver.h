@@ -7,6 +7,7 @@
 
 #include "chimney-event-batch.h"
 #include "chimney-interface.h"
+#include "chimney-traced-callback.h"
 
 #include "ns3/nstime.h"
 #include "ns3/object.h"
@@ -335,14 +336,14 @@ class ChimneyIntermediateDriver : public Object, public ChimneyOffloadClient
     OffloadHandle m_nextLowerHandle{1};
     std::unordered_map<const OffloadBlockList*, PendingList> m_pendingLists;
 
-    TracedCallback<std::string, ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>
+    ChimneyTracedCallback<std::string, ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>
         m_requestTrace;
-    TracedCallback<std::string, ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus>
+    ChimneyTracedCallback<std::string, ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus>
         m_completionTrace;
     TracedCallback<std::string, OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_indicationTrace;
-    TracedCallback<std::string, ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>
+    ChimneyTracedCallback<std::string, ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>
         m_nblRequestTrace; //!< NblRequest (observation only)
-    TracedCallback<std::string, ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>
+    ChimneyTracedCallback<std::string, ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>
         m_nblCompletionTrace; //!< NblCompletion (observation only)
 };
 

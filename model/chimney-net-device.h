@@ -8,6 +8,7 @@
 #include "chimney-event-batch.h"
 #include "chimney-four-tuple.h"
 #include "chimney-interface.h"
+#include "chimney-traced-callback.h"
 #include "tcp-engine.h"
 #include "tcp-segment-packet.h"
 
@@ -522,23 +523,26 @@ class ChimneyNetDevice : public NetDevice, public ChimneyOffloadProvider
     ChimneyEventBatch m_upcalls{&ChimneyEventCounts::upcalls};
     EventId m_failureEvent;
 
-    TracedCallback<std::string, OffloadHandle, std::string> m_hostMisuseTrace;
-    TracedCallback<ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus> m_requestTrace;
-    TracedCallback<ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t> m_completionTrace;
-    TracedCallback<OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_indicationTrace;
-    TracedCallback<OffloadHandle, const ChimneyFourTuple&, uint64_t> m_resourceAllocatedTrace;
-    TracedCallback<OffloadHandle, const ChimneyFourTuple&, uint64_t> m_resourceFreedTrace;
+    ChimneyTracedCallback<std::string, OffloadHandle, std::string> m_hostMisuseTrace;
+    ChimneyTracedCallback<ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>
+        m_requestTrace;
+    ChimneyTracedCallback<ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>
+        m_completionTrace;
+    ChimneyTracedCallback<OffloadHandle, ChimneyEvent, ChimneyUploadReason> m_indicationTrace;
+    ChimneyTracedCallback<OffloadHandle, const ChimneyFourTuple&, uint64_t>
+        m_resourceAllocatedTrace;
+    ChimneyTracedCallback<OffloadHandle, const ChimneyFourTuple&, uint64_t> m_resourceFreedTrace;
     /// Observation only: the request objects (RequestObjects).
-    TracedCallback<ChimneyOp,
-                   OffloadHandle,
-                   const Ptr<const NetBufferList>&,
-                   const Ptr<const OffloadBlockList>&,
-                   uint32_t>
+    ChimneyTracedCallback<ChimneyOp,
+                          OffloadHandle,
+                          const Ptr<const NetBufferList>&,
+                          const Ptr<const OffloadBlockList>&,
+                          uint32_t>
         m_requestObjectsTrace;
     /// Lifecycle state changes of offloaded connections (ConnectionState).
     TracedCallback<OffloadHandle, std::string, std::string> m_connectionStateTrace;
     /// Observation only: packets of the node's own stack (HostSend).
-    TracedCallback<Ptr<const Packet>> m_hostSendTrace;
+    ChimneyTracedCallback<Ptr<const Packet>> m_hostSendTrace;
 };
 
 } // namespace ns3

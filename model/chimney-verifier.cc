@@ -8,6 +8,7 @@
 #include "chimney-host-stack.h"
 #include "chimney-intermediate-driver.h"
 #include "chimney-net-device.h"
+#include "chimney-traced-callback.h"
 
 #include "ns3/boolean.h"
 #include "ns3/log.h"
@@ -37,23 +38,41 @@ namespace
 {
 
 /**
- * The sink of a trace source with arguments Ts...: (verifier->*member)(state, args...), the
+ * The sink of a trace source with arguments Ts...: (verifier->*Member)(state, args...), the
  * member taking them by const reference. MakeCallback(member, verifier).Bind(state) puts three
  * std::function calls between the source and the member, each copying every argument (strings,
  * Ptrs); on every frame, request and completion that dispatch cost as much as the checks. Here
- * there is one.
+ * there is one, and none from a ChimneyTracedCallback (the module's own sources), which calls the
+ * member through one function pointer.
  */
-template <typename... Ts, typename S, typename M>
+template <auto Member, typename... Ts, typename S>
 Callback<void, Ts...>
-Sink(ChimneyVerifier* verifier, M member, S* state)
+Sink(ChimneyVerifier* verifier, S* state)
 {
-    auto call = [verifier, member, state](const Ts&... args) {
-        (verifier->*member)(state, args...);
+    // The direct call's context: this object, owned by the Callback (so by the source).
+    struct Impl : ChimneyDirectSinkImpl<Ts...>
+    {
+        Impl(ChimneyVerifier* v, S* s)
+            : ChimneyDirectSinkImpl<Ts...>([v, s](const Ts&... args) { (v->*Member)(s, args...); },
+                                           {std::make_shared<CallbackComponent<const void*>>(this)},
+                                           &Impl::Direct,
+                                           this),
+              verifier(v),
+              state(s)
+        {
+        }
+
+        static void Direct(const void* context, ChimneyTraceArg<Ts>... args)
+        {
+            const Impl* self = static_cast<const Impl*>(context);
+            (self->verifier->*Member)(self->state, args...);
+        }
+
+        ChimneyVerifier* verifier; //!< whose member
+        S* state;                  //!< its first argument
     };
-    CallbackComponentVector components{
-        std::make_shared<CallbackComponent<decltype(call), false>>(call)};
-    return Callback<void, Ts...>(
-        Create<CallbackImpl<void, Ts...>>(std::function<void(Ts...)>(call), components));
+
+    return Callback<void, Ts...>(Ptr<CallbackImpl<void, Ts...>>(Create<Impl>(verifier, state)));
 }
 
 } // namespace
@@ -186,44 +205,50 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
     };
     connect(device,
             "RequestObjects",
-            Sink<ChimneyOp,
+            Sink<&ChimneyVerifier::TraceRequestObjects,
+                 ChimneyOp,
                  OffloadHandle,
                  const Ptr<const NetBufferList>&,
                  const Ptr<const OffloadBlockList>&,
-                 uint32_t>(this, &ChimneyVerifier::TraceRequestObjects, s));
+                 uint32_t>(this, s));
     connect(device,
             "Request",
-            Sink<ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
-                this,
-                &ChimneyVerifier::TraceRequest,
-                s));
+            Sink<&ChimneyVerifier::TraceRequest,
+                 ChimneyOp,
+                 OffloadHandle,
+                 uint64_t,
+                 uint32_t,
+                 ChimneyStatus>(this, s));
     connect(device,
             "Completion",
-            Sink<ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
-                this,
-                &ChimneyVerifier::TraceCompletion,
-                s));
+            Sink<&ChimneyVerifier::TraceCompletion,
+                 ChimneyOp,
+                 OffloadHandle,
+                 uint64_t,
+                 ChimneyStatus,
+                 uint64_t>(this, s));
     connect(
         device,
         "Indication",
-        Sink<OffloadHandle, ChimneyEvent, ChimneyUploadReason>(this,
-                                                               &ChimneyVerifier::TraceIndication,
-                                                               s));
+        Sink<&ChimneyVerifier::TraceIndication, OffloadHandle, ChimneyEvent, ChimneyUploadReason>(
+            this,
+            s));
     connect(
         device,
         "HostMisuse",
-        Sink<std::string, OffloadHandle, std::string>(this, &ChimneyVerifier::TraceHostMisuse, s));
-    connect(device,
-            "ResourceAllocated",
-            Sink<OffloadHandle, const ChimneyFourTuple&, uint64_t>(this,
-                                                                   &ChimneyVerifier::TraceAllocated,
-                                                                   s));
-    connect(device,
-            "ResourceFreed",
-            Sink<OffloadHandle, const ChimneyFourTuple&, uint64_t>(this,
-                                                                   &ChimneyVerifier::TraceFreed,
-                                                                   s));
-    connect(device, "HostSend", Sink<Ptr<const Packet>>(this, &ChimneyVerifier::TraceHostSend, s));
+        Sink<&ChimneyVerifier::TraceHostMisuse, std::string, OffloadHandle, std::string>(this, s));
+    connect(
+        device,
+        "ResourceAllocated",
+        Sink<&ChimneyVerifier::TraceAllocated, OffloadHandle, const ChimneyFourTuple&, uint64_t>(
+            this,
+            s));
+    connect(
+        device,
+        "ResourceFreed",
+        Sink<&ChimneyVerifier::TraceFreed, OffloadHandle, const ChimneyFourTuple&, uint64_t>(this,
+                                                                                             s));
+    connect(device, "HostSend", Sink<&ChimneyVerifier::TraceHostSend, Ptr<const Packet>>(this, s));
     Ptr<NetDevice> inner = device->GetInnerDevice();
     NS_ABORT_MSG_IF(!inner, "ChimneyVerifier::AttachDevice: no inner link device");
     s->link = inner->IsPointToPoint() ? WireLinkType::PPP : WireLinkType::ETHERNET;
@@ -232,8 +257,8 @@ ChimneyVerifier::AttachDevice(Ptr<ChimneyNetDevice> device)
     // header first), at the instant the sender hands it down: what the target sent, in the
     // order it sent it (PhyTxBegin would be later, behind the queue, e.g. after a terminate).
     // MacRx: a received frame, link header included, before the target sees it.
-    connect(inner, "MacTx", Sink<Ptr<const Packet>>(this, &ChimneyVerifier::TraceMacTx, s));
-    connect(inner, "MacRx", Sink<Ptr<const Packet>>(this, &ChimneyVerifier::TraceMacRx, s));
+    connect(inner, "MacTx", Sink<&ChimneyVerifier::TraceMacTx, Ptr<const Packet>>(this, s));
+    connect(inner, "MacRx", Sink<&ChimneyVerifier::TraceMacRx, Ptr<const Packet>>(this, s));
     m_devicesByNode[s->nodeId].push_back(s);
     auto host = m_hosts.find(s->nodeId);
     if (host != m_hosts.end())
@@ -250,11 +275,12 @@ ChimneyVerifier::TracePhasesOf(ShadowHost& h)
     // matter (E3), and the trace passes three strings by value for every change of every
     // connection.
     h.phaseTraced = true;
-    m_stacks[h.index]->TraceConnectWithoutContext(
-        "PhaseChange",
-        Sink<OffloadHandle, std::string, std::string, std::string>(this,
-                                                                   &ChimneyVerifier::TraceHostPhase,
-                                                                   &h));
+    m_stacks[h.index]->TraceConnectWithoutContext("PhaseChange",
+                                                  Sink<&ChimneyVerifier::TraceHostPhase,
+                                                       OffloadHandle,
+                                                       std::string,
+                                                       std::string,
+                                                       std::string>(this, &h));
 }
 
 void
@@ -281,30 +307,30 @@ ChimneyVerifier::AttachHostStack(Ptr<ChimneyHostStack> stack)
             d->host = s;
         }
     }
-    stack->TraceConnectWithoutContext(
-        "Call",
-        Sink<ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
-            this,
-            &ChimneyVerifier::TraceHostCall,
-            s));
-    stack->TraceConnectWithoutContext(
-        "Upcall",
-        Sink<ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus, uint64_t>(
-            this,
-            &ChimneyVerifier::TraceHostUpcall,
-            s));
-    stack->TraceConnectWithoutContext(
-        "NblCall",
-        Sink<ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>(
-            this,
-            &ChimneyVerifier::TraceHostNblCall,
-            s));
-    stack->TraceConnectWithoutContext(
-        "NblUpcall",
-        Sink<ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>(
-            this,
-            &ChimneyVerifier::TraceHostNblUpcall,
-            s));
+    stack->TraceConnectWithoutContext("Call",
+                                      Sink<&ChimneyVerifier::TraceHostCall,
+                                           ChimneyOp,
+                                           OffloadHandle,
+                                           uint64_t,
+                                           uint32_t,
+                                           ChimneyStatus>(this, s));
+    stack->TraceConnectWithoutContext("Upcall",
+                                      Sink<&ChimneyVerifier::TraceHostUpcall,
+                                           ChimneyOp,
+                                           OffloadHandle,
+                                           uint64_t,
+                                           ChimneyStatus,
+                                           uint64_t>(this, s));
+    stack->TraceConnectWithoutContext("NblCall",
+                                      Sink<&ChimneyVerifier::TraceHostNblCall,
+                                           ChimneyOp,
+                                           OffloadHandle,
+                                           const Ptr<const NetBufferList>&>(this, s));
+    stack->TraceConnectWithoutContext("NblUpcall",
+                                      Sink<&ChimneyVerifier::TraceHostNblUpcall,
+                                           ChimneyOp,
+                                           OffloadHandle,
+                                           const Ptr<const NetBufferList>&>(this, s));
     ++m_clientsEpoch;
     m_clients[static_cast<const ChimneyOffloadClient*>(PeekPointer(stack))] =
         ChimneyVerifierNblIdentity::Boundary{ChimneyVerifierNblIdentity::Boundary::HOST, s->index};
@@ -317,40 +343,45 @@ ChimneyVerifier::AttachIntermediateDriver(Ptr<ChimneyIntermediateDriver> layer)
     LayerIssuers* s = m_interface.AddLayer();
     m_layers.emplace_back(layer, s);
     using Upper = std::string;
-    layer->TraceConnectWithoutContext(
-        "Request",
-        Sink<Upper, ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
-            this,
-            &ChimneyVerifier::TraceLayerRequest,
-            s));
-    layer->TraceConnectWithoutContext(
-        "Completion",
-        Sink<Upper, ChimneyOp, OffloadHandle, uint64_t, ChimneyStatus>(
-            this,
-            &ChimneyVerifier::TraceLayerCompletion,
-            s));
+    layer->TraceConnectWithoutContext("Request",
+                                      Sink<&ChimneyVerifier::TraceLayerRequest,
+                                           Upper,
+                                           ChimneyOp,
+                                           OffloadHandle,
+                                           uint64_t,
+                                           uint32_t,
+                                           ChimneyStatus>(this, s));
+    layer->TraceConnectWithoutContext("Completion",
+                                      Sink<&ChimneyVerifier::TraceLayerCompletion,
+                                           Upper,
+                                           ChimneyOp,
+                                           OffloadHandle,
+                                           uint64_t,
+                                           ChimneyStatus>(this, s));
     // A11 by NBL object.
     const uint32_t index = m_identity.AddLayer("layer " + std::to_string(m_layerNbls.size()));
     m_layerNbls.push_back(std::make_unique<LayerNbls>(LayerNbls{PeekPointer(layer), index}));
     LayerNbls* n = m_layerNbls.back().get();
-    layer->TraceConnectWithoutContext(
-        "NblRequest",
-        Sink<Upper, ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>(
-            this,
-            &ChimneyVerifier::TraceLayerNblRequest,
-            n));
-    layer->TraceConnectWithoutContext(
-        "NblCompletion",
-        Sink<Upper, ChimneyOp, OffloadHandle, const Ptr<const NetBufferList>&>(
-            this,
-            &ChimneyVerifier::TraceLayerNblCompletion,
-            n));
-    layer->TraceConnectWithoutContext(
-        "Request",
-        Sink<Upper, ChimneyOp, OffloadHandle, uint64_t, uint32_t, ChimneyStatus>(
-            this,
-            &ChimneyVerifier::TraceLayerNblRefusal,
-            n));
+    layer->TraceConnectWithoutContext("NblRequest",
+                                      Sink<&ChimneyVerifier::TraceLayerNblRequest,
+                                           Upper,
+                                           ChimneyOp,
+                                           OffloadHandle,
+                                           const Ptr<const NetBufferList>&>(this, n));
+    layer->TraceConnectWithoutContext("NblCompletion",
+                                      Sink<&ChimneyVerifier::TraceLayerNblCompletion,
+                                           Upper,
+                                           ChimneyOp,
+                                           OffloadHandle,
+                                           const Ptr<const NetBufferList>&>(this, n));
+    layer->TraceConnectWithoutContext("Request",
+                                      Sink<&ChimneyVerifier::TraceLayerNblRefusal,
+                                           Upper,
+                                           ChimneyOp,
+                                           OffloadHandle,
+                                           uint64_t,
+                                           uint32_t,
+                                           ChimneyStatus>(this, n));
     ++m_clientsEpoch;
     m_clients[static_cast<const ChimneyOffloadClient*>(PeekPointer(layer))] =
         ChimneyVerifierNblIdentity::Boundary{ChimneyVerifierNblIdentity::Boundary::LAYER, index};
