@@ -9,6 +9,7 @@
 #include "ns3/traced-callback.h"
 
 #include <functional>
+#include <string>
 #include <type_traits>
 
 namespace ns3
@@ -24,9 +25,9 @@ using ChimneyTraceArg = const std::decay_t<T>&;
  * \brief A Callback that a ChimneyTracedCallback calls through one function pointer.
  *
  * Connected to any other trace source it is an ordinary Callback (its std::function). The
- * verifier's sinks are made of it: they run on every request, completion and frame, and the
- * list, Callback and std::function between an ordinary trace source and its sink cost about a
- * twentieth of the verifier (BENCHMARKS.md, "Direct sinks").
+ * verifier's sinks are made of it: they run on every request and completion, and the list,
+ * Callback and std::function between an ordinary trace source and its sink cost about 3 % of
+ * the verifier's cycles (BENCHMARKS.md, "Direct sinks").
  */
 template <typename... Ts>
 class ChimneyDirectSinkImpl : public CallbackImpl<void, Ts...>
@@ -140,6 +141,8 @@ class ChimneyTracedCallback
     }
 
   private:
+    // The seat's call and context, copied out of its Callback's implementation: calling them
+    // reads this object only, not the implementation's (usually cold) memory.
     typename ChimneyDirectSinkImpl<Ts...>::Function m_direct = nullptr; //!< the direct seat
     const void* m_context = nullptr;                                    //!< its context
     CallbackBase m_directCallback;  //!< its Callback: keeps the context alive, for disconnection

@@ -53,7 +53,7 @@ Sink(ChimneyVerifier* verifier, S* state)
     struct Impl : ChimneyDirectSinkImpl<Ts...>
     {
         Impl(ChimneyVerifier* v, S* s)
-            : ChimneyDirectSinkImpl<Ts...>([v, s](const Ts&... args) { (v->*Member)(s, args...); },
+            : ChimneyDirectSinkImpl<Ts...>([this](const Ts&... args) { Direct(this, args...); },
                                            {std::make_shared<CallbackComponent<const void*>>(this)},
                                            &Impl::Direct,
                                            this),
