@@ -283,11 +283,7 @@ ChimneyHostConnection::AfterRound()
 void
 ChimneyHostConnection::Transmit(const TcpSegment& segment)
 {
-    m_stack->m_down(ToPacket(segment, local, remote, m_stack->m_checksums.Get()),
-                    local,
-                    remote,
-                    6,
-                    nullptr);
+    m_stack->SendToIp(segment, local, remote);
 }
 
 void

@@ -39,17 +39,7 @@ LogComponent& g_log = ChimneyHostStackLogComponent();
 bool
 ChimneyHostStack::ResolveNeighbor(Connection& c) const
 {
-    Ptr<Ipv4RoutingProtocol> routing = m_ipv4->GetRoutingProtocol();
-    if (!routing)
-    {
-        return false;
-    }
-    Ipv4Header header;
-    header.SetSource(c.local);
-    header.SetDestination(c.remote);
-    header.SetProtocol(6);
-    Socket::SocketErrno err = Socket::ERROR_NOTERROR;
-    Ptr<Ipv4Route> route = routing->RouteOutput(nullptr, header, nullptr, err);
+    Ptr<Ipv4Route> route = RouteTo(c.local, c.remote, nullptr);
     if (!route || route->GetOutputDevice() != m_device)
     {
         return false; // the connection does not leave through the chimney device

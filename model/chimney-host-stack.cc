@@ -21,6 +21,7 @@
 #include "ns3/enum.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/ipv4-l3-protocol.h"
+#include "ns3/ipv4-routing-protocol.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
@@ -590,8 +591,35 @@ ChimneyHostStack::ReplyRst(const TcpSegment& segment, Ipv4Address local, Ipv4Add
     closed.OnSegment(ChimneyEngineDriver::Now(), segment);
     for (const TcpSegment& rst : closed.TakeSegments())
     {
-        m_down(ToPacket(rst, local, remote, m_checksums.Get()), local, remote, 6, nullptr);
+        SendToIp(rst, local, remote);
     }
+}
+
+void
+ChimneyHostStack::SendToIp(const TcpSegment& segment, Ipv4Address local, Ipv4Address remote)
+{
+    Ptr<Packet> packet = ToPacket(segment, local, remote, m_checksums.Get());
+    // The route goes down with the datagram: without one, Ipv4L3Protocol::Send looks for a
+    // broadcast destination among every interface address and routes the datagram itself, then
+    // sends it again with that route (the same datagram on the wire, twice the work).
+    Ptr<Ipv4Route> route = RouteTo(local, remote, packet);
+    m_down(packet, local, remote, 6, route);
+}
+
+Ptr<Ipv4Route>
+ChimneyHostStack::RouteTo(Ipv4Address local, Ipv4Address remote, Ptr<Packet> packet) const
+{
+    Ptr<Ipv4RoutingProtocol> routing = m_ipv4 ? m_ipv4->GetRoutingProtocol() : nullptr;
+    if (!routing)
+    {
+        return nullptr;
+    }
+    Ipv4Header header;
+    header.SetSource(local);
+    header.SetDestination(remote);
+    header.SetProtocol(6);
+    Socket::SocketErrno err = Socket::ERROR_NOTERROR;
+    return routing->RouteOutput(packet, header, nullptr, err);
 }
 
 void

@@ -389,6 +389,10 @@ class ChimneyHostStack : public IpL4Protocol, public ChimneyOffloadClient
                               Connection::Handshake handshake);
     void OnEngineTimer(OffloadHandle handle);
     void ReplyRst(const TcpSegment& segment, Ipv4Address local, Ipv4Address remote);
+    /// Hand one segment to IPv4 with its route, as TcpL4Protocol does.
+    void SendToIp(const TcpSegment& segment, Ipv4Address local, Ipv4Address remote);
+    /// \returns the routing protocol's route from \p local to \p remote (null: none)
+    Ptr<Ipv4Route> RouteTo(Ipv4Address local, Ipv4Address remote, Ptr<Packet> packet) const;
     void Accept(Connection& c);
     void MaybeOffloadByPolicy(OffloadHandle handle);
     Connection* Get(OffloadHandle handle);
